@@ -1,0 +1,152 @@
+package dev.ssekit.internal;
+
+import dev.ssekit.SseFrame;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+
+/**
+ * The bounded record of published events, kept for replay after a reconnect.
+ *
+ * <p>Confined to the hub's publish lock: every method is called with it held.
+ *
+ * <p>Ids are {@code <epoch>-<sequence>}: the epoch (this history's start time in base 36) tells a
+ * restarted server's ids from an earlier one's, so a client resuming across a restart is told of
+ * the gap instead of being given unrelated events with familiar numbers.
+ */
+final class History {
+
+    /** One recorded event. */
+    record Entry(long seq, String room, String type, SseFrame frame, long recordedAtMillis) {}
+
+    /** What a last event id means against this history. */
+    enum Resume { FROM_SEQ, UNKNOWN, EXPIRED }
+
+    private static final int MAX_ID_CHARS = 64;
+
+    private final ArrayDeque<Entry> entries = new ArrayDeque<>();
+    private final int maxEvents;
+    private final long maxBytes;
+    private final long maxAgeMillis;
+    private final String epoch;
+    private long bytes;
+    private long lastSeq;
+
+    History(int maxEvents, long maxBytes, long maxAgeMillis, long epochMillis) {
+        this.maxEvents = maxEvents;
+        this.maxBytes = maxBytes;
+        this.maxAgeMillis = maxAgeMillis;
+        this.epoch = Long.toString(epochMillis, 36);
+    }
+
+    long nextSeq() {
+        return ++lastSeq;
+    }
+
+    String idOf(long seq) {
+        return epoch + "-" + seq;
+    }
+
+    void add(Entry entry) {
+        entries.addLast(entry);
+        bytes += entry.frame().size();
+        while (entries.size() > maxEvents || (bytes > maxBytes && entries.size() > 1)) {
+            evictFirst();
+        }
+    }
+
+    void expire(long nowMillis) {
+        if (maxAgeMillis <= 0) {
+            return;
+        }
+        while (!entries.isEmpty() && nowMillis - entries.peekFirst().recordedAtMillis() > maxAgeMillis) {
+            evictFirst();
+        }
+    }
+
+    private void evictFirst() {
+        bytes -= entries.removeFirst().frame().size();
+    }
+
+    int size() {
+        return entries.size();
+    }
+
+    /**
+     * Returns the sequence a client with {@code lastEventId} has seen, or -1 if the id is not one of
+     * this history's (foreign epoch, malformed, or ahead of anything published).
+     */
+    long parse(String lastEventId) {
+        if (lastEventId.length() > MAX_ID_CHARS) {
+            return -1;
+        }
+        String digits;
+        if (lastEventId.equals("0")) {
+            digits = "0";
+        } else {
+            int dash = lastEventId.indexOf('-');
+            if (dash < 0 || !lastEventId.regionMatches(0, epoch, 0, dash) || dash != epoch.length()) {
+                return -1;
+            }
+            digits = lastEventId.substring(dash + 1);
+        }
+        if (digits.isEmpty() || digits.length() > 18) {
+            return -1;
+        }
+        for (int i = 0; i < digits.length(); i++) {
+            char c = digits.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+        }
+        long seq = Long.parseLong(digits);
+        return seq > lastSeq ? -1 : seq;
+    }
+
+    /** Classifies a sequence from {@link #parse}: can everything after it be replayed? */
+    Resume resumeFrom(long seq) {
+        if (seq < 0) {
+            return Resume.UNKNOWN;
+        }
+        long oldest = entries.isEmpty() ? lastSeq + 1 : entries.peekFirst().seq();
+        return seq < oldest - 1 ? Resume.EXPIRED : Resume.FROM_SEQ;
+    }
+
+    /** The id a client should hold once it has been told of a gap: just before what is retained. */
+    String resetId() {
+        long before = entries.isEmpty() ? lastSeq : entries.peekFirst().seq() - 1;
+        return before == 0 ? "" : idOf(before);
+    }
+
+    /** Entries after {@code seq}, oldest first. */
+    Iterator<Entry> after(long seq) {
+        Iterator<Entry> it = entries.iterator();
+        return new Iterator<>() {
+            private Entry next = advance();
+
+            private Entry advance() {
+                while (it.hasNext()) {
+                    Entry e = it.next();
+                    if (e.seq() > seq) {
+                        return e;
+                    }
+                }
+                return null;
+            }
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public Entry next() {
+                Entry e = next;
+                if (e == null) {
+                    throw new java.util.NoSuchElementException();
+                }
+                next = advance();
+                return e;
+            }
+        };
+    }
+}

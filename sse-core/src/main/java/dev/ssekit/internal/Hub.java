@@ -1,0 +1,475 @@
+package dev.ssekit.internal;
+
+import dev.ssekit.CloseReason;
+import dev.ssekit.ConnectOptions;
+import dev.ssekit.OverflowPolicy;
+import dev.ssekit.PublishResult;
+import dev.ssekit.SseConnection;
+import dev.ssekit.SseEncoder;
+import dev.ssekit.SseEvent;
+import dev.ssekit.SseFrame;
+import dev.ssekit.SseStats;
+import dev.ssekit.spi.DataSerializer;
+import dev.ssekit.spi.SseTransport;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The engine behind {@code SseRegistry}: connections, rooms, history and the heartbeat sweep.
+ *
+ * <p>Thread-safe. One publish lock orders everything that must agree with history: assigning an
+ * id, recording the event, offering it to the members of its room, and, on connect, replaying
+ * history and joining the connection's rooms. Offers under the lock are O(1) and do no I/O; the
+ * drains they cause run after the lock is released.
+ */
+public final class Hub {
+
+    /** The type of the first event of an announced connection. */
+    public static final String CONNECTED_EVENT = "connected";
+    /** The type of the event that tells a resuming client its history has a gap. */
+    public static final String RESET_EVENT = "reset";
+
+    private static final DefaultSseConnection[] NONE = new DefaultSseConnection[0];
+
+    /** Settings, validated by the registry builder. */
+    public record Settings(
+            Duration heartbeat,
+            Duration writeTimeout,
+            int historyEvents,
+            long historyBytes,
+            Duration historyMaxAge,
+            int queueFrames,
+            long queueBytes,
+            OverflowPolicy overflow,
+            int maxRoomsPerConnection,
+            int maxEventTypesPerConnection,
+            InstantSource clock,
+            ScheduledExecutorService scheduler,
+            boolean ownScheduler,
+            DataSerializer serializer) {}
+
+    final Counters counters = new Counters();
+    final OverflowPolicy overflow;
+    final int queueFrames;
+    final long queueBytes;
+    final int maxRoomsPerConnection;
+    final int maxEventTypesPerConnection;
+
+    private final InstantSource clock;
+    private final DataSerializer serializer;
+    private final Duration heartbeat;
+    private final Duration writeTimeout;
+    private final ScheduledExecutorService scheduler;
+    private final boolean ownScheduler;
+    private final ScheduledFuture<?> sweep;
+    private final SseFrame heartbeatFrame = SseEncoder.comment("ping");
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition emptied = lock.newCondition();
+    private final History history; // null when off; guarded by lock
+    private final ConcurrentHashMap<UUID, DefaultSseConnection> byId = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, DefaultSseConnection[]> rooms = new ConcurrentHashMap<>(); // written under lock
+    private volatile DefaultSseConnection[] all = NONE; // written under lock
+    private volatile boolean closed;
+
+    public Hub(Settings s) {
+        this.clock = s.clock();
+        this.serializer = s.serializer();
+        this.heartbeat = s.heartbeat();
+        this.writeTimeout = s.writeTimeout();
+        this.overflow = s.overflow();
+        this.queueFrames = s.queueFrames();
+        this.queueBytes = s.queueBytes();
+        this.maxRoomsPerConnection = s.maxRoomsPerConnection();
+        this.maxEventTypesPerConnection = s.maxEventTypesPerConnection();
+        this.history = s.historyEvents() > 0
+                ? new History(s.historyEvents(), s.historyBytes(),
+                        s.historyMaxAge() == null ? 0 : s.historyMaxAge().toMillis(), clock.millis())
+                : null;
+        this.scheduler = s.scheduler();
+        this.ownScheduler = s.ownScheduler();
+        long period = sweepPeriodMillis(heartbeat, writeTimeout);
+        this.sweep = scheduler == null || period <= 0
+                ? null
+                : scheduler.scheduleAtFixedRate(this::sweep, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** Sweeps a few times per interval so that an idle connection hears a heartbeat promptly. */
+    private static long sweepPeriodMillis(Duration heartbeat, Duration writeTimeout) {
+        long shortest = Long.MAX_VALUE;
+        if (heartbeat != null) {
+            shortest = Math.min(shortest, heartbeat.toMillis());
+        }
+        if (writeTimeout != null) {
+            shortest = Math.min(shortest, writeTimeout.toMillis());
+        }
+        return shortest == Long.MAX_VALUE ? 0 : Math.max(1, shortest / 4);
+    }
+
+    long nowMillis() {
+        return clock.millis();
+    }
+
+    // ---- connecting ------------------------------------------------------------------------------
+
+    public SseConnection open(SseTransport transport, ConnectOptions options) {
+        Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(options, "options");
+        if (options.rooms().size() > maxRoomsPerConnection) {
+            throw new IllegalArgumentException("rooms: a connection may join at most "
+                    + maxRoomsPerConnection + ", was " + options.rooms().size());
+        }
+        if (options.eventTypes().size() > maxEventTypesPerConnection) {
+            throw new IllegalArgumentException("event types: a connection may choose at most "
+                    + maxEventTypesPerConnection + ", was " + options.eventTypes().size());
+        }
+        checkOpen();
+        DefaultSseConnection c = new DefaultSseConnection(
+                UUID.randomUUID(), options.owner(), options.eventTypes(), transport, this);
+        transport.start(c);
+        if (options.retry() != null) {
+            c.offer(SseEncoder.encode(SseEvent.builder().retry(options.retry()).build()), false);
+        }
+        if (options.announce()) {
+            c.offer(c.connectedFrame(), false);
+        }
+        lock.lock();
+        try {
+            if (closed) {
+                c.close(CloseReason.SHUTDOWN);
+                throw new IllegalStateException("registry is closed");
+            }
+            if (options.lastEventId() != null && history != null) {
+                replay(c, options.lastEventId(), options.rooms());
+            }
+            if (c.isOpen()) { // the client may already be gone; then it must not be added
+                c.rooms = options.rooms();
+                for (String room : options.rooms()) {
+                    rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
+                }
+                all = append(all, c);
+                byId.put(c.id(), c);
+            }
+        } finally {
+            lock.unlock();
+        }
+        c.kick();
+        return c;
+    }
+
+    /** Queues what a client resuming after {@code lastEventId} missed. Called under the lock. */
+    private void replay(DefaultSseConnection c, String lastEventId, Set<String> memberOf) {
+        history.expire(clock.millis());
+        long seq = history.parse(lastEventId);
+        History.Resume resume = history.resumeFrom(seq);
+        if (resume != History.Resume.FROM_SEQ) {
+            String reason = resume == History.Resume.UNKNOWN ? "unknown" : "expired";
+            c.offer(SseEncoder.encode(SseEvent.builder()
+                    .id(history.resetId())
+                    .type(RESET_EVENT)
+                    .data("{\"reason\":\"" + reason + "\"}")
+                    .build()), false);
+            seq = 0;
+        }
+        for (Iterator<History.Entry> it = history.after(seq); it.hasNext(); ) {
+            History.Entry e = it.next();
+            if ((e.room() == null || memberOf.contains(e.room())) && c.accepts(e.type())) {
+                // Replay is bounded by the history, not by the live queue limits.
+                c.offer(e.frame(), false);
+            }
+        }
+    }
+
+    // ---- publishing ------------------------------------------------------------------------------
+
+    public PublishResult broadcast(SseEvent event) {
+        return publish(null, event);
+    }
+
+    public PublishResult publish(String room, SseEvent event) {
+        Objects.requireNonNull(event, "event");
+        if (room != null) {
+            Names.checkRoom(room);
+        }
+        checkOpen();
+        if (history != null && event.id() != null) {
+            throw new IllegalArgumentException(
+                    "id must be null when history is on, because the registry assigns ids; was \"" + event.id() + "\"");
+        }
+        SseFrame frame = history == null ? SseEncoder.encode(event) : null;
+        String type = event.effectiveType();
+        String id = event.id();
+        DefaultSseConnection[] targets;
+        int queued = 0;
+        lock.lock();
+        try {
+            if (history != null) {
+                long now = clock.millis();
+                long seq = history.nextSeq();
+                id = history.idOf(seq);
+                frame = SseEncoder.encode(event.withId(id));
+                history.add(new History.Entry(seq, room, type, frame, now));
+                history.expire(now);
+            }
+            targets = room == null ? all : rooms.getOrDefault(room, NONE);
+            for (DefaultSseConnection c : targets) {
+                if (c.accepts(type) && c.offer(frame, true)) {
+                    queued++;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        counters.eventsPublished.increment();
+        for (DefaultSseConnection c : targets) {
+            c.kick();
+        }
+        return new PublishResult(id, queued);
+    }
+
+    public PublishResult send(UUID connectionId, SseEvent event) {
+        Objects.requireNonNull(connectionId, "connectionId");
+        Objects.requireNonNull(event, "event");
+        checkOpen();
+        DefaultSseConnection c = byId.get(connectionId);
+        return c == null ? new PublishResult(event.id(), 0) : send(c, event);
+    }
+
+    PublishResult send(DefaultSseConnection c, SseEvent event) {
+        Objects.requireNonNull(event, "event");
+        counters.eventsPublished.increment();
+        boolean queued = c.accepts(event.effectiveType()) && c.offer(SseEncoder.encode(event), true);
+        c.kick();
+        return new PublishResult(event.id(), queued ? 1 : 0);
+    }
+
+    public SseEvent event(String type, Object data) {
+        Objects.requireNonNull(data, "data");
+        String text = data instanceof String s ? s : serializer.serialize(data);
+        return new SseEvent(null, type, Objects.requireNonNull(text, "serialized data"), null, null);
+    }
+
+    // ---- rooms -----------------------------------------------------------------------------------
+
+    boolean join(DefaultSseConnection c, String room) {
+        lock.lock();
+        try {
+            if (!c.isOpen() || c.rooms.contains(room)) {
+                return false;
+            }
+            if (c.rooms.size() >= maxRoomsPerConnection) {
+                throw new IllegalArgumentException(
+                        "rooms: a connection may join at most " + maxRoomsPerConnection);
+            }
+            Set<String> next = new LinkedHashSet<>(c.rooms);
+            next.add(room);
+            c.rooms = Collections.unmodifiableSet(next);
+            rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean leave(DefaultSseConnection c, String room) {
+        lock.lock();
+        try {
+            if (!c.rooms.contains(room)) {
+                return false;
+            }
+            Set<String> next = new LinkedHashSet<>(c.rooms);
+            next.remove(room);
+            c.rooms = Collections.unmodifiableSet(next);
+            removeFromRoom(c, room);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Removes a closed connection from every room and from the registry. */
+    void detach(DefaultSseConnection c) {
+        lock.lock();
+        try {
+            for (String room : c.rooms) {
+                removeFromRoom(c, room);
+            }
+            c.rooms = Set.of();
+            if (byId.remove(c.id(), c)) {
+                all = remove(all, c);
+            }
+            if (all.length == 0) {
+                emptied.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void removeFromRoom(DefaultSseConnection c, String room) {
+        DefaultSseConnection[] members = rooms.get(room);
+        if (members == null) {
+            return;
+        }
+        DefaultSseConnection[] rest = remove(members, c);
+        if (rest.length == 0) {
+            rooms.remove(room);
+        } else {
+            rooms.put(room, rest);
+        }
+    }
+
+    private static DefaultSseConnection[] append(DefaultSseConnection[] array, DefaultSseConnection c) {
+        DefaultSseConnection[] bigger = Arrays.copyOf(array, array.length + 1);
+        bigger[array.length] = c;
+        return bigger;
+    }
+
+    private static DefaultSseConnection[] remove(DefaultSseConnection[] array, DefaultSseConnection c) {
+        for (int i = 0; i < array.length; i++) {
+            if (array[i] == c) {
+                DefaultSseConnection[] smaller = new DefaultSseConnection[array.length - 1];
+                System.arraycopy(array, 0, smaller, 0, i);
+                System.arraycopy(array, i + 1, smaller, i, array.length - i - 1);
+                return smaller;
+            }
+        }
+        return array;
+    }
+
+    // ---- looking -------------------------------------------------------------------------------
+
+    public Optional<SseConnection> connection(UUID id) {
+        return Optional.ofNullable(byId.get(Objects.requireNonNull(id, "id")));
+    }
+
+    public List<SseConnection> connections() {
+        return List.of(all);
+    }
+
+    public int connectionCount() {
+        return all.length;
+    }
+
+    public Set<String> rooms() {
+        return Set.copyOf(rooms.keySet());
+    }
+
+    public List<SseConnection> members(String room) {
+        return List.of(rooms.getOrDefault(Objects.requireNonNull(room, "room"), NONE));
+    }
+
+    public SseStats stats() {
+        return new SseStats(
+                all.length,
+                rooms.size(),
+                counters.eventsPublished.sum(),
+                counters.framesQueued.sum(),
+                counters.framesWritten.sum(),
+                counters.framesDropped.sum(),
+                counters.slowConsumers.sum(),
+                counters.heartbeats.sum());
+    }
+
+    // ---- heartbeat and write deadline ------------------------------------------------------------
+
+    /** Queues a heartbeat to idle connections and closes those whose writes have stalled. */
+    public void sweep() {
+        long now = clock.millis();
+        for (DefaultSseConnection c : all) {
+            long waiting = c.waitingSinceMillis();
+            if (writeTimeout != null && waiting != 0 && now - waiting >= writeTimeout.toMillis()) {
+                c.close(CloseReason.STALLED);
+                continue;
+            }
+            if (heartbeat != null && now - c.lastOfferMillis() >= heartbeat.toMillis()) {
+                if (c.offer(heartbeatFrame, false)) {
+                    counters.heartbeats.increment();
+                }
+                c.kick();
+            }
+        }
+    }
+
+    // ---- closing -------------------------------------------------------------------------------
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("registry is closed");
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Stops accepting connections, sends {@code finalEvent} (if any) to everyone, lets each stream
+     * drain for up to {@code grace}, then closes whatever is left.
+     *
+     * @return whether every connection drained within the grace period
+     */
+    public boolean shutdown(SseEvent finalEvent, Duration grace) {
+        lock.lock();
+        try {
+            if (closed) {
+                return all.length == 0;
+            }
+            closed = true;
+        } finally {
+            lock.unlock();
+        }
+        if (sweep != null) {
+            sweep.cancel(false);
+        }
+        SseFrame last = finalEvent == null ? null : SseEncoder.encode(finalEvent);
+        for (DefaultSseConnection c : all) {
+            if (last != null) {
+                c.offer(last, false);
+            }
+            c.finishWhenDrained();
+        }
+        boolean drained = awaitEmpty(grace);
+        for (DefaultSseConnection c : all) {
+            c.close(CloseReason.SHUTDOWN);
+        }
+        if (ownScheduler) {
+            scheduler.shutdownNow();
+        }
+        return drained;
+    }
+
+    private boolean awaitEmpty(Duration grace) {
+        long nanos = grace.toNanos();
+        lock.lock();
+        try {
+            while (all.length > 0) {
+                if (nanos <= 0) {
+                    return false;
+                }
+                nanos = emptied.awaitNanos(nanos);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+}

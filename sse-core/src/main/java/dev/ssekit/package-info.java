@@ -1,0 +1,4 @@
+/**
+ * The SSEKit API: events, their encoding, and the registry that delivers them to connections.
+ */
+package dev.ssekit;

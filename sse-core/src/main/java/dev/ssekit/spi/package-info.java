@@ -1,0 +1,4 @@
+/**
+ * Seams that adapters and applications implement: transports and data serializers.
+ */
+package dev.ssekit.spi;
