@@ -219,10 +219,8 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
     }
 
     private void grow() {
-        SseFrame[] bigger = new SseFrame[Math.min(ring.length * 2, Math.max(hub.queueFrames, ring.length + 1))];
-        if (bigger.length <= ring.length) {
-            bigger = new SseFrame[ring.length * 2];
-        }
+        // Doubling: live frames stop at the queue limit; only a replay, bounded by history, goes past it.
+        SseFrame[] bigger = new SseFrame[ring.length * 2];
         for (int i = 0; i < size; i++) {
             bigger[i] = ring[(head + i) % ring.length];
         }
