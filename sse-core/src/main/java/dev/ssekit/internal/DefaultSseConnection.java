@@ -219,10 +219,13 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
     }
 
     private void grow() {
-        SseFrame[] bigger = new SseFrame[Math.min(ring.length * 2, Math.max(hub.queueFrames, ring.length + 1))];
-        if (bigger.length <= ring.length) {
-            bigger = new SseFrame[ring.length * 2];
-        }
+        // Double, but below the live limit never past it: bounded offers stop at queueFrames.
+        // Unbounded offers (a replay, connection-level frames) may go beyond; there the ring keeps
+        // doubling, so that queuing a long replay stays linear.
+        int length = ring.length < hub.queueFrames
+                ? Math.min(ring.length * 2, hub.queueFrames)
+                : ring.length * 2;
+        SseFrame[] bigger = new SseFrame[length];
         for (int i = 0; i < size; i++) {
             bigger[i] = ring[(head + i) % ring.length];
         }
