@@ -40,6 +40,7 @@ final class RecordingTransport implements SseTransport {
     private final AtomicInteger flushes = new AtomicInteger();
     private volatile TransportListener listener;
     private volatile IOException writeFailure;
+    private volatile java.util.function.Consumer<SseFrame> onWrite = frame -> {};
     private volatile boolean lastAnswerWasReady; // confined to the registry's calls, which are serial
 
     /** Returns a transport that is ready from the start. */
@@ -95,6 +96,7 @@ final class RecordingTransport implements SseTransport {
             if (failure != null) {
                 throw failure;
             }
+            onWrite.accept(frame);
             recordLock.lock();
             try {
                 bytes.writeBytes(frame.toByteArray());
@@ -198,6 +200,14 @@ final class RecordingTransport implements SseTransport {
     /** Makes every later write throw {@code failure}, as a broken connection does. */
     void failWrites(IOException failure) {
         this.writeFailure = failure;
+    }
+
+    /**
+     * Runs {@code action} inside every later {@link #write}, before the frame is recorded, on the
+     * registry's draining thread: a way to make things happen while a drain is under way.
+     */
+    void onWrite(java.util.function.Consumer<SseFrame> action) {
+        this.onWrite = action;
     }
 
     /** Reports that the client went away, as a container does when the socket closes. */
