@@ -335,7 +335,8 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
             // IOException from the transport, or a runtime failure inside the container's stream.
             LOG.log(System.Logger.Level.DEBUG, () -> "write failed on " + id, e);
             closeReason.compareAndSet(null, CloseReason.WRITE_FAILED);
-            finishClose(CloseReason.WRITE_FAILED);
+            // If another thread closed first, its reason stands, and callbacks must hear that one.
+            closeFromDrainer();
         }
     }
 
