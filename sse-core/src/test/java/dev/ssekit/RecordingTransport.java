@@ -5,6 +5,7 @@ import dev.ssekit.spi.SseTransport;
 import dev.ssekit.spi.TransportListener;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +25,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class RecordingTransport implements SseTransport {
 
     private final ReentrantLock recordLock = new ReentrantLock();
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(); // guarded by recordLock
-    private final List<String> frames = new ArrayList<>(); // guarded by recordLock
+    private final List<SseFrame> frames = new ArrayList<>(); // guarded by recordLock; frames are immutable
 
     // Readiness: the flag, whether a "false" answer still owes the listener an onWritable(), and how
     // many more writes may be taken before readiness turns off by itself (-1: no limit).
@@ -99,8 +99,7 @@ final class RecordingTransport implements SseTransport {
             onWrite.accept(frame);
             recordLock.lock();
             try {
-                bytes.writeBytes(frame.toByteArray());
-                frames.add(frame.toString());
+                frames.add(frame);
             } finally {
                 recordLock.unlock();
             }
@@ -224,16 +223,24 @@ final class RecordingTransport implements SseTransport {
 
     /** Returns everything written, as text. */
     String text() {
-        recordLock.lock();
-        try {
-            return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
-        } finally {
-            recordLock.unlock();
+        return new String(bytes(), StandardCharsets.UTF_8);
+    }
+
+    /** Returns everything written, byte for byte. */
+    byte[] bytes() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (SseFrame frame : writtenFrames()) {
+            out.writeBytes(frame.toByteArray());
         }
+        return out.toByteArray();
     }
 
     /** Returns every frame written, as text, in order. */
     List<String> frames() {
+        return writtenFrames().stream().map(SseFrame::toString).toList();
+    }
+
+    private List<SseFrame> writtenFrames() {
         recordLock.lock();
         try {
             return List.copyOf(frames);
@@ -244,12 +251,7 @@ final class RecordingTransport implements SseTransport {
 
     /** Returns what a browser would make of everything written so far. */
     WhatwgParser.Result parsed() {
-        recordLock.lock();
-        try {
-            return WhatwgParser.parse(bytes.toByteArray());
-        } finally {
-            recordLock.unlock();
-        }
+        return WhatwgParser.parse(bytes());
     }
 
     /** Returns the events a browser would dispatch from everything written so far. */
