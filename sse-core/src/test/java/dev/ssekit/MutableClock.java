@@ -8,7 +8,17 @@ import java.util.concurrent.atomic.AtomicLong;
 /** A clock that moves only when a test moves it. Thread-safe. */
 final class MutableClock implements InstantSource {
 
-    private final AtomicLong millis = new AtomicLong(Instant.parse("2025-03-01T12:00:00Z").toEpochMilli());
+    private final AtomicLong millis;
+
+    /** Returns a clock at an ordinary moment in 2025. */
+    MutableClock() {
+        this(Instant.parse("2025-03-01T12:00:00Z"));
+    }
+
+    /** Returns a clock at {@code start}. */
+    MutableClock(Instant start) {
+        this.millis = new AtomicLong(start.toEpochMilli());
+    }
 
     @Override
     public Instant instant() {

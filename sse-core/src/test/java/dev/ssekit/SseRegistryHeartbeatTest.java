@@ -194,6 +194,20 @@ class SseRegistryHeartbeatTest {
     }
 
     @Test
+    void writeDeadlineHoldsWhateverTimeTheClockShows() {
+        MutableClock epoch = new MutableClock(java.time.Instant.EPOCH);
+        registry = builder().clock(epoch).heartbeat(null).writeTimeout(Duration.ofSeconds(30)).build();
+        RecordingTransport stuck = RecordingTransport.notReady();
+        SseConnection c = open(stuck, "r");
+
+        registry.publish("r", SseEvent.of("1")); // stalls at 0 ms since the epoch
+        epoch.advance(Duration.ofSeconds(30));
+        scheduler.runPeriodicTasks();
+
+        assertThat(c.closeReason()).isEqualTo(CloseReason.STALLED);
+    }
+
+    @Test
     void idleButWritableConnectionIsNeverStalled() {
         registry = builder().heartbeat(null).writeTimeout(Duration.ofSeconds(30)).build();
         SseConnection c = open(new RecordingTransport());

@@ -48,6 +48,12 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
 
     private static final int INITIAL_RING = 4;
 
+    /**
+     * What {@link #waitingSinceMillis()} returns while the transport is not waiting. Not 0: that is
+     * a real time to an injected clock, and a stall that began then must still meet its deadline.
+     */
+    static final long NOT_WAITING = Long.MIN_VALUE;
+
     private final UUID id;
     private final String owner;
     private final SseTransport transport;
@@ -70,7 +76,7 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
 
     private volatile int queuedCount;
     private volatile long lastOfferMillis;
-    private volatile long waitingSinceMillis;
+    private volatile long waitingSinceMillis = NOT_WAITING;
     private volatile CloseReason pendingClose;
     private volatile boolean finishWhenDrained;
 
@@ -286,7 +292,7 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
         return lastOfferMillis;
     }
 
-    /** Time the transport last said not ready, or 0 if it is not waiting now. */
+    /** Time the transport last said not ready, or {@link #NOT_WAITING} if it is not waiting now. */
     long waitingSinceMillis() {
         return waitingSinceMillis;
     }
@@ -303,7 +309,7 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
 
     @Override
     public void onWritable() {
-        waitingSinceMillis = 0;
+        waitingSinceMillis = NOT_WAITING;
         drain(true);
     }
 
@@ -368,7 +374,7 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
                 if (state.compareAndSet(DRAINING, WAITING)) {
                     return;
                 }
-                waitingSinceMillis = 0;
+                waitingSinceMillis = NOT_WAITING;
                 if (!state.compareAndSet(DRAINING_AGAIN, DRAINING)) {
                     closeFromDrainer(); // CLOSING
                     return;
