@@ -1,6 +1,7 @@
 package dev.ssekit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.ssekit.WhatwgParser.Message;
 import java.io.IOException;
@@ -50,10 +51,10 @@ class ReadmeExampleTest {
 
         List<Message> messages = transport.messages();
         assertThat(messages).extracting(Message::type, Message::data).containsExactly(
-                org.assertj.core.groups.Tuple.tuple("connected", "{\"connectionId\":\"" + connection.id() + "\"}"),
-                org.assertj.core.groups.Tuple.tuple("tick", "{\"EURUSD\":1.0842}"),
-                org.assertj.core.groups.Tuple.tuple("tick", "{\"GBPUSD\":1.2611}"),
-                org.assertj.core.groups.Tuple.tuple("message", "hello, alice"));
+                tuple("connected", "{\"connectionId\":\"" + connection.id() + "\"}"),
+                tuple("tick", "{\"EURUSD\":1.0842}"),
+                tuple("tick", "{\"GBPUSD\":1.2611}"),
+                tuple("message", "hello, alice"));
         // History gives published events ids; the direct message has none, so the id stays.
         assertThat(messages).extracting(Message::lastEventId)
                 .satisfiesExactly(

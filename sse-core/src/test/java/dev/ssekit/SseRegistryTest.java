@@ -1,6 +1,7 @@
 package dev.ssekit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ssekit.WhatwgParser.Message;
@@ -197,9 +198,9 @@ class SseRegistryTest {
 
         assertThat(calls).hasValue(3);
         assertThat(messagesOf(a)).extracting(Message::type, Message::data).containsExactly(
-                org.assertj.core.groups.Tuple.tuple("count", "{\"n\":42}"),
-                org.assertj.core.groups.Tuple.tuple("count", "{\"n\":43}"),
-                org.assertj.core.groups.Tuple.tuple("count", "{\"n\":44}"));
+                tuple("count", "{\"n\":42}"),
+                tuple("count", "{\"n\":43}"),
+                tuple("count", "{\"n\":44}"));
         assertThat(dataOf(b)).containsExactly("{\"n\":42}", "{\"n\":43}");
     }
 
