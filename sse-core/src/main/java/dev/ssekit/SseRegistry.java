@@ -42,9 +42,10 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * id is unknown (malformed, from a restarted server, or ahead of this one) or older than what is
  * retained, it first receives a {@code reset} event whose data is
  * {@code {"reason":"unknown"}} or {@code {"reason":"expired"}}, then everything retained that it
- * is entitled to. The last event id {@code "0"} asks for everything retained. Direct messages
- * ({@link #send}) are never recorded and get no id from the registry. Without history, last event
- * ids are ignored and events keep the ids they were built with.
+ * is entitled to. The last event id {@code "0"} asks for everything retained, with no {@code reset}
+ * even if older events were already forgotten: it claims to have seen nothing, so nothing is
+ * skipped. Direct messages ({@link #send}) are never recorded and get no id from the registry.
+ * Without history, last event ids are ignored and events keep the ids they were built with.
  *
  * <p><b>Closing.</b> After {@link #close()} or {@link #shutdown}, every connection is closed and
  * publishing or opening throws {@link IllegalStateException}.

@@ -48,6 +48,12 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
 
     private static final int INITIAL_RING = 4;
 
+    /**
+     * What {@link #waitingSinceMillis()} returns while the transport is not waiting. Not 0: that is
+     * a real time to an injected clock, and a stall that began then must still meet its deadline.
+     */
+    static final long NOT_WAITING = Long.MIN_VALUE;
+
     private final UUID id;
     private final String owner;
     private final SseTransport transport;
@@ -70,7 +76,7 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
 
     private volatile int queuedCount;
     private volatile long lastOfferMillis;
-    private volatile long waitingSinceMillis;
+    private volatile long waitingSinceMillis = NOT_WAITING;
     private volatile CloseReason pendingClose;
     private volatile boolean finishWhenDrained;
 
@@ -219,8 +225,13 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
     }
 
     private void grow() {
-        // Doubling: live frames stop at the queue limit; only a replay, bounded by history, goes past it.
-        SseFrame[] bigger = new SseFrame[ring.length * 2];
+        // Double, but below the live limit never past it: bounded offers stop at queueFrames.
+        // Unbounded offers (a replay, connection-level frames) may go beyond; there the ring keeps
+        // doubling, so that queuing a long replay stays linear.
+        int length = ring.length < hub.queueFrames
+                ? Math.min(ring.length * 2, hub.queueFrames)
+                : ring.length * 2;
+        SseFrame[] bigger = new SseFrame[length];
         for (int i = 0; i < size; i++) {
             bigger[i] = ring[(head + i) % ring.length];
         }
@@ -281,7 +292,7 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
         return lastOfferMillis;
     }
 
-    /** Time the transport last said not ready, or 0 if it is not waiting now. */
+    /** Time the transport last said not ready, or {@link #NOT_WAITING} if it is not waiting now. */
     long waitingSinceMillis() {
         return waitingSinceMillis;
     }
@@ -298,7 +309,7 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
 
     @Override
     public void onWritable() {
-        waitingSinceMillis = 0;
+        waitingSinceMillis = NOT_WAITING;
         drain(true);
     }
 
@@ -330,7 +341,8 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
             // IOException from the transport, or a runtime failure inside the container's stream.
             LOG.log(System.Logger.Level.DEBUG, () -> "write failed on " + id, e);
             closeReason.compareAndSet(null, CloseReason.WRITE_FAILED);
-            finishClose(CloseReason.WRITE_FAILED);
+            // If another thread closed first, its reason stands, and callbacks must hear that one.
+            closeFromDrainer();
         }
     }
 
@@ -362,7 +374,7 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
                 if (state.compareAndSet(DRAINING, WAITING)) {
                     return;
                 }
-                waitingSinceMillis = 0;
+                waitingSinceMillis = NOT_WAITING;
                 if (!state.compareAndSet(DRAINING_AGAIN, DRAINING)) {
                     closeFromDrainer(); // CLOSING
                     return;

@@ -107,6 +107,11 @@ final class History {
         if (seq < 0) {
             return Resume.UNKNOWN;
         }
+        if (seq == 0) {
+            // "0" claims to have seen nothing and asks for whatever is retained: nothing it had
+            // is being skipped, so there is no gap to signal.
+            return Resume.FROM_SEQ;
+        }
         long oldest = entries.isEmpty() ? lastSeq + 1 : entries.peekFirst().seq();
         return seq < oldest - 1 ? Resume.EXPIRED : Resume.FROM_SEQ;
     }

@@ -393,7 +393,8 @@ public final class Hub {
         long now = clock.millis();
         for (DefaultSseConnection c : all) {
             long waiting = c.waitingSinceMillis();
-            if (writeTimeout != null && waiting != 0 && now - waiting >= writeTimeout.toMillis()) {
+            if (writeTimeout != null && waiting != DefaultSseConnection.NOT_WAITING
+                    && now - waiting >= writeTimeout.toMillis()) {
                 c.close(CloseReason.STALLED);
                 continue;
             }

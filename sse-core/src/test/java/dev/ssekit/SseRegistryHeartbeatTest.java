@@ -1,0 +1,239 @@
+package dev.ssekit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Heartbeats and the write deadline, driven by a fake clock and a scheduler whose sweep runs only
+ * when the test says so.
+ */
+class SseRegistryHeartbeatTest {
+
+    private static final String PING = ":ping\n\n";
+
+    private final MutableClock clock = new MutableClock();
+    private final ManualScheduler scheduler = new ManualScheduler();
+    private SseRegistry registry;
+    private final Map<SseConnection, RecordingTransport> transports = new LinkedHashMap<>();
+
+    @AfterEach
+    void closeRegistryAndCheckTransports() {
+        if (registry != null) {
+            registry.close();
+        }
+        scheduler.shutdownNow();
+        transports.forEach((c, t) -> assertThat(t.violations()).as("SPI contract on %s", c).isEmpty());
+    }
+
+    private SseRegistry.Builder builder() {
+        return SseRegistry.builder().clock(clock).scheduler(scheduler).heartbeat(Duration.ofSeconds(10)).writeTimeout(null);
+    }
+
+    private SseConnection open(RecordingTransport transport, ConnectOptions options) {
+        SseConnection c = registry.open(transport, options);
+        transports.put(c, transport);
+        return c;
+    }
+
+    private SseConnection open(RecordingTransport transport, String... rooms) {
+        return open(transport, ConnectOptions.builder("client").rooms(rooms).build());
+    }
+
+    /** Moves the clock, then runs the sweep as the scheduler would. */
+    private void tick(Duration d) {
+        clock.advance(d);
+        scheduler.runPeriodicTasks();
+    }
+
+    @Test
+    void oneSweepServesEveryConnection() {
+        registry = builder().build();
+        for (int i = 0; i < 5; i++) {
+            open(new RecordingTransport());
+        }
+
+        assertThat(scheduler.activePeriodicTasks()).isEqualTo(1);
+        assertThat(scheduler.periodMillis()).isPositive().isLessThanOrEqualTo(10_000);
+    }
+
+    @Test
+    void idleConnectionHearsAHeartbeatComment() {
+        registry = builder().build();
+        RecordingTransport t = new RecordingTransport();
+        open(t);
+
+        tick(Duration.ofMillis(9_999));
+        assertThat(t.frames()).isEmpty();
+
+        tick(Duration.ofMillis(1));
+        assertThat(t.frames()).containsExactly(PING);
+        assertThat(t.parsed().messages()).as("browsers dispatch nothing").isEmpty();
+        assertThat(registry.stats().heartbeats()).isEqualTo(1);
+
+        tick(Duration.ofSeconds(5));
+        assertThat(t.frames()).as("idle again only since the heartbeat").containsExactly(PING);
+        tick(Duration.ofSeconds(5));
+        assertThat(t.frames()).containsExactly(PING, PING);
+    }
+
+    @Test
+    void busyConnectionHearsNoHeartbeat() {
+        registry = builder().build();
+        RecordingTransport busy = new RecordingTransport();
+        SseConnection busyConnection = open(busy);
+        RecordingTransport idle = new RecordingTransport();
+        open(idle);
+
+        tick(Duration.ofSeconds(6));
+        busyConnection.send(SseEvent.of("news"));
+        tick(Duration.ofSeconds(4));
+
+        assertThat(busy.frames()).containsExactly("data: news\n\n");
+        assertThat(idle.frames()).containsExactly(PING);
+
+        tick(Duration.ofSeconds(6));
+        assertThat(busy.frames()).containsExactly("data: news\n\n", PING);
+        assertThat(idle.frames()).containsExactly(PING);
+    }
+
+    @Test
+    void heartbeatPassesEveryEventTypeFilter() {
+        registry = builder().build();
+        RecordingTransport t = new RecordingTransport();
+        open(t, ConnectOptions.builder("a").eventTypes("tick").build());
+
+        tick(Duration.ofSeconds(10));
+
+        assertThat(t.frames()).containsExactly(PING);
+    }
+
+    @Test
+    void heartbeatsCanBeTurnedOff() {
+        registry = builder().heartbeat(null).build();
+        assertThat(scheduler.activePeriodicTasks()).isZero();
+        registry.close();
+
+        registry = builder().heartbeat(Duration.ZERO).build();
+        RecordingTransport t = new RecordingTransport();
+        open(t);
+        tick(Duration.ofHours(1));
+
+        assertThat(scheduler.activePeriodicTasks()).isZero();
+        assertThat(t.frames()).isEmpty();
+    }
+
+    @Test
+    void heartbeatThatCannotBeWrittenRemovesTheConnectionEverywhere() {
+        registry = builder().build();
+        RecordingTransport dead = new RecordingTransport();
+        SseConnection deadConnection = open(dead, "a", "b");
+        RecordingTransport alive = new RecordingTransport();
+        SseConnection aliveConnection = open(alive, "b");
+        List<CloseReason> heard = new ArrayList<>();
+        deadConnection.onClose(heard::add);
+        dead.failWrites(new IOException("broken pipe"));
+
+        tick(Duration.ofSeconds(10));
+
+        assertThat(heard).containsExactly(CloseReason.WRITE_FAILED);
+        assertThat(dead.isClosed()).isTrue();
+        assertThat(deadConnection.rooms()).isEmpty();
+        assertThat(registry.rooms()).containsExactly("b");
+        assertThat(registry.members("b")).containsExactly(aliveConnection);
+        assertThat(registry.connections()).containsExactly(aliveConnection);
+        assertThat(registry.connection(deadConnection.id())).isEmpty();
+        assertThat(alive.frames()).containsExactly(PING);
+
+        tick(Duration.ofSeconds(10));
+        assertThat(heard).as("heard once").hasSize(1);
+    }
+
+    @Test
+    void neverReadyTransportIsClosedAsStalledAfterTheWriteTimeout() {
+        registry = builder().writeTimeout(Duration.ofSeconds(30)).build();
+        RecordingTransport stuck = RecordingTransport.notReady();
+        SseConnection stuckConnection = open(stuck, "r");
+        RecordingTransport healthy = new RecordingTransport();
+        open(healthy, "r");
+
+        tick(Duration.ofSeconds(10)); // the heartbeat is queued, and the drain finds it not ready
+        tick(Duration.ofMillis(29_999));
+        assertThat(stuckConnection.isOpen()).isTrue();
+
+        tick(Duration.ofMillis(1));
+        assertThat(stuckConnection.closeReason()).isEqualTo(CloseReason.STALLED);
+        assertThat(stuck.isClosed()).isTrue();
+        assertThat(registry.members("r")).hasSize(1);
+        assertThat(registry.connectionCount()).isEqualTo(1);
+    }
+
+    @Test
+    void writeDeadlineCountsOnlyFromTheLastStall() {
+        registry = builder().heartbeat(null).writeTimeout(Duration.ofSeconds(30)).build();
+        RecordingTransport t = RecordingTransport.notReady();
+        SseConnection c = open(t, "r");
+
+        registry.publish("r", SseEvent.of("1")); // stalls at 0 s
+        tick(Duration.ofSeconds(20));
+        t.readyFor(1); // progress at 20 s; stalls again right after the write
+        tick(Duration.ofSeconds(29));
+        assertThat(c.isOpen()).isTrue();
+
+        registry.publish("r", SseEvent.of("2")); // stalled since 20 s, still waiting
+        tick(Duration.ofSeconds(1));
+        assertThat(c.closeReason()).isEqualTo(CloseReason.STALLED);
+        assertThat(t.data()).containsExactly("1");
+    }
+
+    @Test
+    void writeDeadlineHoldsWhateverTimeTheClockShows() {
+        MutableClock epoch = new MutableClock(java.time.Instant.EPOCH);
+        registry = builder().clock(epoch).heartbeat(null).writeTimeout(Duration.ofSeconds(30)).build();
+        RecordingTransport stuck = RecordingTransport.notReady();
+        SseConnection c = open(stuck, "r");
+
+        registry.publish("r", SseEvent.of("1")); // stalls at 0 ms since the epoch
+        epoch.advance(Duration.ofSeconds(30));
+        scheduler.runPeriodicTasks();
+
+        assertThat(c.closeReason()).isEqualTo(CloseReason.STALLED);
+    }
+
+    @Test
+    void idleButWritableConnectionIsNeverStalled() {
+        registry = builder().heartbeat(null).writeTimeout(Duration.ofSeconds(30)).build();
+        SseConnection c = open(new RecordingTransport());
+
+        tick(Duration.ofHours(1));
+
+        assertThat(c.isOpen()).isTrue();
+    }
+
+    @Test
+    void closingTheRegistryCancelsItsSweepButLeavesTheGivenScheduler() {
+        registry = builder().build();
+        assertThat(scheduler.activePeriodicTasks()).isEqualTo(1);
+
+        registry.close();
+
+        assertThat(scheduler.activePeriodicTasks()).isZero();
+        assertThat(scheduler.isShutdown()).isFalse();
+    }
+
+    @Test
+    void defaultSchedulerSendsHeartbeatsOnItsOwn() {
+        registry = SseRegistry.builder().heartbeat(Duration.ofMillis(20)).build();
+        RecordingTransport t = new RecordingTransport();
+        open(t);
+
+        Await.await("a heartbeat from the registry's own scheduler", () -> t.frames().contains(PING));
+    }
+}
