@@ -44,8 +44,16 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * {@code {"reason":"unknown"}} or {@code {"reason":"expired"}}, then everything retained that it
  * is entitled to. The last event id {@code "0"} asks for everything retained, with no {@code reset}
  * even if older events were already forgotten: it claims to have seen nothing, so nothing is
- * skipped. Direct messages ({@link #send}) are never recorded and get no id from the registry.
- * Without history, last event ids are ignored and events keep the ids they were built with.
+ * skipped. An empty last event id counts as none (browsers never send one). The replay is bounded
+ * by the history, not by the connection's queue limits: it never makes the connection look like a
+ * slow consumer. Direct messages ({@link #send}) are never recorded and get no id from the
+ * registry. Without history, last event ids are ignored and events keep the ids they were built
+ * with.
+ *
+ * <p><b>Heartbeats.</b> One sweep on the registry's scheduler queues a {@code :ping} comment to
+ * every connection that has had nothing queued for the heartbeat interval and has nothing waiting,
+ * and closes with {@link CloseReason#STALLED} every connection whose transport has not taken a
+ * write for the write timeout. No thread or task exists per connection.
  *
  * <p><b>Closing.</b> After {@link #close()} or {@link #shutdown}, every connection is closed and
  * publishing or opening throws {@link IllegalStateException}.

@@ -305,6 +305,25 @@ class SseConnectionCloseTest {
     }
 
     @Test
+    void nothingFollowsTheFinalEventOfAShutdown() throws Exception {
+        RecordingTransport slow = RecordingTransport.notReady();
+        SseConnection c = open(slow, "r");
+
+        CompletableFuture<Boolean> lateSend = CompletableFuture.supplyAsync(() -> {
+            Await.await("final event queued", () -> c.queuedFrames() == 1);
+            boolean queued = c.send(SseEvent.of("too late"));
+            slow.setReady(true);
+            return queued;
+        });
+        registry.shutdown(SseEvent.of("bye"), Duration.ofSeconds(10));
+
+        assertThat(lateSend.get(10, TimeUnit.SECONDS)).isFalse();
+        assertThat(slow.data()).containsExactly("bye");
+        assertThatThrownBy(() -> registry.publish("r", SseEvent.of("later")))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void shutdownGivesUpOnAStuckStreamAfterGrace() {
         RecordingTransport stuck = RecordingTransport.notReady();
         SseConnection c = open(stuck);

@@ -105,6 +105,20 @@ class SseRegistryHeartbeatTest {
     }
 
     @Test
+    void heartbeatsDoNotPileUpBehindAStalledWrite() {
+        registry = builder().build();
+        RecordingTransport stalled = RecordingTransport.notReady();
+        SseConnection c = open(stalled);
+
+        for (int i = 0; i < 10; i++) {
+            tick(Duration.ofSeconds(10));
+        }
+
+        assertThat(c.queuedFrames()).as("one heartbeat waits; no more are added behind it").isEqualTo(1);
+        assertThat(registry.stats().heartbeats()).isEqualTo(1);
+    }
+
+    @Test
     void heartbeatPassesEveryEventTypeFilter() {
         registry = builder().build();
         RecordingTransport t = new RecordingTransport();

@@ -82,8 +82,12 @@ class SseRegistryReplayTest {
 
         List<String> ids = broadcast(3);
 
-        String epoch = Long.toString(clock.millis(), 36);
+        String epoch = ids.get(0).substring(0, ids.get(0).indexOf('-'));
+        assertThat(epoch).matches("[0-9a-z]{8}");
         assertThat(ids).containsExactly(epoch + "-1", epoch + "-2", epoch + "-3");
+        assertThat(builder().history(10).build().broadcast(SseEvent.of("x")).id())
+                .as("another registry's ids have another epoch")
+                .doesNotStartWith(epoch + "-");
         assertThat(messagesOf(c)).extracting(Message::lastEventId).containsExactlyElementsOf(ids);
     }
 
@@ -346,6 +350,46 @@ class SseRegistryReplayTest {
         assertThat(dataOf(c)).containsExactlyElementsOf(
                 IntStream.rangeClosed(1, 2_000).mapToObj(Integer::toString).toList());
         assertThat(c.isOpen()).isTrue();
+    }
+
+    @Test
+    void replayLargerThanTheQueueLeavesRoomForLiveEventsUnderDisconnect() {
+        registry = builder().history(100).queueCapacity(4).overflow(OverflowPolicy.DISCONNECT).build();
+        broadcast(100);
+        RecordingTransport slow = RecordingTransport.notReady();
+        SseConnection c = open(slow, ConnectOptions.builder("a").lastEventId("0").build());
+
+        registry.broadcast(SseEvent.of("live 1"));
+        registry.broadcast(SseEvent.of("live 2"));
+
+        assertThat(c.isOpen()).as("a long replay is not a slow consumer").isTrue();
+        slow.setReady(true);
+        assertThat(dataOf(c)).hasSize(102).endsWith("live 1", "live 2");
+        assertThat(registry.stats().slowConsumersDisconnected()).isZero();
+    }
+
+    @Test
+    void liveLimitStillHoldsBehindALongReplay() {
+        registry = builder().history(10).queueCapacity(2).overflow(OverflowPolicy.DISCONNECT).build();
+        broadcast(10);
+        SseConnection c = open(RecordingTransport.notReady(), ConnectOptions.builder("a").lastEventId("0").build());
+
+        registry.broadcast(SseEvent.of("live 1"));
+        registry.broadcast(SseEvent.of("live 2"));
+        assertThat(c.isOpen()).isTrue();
+        registry.broadcast(SseEvent.of("live 3"));
+
+        assertThat(c.closeReason()).isEqualTo(CloseReason.SLOW_CONSUMER);
+    }
+
+    @Test
+    void emptyLastEventIdCountsAsNone() {
+        registry = builder().history(10).build();
+        broadcast(3);
+
+        SseConnection c = resume("");
+
+        assertThat(messagesOf(c)).as("no reset and no replay").isEmpty();
     }
 
     // ---- races -----------------------------------------------------------------------------------

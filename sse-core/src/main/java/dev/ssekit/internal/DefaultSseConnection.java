@@ -69,6 +69,10 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
     private int head;
     private int size;
     private long queuedBytes;
+    // The frames queued when the connection opened (retry, connected, reset, replay) sit at the head
+    // of the queue and do not count against the live limits until they are written.
+    private int preludeFrames;
+    private long preludeBytes;
 
     // Written under the hub's publish lock; read anywhere.
     volatile Set<String> rooms = Set.of();
@@ -79,6 +83,7 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
     private volatile long waitingSinceMillis = NOT_WAITING;
     private volatile CloseReason pendingClose;
     private volatile boolean finishWhenDrained;
+    private boolean sealed; // guarded by queueLock
 
     // Confined to the draining thread.
     private boolean unflushed;
@@ -190,7 +195,7 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
     boolean offer(SseFrame frame, boolean bounded) {
         queueLock.lock();
         try {
-            if (closeReason.get() != null) {
+            if (closeReason.get() != null || (bounded && sealed)) {
                 return false;
             }
             if (bounded && isFull(frame)) {
@@ -221,7 +226,38 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
     }
 
     private boolean isFull(SseFrame frame) {
-        return size >= hub.queueFrames || (size > 0 && queuedBytes + frame.size() > hub.queueBytes);
+        int live = size - preludeFrames;
+        return live >= hub.queueFrames || (live > 0 && queuedBytes - preludeBytes + frame.size() > hub.queueBytes);
+    }
+
+    /**
+     * Queues a frame that precedes every live frame: the connection-level frames and the replay that
+     * {@code open} queues before the connection joins anything. These are bounded by the history,
+     * not by the live limits, so that a replay longer than the queue is neither cut short nor taken
+     * for a slow consumer.
+     */
+    void offerPrelude(SseFrame frame) {
+        queueLock.lock();
+        try {
+            if (offer(frame, false)) {
+                preludeFrames++;
+                preludeBytes += frame.size();
+            }
+        } finally {
+            queueLock.unlock();
+        }
+    }
+
+    /**
+     * Refuses every further bounded offer: after the final event of a shutdown nothing may follow.
+     */
+    void seal() {
+        queueLock.lock();
+        try {
+            sealed = true;
+        } finally {
+            queueLock.unlock();
+        }
     }
 
     private void grow() {
@@ -248,6 +284,10 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
         head = (head + 1) % ring.length;
         size--;
         queuedBytes -= frame.size();
+        if (preludeFrames > 0) {
+            preludeFrames--;
+            preludeBytes -= frame.size();
+        }
         queuedCount = size;
         return frame;
     }

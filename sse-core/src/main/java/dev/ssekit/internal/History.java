@@ -9,8 +9,8 @@ import java.util.Iterator;
  *
  * <p>Confined to the hub's publish lock: every method is called with it held.
  *
- * <p>Ids are {@code <epoch>-<sequence>}: the epoch (this history's start time in base 36) tells a
- * restarted server's ids from an earlier one's, so a client resuming across a restart is told of
+ * <p>Ids are {@code <epoch>-<sequence>}: the epoch (random, in base 36) tells a restarted server's
+ * ids from an earlier one's, so a client resuming across a restart is told of
  * the gap instead of being given unrelated events with familiar numbers.
  */
 final class History {
@@ -31,11 +31,13 @@ final class History {
     private long bytes;
     private long lastSeq;
 
-    History(int maxEvents, long maxBytes, long maxAgeMillis, long epochMillis) {
+    History(int maxEvents, long maxBytes, long maxAgeMillis) {
         this.maxEvents = maxEvents;
         this.maxBytes = maxBytes;
         this.maxAgeMillis = maxAgeMillis;
-        this.epoch = Long.toString(epochMillis, 36);
+        // Random, not the start time: two registries started in the same millisecond (a restart, or
+        // two servers) must not accept each other's ids.
+        this.epoch = Long.toString((java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 24) | (1L << 39), 36);
     }
 
     long nextSeq() {

@@ -99,7 +99,7 @@ public final class Hub {
         this.maxEventTypesPerConnection = s.maxEventTypesPerConnection();
         this.history = s.historyEvents() > 0
                 ? new History(s.historyEvents(), s.historyBytes(),
-                        s.historyMaxAge() == null ? 0 : s.historyMaxAge().toMillis(), clock.millis())
+                        s.historyMaxAge() == null ? 0 : s.historyMaxAge().toMillis())
                 : null;
         this.scheduler = s.scheduler();
         this.ownScheduler = s.ownScheduler();
@@ -143,10 +143,10 @@ public final class Hub {
                 UUID.randomUUID(), options.owner(), options.eventTypes(), transport, this);
         transport.start(c);
         if (options.retry() != null) {
-            c.offer(SseEncoder.encode(SseEvent.builder().retry(options.retry()).build()), false);
+            c.offerPrelude(SseEncoder.encode(SseEvent.builder().retry(options.retry()).build()));
         }
         if (options.announce()) {
-            c.offer(c.connectedFrame(), false);
+            c.offerPrelude(c.connectedFrame());
         }
         lock.lock();
         try {
@@ -154,7 +154,7 @@ public final class Hub {
                 c.close(CloseReason.SHUTDOWN);
                 throw new IllegalStateException("registry is closed");
             }
-            if (options.lastEventId() != null && history != null) {
+            if (options.lastEventId() != null && !options.lastEventId().isEmpty() && history != null) {
                 replay(c, options.lastEventId(), options.rooms());
             }
             if (c.isOpen()) { // the client may already be gone; then it must not be added
@@ -179,18 +179,17 @@ public final class Hub {
         History.Resume resume = history.resumeFrom(seq);
         if (resume != History.Resume.FROM_SEQ) {
             String reason = resume == History.Resume.UNKNOWN ? "unknown" : "expired";
-            c.offer(SseEncoder.encode(SseEvent.builder()
+            c.offerPrelude(SseEncoder.encode(SseEvent.builder()
                     .id(history.resetId())
                     .type(RESET_EVENT)
                     .data("{\"reason\":\"" + reason + "\"}")
-                    .build()), false);
+                    .build()));
             seq = 0;
         }
         for (Iterator<History.Entry> it = history.after(seq); it.hasNext(); ) {
             History.Entry e = it.next();
             if ((e.room() == null || memberOf.contains(e.room())) && c.accepts(e.type())) {
-                // Replay is bounded by the history, not by the live queue limits.
-                c.offer(e.frame(), false);
+                c.offerPrelude(e.frame());
             }
         }
     }
@@ -218,6 +217,7 @@ public final class Hub {
         int queued = 0;
         lock.lock();
         try {
+            checkOpen(); // again under the lock: nothing is published after a shutdown's final event
             if (history != null) {
                 long now = clock.millis();
                 long seq = history.nextSeq();
@@ -261,7 +261,10 @@ public final class Hub {
     public SseEvent event(String type, Object data) {
         Objects.requireNonNull(data, "data");
         String text = data instanceof String s ? s : serializer.serialize(data);
-        return new SseEvent(null, type, Objects.requireNonNull(text, "serialized data"), null, null);
+        if (text == null) {
+            throw new IllegalArgumentException("data: the serializer returned null for " + data.getClass().getName());
+        }
+        return new SseEvent(null, type, text, null, null);
     }
 
     // ---- rooms -----------------------------------------------------------------------------------
@@ -398,7 +401,9 @@ public final class Hub {
                 c.close(CloseReason.STALLED);
                 continue;
             }
-            if (heartbeat != null && now - c.lastOfferMillis() >= heartbeat.toMillis()) {
+            // A heartbeat goes only to an empty queue: queued frames are traffic enough once written,
+            // and a stalled connection is the write deadline's business, so heartbeats never pile up.
+            if (heartbeat != null && now - c.lastOfferMillis() >= heartbeat.toMillis() && c.queuedFrames() == 0) {
                 if (c.offer(heartbeatFrame, false)) {
                     counters.heartbeats.increment();
                 }
@@ -440,6 +445,7 @@ public final class Hub {
         }
         SseFrame last = finalEvent == null ? null : SseEncoder.encode(finalEvent);
         for (DefaultSseConnection c : all) {
+            c.seal();
             if (last != null) {
                 c.offer(last, false);
             }
