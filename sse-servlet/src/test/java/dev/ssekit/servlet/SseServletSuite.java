@@ -688,6 +688,44 @@ abstract class SseServletSuite {
         await("a heartbeat", () -> stream.comments().contains("ping"));
     }
 
+    @Test
+    void streamsAbortedWhileEventsFlowNeverWriteIntoOtherResponses() throws Exception {
+        start(SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).build());
+        RecordingClient steady = connect("");
+        ScheduledExecutorService publisher = Executors.newSingleThreadScheduledExecutor();
+        int[] published = {0};
+        try {
+            publisher.scheduleAtFixedRate(() -> {
+                if (published[0] < 3_000) {
+                    registry.broadcast(SseEvent.of("n", Integer.toString(published[0]++)));
+                }
+            }, 0, 1, java.util.concurrent.TimeUnit.MILLISECONDS);
+            for (int i = 0; i < 20; i++) {
+                try (Socket aborted = rawStream(0)) {
+                    aborted.setSoLinger(true, 0); // reset while events are being written to it
+                }
+                UUID unknown = UUID.randomUUID();
+                HttpResponse<String> other = post("/sse/subscriptions", "application/json", subscription(unknown, ""));
+                assertThat(other.statusCode()).isEqualTo(404);
+                assertThat(other.body()).isEqualTo("{\"error\":\"no open connection " + unknown + "\"}");
+            }
+        } finally {
+            publisher.shutdown();
+            assertThat(publisher.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        }
+        registry.broadcast(SseEvent.of("end", Integer.toString(published[0])));
+
+        for (int i = 0; ; i++) {
+            Event e = steady.awaitEvent();
+            if ("end".equals(e.type())) {
+                assertThat(e.data()).isEqualTo(Integer.toString(i));
+                break;
+            }
+            assertThat(e.data()).isEqualTo(Integer.toString(i));
+        }
+        await("the aborted streams to leave the registry", () -> registry.connectionCount() == 1);
+    }
+
     /**
      * Opens a stream over a plain socket (HTTP/1.1) with a small receive buffer, reads up to its
      * {@code connected} event, and from then on reads nothing.
