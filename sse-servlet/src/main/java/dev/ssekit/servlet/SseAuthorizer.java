@@ -51,7 +51,8 @@ public interface SseAuthorizer {
 
     /**
      * Decides whether {@code owner} may open a stream with {@code request}. Called before the
-     * rooms and event types of the request are checked.
+     * rooms and event types of the request are checked; {@code null} counts as {@link
+     * ConnectDecision#DENY}.
      */
     default ConnectDecision connect(HttpServletRequest request, String owner) {
         return ConnectDecision.ALLOW;

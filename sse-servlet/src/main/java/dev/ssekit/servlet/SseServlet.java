@@ -387,7 +387,8 @@ public final class SseServlet extends HttpServlet {
         String lastEventId = lastEventId(request);
         String owner = owner(request, s);
 
-        switch (s.authorizer().connect(request, owner)) {
+        SseAuthorizer.ConnectDecision decision = s.authorizer().connect(request, owner);
+        switch (decision == null ? SseAuthorizer.ConnectDecision.DENY : decision) { // fail closed
             case ALLOW -> { }
             case DENY -> throw new HttpError(403, "not allowed to connect");
             case STOP -> {
