@@ -469,7 +469,9 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
                     return true;
                 }
             } else {
-                break;
+                // CLOSED: a drainer that saw our reason (or failed) has closed the transport itself.
+                afterClose(reason, false);
+                return true;
             }
         }
         afterClose(reason, true);
