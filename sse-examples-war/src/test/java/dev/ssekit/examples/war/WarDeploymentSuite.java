@@ -2,7 +2,6 @@ package dev.ssekit.examples.war;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,41 +16,39 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.eclipse.jetty.ee10.webapp.WebAppContext;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
- * Deploys the packaged WAR, unchanged, into embedded Jetty under a context path, as any Servlet 6
- * container would, and reaches the page and {@code /sse}.
+ * Deploys the packaged WAR, unchanged, into a servlet container under the context path
+ * {@value #CONTEXT_PATH}, and reaches the page and {@code /sse}; each subclass is one container.
  */
-class ExampleWarIT {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class WarDeploymentSuite {
 
+    static final String CONTEXT_PATH = "/example";
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
-    private static Server server;
-    private static URI base;
     private final HttpClient client = HttpClient.newHttpClient();
+    private URI base;
+
+    /** Starts the container on 127.0.0.1 with {@code war} at {@link #CONTEXT_PATH}; returns its port. */
+    abstract int deploy(Path war, Path workDir) throws Exception;
+
+    abstract void stop() throws Exception;
 
     @BeforeAll
-    static void deploy() throws Exception {
+    void deploy() throws Exception {
         Path war = Paths.get(System.getProperty("example.war", "target/sse-examples.war"));
         assertThat(war).as("the WAR built by `package`").isRegularFile();
-        server = new Server(new InetSocketAddress("127.0.0.1", 0));
-        WebAppContext webapp = new WebAppContext();
-        webapp.setContextPath("/example");
-        webapp.setWar(war.toAbsolutePath().toString());
-        webapp.setTempDirectory(Files.createTempDirectory("example-war").toFile());
-        server.setHandler(webapp);
-        server.start();
-        base = URI.create("http://127.0.0.1:" + ((ServerConnector) server.getConnectors()[0]).getLocalPort() + "/example/");
+        int port = deploy(war.toAbsolutePath(), Files.createTempDirectory("example-war"));
+        base = URI.create("http://127.0.0.1:" + port + CONTEXT_PATH + "/");
     }
 
     @AfterAll
-    static void undeploy() throws Exception {
-        server.stop();
+    void undeploy() throws Exception {
+        stop();
     }
 
     /** Reads a stream's lines on another thread until {@code count} non-blank lines have come. */
