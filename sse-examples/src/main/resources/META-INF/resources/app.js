@@ -207,10 +207,12 @@
     }
   });
 
+  // Switching the ticker joins or leaves the "ticker" room on the open connection.
   $('ticker-on').addEventListener('change', async (e) => {
     const on = e.target.checked;
     try {
       await subscribe(on ? { join: ['ticker'] } : { leave: ['ticker'] });
+      $('ticker').dataset.listening = String(on);
     } catch (err) {
       e.target.checked = !on;
     }

@@ -40,8 +40,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 class ExampleBrowserTest {
 
-    private static final Path CHROMIUM = Paths.get("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Paths.get("/usr/bin/chromedriver");
+    // Debian's packages; elsewhere, point -Dchromium and -Dchromedriver at a matching pair.
+    private static final Path CHROMIUM = Paths.get(System.getProperty("chromium", "/usr/bin/chromium"));
+    private static final Path CHROMEDRIVER = Paths.get(System.getProperty("chromedriver", "/usr/bin/chromedriver"));
     private static final Duration WAIT = Duration.ofSeconds(15);
 
     @TempDir
@@ -54,11 +55,12 @@ class ExampleBrowserTest {
     @BeforeEach
     void start() throws Exception {
         if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
-            String how = "no Chromium at " + CHROMIUM + " and " + CHROMEDRIVER
-                    + ": install it with `apt-get install -y chromium chromium-driver`";
+            String how = "the browser test needs Chromium at " + CHROMIUM + " and its driver at "
+                    + CHROMEDRIVER + "; install both with `apt-get install -y chromium chromium-driver`";
             if ("true".equals(System.getenv("CI"))) {
                 fail(how);
             }
+            System.err.println("Skipped: " + how);
             Assumptions.abort(how);
         }
         app = ExampleApp.start("127.0.0.1", 0);
@@ -127,6 +129,20 @@ class ExampleBrowserTest {
         long published = awaitNumber("stat-events");
         await("the stats move", d -> number("stat-events") > published);
         assertThat(number("stat-connections")).isGreaterThanOrEqualTo(2);
+
+        // Switching the ticker off leaves the ticker room (POST sse/subscriptions, as the page's
+        // owner): Alice's count stops while Bob's goes on; switching it back on resumes it.
+        driver.findElement(By.id("ticker-on")).click();
+        await("Alice's page left the ticker room",
+                d -> "false".equals(driver.findElement(By.id("ticker")).getAttribute("data-listening")));
+        long stopped = number("tick-count");
+        driver.switchTo().window(bob);
+        long bobTick = awaitNumber("tick-count");
+        await("Bob's ticker goes on", d -> number("tick-count") >= bobTick + 3);
+        driver.switchTo().window(alice);
+        assertThat(number("tick-count")).as("Alice's ticker, switched off").isBetween(stopped, stopped + 1);
+        driver.findElement(By.id("ticker-on")).click();
+        await("Alice's ticker resumes", d -> number("tick-count") > stopped + 2);
 
         // The server drops Bob's stream; three messages go out while he is away. The browser
         // reconnects by itself with Last-Event-ID and shows each missed message exactly once.
