@@ -163,7 +163,7 @@ class ExampleBrowserTest {
         screenshot("example-phone.png");
     }
 
-    // ---- page helpers ----------------------------------------------------------------------------
+    // ---- using the page, as a person would ------------------------------------------------------
 
     private void join(String name, String room) {
         await("the page is live", d -> text("status").equals("live"));
