@@ -157,7 +157,18 @@ class ExampleBrowserTest {
                 "Hello from Alice", "Hi Alice, Bob here",
                 "While you were away 1", "While you were away 2", "While you were away 3");
 
+        // Joining a room shows its recent messages: Alice leaves for another room and comes back.
+        driver.switchTo().window(alice);
+        join("alice", "elsewhere");
+        await("Alice's chat is empty in a new room", d -> chatTexts().isEmpty());
+        join("alice", "e2e");
+        await("Alice sees the room's history", d -> chatTexts().size() == 5);
+        assertThat(chatTexts()).containsExactly(
+                "Hello from Alice", "Hi Alice, Bob here",
+                "While you were away 1", "While you were away 2", "While you were away 3");
+
         // What a person sees: a laptop's window, and a phone's width with the whole page.
+        driver.switchTo().window(bob);
         screenshot("example.png");
         driver.manage().window().setSize(new Dimension(390, 1800));
         screenshot("example-phone.png");
