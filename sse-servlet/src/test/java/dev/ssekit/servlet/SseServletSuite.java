@@ -519,6 +519,10 @@ abstract class SseServletSuite {
         assertThat(put.headers().firstValue("allow")).hasValue("GET, POST, OPTIONS");
         assertError(getSubscriptions, 405, "method GET is not allowed");
         assertThat(getSubscriptions.headers().firstValue("allow")).hasValue("POST, OPTIONS");
+        HttpResponse<String> options = client.send(HttpRequest.newBuilder(sse)
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(options.statusCode()).isEqualTo(204);
+        assertThat(options.headers().firstValue("allow")).hasValue("GET, POST, OPTIONS");
     }
 
     @Test
@@ -639,6 +643,49 @@ abstract class SseServletSuite {
         } finally {
             bounded.close();
         }
+    }
+
+    @Test
+    void writeThatMakesNoProgressClosesTheStreamAfterTheWriteTimeout() throws Exception {
+        int capacity = 4;
+        SseRegistry bounded = SseRegistry.builder()
+                .scheduler(SWEEPER)
+                .heartbeat(null)
+                .writeTimeout(Duration.ofMillis(500))
+                .queueCapacity(capacity)
+                .overflow(OverflowPolicy.DROP_OLDEST)
+                .build();
+        try {
+            start(new SseServlet(bounded));
+            try (Socket stalled = rawStream(2_048)) {
+                SseConnection c = bounded.connections().get(0);
+                SseEvent load = SseEvent.of("load", "x".repeat(16 * 1024));
+                int[] maxQueued = {0};
+                // Keep the queue full, so that the stream has something to write for as long as it
+                // is open: socket and container buffers fill up and the transport stays not ready.
+                await("the stalled stream to be closed", () -> {
+                    if (c.isOpen() && c.queuedFrames() < capacity) {
+                        bounded.broadcast(load);
+                    }
+                    maxQueued[0] = Math.max(maxQueued[0], c.queuedFrames());
+                    return !c.isOpen();
+                });
+
+                assertThat(c.closeReason()).isEqualTo(CloseReason.STALLED);
+                assertThat(maxQueued[0]).isLessThanOrEqualTo(capacity);
+                await("the stalled stream to leave the registry", () -> bounded.connectionCount() == 0);
+            }
+        } finally {
+            bounded.close();
+        }
+    }
+
+    @Test
+    void idleStreamsHearHeartbeats() throws Exception {
+        start(new SseServlet(registry));
+        RecordingClient stream = connect("");
+
+        await("a heartbeat", () -> stream.comments().contains("ping"));
     }
 
     /**
