@@ -1,0 +1,61 @@
+package dev.ssekit.examples;
+
+import dev.ssekit.SseRegistry;
+import dev.ssekit.servlet.SseServlet;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import java.time.Duration;
+
+/**
+ * Sets up the example in a servlet container: builds the registry, hands it to the
+ * {@link SseServlet} that {@code web.xml} declares, and starts the {@link LiveFeeds}.
+ *
+ * <p>The servlet, declared in {@code web.xml} with its no-argument constructor, looks for a registry
+ * in the context attribute {@link SseServlet#REGISTRY_ATTRIBUTE} when it starts; listeners start
+ * before servlets, so it finds this one. Without this listener it would build a registry of its own
+ * from its init parameters, and the page would have chat and direct messages but no ticker or stats.
+ *
+ * <p>The container calls this listener from one thread; instances are not meant to be shared.
+ *
+ * @since 1.0
+ */
+public final class ExampleListener implements ServletContextListener {
+
+    private SseRegistry registry;
+    private LiveFeeds feeds;
+
+    /** Creates the listener; the container calls this. */
+    public ExampleListener() {}
+
+    /**
+     * Returns a new registry as the example uses it, whichever way it runs: the last 500 room and
+     * broadcast events are kept, so that a page joining a room shows its recent messages and a page
+     * that reconnects receives exactly what it missed, and idle streams get a heartbeat every
+     * 15 seconds, so that proxies keep them open and dead ones are noticed.
+     */
+    public static SseRegistry newRegistry() {
+        return SseRegistry.builder()
+                .history(500)
+                .heartbeat(Duration.ofSeconds(15))
+                .build();
+    }
+
+    /** Builds the registry, publishes it to the servlet through the context, and starts the feeds. */
+    @Override
+    public void contextInitialized(ServletContextEvent event) {
+        registry = newRegistry();
+        event.getServletContext().setAttribute(SseServlet.REGISTRY_ATTRIBUTE, registry);
+        feeds = LiveFeeds.start(registry);
+    }
+
+    /** Stops the feeds and closes the registry, which closes every stream. */
+    @Override
+    public void contextDestroyed(ServletContextEvent event) {
+        if (feeds != null) {
+            feeds.close();
+        }
+        if (registry != null) {
+            registry.close();
+        }
+    }
+}

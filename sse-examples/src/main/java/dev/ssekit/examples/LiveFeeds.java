@@ -1,0 +1,129 @@
+package dev.ssekit.examples;
+
+import dev.ssekit.SseConnection;
+import dev.ssekit.SseEvent;
+import dev.ssekit.SseRegistry;
+import dev.ssekit.spi.DataSerializer;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The example's two server-made streams: a {@code tick} event every second, and the registry's own
+ * counters as a {@code stats} event every two seconds.
+ *
+ * <p><b>Only while someone listens.</b> A client asks for a stream by joining its room:
+ * {@value #TICKER_ROOM} for ticks, {@value #STATS_ROOM} for stats, either in the URL
+ * ({@code GET /sse?rooms=ticker}) or later on its open connection ({@code POST /sse/subscriptions}).
+ * Each period the feed looks at the room's members and, if there are none, produces nothing: no
+ * timestamp, no event, no counter step. A room is the cleaner signal than an event type: event types
+ * are a filter that defaults to "everything", so a connection that never chose any would count as
+ * a tick listener, and "is anyone listening?" would mean "is anyone connected?". Joining a room is an
+ * explicit yes, costs the registry nothing to answer ({@link SseRegistry#members}), and ends by
+ * itself when the connection closes.
+ *
+ * <p><b>Sent, not published.</b> The event is built once and handed to each member with
+ * {@link SseConnection#send}, instead of {@link SseRegistry#publish(String, SseEvent)}: a publish to a
+ * room is recorded in the registry's history, and a tick every second would soon push the chat out
+ * of it. A tick is worth nothing a second later, so a client that reconnects should not have old
+ * ones replayed; events sent to one connection are never recorded.
+ *
+ * <p>Thread-safe; the feeds run on one daemon thread of their own, which {@link #close()} stops.
+ *
+ * @since 1.0
+ */
+public final class LiveFeeds implements AutoCloseable {
+
+    /** The room whose members receive {@code tick} events. */
+    public static final String TICKER_ROOM = "ticker";
+
+    /** The room whose members receive {@code stats} events. */
+    public static final String STATS_ROOM = "stats";
+
+    /** The data of a {@code tick} event: how many ticks so far, and the server's time (ISO-8601). */
+    record Tick(long count, String time) {}
+
+    private final SseRegistry registry;
+    private final DataSerializer json = DataSerializer.jackson();
+    private final ScheduledExecutorService scheduler;
+    private long ticks; // only the scheduler's one thread touches it
+
+    private LiveFeeds(SseRegistry registry) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "example-feeds");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Starts the ticker (every {@code tickEvery}) and the stats feed (every {@code statsEvery}) on
+     * {@code registry}.
+     *
+     * @throws IllegalArgumentException if a period is not positive
+     */
+    public static LiveFeeds start(SseRegistry registry, Duration tickEvery, Duration statsEvery) {
+        LiveFeeds feeds = new LiveFeeds(registry);
+        feeds.every(tickEvery, "tickEvery", feeds::tick);
+        feeds.every(statsEvery, "statsEvery", feeds::stats);
+        return feeds;
+    }
+
+    /** Starts the feeds at their usual pace: a tick every second, stats every two seconds. */
+    public static LiveFeeds start(SseRegistry registry) {
+        return start(registry, Duration.ofSeconds(1), Duration.ofSeconds(2));
+    }
+
+    private void every(Duration period, String name, Runnable task) {
+        if (period == null || period.isZero() || period.isNegative()) {
+            throw new IllegalArgumentException(name + " must be positive: " + period);
+        }
+        long millis = period.toMillis();
+        scheduler.scheduleAtFixedRate(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                // A scheduled task that throws is never run again: log and keep the feed alive.
+                System.getLogger(LiveFeeds.class.getName())
+                        .log(System.Logger.Level.WARNING, name + " feed failed once", e);
+            }
+        }, millis, millis, TimeUnit.MILLISECONDS);
+    }
+
+    private void tick() {
+        List<SseConnection> listeners = registry.members(TICKER_ROOM);
+        if (listeners.isEmpty()) {
+            return; // nobody listens: nothing is produced
+        }
+        ticks++;
+        String now = Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
+        sendToAll(listeners, SseEvent.of("tick", json.serialize(new Tick(ticks, now))));
+    }
+
+    private void stats() {
+        List<SseConnection> listeners = registry.members(STATS_ROOM);
+        if (listeners.isEmpty()) {
+            return;
+        }
+        // SseStats is a record: connections, rooms, eventsPublished, framesDropped, and more.
+        sendToAll(listeners, SseEvent.of("stats", json.serialize(registry.stats())));
+    }
+
+    private static void sendToAll(List<SseConnection> listeners, SseEvent event) {
+        for (SseConnection listener : listeners) {
+            listener.send(event); // never blocks; false if it closed meanwhile, which is fine
+        }
+    }
+
+    /** Stops both feeds; the registry stays open. Idempotent. */
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+    }
+}
