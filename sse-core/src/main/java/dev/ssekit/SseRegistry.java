@@ -101,12 +101,12 @@ public final class SseRegistry implements AutoCloseable {
      * @throws IllegalStateException if the registry is closed
      */
     public PublishResult broadcast(SseEvent event) {
-        return hub.broadcast(event);
+        return hub.publish(null, event, true);
     }
 
     /** Serializes {@code data} once and broadcasts it as an event of {@code type}. */
     public PublishResult broadcast(String type, Object data) {
-        return hub.broadcast(hub.event(type, data));
+        return broadcast(hub.event(type, data));
     }
 
     /**
@@ -120,12 +120,42 @@ public final class SseRegistry implements AutoCloseable {
      * @throws IllegalStateException if the registry is closed
      */
     public PublishResult publish(String room, SseEvent event) {
-        return hub.publish(Objects.requireNonNull(room, "room"), event);
+        return hub.publish(Objects.requireNonNull(room, "room"), event, true);
     }
 
     /** Serializes {@code data} once and publishes it to {@code room} as an event of {@code type}. */
     public PublishResult publish(String room, String type, Object data) {
         return publish(room, hub.event(type, data));
+    }
+
+    /**
+     * Queues {@code event} for every connection open now whose event types accept it, without
+     * recording it: for events only the present care about (a ticker, live stats), which would
+     * otherwise push the events that matter out of the history. The event keeps its own id, if any;
+     * it gets none from the registry, so a browser's last event id is left as it was.
+     *
+     * @return the event's own id and how many connections it was queued to
+     * @throws IllegalStateException if the registry is closed
+     */
+    public PublishResult broadcastLive(SseEvent event) {
+        return hub.publish(null, event, false);
+    }
+
+    /**
+     * Queues {@code event} for the members of {@code room} now, without recording it; see
+     * {@link #broadcastLive}. The event is encoded once for all of them.
+     *
+     * @return the event's own id and how many connections it was queued to
+     * @throws IllegalArgumentException if the room name is invalid
+     * @throws IllegalStateException if the registry is closed
+     */
+    public PublishResult publishLive(String room, SseEvent event) {
+        return hub.publish(Objects.requireNonNull(room, "room"), event, false);
+    }
+
+    /** Serializes {@code data} once and publishes it live to {@code room}; see {@link #publishLive}. */
+    public PublishResult publishLive(String room, String type, Object data) {
+        return publishLive(room, hub.event(type, data));
     }
 
     /**

@@ -383,6 +383,25 @@ class SseRegistryReplayTest {
     }
 
     @Test
+    void liveEventsReachPresentMembersButAreNeitherRecordedNorGivenIds() {
+        registry = builder().history(10).build();
+        SseConnection member = open(ConnectOptions.builder("a").rooms("ticker").build());
+        SseConnection other = open(ConnectOptions.of("b"));
+
+        PublishResult tick = registry.publishLive("ticker", SseEvent.of("tick", "1"));
+        PublishResult all = registry.broadcastLive(SseEvent.builder().id("own").data("x").build());
+        List<String> recorded = broadcast(1);
+
+        assertThat(tick).isEqualTo(new PublishResult(null, 1));
+        assertThat(all).as("a live event may keep its own id").isEqualTo(new PublishResult("own", 2));
+        assertThat(messagesOf(member)).containsExactly(
+                new Message("tick", "1", ""), new Message("message", "x", "own"),
+                new Message("message", "1", recorded.get(0)));
+        assertThat(dataOf(other)).containsExactly("x", "1");
+        assertThat(dataOf(resume("0"))).as("only the recorded event is replayed").containsExactly("1");
+    }
+
+    @Test
     void emptyLastEventIdCountsAsNone() {
         registry = builder().history(10).build();
         broadcast(3);

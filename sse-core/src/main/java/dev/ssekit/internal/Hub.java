@@ -196,21 +196,24 @@ public final class Hub {
 
     // ---- publishing ------------------------------------------------------------------------------
 
-    public PublishResult broadcast(SseEvent event) {
-        return publish(null, event);
-    }
-
-    public PublishResult publish(String room, SseEvent event) {
+    /**
+     * Offers {@code event} to everyone ({@code room == null}) or to a room's members. With
+     * {@code record} and history on, the event gets the next id and is recorded first, under the
+     * same lock, so that a connection opening at the same time either replays it or receives it live,
+     * never both and never neither.
+     */
+    public PublishResult publish(String room, SseEvent event, boolean record) {
         Objects.requireNonNull(event, "event");
         if (room != null) {
             Names.checkRoom(room);
         }
         checkOpen();
-        if (history != null && event.id() != null) {
+        boolean recorded = record && history != null;
+        if (recorded && event.id() != null) {
             throw new IllegalArgumentException(
                     "id must be null when history is on, because the registry assigns ids; was \"" + event.id() + "\"");
         }
-        SseFrame frame = history == null ? SseEncoder.encode(event) : null;
+        SseFrame frame = recorded ? null : SseEncoder.encode(event);
         String type = event.effectiveType();
         String id = event.id();
         DefaultSseConnection[] targets;
@@ -218,7 +221,7 @@ public final class Hub {
         lock.lock();
         try {
             checkOpen(); // again under the lock: nothing is published after a shutdown's final event
-            if (history != null) {
+            if (recorded) {
                 long now = clock.millis();
                 long seq = history.nextSeq();
                 id = history.idOf(seq);

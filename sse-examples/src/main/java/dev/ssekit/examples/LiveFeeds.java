@@ -1,13 +1,10 @@
 package dev.ssekit.examples;
 
-import dev.ssekit.SseConnection;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseRegistry;
-import dev.ssekit.spi.DataSerializer;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,11 +24,11 @@ import java.util.concurrent.TimeUnit;
  * explicit yes, costs the registry nothing to answer ({@link SseRegistry#members}), and ends by
  * itself when the connection closes.
  *
- * <p><b>Sent, not published.</b> The event is built once and handed to each member with
- * {@link SseConnection#send}, instead of {@link SseRegistry#publish(String, SseEvent)}: a publish to a
- * room is recorded in the registry's history, and a tick every second would soon push the chat out
- * of it. A tick is worth nothing a second later, so a client that reconnects should not have old
- * ones replayed; events sent to one connection are never recorded.
+ * <p><b>Live, not recorded.</b> The event goes out with {@link SseRegistry#publishLive}, not
+ * {@link SseRegistry#publish(String, SseEvent)}: a publish is recorded in the registry's history,
+ * and a tick every second would soon push the chat out of it. A tick is worth nothing a second
+ * later, so a client that reconnects should not have old ones replayed. Like any publish, it is
+ * encoded once for all the room's members.
  *
  * <p>Thread-safe; the feeds run on one daemon thread of their own, which {@link #close()} stops.
  *
@@ -49,7 +46,6 @@ public final class LiveFeeds implements AutoCloseable {
     record Tick(long count, String time) {}
 
     private final SseRegistry registry;
-    private final DataSerializer json = DataSerializer.jackson();
     private final ScheduledExecutorService scheduler;
     private long ticks; // only the scheduler's one thread touches it
 
@@ -97,28 +93,20 @@ public final class LiveFeeds implements AutoCloseable {
     }
 
     private void tick() {
-        List<SseConnection> listeners = registry.members(TICKER_ROOM);
-        if (listeners.isEmpty()) {
+        if (registry.members(TICKER_ROOM).isEmpty()) {
             return; // nobody listens: nothing is produced
         }
         ticks++;
         String now = Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
-        sendToAll(listeners, SseEvent.of("tick", json.serialize(new Tick(ticks, now))));
+        registry.publishLive(TICKER_ROOM, "tick", new Tick(ticks, now));
     }
 
     private void stats() {
-        List<SseConnection> listeners = registry.members(STATS_ROOM);
-        if (listeners.isEmpty()) {
+        if (registry.members(STATS_ROOM).isEmpty()) {
             return;
         }
         // SseStats is a record: connections, rooms, eventsPublished, framesDropped, and more.
-        sendToAll(listeners, SseEvent.of("stats", json.serialize(registry.stats())));
-    }
-
-    private static void sendToAll(List<SseConnection> listeners, SseEvent event) {
-        for (SseConnection listener : listeners) {
-            listener.send(event); // never blocks; false if it closed meanwhile, which is fine
-        }
+        registry.publishLive(STATS_ROOM, "stats", registry.stats());
     }
 
     /** Stops both feeds; the registry stays open. Idempotent. */
