@@ -119,7 +119,9 @@ final class Report {
     /** Keeps the latest result of each configuration and implementation. */
     static List<RunResult> latest(List<RunResult> all) {
         Map<String, RunResult> byKey = new LinkedHashMap<>();
-        for (RunResult r : all) {
+        List<RunResult> oldestFirst = new ArrayList<>(all);
+        oldestFirst.sort(Comparator.comparing(RunResult::startedAt));
+        for (RunResult r : oldestFirst) {
             byKey.put(key(r) + "|" + r.impl(), r);
         }
         return byKey.values().stream()
@@ -236,7 +238,7 @@ final class Report {
     private static final int H = 440;
     private static final int LEFT = 70;
     private static final int RIGHT = 170;
-    private static final int TOP = 40;
+    private static final int TOP = 50;
     private static final int BOTTOM = 60;
 
     /** Returns an SVG chart of fanout latency percentiles against streams, one line per server and percentile. */
@@ -256,6 +258,9 @@ final class Report {
                     .append("\" text-anchor=\"middle\">no fanout results yet</text>\n</svg>\n");
             return s.toString();
         }
+        String rates = fanout.stream().map(r -> num(r.rate())).distinct().collect(Collectors.joining(", "));
+        s.append("<text x=\"").append(W / 2).append("\" y=\"36\" text-anchor=\"middle\" fill=\"#555\">")
+                .append("one publisher at ").append(rates).append(" events/s; lower is better</text>\n");
         TreeSet<Integer> counts = new TreeSet<>();
         double lo = Double.MAX_VALUE;
         double hi = 0;
@@ -360,7 +365,8 @@ final class Report {
         StringBuilder s = new StringBuilder();
         s.append("| ").append(String.join(" | ", header)).append(" |\n|");
         for (int i = 0; i < header.length; i++) {
-            s.append(i == 0 || i == 1 && header[1].equals("value") ? " --- |" : " ---: |");
+            boolean text = i == 0 || header[i].equals("Server") || header[i].equals("value");
+            s.append(text ? " --- |" : " ---: |");
         }
         s.append('\n');
         for (String[] r : rows) {
