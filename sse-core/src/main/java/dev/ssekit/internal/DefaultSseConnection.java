@@ -332,7 +332,7 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
             // IOException from the transport, or a runtime failure inside the container's stream.
             LOG.log(System.Logger.Level.DEBUG, () -> "write failed on " + id, e);
             closeReason.compareAndSet(null, CloseReason.WRITE_FAILED);
-            finishClose(CloseReason.WRITE_FAILED);
+            finishClose(closeReason.get()); // a concurrent close() may have set another reason first
         }
     }
 
@@ -419,7 +419,9 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
                     return true;
                 }
             } else {
-                break;
+                // CLOSED: a drainer that saw our reason (or failed) has closed the transport itself.
+                afterClose(reason, false);
+                return true;
             }
         }
         afterClose(reason, true);

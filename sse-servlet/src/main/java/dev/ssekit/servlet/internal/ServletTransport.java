@@ -1,0 +1,228 @@
+package dev.ssekit.servlet.internal;
+
+import dev.ssekit.SseFrame;
+import dev.ssekit.spi.SseTransport;
+import dev.ssekit.spi.TransportListener;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * An {@link SseTransport} over one asynchronous servlet response in non-blocking mode.
+ *
+ * <p>Thread-safe. The registry drives it from one thread at a time; the container reports to it
+ * from its own threads. Every call that touches the response holds a lock and first checks that
+ * the stream is still ours: once it was completed (by us or by the container) or failed, nothing
+ * touches the response again, because the container may already have recycled it for another
+ * request. The container's callbacks take the same lock only to mark the stream ended, and call
+ * the registry after releasing it.
+ *
+ * <p>Life cycle: the servlet creates the transport, {@link dev.ssekit.SseRegistry#open opens} a
+ * connection on it (which calls {@link #start}), sets the response headers, then calls
+ * {@link #arm}, which starts async mode and sets the {@link WriteListener}. Until then
+ * {@link #isReady()} is {@code false}, so frames queued by {@code open} wait, and the container's
+ * first {@code onWritePossible} starts the drain: the headers go out with the first frames.
+ */
+public final class ServletTransport implements SseTransport, WriteListener, AsyncListener {
+
+    private final HttpServletRequest request;
+    private final HttpServletResponse response;
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile TransportListener listener;
+
+    // Guarded by lock.
+    private AsyncContext async;
+    private ServletOutputStream out;
+    private boolean closed;
+
+    /** Creates a transport for this request's response; nothing is started yet. */
+    public ServletTransport(HttpServletRequest request, HttpServletResponse response) {
+        this.request = Objects.requireNonNull(request, "request");
+        this.response = Objects.requireNonNull(response, "response");
+    }
+
+    @Override
+    public void start(TransportListener listener) {
+        this.listener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * Starts async mode with {@code timeoutMillis} (0 for none) and non-blocking output. Called once,
+     * on the request thread, after the response headers are set.
+     *
+     * @return {@code false} if the registry closed the connection before the stream started; the
+     *     caller then still owns the (uncommitted) response and answers it
+     * @throws IllegalStateException if the container refuses async mode
+     * @throws IOException if the output stream cannot be obtained
+     */
+    public boolean arm(long timeoutMillis) throws IOException {
+        lock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            AsyncContext context = request.startAsync(request, response);
+            async = context;
+            context.setTimeout(timeoutMillis);
+            context.addListener(this);
+            out = response.getOutputStream();
+            // The container calls onWritePossible once the stream is writable, on one of its threads.
+            out.setWriteListener(this);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            closed = true;
+            if (async != null) {
+                completeQuietly();
+            }
+            throw e;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean isReady() {
+        lock.lock();
+        try {
+            return !closed && out != null && out.isReady();
+        } catch (IllegalStateException e) {
+            return false; // the container no longer considers the stream usable; its callbacks follow
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void write(SseFrame frame) throws IOException {
+        lock.lock();
+        try {
+            checkOpen();
+            frame.writeTo(out);
+        } catch (IllegalStateException e) {
+            throw new IOException("the response can no longer be written", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        lock.lock();
+        try {
+            checkOpen();
+            out.flush();
+        } catch (IllegalStateException e) {
+            throw new IOException("the response can no longer be flushed", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (async != null) {
+                completeQuietly();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Returns whether the stream has ended, for whatever reason. */
+    public boolean isClosed() {
+        lock.lock();
+        try {
+            return closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkOpen() throws IOException {
+        if (closed || out == null) {
+            throw new IOException("stream is closed");
+        }
+    }
+
+    /** Completes the async cycle; called with the lock held, at most once. */
+    private void completeQuietly() {
+        try {
+            async.complete();
+        } catch (IllegalStateException e) {
+            // Completed or recycled by the container already: nothing of ours remains to finish.
+        }
+    }
+
+    /**
+     * Marks the stream ended because the container reported so, completing the async cycle first
+     * when the container expects the application to, then tells the registry outside the lock.
+     */
+    private void ended(Throwable cause, boolean complete) {
+        lock.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                if (complete && async != null) {
+                    completeQuietly();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        TransportListener l = listener;
+        if (l != null) {
+            l.onClosed(cause);
+        }
+    }
+
+    // ---- WriteListener -------------------------------------------------------------------------
+
+    @Override
+    public void onWritePossible() {
+        TransportListener l = listener;
+        if (l != null) {
+            l.onWritable();
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        ended(t, true);
+    }
+
+    // ---- AsyncListener -------------------------------------------------------------------------
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+        ended(null, false);
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+        // The maximum connection age was reached: end the stream; the client reconnects and resumes.
+        ended(null, true);
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+        ended(event.getThrowable(), true);
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {
+        // Not re-dispatched: nothing to do.
+    }
+}

@@ -1,0 +1,65 @@
+package dev.ssekit.servlet;
+
+import jakarta.servlet.ServletContext;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.util.function.Consumer;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+/** Embedded Jetty 12 (ee10), HTTP/1.1, or HTTP/1.1 plus cleartext HTTP/2 (h2c). */
+final class JettyFixture implements ServerFixture {
+
+    private final boolean h2c;
+    private Server server;
+    private ServletContextHandler context;
+
+    JettyFixture(boolean h2c) {
+        this.h2c = h2c;
+    }
+
+    @Override
+    public URI start(Consumer<ServletContext> setup) throws Exception {
+        server = new Server();
+        HttpConfiguration config = new HttpConfiguration();
+        ServerConnector connector = h2c
+                ? new ServerConnector(server, new HttpConnectionFactory(config), new HTTP2CServerConnectionFactory(config))
+                : new ServerConnector(server, new HttpConnectionFactory(config));
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        context = new ServletContextHandler(ServletContextHandler.SESSIONS);
+        context.setContextPath("/");
+        context.addServletContainerInitializer((classes, servletContext) -> setup.accept(servletContext));
+        server.setHandler(context);
+        server.setStopTimeout(0);
+        server.start();
+        return URI.create("http://127.0.0.1:" + connector.getLocalPort());
+    }
+
+    @Override
+    public void undeploy() throws Exception {
+        context.stop();
+    }
+
+    @Override
+    public void stop() throws Exception {
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    @Override
+    public HttpClient.Version version() {
+        return h2c ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1;
+    }
+
+    @Override
+    public String toString() {
+        return h2c ? "Jetty 12 h2c" : "Jetty 12";
+    }
+}

@@ -1,0 +1,808 @@
+package dev.ssekit.servlet;
+
+import static dev.ssekit.servlet.Await.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ssekit.CloseReason;
+import dev.ssekit.OverflowPolicy;
+import dev.ssekit.PublishResult;
+import dev.ssekit.SseConnection;
+import dev.ssekit.SseEncoder;
+import dev.ssekit.SseEvent;
+import dev.ssekit.SseRegistry;
+import dev.ssekit.servlet.RecordingClient.Event;
+import jakarta.servlet.ServletRegistration;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.CookieManager;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The servlet's behaviour on a real container with real clients. Each subclass names a container;
+ * every test starts its own server on port 0 with the servlet it needs.
+ */
+abstract class SseServletSuite {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Runs the test registries' heartbeat sweeps, so that only registries built by a servlet own threads. */
+    static final ScheduledExecutorService SWEEPER = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "test-sweeper");
+        t.setDaemon(true);
+        return t;
+    });
+
+    ServerFixture server;
+    SseRegistry registry;
+    HttpClient client;
+    URI root;
+    URI sse;
+    private final List<RecordingClient> streams = new ArrayList<>();
+
+    abstract ServerFixture newServer();
+
+    @BeforeEach
+    void setUp() {
+        server = newServer();
+        registry = registry(SseRegistry.builder().history(1_000));
+        client = newClient();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        try {
+            for (RecordingClient s : streams) {
+                s.assertNoMoreEvents();
+            }
+        } finally {
+            for (RecordingClient s : streams) {
+                s.close();
+            }
+            server.stop();
+            registry.close();
+        }
+    }
+
+    @AfterAll
+    static void stopSweeper() {
+        // Shared by the subclasses; a daemon thread, so nothing to do between classes.
+    }
+
+    // ---- fixtures --------------------------------------------------------------------------------
+
+    static SseRegistry registry(SseRegistry.Builder builder) {
+        return builder.heartbeat(Duration.ofMillis(200)).writeTimeout(Duration.ofSeconds(5)).scheduler(SWEEPER).build();
+    }
+
+    HttpClient newClient() {
+        return HttpClient.newBuilder()
+                .version(server.version())
+                .cookieHandler(new CookieManager())
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
+    }
+
+    void start(SseServlet servlet) throws Exception {
+        root = server.start(context -> SseServlet.register(context, "/sse", servlet));
+        sse = root.resolve("/sse");
+    }
+
+    /** Opens a stream, checks it is accepted and reads its {@code connected} event. */
+    RecordingClient connect(String query, String... headers) throws Exception {
+        RecordingClient stream = RecordingClient.open(client, URI.create(sse + query), headers);
+        streams.add(stream);
+        assertThat(stream.response().statusCode()).isEqualTo(200);
+        Event connected = stream.awaitEvent("connected");
+        assertThat(connected.data()).isEqualTo("{\"connectionId\":\"" + id(stream) + "\"}");
+        return stream;
+    }
+
+    static UUID id(RecordingClient stream) {
+        return UUID.fromString(stream.response().headers().firstValue(SseServlet.CONNECTION_ID_HEADER).orElseThrow());
+    }
+
+    HttpResponse<String> get(String pathAndQuery, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(root.resolve(pathAndQuery)).timeout(Await.TIMEOUT);
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return client.send(request.GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> post(String pathAndQuery, String contentType, String body) throws Exception {
+        return post(client, pathAndQuery, contentType, HttpRequest.BodyPublishers.ofString(body));
+    }
+
+    HttpResponse<String> post(HttpClient with, String pathAndQuery, String contentType,
+            HttpRequest.BodyPublisher body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(root.resolve(pathAndQuery)).timeout(Await.TIMEOUT);
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        return with.send(request.POST(body).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static JsonNode json(HttpResponse<String> response) throws IOException {
+        // Containers normalize the charset's case, which is case-insensitive.
+        assertThat(response.headers().firstValue("content-type")).get().asString()
+                .isEqualToIgnoringCase("application/json;charset=UTF-8");
+        return JSON.readTree(response.body());
+    }
+
+    static void assertError(HttpResponse<String> response, int status, String messagePart) throws IOException {
+        assertThat(response.statusCode()).as("status of %s", response.body()).isEqualTo(status);
+        JsonNode body = json(response);
+        assertThat(body.size()).isEqualTo(1);
+        assertThat(body.path("error").asText()).contains(messagePart);
+    }
+
+    static String q(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    static String subscription(UUID id, String rest) {
+        return "{\"connectionId\":\"" + id + "\"" + (rest.isEmpty() ? "" : "," + rest) + "}";
+    }
+
+    // ---- streaming ---------------------------------------------------------------------------------
+
+    @Test
+    void streamStartsWithExactHeadersAndConnectedEvent() throws Exception {
+        start(new SseServlet(registry));
+
+        RecordingClient stream = connect("");
+
+        HttpResponse<InputStream> response = stream.response();
+        HttpHeaders headers = response.headers();
+        assertThat(response.version()).isEqualTo(server.version());
+        assertThat(headers.allValues("content-type")).containsExactly("text/event-stream;charset=UTF-8");
+        assertThat(headers.allValues("cache-control")).containsExactly("no-cache, no-transform");
+        assertThat(headers.allValues("x-accel-buffering")).containsExactly("no");
+        assertThat(headers.firstValue("content-length")).isEmpty();
+        assertThat(headers.firstValue("connection")).isEmpty();
+        UUID id = id(stream);
+        assertThat(registry.connection(id)).isPresent();
+        assertThat(registry.connectionCount()).isEqualTo(1);
+    }
+
+    @Test
+    void configuredRetryIsTheFirstFrame() throws Exception {
+        start(SseServlet.builder(registry).retry(Duration.ofMillis(2_500)).build());
+
+        RecordingClient stream = RecordingClient.open(client, sse);
+        streams.add(stream);
+
+        Event first = stream.awaitEvent();
+        assertThat(first.text()).isEqualTo("retry: 2500\n\n");
+        stream.awaitEvent("connected");
+    }
+
+    @Test
+    void payloadsArriveByteExact() throws Exception {
+        start(new SseServlet(registry));
+        RecordingClient stream = connect("");
+        StringBuilder big = new StringBuilder();
+        while (big.toString().getBytes(StandardCharsets.UTF_8).length < 64 * 1024) {
+            big.append("0123456789 äöü € 😀 abcdefghijklmnopqrstuvwxyz\n".repeat(64));
+        }
+        List<String> payloads = List.of(
+                "one line",
+                "first\nsecond\nthird",
+                "carriage\rreturn",
+                "crlf\r\nline",
+                "trailing newline\n",
+                "\n\nonly breaks\n\n",
+                "",
+                " leading space kept",
+                "unicode: héllo wörld, ñ, 日本語, Ωμέγα",
+                "emoji: 🎉 👩‍💻 🇺🇦",
+                big.toString());
+
+        for (String payload : payloads) {
+            SseEvent event = SseEvent.of("payload", payload);
+            PublishResult result = registry.broadcast(event);
+
+            Event received = stream.awaitEvent("payload");
+            assertThat(received.id()).isEqualTo(result.id());
+            assertThat(received.raw()).isEqualTo(SseEncoder.encode(event.withId(result.id())).toByteArray());
+            assertThat(received.data()).isEqualTo(payload.replace("\r\n", "\n").replace('\r', '\n'));
+        }
+    }
+
+    @Test
+    void broadcastReachesEveryStream() throws Exception {
+        start(new SseServlet(registry));
+        RecordingClient a = connect("");
+        RecordingClient b = connect("?rooms=r1");
+
+        PublishResult result = registry.broadcast(SseEvent.of("news", "hello"));
+
+        assertThat(result.queued()).isEqualTo(2);
+        assertThat(a.awaitEvent("news").data()).isEqualTo("hello");
+        assertThat(b.awaitEvent("news").data()).isEqualTo("hello");
+    }
+
+    @Test
+    void roomEventsReachOnlyMembers() throws Exception {
+        start(new SseServlet(registry));
+        RecordingClient inR1 = connect("?rooms=r1");
+        RecordingClient inBoth = connect("?rooms=r1,r2");
+        RecordingClient inNone = connect("");
+
+        registry.publish("r1", SseEvent.of("room", "for r1"));
+        registry.publish("r2", SseEvent.of("room", "for r2"));
+        registry.broadcast(SseEvent.of("end", "all"));
+
+        assertThat(inR1.awaitEvent("room").data()).isEqualTo("for r1");
+        assertThat(inR1.awaitEvent("end").data()).isEqualTo("all");
+        assertThat(inBoth.awaitEvent("room").data()).isEqualTo("for r1");
+        assertThat(inBoth.awaitEvent("room").data()).isEqualTo("for r2");
+        assertThat(inBoth.awaitEvent("end").data()).isEqualTo("all");
+        assertThat(inNone.awaitEvent("end").data()).isEqualTo("all");
+        assertThat(registry.members("r1")).hasSize(2);
+    }
+
+    @Test
+    void eventTypeFilterChosenAtConnectDropsOtherTypes() throws Exception {
+        start(new SseServlet(registry));
+        RecordingClient onlyA = connect("?events=a,end");
+        RecordingClient all = connect("");
+
+        registry.broadcast(SseEvent.of("a", "1"));
+        registry.broadcast(SseEvent.of("b", "2"));
+        registry.broadcast(SseEvent.of("end", "3"));
+
+        assertThat(onlyA.awaitEvent("a").data()).isEqualTo("1");
+        assertThat(onlyA.awaitEvent("end").data()).isEqualTo("3");
+        assertThat(all.awaitEvent("a").data()).isEqualTo("1");
+        assertThat(all.awaitEvent("b").data()).isEqualTo("2");
+        assertThat(all.awaitEvent("end").data()).isEqualTo("3");
+    }
+
+    // ---- publishing over HTTP ------------------------------------------------------------------------
+
+    @Test
+    void publishSendsTheBodyAsCompactJsonAndAnswersWithIdAndCount() throws Exception {
+        start(SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).build());
+        RecordingClient member = connect("?rooms=r");
+        RecordingClient other = connect("");
+
+        HttpResponse<String> broadcast = post("/sse", "application/json",
+                "{ \"a\" : [1, 2.50, 1e3, {\"b\": \"x\\ny\"}],\n  \"s\": \"é🎉\" }\n");
+        HttpResponse<String> toRoom = post("/sse?room=r&event=chat", "application/json; charset=utf-8", "\"hi\"");
+
+        assertThat(broadcast.statusCode()).isEqualTo(200);
+        JsonNode answer = json(broadcast);
+        assertThat(answer.path("queued").asInt()).isEqualTo(2);
+        String compact = "{\"a\":[1,2.50,1e3,{\"b\":\"x\\ny\"}],\"s\":\"é🎉\"}";
+        Event received = member.awaitEvent("message");
+        assertThat(received.data()).isEqualTo(compact);
+        assertThat(received.id()).isEqualTo(answer.path("id").asText());
+        assertThat(other.awaitEvent("message").data()).isEqualTo(compact);
+
+        assertThat(toRoom.statusCode()).isEqualTo(200);
+        assertThat(json(toRoom).path("queued").asInt()).isEqualTo(1);
+        assertThat(member.awaitEvent("chat").data()).isEqualTo("\"hi\"");
+    }
+
+    @Test
+    void publishToOneConnectionReachesOnlyIt() throws Exception {
+        start(SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).build());
+        RecordingClient target = connect("");
+        RecordingClient bystander = connect("");
+
+        HttpResponse<String> response = post("/sse?to=" + id(target) + "&event=dm", "application/json", "{\"x\":1}");
+        registry.broadcast(SseEvent.of("end", "."));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode answer = json(response);
+        assertThat(answer.get("id").isNull()).isTrue();
+        assertThat(answer.path("queued").asInt()).isEqualTo(1);
+        assertThat(target.awaitEvent("dm").data()).isEqualTo("{\"x\":1}");
+        target.awaitEvent("end");
+        bystander.awaitEvent("end");
+    }
+
+    @Test
+    void nothingAClientSendsAddsALineToAStream() throws Exception {
+        start(SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).build());
+        RecordingClient stream = connect("");
+
+        String sneaky = "\"line\\n\\nevent: evil\\ndata: injected\\r\\n\"";
+        HttpResponse<String> published = post("/sse", "application/json", sneaky);
+        HttpResponse<String> badType = post("/sse?event=" + q("a\ndata: x"), "application/json", "1");
+        HttpResponse<String> badRoom = get("/sse?rooms=" + q("a\n\ndata: x"));
+
+        assertThat(published.statusCode()).isEqualTo(200);
+        Event received = stream.awaitEvent("message");
+        assertThat(received.data()).isEqualTo(sneaky);
+        assertThat(received.text()).hasLineCount(3); // id, data, blank
+        assertError(badType, 400, "event type must not contain control characters");
+        assertError(badRoom, 400, "room must not contain control characters");
+    }
+
+    // ---- subscriptions and ownership ---------------------------------------------------------------
+
+    @Test
+    void ownerChangesRoomsAndEventTypes() throws Exception {
+        start(new SseServlet(registry));
+        RecordingClient stream = connect("");
+        UUID id = id(stream);
+
+        HttpResponse<String> changed = post("/sse/subscriptions", "application/json",
+                subscription(id, "\"join\":[\"r1\",\"r2\"],\"events\":[\"x\",\"end\"]"));
+        registry.publish("r1", SseEvent.of("x", "1"));
+        registry.publish("r1", SseEvent.of("y", "filtered out"));
+        registry.publish("r3", SseEvent.of("x", "not a member"));
+        registry.broadcast(SseEvent.of("end", "."));
+
+        assertThat(changed.statusCode()).isEqualTo(200);
+        JsonNode answer = json(changed);
+        assertThat(answer.path("connectionId").asText()).isEqualTo(id.toString());
+        assertThat(answer.path("rooms")).extracting(JsonNode::asText).containsExactly("r1", "r2");
+        assertThat(answer.path("events")).extracting(JsonNode::asText).containsExactlyInAnyOrder("x", "end");
+        assertThat(stream.awaitEvent("x").data()).isEqualTo("1");
+        stream.awaitEvent("end");
+
+        HttpResponse<String> left = post("/sse/subscriptions", "application/json",
+                subscription(id, "\"leave\":[\"r2\"],\"events\":[]"));
+        assertThat(left.statusCode()).isEqualTo(200);
+        assertThat(json(left).path("rooms")).extracting(JsonNode::asText).containsExactly("r1");
+        assertThat(json(left).path("events")).isEmpty();
+        assertThat(registry.members("r2")).isEmpty();
+    }
+
+    @Test
+    void anotherSessionMayNotChangeSubscriptions() throws Exception {
+        start(new SseServlet(registry));
+        RecordingClient stream = connect("");
+        UUID id = id(stream);
+        HttpClient stranger = newClient();
+
+        HttpResponse<String> response = post(stranger, "/sse/subscriptions", "application/json",
+                HttpRequest.BodyPublishers.ofString(subscription(id, "\"join\":[\"r1\"]")));
+
+        assertError(response, 403, "only the owner");
+        assertThat(registry.connection(id).orElseThrow().rooms()).isEmpty();
+    }
+
+    @Test
+    void subscriptionChangesAreAllOrNothing() throws Exception {
+        SseRegistry small = registry(SseRegistry.builder().maxRoomsPerConnection(2));
+        try {
+            start(new SseServlet(small));
+            RecordingClient stream = connect("?rooms=a&events=x");
+            UUID id = id(stream);
+
+            HttpResponse<String> response = post("/sse/subscriptions", "application/json",
+                    subscription(id, "\"leave\":[\"a\"],\"join\":[\"b\",\"c\",\"d\"],\"events\":[\"y\"]"));
+
+            assertError(response, 400, "at most 2");
+            SseConnection c = small.connection(id).orElseThrow();
+            assertThat(c.rooms()).containsExactly("a");
+            assertThat(c.eventTypes()).containsExactly("x");
+        } finally {
+            small.close();
+        }
+    }
+
+    // ---- errors ----------------------------------------------------------------------------------
+
+    @Test
+    void malformedRequestsAnswer400() throws Exception {
+        start(SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).build());
+        UUID id = id(connect(""));
+
+        assertError(post("/sse", "application/json", "{\"a\":"), 400, "body is not valid JSON");
+        assertError(post("/sse", "application/json", "{} {}"), 400, "exactly one JSON value");
+        assertError(post("/sse", "application/json", ""), 400, "was empty");
+        assertError(post("/sse?room=r&to=" + id, "application/json", "1"), 400, "cannot be combined");
+        assertError(post("/sse?to=42", "application/json", "1"), 400, "to must be a connection id");
+        assertError(post("/sse?room=", "application/json", "1"), 400, "room must not be empty");
+        assertError(get("/sse?rooms=" + "r".repeat(129)), 400, "room must be at most 128 characters");
+        assertError(get("/sse?rooms=a,,b"), 400, "room must not be empty");
+        assertError(get("/sse?events=" + q("a\u0001")), 400, "event type must not contain control characters");
+        assertError(get("/sse", "Last-Event-ID", "x".repeat(300)), 400, "Last-Event-ID must be at most 256");
+        assertError(post("/sse/subscriptions", "application/json", "[]"), 400, "JSON object");
+        assertError(post("/sse/subscriptions", "application/json", "{\"connectionId\":\"nope\"}"), 400,
+                "connectionId must be a connection id");
+        assertError(post("/sse/subscriptions", "application/json", "{\"join\":[]}"), 400, "connectionId must be a string");
+        assertError(post("/sse/subscriptions", "application/json", subscription(id, "\"bogus\":1")), 400,
+                "unknown field \"bogus\"");
+        assertError(post("/sse/subscriptions", "application/json", subscription(id, "\"join\":[1]")), 400,
+                "join must be an array of strings");
+        assertError(post("/sse/subscriptions", "application/json", subscription(id, "\"join\":[\"\"]")), 400,
+                "room must not be empty");
+        assertThat(registry.connectionCount()).isEqualTo(1);
+    }
+
+    @Test
+    void refusedRequestsAnswer403() throws Exception {
+        SseAuthorizer authorizer = new SseAuthorizer() {
+            @Override
+            public ConnectDecision connect(HttpServletRequest request, String owner) {
+                return "banned".equals(request.getParameter("who")) ? ConnectDecision.DENY : ConnectDecision.ALLOW;
+            }
+
+            @Override
+            public boolean join(HttpServletRequest request, String owner, String room) {
+                return !room.startsWith("secret");
+            }
+
+            @Override
+            public boolean receive(HttpServletRequest request, String owner, String eventType) {
+                return !eventType.startsWith("secret");
+            }
+        };
+        start(SseServlet.builder(registry).authorizer(authorizer).build());
+        UUID id = id(connect(""));
+
+        assertError(get("/sse?who=banned"), 403, "not allowed to connect");
+        assertError(get("/sse?rooms=ok,secret.room"), 403, "not allowed to join room \"secret.room\"");
+        assertError(get("/sse?events=secret.type"), 403, "not allowed to receive event type \"secret.type\"");
+        assertError(post("/sse/subscriptions", "application/json", subscription(id, "\"join\":[\"secret.r\"]")), 403,
+                "not allowed to join room");
+        assertError(post("/sse", "application/json", "{}"), 403, "not allowed to publish");
+        assertThat(registry.connectionCount()).isEqualTo(1);
+    }
+
+    @Test
+    void stopDecisionAnswers204() throws Exception {
+        SseAuthorizer authorizer = new SseAuthorizer() {
+            @Override
+            public ConnectDecision connect(HttpServletRequest request, String owner) {
+                return ConnectDecision.STOP;
+            }
+        };
+        start(SseServlet.builder(registry).authorizer(authorizer).build());
+
+        HttpResponse<String> response = get("/sse");
+
+        assertThat(response.statusCode()).isEqualTo(204);
+        assertThat(response.body()).isEmpty();
+        assertThat(registry.connectionCount()).isZero();
+    }
+
+    @Test
+    void unknownConnectionsAndPathsAnswer404() throws Exception {
+        start(new SseServlet(registry));
+
+        assertError(post("/sse/subscriptions", "application/json", subscription(UUID.randomUUID(), "")), 404,
+                "no open connection");
+        assertError(get("/sse/nope"), 404, "no such endpoint");
+    }
+
+    @Test
+    void wrongMethodsAnswer405WithAllow() throws Exception {
+        start(new SseServlet(registry));
+
+        HttpResponse<String> put = client.send(HttpRequest.newBuilder(sse)
+                .method("PUT", HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> getSubscriptions = get("/sse/subscriptions");
+
+        assertError(put, 405, "method PUT is not allowed");
+        assertThat(put.headers().firstValue("allow")).hasValue("GET, POST, OPTIONS");
+        assertError(getSubscriptions, 405, "method GET is not allowed");
+        assertThat(getSubscriptions.headers().firstValue("allow")).hasValue("POST, OPTIONS");
+    }
+
+    @Test
+    void bodiesOverTheLimitAnswer413WhetherDeclaredOrChunked() throws Exception {
+        start(SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).maxBodyBytes(1_024).build());
+        byte[] big = ("\"" + "x".repeat(2_000) + "\"").getBytes(StandardCharsets.UTF_8);
+        // A body-less request first, so that an h2c client upgrades before it sends a body.
+        assertThat(get("/sse/nope").statusCode()).isEqualTo(404);
+
+        HttpResponse<String> declared = post(client, "/sse", "application/json", HttpRequest.BodyPublishers.ofByteArray(big));
+        HttpResponse<String> chunked = post(client, "/sse", "application/json",
+                HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big)));
+        HttpResponse<String> fits = post("/sse", "application/json", "\"" + "x".repeat(1_000) + "\"");
+
+        assertError(declared, 413, "body must be at most 1024 bytes");
+        assertError(chunked, 413, "body must be at most 1024 bytes");
+        assertThat(fits.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void bodiesThatAreNotJsonAnswer415() throws Exception {
+        start(SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).build());
+
+        assertError(post("/sse", "text/plain", "{}"), 415, "Content-Type must be application/json");
+        assertError(post(client, "/sse", null, HttpRequest.BodyPublishers.ofString("{}")), 415, "Content-Type");
+        assertError(post("/sse", "application/json;charset=ISO-8859-1", "{}"), 415, "JSON must be UTF-8");
+        assertError(post("/sse/subscriptions", "application/x-www-form-urlencoded", "a=b"), 415, "Content-Type");
+        assertThat(post("/sse", "application/vnd.example+json", "{}").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void connectionLimitsAnswer429PerOwnerAnd503InTotal() throws Exception {
+        start(SseServlet.builder(registry)
+                .maxConnections(3)
+                .maxConnectionsPerOwner(2)
+                .ownerResolver(request -> request.getHeader("X-Owner"))
+                .build());
+        RecordingClient a1 = connect("", "X-Owner", "alice");
+        connect("", "X-Owner", "alice");
+
+        HttpResponse<String> third = get("/sse", "X-Owner", "alice");
+        connect("", "X-Owner", "bob");
+        HttpResponse<String> full = get("/sse", "X-Owner", "carol");
+        HttpResponse<String> anonymous = get("/sse");
+
+        assertError(third, 429, "too many connections for this client");
+        assertThat(third.headers().firstValue("retry-after")).isPresent();
+        assertError(full, 503, "too many connections");
+        assertThat(full.headers().firstValue("retry-after").map(Integer::parseInt).orElseThrow()).isBetween(5, 14);
+        assertError(anonymous, 403, "no owner");
+
+        a1.close();
+        await("a closed stream to give its slot back", () -> registry.connectionCount() == 2);
+        connect("", "X-Owner", "alice");
+    }
+
+    // ---- going away ----------------------------------------------------------------------------------
+
+    @ParameterizedTest(name = "reset={0}")
+    @ValueSource(booleans = {false, true})
+    void clientThatClosesItsSocketLeavesTheRegistry(boolean reset) throws Exception {
+        start(SseServlet.builder(registry).maxConnections(1).build());
+        try (Socket socket = rawStream(0)) {
+            assertThat(registry.connectionCount()).isEqualTo(1);
+            assertThat(registry.members("r")).hasSize(1);
+            if (reset) {
+                socket.setSoLinger(true, 0);
+            }
+        }
+
+        await("the registry to forget the closed stream", () -> registry.connectionCount() == 0);
+        assertThat(registry.rooms()).isEmpty();
+        connect(""); // its slot was given back
+    }
+
+    @Test
+    void httpClientThatCancelsItsStreamLeavesTheRegistry() throws Exception {
+        start(new SseServlet(registry));
+        RecordingClient stream = connect("?rooms=r");
+
+        stream.close();
+
+        await("the registry to forget the cancelled stream", () -> registry.connectionCount() == 0);
+        assertThat(registry.rooms()).isEmpty();
+    }
+
+    @Test
+    void readerThatStopsReadingIsDroppedWithoutDelayingOthers() throws Exception {
+        int capacity = 8;
+        SseRegistry bounded = registry(SseRegistry.builder()
+                .queueCapacity(capacity)
+                .queueBytes(256 * 1024)
+                .overflow(OverflowPolicy.DISCONNECT));
+        try {
+            start(new SseServlet(bounded));
+            RecordingClient reader = connect("");
+            try (Socket stalled = rawStream(2_048)) {
+                UUID stalledId = bounded.connections().stream().map(SseConnection::id)
+                        .filter(id -> !id.equals(id(reader))).findFirst().orElseThrow();
+                SseConnection slow = bounded.connection(stalledId).orElseThrow();
+                String payload = "x".repeat(16 * 1024);
+                int maxQueued = 0;
+                int sent = 0;
+                // Each event must reach the reading client while the other one is stuck.
+                while (slow.isOpen() && sent < 2_000) {
+                    bounded.broadcast(SseEvent.of("load", payload + sent));
+                    maxQueued = Math.max(maxQueued, slow.queuedFrames());
+                    assertThat(reader.awaitEvent("load").data()).isEqualTo(payload + sent);
+                    sent++;
+                }
+
+                assertThat(slow.isOpen()).as("stalled stream closed after %d events", sent).isFalse();
+                assertThat(slow.closeReason()).isEqualTo(CloseReason.SLOW_CONSUMER);
+                assertThat(maxQueued).isLessThanOrEqualTo(capacity);
+                assertThat(bounded.stats().slowConsumersDisconnected()).isEqualTo(1);
+                assertThat(bounded.connection(id(reader))).isPresent();
+                bounded.broadcast(SseEvent.of("end", "."));
+                reader.awaitEvent("end");
+            }
+        } finally {
+            bounded.close();
+        }
+    }
+
+    /**
+     * Opens a stream over a plain socket (HTTP/1.1) with a small receive buffer, reads up to its
+     * {@code connected} event, and from then on reads nothing.
+     */
+    Socket rawStream(int receiveBuffer) throws IOException {
+        Socket socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer);
+        }
+        socket.connect(new InetSocketAddress(root.getHost(), root.getPort()), 5_000);
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write(("GET /sse?rooms=r HTTP/1.1\r\nHost: " + root.getAuthority()
+                + "\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        InputStream in = socket.getInputStream();
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        while (!seen.toString(StandardCharsets.UTF_8).contains("event: connected")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("stream ended before its connected event: " + seen);
+            }
+            seen.write(b);
+        }
+        assertThat(seen.toString(StandardCharsets.UTF_8)).startsWith("HTTP/1.1 200");
+        return socket;
+    }
+
+    // ---- resuming ------------------------------------------------------------------------------
+
+    @Test
+    void lastEventIdResumesFromHeaderOrQuery() throws Exception {
+        start(new SseServlet(registry));
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add(registry.broadcast(SseEvent.of("n", Integer.toString(i))).id());
+        }
+
+        RecordingClient byQuery = connect("?lastEventId=" + q(ids.get(1)));
+        RecordingClient byHeader = connect("", "Last-Event-ID", ids.get(3));
+        RecordingClient unknown = connect("?lastEventId=" + q("bogus\ndata: x"));
+
+        for (int i = 2; i < 5; i++) {
+            Event e = byQuery.awaitEvent("n");
+            assertThat(e.id()).isEqualTo(ids.get(i));
+            assertThat(e.data()).isEqualTo(Integer.toString(i));
+        }
+        assertThat(byHeader.awaitEvent("n").id()).isEqualTo(ids.get(4));
+        assertThat(unknown.awaitEvent("reset").data()).isEqualTo("{\"reason\":\"unknown\"}");
+        for (int i = 0; i < 5; i++) {
+            assertThat(unknown.awaitEvent("n").id()).isEqualTo(ids.get(i));
+        }
+    }
+
+    @Test
+    void eventSourceReconnectsAfterMaxAgeAndResumesWithoutGapOrDuplicate() throws Exception {
+        start(SseServlet.builder(registry).maxConnectionAge(Duration.ofMillis(300)).build());
+
+        List<Integer> received = ThirdPartyClient.receiveWhilePublishing(sse, registry, 3);
+
+        assertThat(received).isNotEmpty();
+        assertThat(received).containsExactlyElementsOf(
+                IntStream.range(0, received.size()).boxed().collect(Collectors.toList()));
+    }
+
+    @Test
+    void eventSourceReadsEveryPayload() throws Exception {
+        start(new SseServlet(registry));
+        List<String> payloads = List.of("a\nb\nc", "cr\rlf\r\nend", "", "ünï 日本 🎉", "x".repeat(64 * 1024));
+
+        List<String> received = ThirdPartyClient.receive(sse, registry, payloads);
+
+        assertThat(received).containsExactlyElementsOf(payloads.stream()
+                .map(p -> p.replace("\r\n", "\n").replace('\r', '\n')).collect(Collectors.toList()));
+    }
+
+    // ---- life cycle --------------------------------------------------------------------------------
+
+    @Test
+    void undeployShutsTheRegistryDownWithAFinalRetryHint() throws Exception {
+        SseServlet servlet = SseServlet.builder(registry)
+                .shutdownRegistryOnDestroy(true)
+                .finalEvent(SseEvent.builder().retry(Duration.ofSeconds(3)).build())
+                .build();
+        start(servlet);
+        RecordingClient a = connect("");
+        RecordingClient b = connect("?rooms=r&events=only");
+
+        server.undeploy();
+
+        assertThat(a.awaitEvent().text()).isEqualTo("retry: 3000\n\n");
+        assertThat(b.awaitEvent().text()).isEqualTo("retry: 3000\n\n");
+        a.awaitEnd();
+        b.awaitEnd();
+        assertThat(registry.isClosed()).isTrue();
+        assertThat(registry.connectionCount()).isZero();
+    }
+
+    @Test
+    void undeployClosesOwnStreamsButLeavesASharedRegistryOpen() throws Exception {
+        start(new SseServlet(registry));
+        RecordingClient a = connect("");
+
+        server.undeploy();
+
+        a.awaitEnd();
+        assertThat(registry.isClosed()).isFalse();
+        await("the stream to leave the registry", () -> registry.connectionCount() == 0);
+    }
+
+    @Test
+    void servletFromWebXmlUsesTheRegistryInTheContextAttribute() throws Exception {
+        root = server.start(context -> {
+            context.setAttribute(SseServlet.REGISTRY_ATTRIBUTE, registry);
+            ServletRegistration.Dynamic r = SseServlet.register(context, "/sse", new SseServlet());
+            r.setInitParameter("publish", "true");
+        });
+        sse = root.resolve("/sse");
+        RecordingClient stream = connect("");
+
+        HttpResponse<String> published = post("/sse", "application/json", "[1]");
+
+        assertThat(published.statusCode()).isEqualTo(200);
+        assertThat(stream.awaitEvent("message").data()).isEqualTo("[1]");
+        assertThat(registry.connectionCount()).isEqualTo(1);
+    }
+
+    @Test
+    void startingAndStoppingServersLeavesNoThreadOrConnection() throws Exception {
+        server.stop();
+        Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
+        for (int i = 0; i < 3; i++) {
+            ServerFixture fixture = newServer();
+            SseServlet servlet = new SseServlet();
+            URI uri = fixture.start(context -> {
+                ServletRegistration.Dynamic r = SseServlet.register(context, "/sse", servlet);
+                r.setInitParameter("heartbeatSeconds", "1");
+                r.setInitParameter("history", "10");
+                r.setInitParameter("shutdownGraceSeconds", "2");
+            });
+            try (RecordingClient stream = RecordingClient.open(client, uri.resolve("/sse"))) {
+                stream.awaitEvent("connected");
+                SseRegistry owned = servlet.registry();
+                assertThat(owned.connectionCount()).isEqualTo(1);
+                assertThat(threadsNamed("ssekit")).isNotEmpty();
+
+                fixture.stop();
+
+                stream.awaitEnd();
+                assertThat(owned.isClosed()).isTrue();
+                await("the owned registry to be empty", () -> owned.connectionCount() == 0);
+            }
+            await("no ssekit thread", () -> threadsNamed("ssekit").isEmpty());
+        }
+        await("every container thread to end", () -> Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> !before.contains(t))
+                .noneMatch(SseServletSuite::isContainerThread));
+    }
+
+    static List<Thread> threadsNamed(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith(prefix))
+                .collect(Collectors.toList());
+    }
+
+    /** Threads a container or SSEKit starts; not the JDK's or the test clients'. */
+    static boolean isContainerThread(Thread t) {
+        String name = t.getName();
+        return t.isAlive() && (name.startsWith("qtp") || name.startsWith("Scheduler-") || name.startsWith("http-")
+                || name.startsWith("Catalina") || name.startsWith("container-") || name.startsWith("ssekit"));
+    }
+}

@@ -1,0 +1,114 @@
+package dev.ssekit.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.launchdarkly.eventsource.ConnectStrategy;
+import com.launchdarkly.eventsource.ErrorStrategy;
+import com.launchdarkly.eventsource.EventSource;
+import com.launchdarkly.eventsource.MessageEvent;
+import com.launchdarkly.eventsource.RetryDelayStrategy;
+import com.launchdarkly.eventsource.StreamEvent;
+import com.launchdarkly.logging.LDLogger;
+import dev.ssekit.SseEvent;
+import dev.ssekit.SseRegistry;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Drives the third-party EventSource client (okhttp-eventsource), which reconnects with Last-Event-ID. */
+final class ThirdPartyClient {
+
+    private static final long DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final int MAX_EVENTS = 5_000;
+
+    private ThirdPartyClient() {}
+
+    static EventSource eventSource(URI uri) {
+        return new EventSource.Builder(ConnectStrategy.http(uri).readTimeout(10, TimeUnit.SECONDS))
+                .retryDelay(20, TimeUnit.MILLISECONDS)
+                .retryDelayStrategy(RetryDelayStrategy.defaultStrategy().backoffMultiplier(1f).jitterMultiplier(0f))
+                .errorStrategy(ErrorStrategy.alwaysContinue())
+                .logger(LDLogger.none())
+                .build();
+    }
+
+    /**
+     * Reads events {@code n} (their data is a counter) while a publisher broadcasts one every 2 ms,
+     * until the client has connected {@code connections} times; then the publisher stops, an
+     * {@code end} event says how many were published, and the counters received are returned.
+     */
+    static List<Integer> receiveWhilePublishing(URI uri, SseRegistry registry, int connections) throws Exception {
+        List<Integer> received = new ArrayList<>();
+        AtomicInteger next = new AtomicInteger();
+        ScheduledExecutorService publisher = Executors.newSingleThreadScheduledExecutor();
+        long start = System.nanoTime();
+        int connected = 0;
+        try (EventSource es = eventSource(uri)) {
+            es.start();
+            for (StreamEvent e : es.anyEvents()) {
+                assertThat(System.nanoTime() - start).as("time to receive everything").isLessThan(DEADLINE_NANOS);
+                if (!(e instanceof MessageEvent m)) {
+                    continue;
+                }
+                switch (m.getEventName()) {
+                    case "connected" -> {
+                        connected++;
+                        if (connected == 1) {
+                            publisher.scheduleAtFixedRate(() -> {
+                                if (next.get() < MAX_EVENTS) {
+                                    registry.broadcast(SseEvent.of("n", Integer.toString(next.getAndIncrement())));
+                                }
+                            }, 0, 2, TimeUnit.MILLISECONDS);
+                        } else if (connected == connections) {
+                            publisher.shutdown();
+                            assertThat(publisher.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+                            registry.broadcast(SseEvent.of("end", Integer.toString(next.get())));
+                        }
+                    }
+                    case "n" -> received.add(Integer.valueOf(m.getData()));
+                    case "end" -> {
+                        assertThat(received).hasSize(Integer.parseInt(m.getData()));
+                        return received;
+                    }
+                    default -> throw new AssertionError("unexpected event " + m);
+                }
+            }
+            throw new AssertionError("the event source ended");
+        } finally {
+            publisher.shutdownNow();
+        }
+    }
+
+    /** Connects, broadcasts each payload as an event {@code p}, and returns the data received. */
+    static List<String> receive(URI uri, SseRegistry registry, List<String> payloads) throws Exception {
+        List<String> received = new ArrayList<>();
+        long start = System.nanoTime();
+        try (EventSource es = eventSource(uri)) {
+            es.start();
+            for (StreamEvent e : es.anyEvents()) {
+                assertThat(System.nanoTime() - start).as("time to receive everything").isLessThan(DEADLINE_NANOS);
+                if (!(e instanceof MessageEvent m)) {
+                    continue;
+                }
+                switch (m.getEventName()) {
+                    case "connected" -> {
+                        for (String p : payloads) {
+                            registry.broadcast(SseEvent.of("p", p));
+                        }
+                        registry.broadcast(SseEvent.of("end", "."));
+                    }
+                    case "p" -> received.add(m.getData());
+                    case "end" -> {
+                        return received;
+                    }
+                    default -> throw new AssertionError("unexpected event " + m);
+                }
+            }
+            throw new AssertionError("the event source ended");
+        }
+    }
+}
