@@ -42,7 +42,7 @@ class WorkloadSmokeTest {
     }
 
     static List<BenchServer.Impl> implementations() {
-        return List.of(BenchServer.Impl.NAIVE);
+        return List.of(BenchServer.Impl.NAIVE, BenchServer.Impl.SSEKIT);
     }
 
     static Stream<Arguments> runs() {
