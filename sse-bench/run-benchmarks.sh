@@ -10,10 +10,12 @@
 #   OUT=sse-bench/results    where results, logs and the report go
 #   DURATION=                overrides every workload's measured duration (e.g. 10s for a quick look)
 #   SERVER_JVM="-Xms256m -Xmx1g"   options of the server's JVM
+#   SERVER_ARGS=             more BenchServer arguments, e.g. "--owner address"
 #   LOADGEN_JVM="-Xms512m -Xmx1g"  options of the load generator's JVM
 #   SERVER_CPU=0 LOADGEN_CPU=1     CPUs to pin to (taskset)
 #   NO_BUILD=1               use the jar already built
 #   SMOKE=1                  run the tiny test sizes, to check this script
+#   NOTE=                    a note printed in bold above the figures (e.g. "Preliminary: ...")
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -42,7 +44,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   lscpu | head -n 20
   echo "kernel: $(uname -sr)"
   java -version 2>&1
-  echo "server JVM options: $SERVER_JVM (taskset -c $SERVER_CPU)"
+  echo "server JVM options: $SERVER_JVM (taskset -c $SERVER_CPU) ${SERVER_ARGS:-}"
   echo "load generator JVM options: $LOADGEN_JVM (taskset -c $LOADGEN_CPU)"
   echo "open files limit: $(ulimit -n)"
 } > "$OUT/machine.txt"
@@ -86,7 +88,7 @@ trap stop_server EXIT
 start_server() { # impl log
   # shellcheck disable=SC2086
   taskset -c "$SERVER_CPU" java $SERVER_JVM -cp "$JAR" dev.ssekit.bench.server.BenchServer \
-      --impl "$1" --port "$PORT" > "$2" 2>&1 &
+      --impl "$1" --port "$PORT" ${SERVER_ARGS:-} > "$2" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 150); do
     if grep -q "listening on" "$2"; then
@@ -119,4 +121,5 @@ for workload in "${WORKLOADS[@]}"; do
 done
 
 java -cp "$JAR" dev.ssekit.bench.LoadGenerator report --results "$OUT" \
-    --markdown "$OUT/report.md" --svg "$OUT/latency-vs-connections.svg" --update BENCHMARKS.md
+    --markdown "$OUT/report.md" --svg "$OUT/latency-vs-connections.svg" --update BENCHMARKS.md \
+    ${NOTE:+--note "$NOTE"}

@@ -33,7 +33,7 @@ public final class LoadGenerator {
 
     private static final String USAGE = """
             usage: LoadGenerator <workload> [options]
-                   LoadGenerator report [--results DIR] [--markdown FILE] [--svg FILE] [--update FILE]
+                   LoadGenerator report [--results DIR] [--markdown FILE] [--svg FILE] [--update FILE] [--note TEXT]
 
             workloads:
               fanout          N streams at a fixed publish rate        (1,000 streams, 20 events/s, 20 s)
@@ -94,7 +94,7 @@ public final class LoadGenerator {
             Path markdown = Path.of(options.getOrDefault("markdown", results.resolve("report.md").toString()));
             Path svg = Path.of(options.getOrDefault("svg", results.resolve("latency-vs-connections.svg").toString()));
             String update = options.get("update");
-            Report.write(results, markdown, svg, update == null ? null : Path.of(update));
+            Report.write(results, markdown, svg, update == null ? null : Path.of(update), options.get("note"));
             out.println("wrote " + markdown + " and " + svg + (update == null ? "" : ", updated " + update));
             return 0;
         }

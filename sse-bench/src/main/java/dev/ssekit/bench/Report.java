@@ -80,14 +80,15 @@ final class Report {
     /**
      * Reads every result in {@code results}, writes the tables to {@code markdown} and the chart to
      * {@code svg}, and, if {@code update} is not null, replaces the text between the report markers
-     * in that file with the tables.
+     * in that file with the tables. A {@code note}, if any, comes first, in bold: for example to say
+     * that the figures are preliminary.
      */
-    static void write(Path results, Path markdown, Path svg, Path update) throws IOException {
+    static void write(Path results, Path markdown, Path svg, Path update, String note) throws IOException {
         List<RunResult> all = read(results);
         String chartLink = update != null && update.toAbsolutePath().getParent() != null
                 ? update.toAbsolutePath().getParent().relativize(svg.toAbsolutePath()).toString()
                 : svg.getFileName().toString();
-        String tables = tables(all, chartLink);
+        String tables = (note == null || note.isBlank() ? "" : "**" + note.strip() + "**\n\n") + tables(all, chartLink);
         Files.createDirectories(markdown.toAbsolutePath().getParent());
         Files.writeString(markdown, tables, StandardCharsets.UTF_8);
         Files.createDirectories(svg.toAbsolutePath().getParent());

@@ -100,10 +100,10 @@ class ReportTest {
         Path doc = dir.resolve("BENCHMARKS.md");
         Files.writeString(doc, "# Benchmarks\n\nbefore\n" + Report.BEGIN + "\nold figures\n" + Report.END + "\nafter\n");
 
-        Report.write(results, results.resolve("report.md"), results.resolve("chart.svg"), doc);
+        Report.write(results, results.resolve("report.md"), results.resolve("chart.svg"), doc, "Preliminary.");
 
         String updated = Files.readString(doc);
-        assertThat(updated).startsWith("# Benchmarks\n\nbefore\n" + Report.BEGIN + "\n")
+        assertThat(updated).startsWith("# Benchmarks\n\nbefore\n" + Report.BEGIN + "\n**Preliminary.**\n\n")
                 .endsWith(Report.END + "\nafter\n")
                 .doesNotContain("old figures")
                 .contains("![fanout latency against streams](results/chart.svg)")
