@@ -667,9 +667,17 @@ final class LoadEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts measuring with the first event scheduled from now on. A publisher that fell behind
+     * during the warm-up catches up on events scheduled before: they are sent, but neither counted
+     * as published in the measured time nor measured, so "published" never exceeds the target and
+     * falls short of it exactly when the rate was not held.
+     */
     private void beginMeasuring(long now) {
         measuring = true;
-        measureFromSeq = nextSeq;
+        long behind = intervalNanos > 0 && nextDueNanos < now
+                ? (now - nextDueNanos + intervalNanos - 1) / intervalNanos : 0;
+        measureFromSeq = nextSeq + behind;
         measureStartNanos = now;
     }
 
@@ -745,7 +753,7 @@ final class LoadEngine implements AutoCloseable {
         byte[] request = Arrays.copyOf(head, head.length + json.length);
         System.arraycopy(json, 0, request, head.length, json.length);
         sent++;
-        if (measuring) {
+        if (measuring && seq >= measureFromSeq) {
             sentMeasured++;
         }
         try {
