@@ -86,6 +86,7 @@ stop_server() {
 trap stop_server EXIT
 
 start_server() { # impl log
+  : > "$2" # empty it first: a previous run's "listening on" must not be taken for this server's
   # shellcheck disable=SC2086
   taskset -c "$SERVER_CPU" java $SERVER_JVM -cp "$JAR" dev.ssekit.bench.server.BenchServer \
       --impl "$1" --port "$PORT" ${SERVER_ARGS:-} > "$2" 2>&1 &

@@ -68,7 +68,10 @@ public final class LoadGenerator {
 
     private LoadGenerator() {}
 
-    /** Runs the command line; exits with 2 on a usage error and 1 when a run found lost events. */
+    /**
+     * Runs the command line; exits with 2 on a usage error, and with 1 when a stream failed to open
+     * or, except in slow-consumers, an event was lost or duplicated.
+     */
     public static void main(String[] args) throws IOException {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
             System.out.print(USAGE);
@@ -109,6 +112,11 @@ public final class LoadGenerator {
         out.print(Report.single(result));
         out.println();
         out.println("wrote " + file);
+        if (result.connected() < params.connections() + params.stalled()) {
+            System.err.println("only " + result.connected() + " of " + (params.connections() + params.stalled())
+                    + " streams opened" + (result.firstError() == null ? "" : ": " + result.firstError()));
+            return 1;
+        }
         boolean clean = result.lost() == 0 && result.duplicated() == 0;
         return clean || params.workload() == Workload.SLOW_CONSUMERS ? 0 : 1;
     }
