@@ -92,7 +92,7 @@ final class Report {
         Files.createDirectories(markdown.toAbsolutePath().getParent());
         Files.writeString(markdown, tables, StandardCharsets.UTF_8);
         Files.createDirectories(svg.toAbsolutePath().getParent());
-        Files.writeString(svg, chart(all), StandardCharsets.UTF_8);
+        Files.writeString(svg, chart(all, note), StandardCharsets.UTF_8);
         if (update != null) {
             String text = Files.readString(update, StandardCharsets.UTF_8);
             int b = text.indexOf(BEGIN);
@@ -244,6 +244,14 @@ final class Report {
 
     /** Returns an SVG chart of fanout latency percentiles against streams, one line per server and percentile. */
     static String chart(List<RunResult> all) {
+        return chart(all, null);
+    }
+
+    /**
+     * Returns the chart, with the dates of the runs and, if {@code note} is given, its headline (up to
+     * its first colon or full stop) at the foot.
+     */
+    static String chart(List<RunResult> all, String note) {
         List<RunResult> fanout = latest(all).stream()
                 .filter(r -> r.workload().equals(Workload.FANOUT.command()) && r.latencyCount() > 0)
                 .collect(Collectors.toList());
@@ -260,8 +268,16 @@ final class Report {
             return s.toString();
         }
         String rates = fanout.stream().map(r -> num(r.rate())).distinct().collect(Collectors.joining(", "));
+        String dates = fanout.stream().map(r -> r.startedAt().substring(0, 10)).distinct().sorted()
+                .collect(Collectors.joining(", "));
         s.append("<text x=\"").append(W / 2).append("\" y=\"36\" text-anchor=\"middle\" fill=\"#555\">")
-                .append("one publisher at ").append(rates).append(" events/s; lower is better</text>\n");
+                .append("one publisher at ").append(rates).append(" events/s; measured ").append(dates)
+                .append("; lower is better</text>\n");
+        if (note != null && !note.isBlank()) {
+            s.append("<text x=\"").append(LEFT).append("\" y=\"").append(H - 2)
+                    .append("\" font-style=\"italic\" fill=\"#b00\">")
+                    .append(escape(note.strip().split("[:.]", 2)[0])).append("</text>\n");
+        }
         TreeSet<Integer> counts = new TreeSet<>();
         double lo = Double.MAX_VALUE;
         double hi = 0;

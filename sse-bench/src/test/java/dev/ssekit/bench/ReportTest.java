@@ -109,6 +109,8 @@ class ReportTest {
                 .contains("![fanout latency against streams](results/chart.svg)")
                 .contains("#### saturate");
         assertThat(results.resolve("report.md")).content().contains("#### churn");
-        assertThat(results.resolve("chart.svg")).content().startsWith("<svg");
+        assertThat(results.resolve("chart.svg")).content().startsWith("<svg")
+                .contains("measured 2025-12-31, 2026-01-01")
+                .contains(">Preliminary</text>");
     }
 }
