@@ -51,7 +51,8 @@ public interface SseAuthorizer {
 
     /**
      * Decides whether {@code owner} may open a stream with {@code request}. Called before the
-     * rooms and event types of the request are checked.
+     * rooms and event types of the request are checked; {@code null} counts as {@link
+     * ConnectDecision#DENY}.
      */
     default ConnectDecision connect(HttpServletRequest request, String owner) {
         return ConnectDecision.ALLOW;
@@ -94,7 +95,7 @@ public interface SseAuthorizer {
 
     /** Returns the defaults: everything allowed but publishing and managing others' connections. */
     static SseAuthorizer defaults() {
-        return Defaults.DEFAULTS;
+        return AuthorizerDefaults.DEFAULTS;
     }
 
     /**
@@ -102,30 +103,6 @@ public interface SseAuthorizer {
      * tests. Managing a connection still needs its owner, since the owner is who the stream is for.
      */
     static SseAuthorizer allowAll() {
-        return Defaults.ALLOW_ALL;
+        return AuthorizerDefaults.ALLOW_ALL;
     }
-}
-
-/** The shared instances behind {@link SseAuthorizer#defaults()} and {@link SseAuthorizer#allowAll()}. */
-final class Defaults {
-    static final SseAuthorizer DEFAULTS = new SseAuthorizer() {
-        @Override
-        public String toString() {
-            return "SseAuthorizer.defaults()";
-        }
-    };
-
-    static final SseAuthorizer ALLOW_ALL = new SseAuthorizer() {
-        @Override
-        public boolean publish(HttpServletRequest request, String room, String eventType, UUID to) {
-            return true;
-        }
-
-        @Override
-        public String toString() {
-            return "SseAuthorizer.allowAll()";
-        }
-    };
-
-    private Defaults() {}
 }

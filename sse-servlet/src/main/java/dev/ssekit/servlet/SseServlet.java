@@ -351,6 +351,8 @@ public final class SseServlet extends HttpServlet {
             }
         } catch (HttpError e) {
             if (!response.isCommitted()) {
+                Settings s = settings;
+                Json.discardBody(request, response, s == null ? Builder.DEFAULT_MAX_BODY_BYTES : s.maxBodyBytes());
                 Json.writeError(response, e);
             }
         }
@@ -385,7 +387,8 @@ public final class SseServlet extends HttpServlet {
         String lastEventId = lastEventId(request);
         String owner = owner(request, s);
 
-        switch (s.authorizer().connect(request, owner)) {
+        SseAuthorizer.ConnectDecision decision = s.authorizer().connect(request, owner);
+        switch (decision == null ? SseAuthorizer.ConnectDecision.DENY : decision) { // fail closed
             case ALLOW -> { }
             case DENY -> throw new HttpError(403, "not allowed to connect");
             case STOP -> {
@@ -744,12 +747,14 @@ public final class SseServlet extends HttpServlet {
      * @since 1.0
      */
     public static final class Builder {
+        static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
         private final SseRegistry registry;
         private SseAuthorizer authorizer = SseAuthorizer.defaults();
         private OwnerResolver ownerResolver = OwnerResolver.principalOrSession();
         private int maxConnections = 10_000;
         private int maxConnectionsPerOwner = 64;
-        private int maxBodyBytes = 64 * 1024;
+        private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
         private Duration retry;
         private Duration maxConnectionAge;
         private Duration shutdownGrace = Duration.ofSeconds(5);

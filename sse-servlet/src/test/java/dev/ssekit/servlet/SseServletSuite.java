@@ -66,6 +66,7 @@ abstract class SseServletSuite {
     URI root;
     URI sse;
     private final List<RecordingClient> streams = new ArrayList<>();
+    private final Set<HttpClient> upgraded = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     abstract ServerFixture newServer();
 
@@ -143,6 +144,12 @@ abstract class SseServletSuite {
 
     HttpResponse<String> post(HttpClient with, String pathAndQuery, String contentType,
             HttpRequest.BodyPublisher body) throws Exception {
+        if (with.version() == HttpClient.Version.HTTP_2 && upgraded.add(with)) {
+            // The JDK client upgrades a connection to h2c with its first request; an upgrade request
+            // that carries a body is not reliably upgraded, so upgrade with one that has none.
+            with.send(HttpRequest.newBuilder(sse).method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.discarding());
+        }
         HttpRequest.Builder request = HttpRequest.newBuilder(root.resolve(pathAndQuery)).timeout(Await.TIMEOUT);
         if (contentType != null) {
             request.header("Content-Type", contentType);
@@ -504,22 +511,24 @@ abstract class SseServletSuite {
     void wrongMethodsAnswer405WithAllow() throws Exception {
         start(new SseServlet(registry));
 
+        HttpResponse<String> getSubscriptions = get("/sse/subscriptions"); // first: see post()
         HttpResponse<String> put = client.send(HttpRequest.newBuilder(sse)
                 .method("PUT", HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
-        HttpResponse<String> getSubscriptions = get("/sse/subscriptions");
 
         assertError(put, 405, "method PUT is not allowed");
         assertThat(put.headers().firstValue("allow")).hasValue("GET, POST, OPTIONS");
         assertError(getSubscriptions, 405, "method GET is not allowed");
         assertThat(getSubscriptions.headers().firstValue("allow")).hasValue("POST, OPTIONS");
+        HttpResponse<String> options = client.send(HttpRequest.newBuilder(sse)
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(options.statusCode()).isEqualTo(204);
+        assertThat(options.headers().firstValue("allow")).hasValue("GET, POST, OPTIONS");
     }
 
     @Test
     void bodiesOverTheLimitAnswer413WhetherDeclaredOrChunked() throws Exception {
         start(SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).maxBodyBytes(1_024).build());
         byte[] big = ("\"" + "x".repeat(2_000) + "\"").getBytes(StandardCharsets.UTF_8);
-        // A body-less request first, so that an h2c client upgrades before it sends a body.
-        assertThat(get("/sse/nope").statusCode()).isEqualTo(404);
 
         HttpResponse<String> declared = post(client, "/sse", "application/json", HttpRequest.BodyPublishers.ofByteArray(big));
         HttpResponse<String> chunked = post(client, "/sse", "application/json",
@@ -634,6 +643,87 @@ abstract class SseServletSuite {
         } finally {
             bounded.close();
         }
+    }
+
+    @Test
+    void writeThatMakesNoProgressClosesTheStreamAfterTheWriteTimeout() throws Exception {
+        int capacity = 4;
+        SseRegistry bounded = SseRegistry.builder()
+                .scheduler(SWEEPER)
+                .heartbeat(null)
+                .writeTimeout(Duration.ofMillis(500))
+                .queueCapacity(capacity)
+                .overflow(OverflowPolicy.DROP_OLDEST)
+                .build();
+        try {
+            start(new SseServlet(bounded));
+            try (Socket stalled = rawStream(2_048)) {
+                SseConnection c = bounded.connections().get(0);
+                SseEvent load = SseEvent.of("load", "x".repeat(16 * 1024));
+                int[] maxQueued = {0};
+                // Keep the queue full, so that the stream has something to write for as long as it
+                // is open: socket and container buffers fill up and the transport stays not ready.
+                await("the stalled stream to be closed", () -> {
+                    if (c.isOpen() && c.queuedFrames() < capacity) {
+                        bounded.broadcast(load);
+                    }
+                    maxQueued[0] = Math.max(maxQueued[0], c.queuedFrames());
+                    return !c.isOpen();
+                });
+
+                assertThat(c.closeReason()).isEqualTo(CloseReason.STALLED);
+                assertThat(maxQueued[0]).isLessThanOrEqualTo(capacity);
+                await("the stalled stream to leave the registry", () -> bounded.connectionCount() == 0);
+            }
+        } finally {
+            bounded.close();
+        }
+    }
+
+    @Test
+    void idleStreamsHearHeartbeats() throws Exception {
+        start(new SseServlet(registry));
+        RecordingClient stream = connect("");
+
+        await("a heartbeat", () -> stream.comments().contains("ping"));
+    }
+
+    @Test
+    void streamsAbortedWhileEventsFlowNeverWriteIntoOtherResponses() throws Exception {
+        start(SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).build());
+        RecordingClient steady = connect("");
+        ScheduledExecutorService publisher = Executors.newSingleThreadScheduledExecutor();
+        int[] published = {0};
+        try {
+            publisher.scheduleAtFixedRate(() -> {
+                if (published[0] < 3_000) {
+                    registry.broadcast(SseEvent.of("n", Integer.toString(published[0]++)));
+                }
+            }, 0, 1, java.util.concurrent.TimeUnit.MILLISECONDS);
+            for (int i = 0; i < 20; i++) {
+                try (Socket aborted = rawStream(0)) {
+                    aborted.setSoLinger(true, 0); // reset while events are being written to it
+                }
+                UUID unknown = UUID.randomUUID();
+                HttpResponse<String> other = post("/sse/subscriptions", "application/json", subscription(unknown, ""));
+                assertThat(other.statusCode()).isEqualTo(404);
+                assertThat(other.body()).isEqualTo("{\"error\":\"no open connection " + unknown + "\"}");
+            }
+        } finally {
+            publisher.shutdown();
+            assertThat(publisher.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        }
+        registry.broadcast(SseEvent.of("end", Integer.toString(published[0])));
+
+        for (int i = 0; ; i++) {
+            Event e = steady.awaitEvent();
+            if ("end".equals(e.type())) {
+                assertThat(e.data()).isEqualTo(Integer.toString(i));
+                break;
+            }
+            assertThat(e.data()).isEqualTo(Integer.toString(i));
+        }
+        await("the aborted streams to leave the registry", () -> registry.connectionCount() == 1);
     }
 
     /**
@@ -759,6 +849,52 @@ abstract class SseServletSuite {
         assertThat(published.statusCode()).isEqualTo(200);
         assertThat(stream.awaitEvent("message").data()).isEqualTo("[1]");
         assertThat(registry.connectionCount()).isEqualTo(1);
+    }
+
+    @Test
+    void registerMapsThePathAndItsSubpathsAndRejectsMalformedPaths() throws Exception {
+        List<String> refused = new ArrayList<>();
+        root = server.start(context -> {
+            for (String bad : List.of("sse", "/sse/", "/sse/*", "/*")) {
+                try {
+                    SseServlet.register(context, bad, new SseServlet(registry));
+                } catch (IllegalArgumentException e) {
+                    refused.add(e.getMessage());
+                }
+            }
+            ServletRegistration.Dynamic r = SseServlet.register(context, "/events", new SseServlet(registry));
+            assertThat(r.getMappings()).containsExactlyInAnyOrder("/events", "/events/*");
+        });
+        sse = root.resolve("/events");
+
+        assertThat(refused).hasSize(4).allSatisfy(m -> assertThat(m).startsWith("path must start with '/'"));
+        connect("");
+        assertError(get("/events/subscriptions"), 405, "method GET");
+    }
+
+    @Test
+    void servletWithoutAsyncSupportAnswers500() throws Exception {
+        root = server.start(context -> context.addServlet("plain", new SseServlet(registry)).addMapping("/sse"));
+
+        assertError(get("/sse"), 500, "asyncSupported=true");
+        assertThat(registry.connectionCount()).isZero();
+    }
+
+    @Test
+    void malformedInitParameterFailsWithoutLeavingARegistryBehind() throws Exception {
+        SseServlet servlet = new SseServlet();
+        try {
+            // Containers that initialize servlets as the context starts fail here ...
+            root = server.start(context -> SseServlet.register(context, "/sse", servlet)
+                    .setInitParameter("maxBodyBytes", "lots"));
+            // ... the others at the first request.
+            assertThat(get("/sse").statusCode()).isGreaterThanOrEqualTo(500);
+        } catch (Exception e) {
+            assertThat(e).hasStackTraceContaining("init parameter maxBodyBytes must be a whole number, was \"lots\"");
+        }
+
+        assertThat(servlet.registry()).isNull();
+        await("the registry built for the failed servlet to stop", () -> threadsNamed("ssekit").isEmpty());
     }
 
     @Test

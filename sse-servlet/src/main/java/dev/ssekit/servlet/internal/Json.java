@@ -99,6 +99,32 @@ public final class Json {
         return body.toByteArray();
     }
 
+    /**
+     * Reads and drops what is left of a refused request's body, up to {@code maxBytes}, so that an
+     * HTTP/1.1 connection can carry the next request; when more is left (or the declared length is
+     * larger, or reading fails), asks an HTTP/1.x client to close the connection instead, since the
+     * container will not keep it after an unread body.
+     */
+    public static void discardBody(HttpServletRequest request, HttpServletResponse response, int maxBytes) {
+        boolean drained = false;
+        if (request.getContentLengthLong() <= maxBytes) {
+            try {
+                InputStream in = request.getInputStream();
+                byte[] skip = new byte[8192];
+                long total = 0;
+                for (int n; total <= maxBytes && (n = in.read(skip)) != -1; ) {
+                    total += n;
+                }
+                drained = total <= maxBytes;
+            } catch (IOException | IllegalStateException e) {
+                drained = false; // the client is gone, or the body was read as a Reader: give up on it
+            }
+        }
+        if (!drained && request.getProtocol().startsWith("HTTP/1.")) {
+            response.setHeader("Connection", "close");
+        }
+    }
+
     private static HttpError tooLarge(int maxBytes) {
         return new HttpError(413, "body must be at most " + maxBytes + " bytes");
     }
