@@ -1,0 +1,79 @@
+package dev.ssekit.bench;
+
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * The load generator's workloads, each with its full-size parameters and a small {@code --smoke}
+ * size for tests. Immutable.
+ */
+public enum Workload {
+
+    /** N streams, one publisher at a fixed rate: is the rate held, and how late is each delivery? */
+    FANOUT("fanout", "N streams at a fixed publish rate"),
+    /** N streams, publishing as fast as an end-to-end window of events in flight allows. */
+    SATURATE("saturate", "N streams, publishing as fast as delivery allows"),
+    /** N idle streams: heap and resident memory per stream beyond an empty server. */
+    IDLE_MEMORY("idle-memory", "N idle streams: memory per stream"),
+    /** Normal streams beside a few that never read, with large events: are the others harmed? */
+    SLOW_CONSUMERS("slow-consumers", "normal streams beside stalled ones, 8 KiB events"),
+    /** Steady streams while short-lived ones connect and leave, during publishing. */
+    CHURN("churn", "steady streams while others connect and disconnect");
+
+    private final String command;
+    private final String summary;
+
+    Workload(String command, String summary) {
+        this.command = command;
+        this.summary = summary;
+    }
+
+    /** Returns the name of the workload on the command line, such as {@code slow-consumers}. */
+    public String command() {
+        return command;
+    }
+
+    /** Returns a one-line description. */
+    public String summary() {
+        return summary;
+    }
+
+    /** Returns the workload named {@code command} on the command line. */
+    public static Workload of(String command) {
+        for (Workload w : values()) {
+            if (w.command.equals(command.toLowerCase(Locale.ROOT))) {
+                return w;
+            }
+        }
+        throw new IllegalArgumentException("workload: unknown \"" + command + "\"");
+    }
+
+    /** Returns the parameters of this workload at full size, or at smoke size for tests. */
+    public WorkloadParams defaults(boolean smoke) {
+        WorkloadParams p = WorkloadParams.base(this, smoke);
+        return switch (this) {
+            case FANOUT -> smoke
+                    ? p.withConnections(20).withRate(50).withDuration(Duration.ofSeconds(1))
+                    : p.withConnections(1_000).withRate(20).withDuration(Duration.ofSeconds(20))
+                            .withWarmup(Duration.ofSeconds(2));
+            case SATURATE -> smoke
+                    ? p.withConnections(20).withRate(0).withWindow(8).withDuration(Duration.ofSeconds(1))
+                    : p.withConnections(1_000).withRate(0).withWindow(32).withPublishers(8)
+                            .withDuration(Duration.ofSeconds(15)).withWarmup(Duration.ofSeconds(3));
+            case IDLE_MEMORY -> smoke
+                    ? p.withConnections(50).withRate(0).withHold(Duration.ofMillis(200))
+                    : p.withConnections(10_000).withRate(0).withHold(Duration.ofSeconds(5));
+            case SLOW_CONSUMERS -> smoke
+                    ? p.withConnections(10).withStalled(2).withRate(50).withEventBytes(8_192)
+                            .withDuration(Duration.ofSeconds(1)).withSampleEvery(Duration.ofMillis(500))
+                    : p.withConnections(100).withStalled(5).withRate(50).withEventBytes(8_192)
+                            .withDuration(Duration.ofSeconds(30)).withWarmup(Duration.ofSeconds(2))
+                            .withSampleEvery(Duration.ofSeconds(5));
+            case CHURN -> smoke
+                    ? p.withConnections(10).withRate(50).withChurnRate(20).withLifetime(Duration.ofMillis(200))
+                            .withDuration(Duration.ofSeconds(1))
+                    : p.withConnections(500).withRate(20).withChurnRate(100).withLifetime(Duration.ofSeconds(1))
+                            .withDuration(Duration.ofSeconds(20)).withWarmup(Duration.ofSeconds(2));
+        };
+    }
+}

@@ -1,0 +1,196 @@
+package dev.ssekit.bench;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Runs one workload against a server on this machine and returns what it measured.
+ *
+ * <p>Stateless and thread-safe; each call runs its own {@link LoadEngine}. Every phase has a
+ * deadline, so a run ends within roughly {@code openTimeout + warmup + duration + 2 × drain}
+ * plus the time the {@code jcmd} probes take, whatever the server does.
+ */
+public final class WorkloadRunner {
+
+    private static final System.Logger LOG = System.getLogger(WorkloadRunner.class.getName());
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    private WorkloadRunner() {}
+
+    /**
+     * Runs the workload described by {@code params}.
+     *
+     * @throws IllegalArgumentException if the host is not a loopback address
+     * @throws IOException if the load generator cannot start
+     */
+    public static RunResult run(WorkloadParams params) throws IOException {
+        InetAddress address = InetAddress.getByName(params.host());
+        if (!address.isLoopbackAddress()) {
+            throw new IllegalArgumentException("host must be a loopback address, such as 127.0.0.1: " + params.host());
+        }
+        InetSocketAddress server = new InetSocketAddress(address, params.port());
+        Instant startedAt = Instant.now();
+        Long pid = params.pid();
+        Workload w = params.workload();
+
+        Long heapBefore = null;
+        Long rssBefore = null;
+        if (pid != null && w == Workload.IDLE_MEMORY) {
+            heapBefore = boxed(ServerProbe.heapAfterGc(pid));
+            rssBefore = boxed(ServerProbe.rss(pid));
+        }
+
+        List<RunResult.HeapSample> samples = new ArrayList<>();
+        long cpuStart;
+        long serverCpuStart;
+        long cpuEnd;
+        long serverCpuEnd;
+        long wallStart;
+        long wallEnd;
+        Long heapAfter = null;
+        Long rssAfter = null;
+        LoadEngine.Figures f;
+        try (LoadEngine engine = LoadEngine.start(server, params.connectConcurrency())) {
+            engine.run(e -> e.openStreams(params.connections(), params.stalled()));
+            boolean opened = await(engine, LoadEngine.Progress::allOpened, params.openTimeout());
+            if (!opened) {
+                LOG.log(System.Logger.Level.WARNING, "not every stream opened within {0}", params.openTimeout());
+            }
+            wallStart = System.nanoTime();
+            cpuStart = cpu(ProcessHandle.current().pid());
+            serverCpuStart = pid == null ? -1 : cpu(pid);
+            if (w == Workload.IDLE_MEMORY) {
+                LockSupport.parkNanos(params.hold().toNanos()); // a deliberate hold, not a synchronization
+            } else {
+                engine.run(e -> e.startPublishing(params.publishers(), params.rate(), params.window(),
+                        params.eventBytes(), params.warmup(), params.duration()));
+                if (w == Workload.CHURN && params.churnRate() > 0) {
+                    engine.run(e -> e.startChurn(params.churnRate(), params.lifetime(),
+                            params.warmup().plus(params.duration())));
+                }
+                long publishStart = System.nanoTime();
+                long end = publishStart + params.warmup().plus(params.duration()).toNanos() + POLL_NANOS * 10;
+                long nextSample = publishStart;
+                while (System.nanoTime() < end && engine.call(e -> e.progress().publishing())) {
+                    if (pid != null && params.sampleEvery() != null && System.nanoTime() >= nextSample) {
+                        double at = (System.nanoTime() - publishStart) / 1e9;
+                        samples.add(new RunResult.HeapSample(at, boxed(ServerProbe.heapAfterGc(pid)),
+                                boxed(ServerProbe.rss(pid))));
+                        nextSample += params.sampleEvery().toNanos();
+                    }
+                    LockSupport.parkNanos(POLL_NANOS);
+                }
+                engine.run(LoadEngine::stopPublishing);
+                await(engine, p -> p.postsInFlight() == 0, params.drain());
+                engine.run(e -> e.leaveAll(params.drain()));
+                await(engine, p -> p.leaving() == 0, params.drain().plusSeconds(1));
+            }
+            wallEnd = System.nanoTime();
+            cpuEnd = cpu(ProcessHandle.current().pid());
+            serverCpuEnd = pid == null ? -1 : cpu(pid);
+            if (pid != null) {
+                heapAfter = boxed(ServerProbe.heapAfterGc(pid));
+                rssAfter = boxed(ServerProbe.rss(pid));
+                if (!samples.isEmpty()) { // the last sample of the heap over time
+                    samples.add(new RunResult.HeapSample((wallEnd - wallStart) / 1e9, heapAfter, rssAfter));
+                }
+            }
+            engine.run(LoadEngine::closeAll);
+            f = engine.call(LoadEngine::figures);
+        }
+        return result(params, startedAt, f, heapBefore, heapAfter, rssBefore, rssAfter, samples,
+                wallEnd - wallStart, cpuEnd - cpuStart,
+                pid == null || serverCpuStart < 0 || serverCpuEnd < 0 ? -1 : serverCpuEnd - serverCpuStart);
+    }
+
+    private static RunResult result(WorkloadParams p, Instant startedAt, LoadEngine.Figures f,
+                                    Long heapBefore, Long heapAfter, Long rssBefore, Long rssAfter,
+                                    List<RunResult.HeapSample> samples, long wallNanos, long cpuNanos,
+                                    long serverCpuNanos) {
+        Histogram lat = f.latencyMicros();
+        boolean any = lat.getTotalCount() > 0;
+        double measured = f.measuredSeconds();
+        int open = f.connected();
+        String impl = p.label() != null ? p.label() : f.impl() != null ? f.impl() : "unknown";
+        Workload w = p.workload();
+        return new RunResult(
+                w.command(),
+                impl,
+                startedAt.toString(),
+                p.smoke(),
+                p.connections(),
+                p.stalled(),
+                p.rate(),
+                p.window(),
+                p.eventBytes(),
+                w == Workload.IDLE_MEMORY ? 0 : p.duration().toMillis() / 1000.0,
+                w == Workload.CHURN ? p.churnRate() : 0,
+                open,
+                f.openMillis(),
+                f.connectMicros().getTotalCount() > 0 ? f.connectMicros().getValueAtPercentile(99) / 1000.0 : 0,
+                f.connectFailures(),
+                f.streamsEndedByServer(),
+                f.acked(),
+                f.sentMeasured(),
+                p.rate() > 0 ? Math.round(p.rate() * measured) : 0,
+                measured > 0 ? f.sentMeasured() / measured : 0,
+                f.publishErrors(),
+                f.maxPublishLagMillis(),
+                f.deliverySeconds() > 0 ? f.measuredDeliveries() / f.deliverySeconds() : 0,
+                lat.getTotalCount(),
+                any ? lat.getValueAtPercentile(50) / 1000.0 : 0,
+                any ? lat.getValueAtPercentile(90) / 1000.0 : 0,
+                any ? lat.getValueAtPercentile(99) / 1000.0 : 0,
+                any ? lat.getMaxValue() / 1000.0 : 0,
+                f.expected(),
+                f.received(),
+                f.lost(),
+                f.duplicated(),
+                w == Workload.CHURN ? f.churnCycles() : null,
+                w == Workload.CHURN && f.churnSeconds() > 0 ? f.churnCycles() / f.churnSeconds() : null,
+                heapBefore,
+                heapAfter,
+                rssBefore,
+                rssAfter,
+                heapBefore != null && heapAfter != null && open > 0 ? (heapAfter - heapBefore) / (double) open : null,
+                rssBefore != null && rssAfter != null && open > 0 ? (rssAfter - rssBefore) / (double) open : null,
+                samples,
+                serverCpuNanos >= 0 && wallNanos > 0 ? 100.0 * serverCpuNanos / wallNanos : null,
+                wallNanos > 0 ? 100.0 * cpuNanos / wallNanos : 0,
+                System.getProperty("java.vm.name") + " " + Runtime.version(),
+                f.firstError());
+    }
+
+    /** Polls the engine until {@code condition} holds or {@code timeout} passes; returns whether it held. */
+    private static boolean await(LoadEngine engine, Predicate<LoadEngine.Progress> condition, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (condition.test(engine.call(LoadEngine::progress))) {
+                return true;
+            }
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            LockSupport.parkNanos(POLL_NANOS);
+        }
+    }
+
+    private static long cpu(long pid) {
+        OptionalLong v = ServerProbe.cpuNanos(pid);
+        return v.isPresent() ? v.getAsLong() : -1;
+    }
+
+    private static Long boxed(OptionalLong v) {
+        return v.isPresent() ? v.getAsLong() : null;
+    }
+}
