@@ -10,27 +10,39 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /** Embedded Jetty 12 (ee10), HTTP/1.1, or HTTP/1.1 plus cleartext HTTP/2 (h2c). */
 final class JettyFixture implements ServerFixture {
 
     private final boolean h2c;
+    private final int port;
     private Server server;
     private ServletContextHandler context;
 
     JettyFixture(boolean h2c) {
+        this(h2c, 0);
+    }
+
+    /** A server on a fixed port, for tests that restart a server where clients expect it. */
+    JettyFixture(boolean h2c, int port) {
         this.h2c = h2c;
+        this.port = port;
     }
 
     @Override
     public URI start(Consumer<ServletContext> setup) throws Exception {
-        server = new Server();
+        // Idle threads leave after a second, so tests can see the pool return to its baseline.
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setIdleTimeout(1_000);
+        threads.setMaxEvictCount(64);
+        server = new Server(threads);
         HttpConfiguration config = new HttpConfiguration();
         ServerConnector connector = h2c
                 ? new ServerConnector(server, new HttpConnectionFactory(config), new HTTP2CServerConnectionFactory(config))
                 : new ServerConnector(server, new HttpConnectionFactory(config));
         connector.setHost("127.0.0.1");
-        connector.setPort(0);
+        connector.setPort(port);
         server.addConnector(connector);
         context = new ServletContextHandler(ServletContextHandler.SESSIONS);
         context.setContextPath("/");

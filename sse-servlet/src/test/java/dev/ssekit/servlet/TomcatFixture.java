@@ -26,6 +26,7 @@ final class TomcatFixture implements ServerFixture {
     private static final Logger COYOTE = quiet("org.apache.coyote");
     private static final Logger TOMCAT = quiet("org.apache.tomcat");
 
+    private final int port;
     private Tomcat tomcat;
     private Context context;
     private Path baseDir;
@@ -36,14 +37,29 @@ final class TomcatFixture implements ServerFixture {
         return logger;
     }
 
+    TomcatFixture() {
+        this(0);
+    }
+
+    /** A server on a fixed port, for tests that restart a server where clients expect it. */
+    TomcatFixture(int port) {
+        this.port = port;
+    }
+
     @Override
     public URI start(Consumer<ServletContext> setup) throws Exception {
         baseDir = Files.createTempDirectory("tomcat");
         tomcat = new Tomcat();
         tomcat.setBaseDir(baseDir.toString());
         Connector connector = new Connector("HTTP/1.1");
-        connector.setPort(0);
+        connector.setPort(port);
         connector.setProperty("address", "127.0.0.1");
+        // Idle threads leave after a second, so tests can see the pool return to its baseline.
+        connector.setProperty("threadsMaxIdleTime", "1000");
+        // No pools of recycled processors and channels (with their buffers, tens of MB after a
+        // churn): the heap measured after a churn then shows what the application keeps.
+        connector.setProperty("processorCache", "0");
+        connector.setProperty("socket.bufferPool", "0");
         tomcat.getService().addConnector(connector);
         tomcat.setConnector(connector);
         context = tomcat.addContext("", baseDir.toString());
@@ -78,6 +94,11 @@ final class TomcatFixture implements ServerFixture {
                 }
             });
         }
+    }
+
+    /** Returns the async requests Tomcat still tracks as waiting: each holds a processor and its buffers. */
+    int waitingProcessors() {
+        return ((org.apache.coyote.AbstractProtocol<?>) tomcat.getConnector().getProtocolHandler()).getWaitingProcessorCount();
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.xnio.Options;
 
 /** Embedded Undertow 2.3 (Servlet 6.0), HTTP/1.1. */
 final class UndertowFixture implements ServerFixture {
@@ -45,6 +46,9 @@ final class UndertowFixture implements ServerFixture {
         manager.deploy();
         server = Undertow.builder()
                 .addHttpListener(port, "127.0.0.1")
+                // Idle task threads leave after a second, so tests can see the pool return to its baseline.
+                .setWorkerOption(Options.WORKER_TASK_CORE_THREADS, 2)
+                .setWorkerOption(Options.WORKER_TASK_KEEPALIVE, 1_000)
                 .setHandler(manager.start())
                 .build();
         server.start();

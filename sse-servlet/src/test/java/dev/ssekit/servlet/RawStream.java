@@ -1,0 +1,124 @@
+package dev.ssekit.servlet;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * One HTTP/1.1 request over a plain socket, read by hand: for tests that need control of the TCP
+ * connection itself (a client that stops reading, a reset, thousands of short connections).
+ */
+final class RawStream implements AutoCloseable {
+
+    final Socket socket;
+    final InputStream in;
+    final int status;
+    final String head;
+
+    private RawStream(Socket socket, int status, String head) throws IOException {
+        this.socket = socket;
+        this.in = socket.getInputStream();
+        this.status = status;
+        this.head = head;
+    }
+
+    /**
+     * Sends {@code GET pathAndQuery} with {@code headers} ("Name: value") and reads the response
+     * head. {@code receiveBuffer} above 0 shrinks the socket's receive buffer before connecting.
+     */
+    static RawStream open(URI root, String pathAndQuery, int receiveBuffer, String... headers) throws IOException {
+        Socket socket = new Socket();
+        try {
+            if (receiveBuffer > 0) {
+                socket.setReceiveBufferSize(receiveBuffer);
+            }
+            socket.setSoTimeout(5_000);
+            socket.connect(new InetSocketAddress(root.getHost(), root.getPort()), (int) Await.TIMEOUT.toMillis());
+            StringBuilder request = new StringBuilder("GET ").append(pathAndQuery).append(" HTTP/1.1\r\n")
+                    .append("Host: ").append(root.getHost()).append(':').append(root.getPort()).append("\r\n")
+                    .append("Accept: text/event-stream\r\n");
+            for (String h : headers) {
+                request.append(h).append("\r\n");
+            }
+            request.append("\r\n");
+            socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            String head = readHead(socket.getInputStream());
+            int status = Integer.parseInt(head.substring(9, 12));
+            return new RawStream(socket, status, head);
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        byte[] end = {'\r', '\n', '\r', '\n'};
+        while (matched < 4) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("connection closed in the response head: " + head);
+            }
+            head.write(b);
+            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+            if (head.size() > 16_384) {
+                throw new IOException("response head too long");
+            }
+        }
+        return head.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Returns the value of a response header, or null. */
+    String header(String name) {
+        for (String line : head.split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).trim().toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT))) {
+                return line.substring(colon + 1).trim();
+            }
+        }
+        return null;
+    }
+
+    UUID id() {
+        return UUID.fromString(header(SseServlet.CONNECTION_ID_HEADER));
+    }
+
+    /**
+     * Reads (chunked framing included, which is harmless for a substring search) until {@code text}
+     * has been seen, at most {@code maxBytes}; returns what was read.
+     */
+    String readUntil(String text, int maxBytes) throws IOException {
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        while (seen.size() < maxBytes) {
+            int n = in.read(buffer);
+            if (n < 0) {
+                throw new IOException("stream ended before \"" + text + "\": " + seen.toString(StandardCharsets.UTF_8));
+            }
+            seen.write(buffer, 0, n);
+            if (seen.toString(StandardCharsets.UTF_8).contains(text)) {
+                return seen.toString(StandardCharsets.UTF_8);
+            }
+        }
+        throw new IOException("no \"" + text + "\" within " + maxBytes + " bytes");
+    }
+
+    /** Closes with an RST instead of a FIN. */
+    void reset() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
