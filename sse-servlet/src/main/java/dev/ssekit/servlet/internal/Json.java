@@ -50,7 +50,9 @@ public final class Json {
      * @throws HttpError 415 otherwise
      */
     public static void requireJsonContentType(HttpServletRequest request) throws HttpError {
-        String contentType = request.getContentType();
+        // The raw header: Jetty's getContentType() throws IllegalCharsetNameException for a charset
+        // that is not even a well-formed name ("charset=:"), which would escape as a 500.
+        String contentType = request.getHeader("Content-Type");
         if (contentType == null) {
             throw new HttpError(415, "Content-Type must be application/json");
         }
