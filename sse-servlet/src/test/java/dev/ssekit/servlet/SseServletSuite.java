@@ -579,6 +579,194 @@ abstract class SseServletSuite {
         connect("", "X-Owner", "alice");
     }
 
+    @Test
+    void charsetThatIsNotAWellFormedNameAnswers415NotA500() throws Exception {
+        // Found by HttpInputFuzzTest: Jetty's getContentType() throws for "charset=:".
+        start(SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).build());
+        RecordingClient stream = connect("");
+
+        assertError(post("/sse", "application/json; charset=:", "1"), 415, "JSON must be UTF-8");
+        assertError(post("/sse/subscriptions", "application/json; charset=:", subscription(id(stream), "")),
+                415, "JSON must be UTF-8");
+    }
+
+    // ---- limits, at each edge -----------------------------------------------------------------------
+
+    @Test
+    void bodyAtTheLimitIsAcceptedAndOneByteMoreAnswers413() throws Exception {
+        start(SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).maxBodyBytes(100).build());
+        String atLimit = "\"" + "x".repeat(98) + "\"";
+        assertThat(atLimit.getBytes(StandardCharsets.UTF_8)).hasSize(100);
+
+        assertThat(post("/sse", "application/json", atLimit).statusCode()).isEqualTo(200);
+        assertError(post("/sse", "application/json", "\"" + "x".repeat(99) + "\""), 413, "body must be at most 100 bytes");
+        RecordingClient stream = connect("");
+        String join = subscription(id(stream), "\"join\":[\"" + "r".repeat(100 - 70) + "\"]");
+        String padded = join.substring(0, join.length() - 1) + " ".repeat(100 - join.length()) + "}";
+        assertThat(padded.getBytes(StandardCharsets.UTF_8)).hasSize(100);
+        assertThat(post("/sse/subscriptions", "application/json", padded).statusCode()).isEqualTo(200);
+        assertError(post("/sse/subscriptions", "application/json", padded + " "), 413, "body must be at most 100 bytes");
+    }
+
+    @Test
+    void roomsPerConnectionAtTheLimitAreAcceptedAndOneMoreAnswers400() throws Exception {
+        registry = registry(SseRegistry.builder().maxRoomsPerConnection(4));
+        start(new SseServlet(registry));
+
+        connect("?rooms=a,b,c,d");
+        assertError(get("/sse?rooms=a,b,c,d,e"), 400, "rooms: a connection may join at most 4");
+        RecordingClient stream = connect("?rooms=a,b,c");
+        assertThat(post("/sse/subscriptions", "application/json", subscription(id(stream), "\"join\":[\"d\"]"))
+                .statusCode()).isEqualTo(200);
+        assertError(post("/sse/subscriptions", "application/json", subscription(id(stream), "\"join\":[\"e\"]")),
+                400, "rooms: a connection may join at most 4");
+        assertThat(registry.connection(id(stream)).orElseThrow().rooms()).containsExactlyInAnyOrder("a", "b", "c", "d");
+    }
+
+    @Test
+    void eventTypesPerConnectionAtTheLimitAreAcceptedAndOneMoreAnswers400() throws Exception {
+        registry = registry(SseRegistry.builder().maxEventTypesPerConnection(3));
+        start(new SseServlet(registry));
+
+        RecordingClient stream = connect("?events=x,y,z");
+        assertError(get("/sse?events=w,x,y,z"), 400, "event types: a connection may choose at most 3");
+        assertError(post("/sse/subscriptions", "application/json", subscription(id(stream), "\"events\":[\"w\",\"x\",\"y\",\"z\"]")),
+                400, "event types: a connection may choose at most 3");
+        assertThat(registry.connection(id(stream)).orElseThrow().eventTypes()).containsExactlyInAnyOrder("x", "y", "z");
+    }
+
+    @Test
+    void namesOfTheLongestLengthAreAcceptedAndOneCharacterMoreAnswers400() throws Exception {
+        start(SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).build());
+        String longest = "n".repeat(128);
+
+        RecordingClient stream = connect("?rooms=" + longest + "&events=" + longest);
+        assertError(get("/sse?rooms=" + longest + "n"), 400, "at most 128 characters");
+        assertError(get("/sse?events=" + longest + "n"), 400, "at most 128 characters");
+        assertThat(post("/sse?room=" + longest + "&event=" + longest, "application/json", "1").statusCode()).isEqualTo(200);
+        assertThat(stream.awaitEvent(longest).data()).isEqualTo("1");
+        assertError(post("/sse?room=" + longest + "n", "application/json", "1"), 400, "at most 128 characters");
+        assertError(post("/sse?event=" + longest + "n", "application/json", "1"), 400, "at most 128 characters");
+    }
+
+    @Test
+    void connectionsPerOwnerAndInTotalAtTheLimitAreAcceptedAndOneMoreIsRefused() throws Exception {
+        start(SseServlet.builder(registry)
+                .maxConnections(5)
+                .maxConnectionsPerOwner(3)
+                .ownerResolver(request -> request.getHeader("X-Owner"))
+                .build());
+        for (int i = 0; i < 3; i++) {
+            connect("", "X-Owner", "alice");
+        }
+        assertError(get("/sse", "X-Owner", "alice"), 429, "too many connections for this client");
+        connect("", "X-Owner", "bob");
+        connect("", "X-Owner", "carol");
+        assertThat(registry.connectionCount()).isEqualTo(5);
+        assertError(get("/sse", "X-Owner", "dave"), 503, "too many connections");
+    }
+
+    // ---- entitlement ---------------------------------------------------------------------------------
+
+    @Test
+    void connectionIdsAreRandomVersion4Uuids() throws Exception {
+        start(new SseServlet(registry));
+        connect("");
+        int n = 2_000;
+        Set<UUID> ids = new java.util.HashSet<>();
+        int[] ones = new int[128];
+        for (int i = 0; i < n; i++) {
+            SseConnection c = registry.open(new NullTransport(), dev.ssekit.ConnectOptions.builder("o").build());
+            UUID id = c.id();
+            c.close();
+            assertThat(id.version()).isEqualTo(4);
+            assertThat(id.variant()).isEqualTo(2);
+            ids.add(id);
+            for (int bit = 0; bit < 64; bit++) {
+                ones[bit] += (int) (id.getMostSignificantBits() >>> bit) & 1;
+                ones[64 + bit] += (int) (id.getLeastSignificantBits() >>> bit) & 1;
+            }
+        }
+        assertThat(ids).hasSize(n);
+        // The 122 random bits are each set about half the time (over 6 standard deviations of margin);
+        // the 6 fixed bits (version 0100, variant 10) are the only ones that never vary.
+        int fixed = 0;
+        for (int bit = 0; bit < 128; bit++) {
+            if (ones[bit] == 0 || ones[bit] == n) {
+                fixed++;
+            } else {
+                assertThat(ones[bit]).as("bit %d set in %d of %d ids", bit, ones[bit], n).isBetween(n * 40 / 100, n * 60 / 100);
+            }
+        }
+        assertThat(fixed).isEqualTo(6);
+    }
+
+    @Test
+    void anotherSessionGets403OnEveryConnectionScopedOperation() throws Exception {
+        start(SseServlet.builder(registry).build());
+        RecordingClient stream = connect("?rooms=mine&events=a");
+        UUID id = id(stream);
+        HttpClient intruder = newClient();
+
+        for (String change : List.of("\"join\":[\"x\"]", "\"leave\":[\"mine\"]", "\"events\":[\"b\"]", "")) {
+            assertError(post(intruder, "/sse/subscriptions", "application/json",
+                    HttpRequest.BodyPublishers.ofString(subscription(id, change))), 403, "only the owner");
+        }
+        assertError(post(intruder, "/sse?to=" + id, "application/json", HttpRequest.BodyPublishers.ofString("1")),
+                403, "not allowed to publish");
+        SseConnection c = registry.connection(id).orElseThrow();
+        assertThat(c.rooms()).containsExactly("mine");
+        assertThat(c.eventTypes()).containsExactly("a");
+    }
+
+    @Test
+    void replayReturnsNeitherOtherRoomsEventsNorOtherConnectionsDirectMessages() throws Exception {
+        start(new SseServlet(registry));
+        RecordingClient other = connect("?rooms=b");
+        RecordingClient mine = connect("?rooms=a");
+        registry.publish("a", SseEvent.of("a", "1"));
+        registry.publish("b", SseEvent.of("b", "secret"));
+        registry.send(id(other), SseEvent.of("dm", "secret"));
+        registry.broadcast(SseEvent.of("all", "2"));
+        PublishResult last = registry.publish("a", SseEvent.of("a", "3"));
+        assertThat(mine.awaitEvent("a").data()).isEqualTo("1");
+        assertThat(mine.awaitEvent("all").data()).isEqualTo("2");
+        assertThat(mine.awaitEvent("a").data()).isEqualTo("3");
+        other.awaitEvent("b");
+        other.awaitEvent("dm");
+        other.awaitEvent("all");
+
+        RecordingClient replayed = connect("?rooms=a", "Last-Event-ID", "0");
+        List<String> seen = new ArrayList<>();
+        for (Event e = replayed.awaitEvent(); ; e = replayed.awaitEvent()) {
+            seen.add(e.type() + "=" + e.data());
+            if (last.id().equals(e.id())) {
+                break;
+            }
+        }
+        assertThat(seen).containsExactly("a=1", "all=2", "a=3");
+    }
+
+    /** A transport that accepts nothing; for connections that only need an id. */
+    static final class NullTransport implements dev.ssekit.spi.SseTransport {
+        @Override
+        public void start(dev.ssekit.spi.TransportListener listener) {}
+
+        @Override
+        public boolean isReady() {
+            return false;
+        }
+
+        @Override
+        public void write(dev.ssekit.SseFrame frame) {}
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+    }
+
     // ---- going away ----------------------------------------------------------------------------------
 
     @ParameterizedTest(name = "reset={0}")
