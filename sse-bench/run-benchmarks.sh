@@ -29,7 +29,7 @@ LOADGEN_CPU=${LOADGEN_CPU:-1}
 JAR=sse-bench/target/sse-bench.jar
 WORKLOADS=("$@")
 if [ ${#WORKLOADS[@]} -eq 0 ]; then
-  WORKLOADS=(fanout saturate idle-memory slow-consumers churn)
+  WORKLOADS=(fanout saturate idle-memory slow-consumers churn) # soak runs only when named
 fi
 
 if [ -z "${NO_BUILD:-}" ]; then
@@ -71,6 +71,8 @@ runs_of() {
       echo "slow-consumers --connections 100 --stalled 5 $d" ;;
     churn)
       echo "churn --connections 500 --churn-rate 100 --lifetime 1s $d" ;;
+    soak) # not in the default list: 10 minutes (DURATION=60s for the CI size)
+      echo "soak $d" ;;
     *) echo "unknown workload: $1" >&2; exit 2 ;;
   esac
 }

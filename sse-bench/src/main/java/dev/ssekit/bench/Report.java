@@ -193,7 +193,23 @@ final class Report {
                     num(r.connections()), num(r.churnRate()), r.impl(), num(r.churnCyclesPerSecond()),
                     millis(r.connectP99Millis()), millis(r.p50Millis()), millis(r.p99Millis()),
                     num(r.lost()), num(r.duplicated())});
+        section(out, latest, Workload.SOAK, "soak: a long run with churn", new String[] {
+            "Steady", "Rate", "New/s", "Server", "Seconds", "Cycles", "p99", "Lost", "Errors", "Heap over time",
+            "Threads over time"},
+                (r, b) -> new String[] {
+                    num(r.connections()), num(r.rate()), num(r.churnRate()), r.impl(), num(r.durationSeconds()),
+                    r.churnCycles() == null ? "–" : num(r.churnCycles()), millis(r.p99Millis()), num(r.lost()),
+                    num(r.publishErrors() + r.connectFailures() + r.streamsEndedByServer()),
+                    samples(r.heapSamples()), threads(r.heapSamples())});
         return out.toString();
+    }
+
+    private static String threads(List<RunResult.HeapSample> samples) {
+        if (samples.isEmpty() || samples.stream().allMatch(h -> h.threads() == null)) {
+            return "–";
+        }
+        return samples.stream().map(h -> h.threads() == null ? "?" : h.threads().toString())
+                .collect(Collectors.joining(", "));
     }
 
     private interface Row {

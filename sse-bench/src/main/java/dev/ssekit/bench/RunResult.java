@@ -111,6 +111,13 @@ public record RunResult(
      * @param seconds time since publishing started
      * @param heapBytes heap in use after a full GC
      * @param rssBytes resident set size
+     * @param threads the server's live threads, or {@code null} if not sampled
      */
-    public record HeapSample(double seconds, Long heapBytes, Long rssBytes) {}
+    public record HeapSample(double seconds, Long heapBytes, Long rssBytes, Integer threads) {
+
+        /** A sample without a thread count. */
+        public HeapSample(double seconds, Long heapBytes, Long rssBytes) {
+            this(seconds, heapBytes, rssBytes, null);
+        }
+    }
 }

@@ -81,6 +81,20 @@ final class ServerProbe {
         return OptionalLong.empty();
     }
 
+    /** Returns the number of threads of {@code pid}, from {@code Threads} in /proc/PID/status, or null. */
+    static Integer threads(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("Threads:")) {
+                    return Integer.valueOf(line.substring(8).trim());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return null;
+    }
+
     /** Returns the CPU time (user and system) that {@code pid} has used, in nanoseconds. */
     static OptionalLong cpuNanos(long pid) {
         try {

@@ -18,7 +18,13 @@ public enum Workload {
     /** Normal streams beside a few that never read, with large events: are the others harmed? */
     SLOW_CONSUMERS("slow-consumers", "normal streams beside stalled ones, 8 KiB events"),
     /** Steady streams while short-lived ones connect and leave, during publishing. */
-    CHURN("churn", "steady streams while others connect and disconnect");
+    CHURN("churn", "steady streams while others connect and disconnect"),
+    /**
+     * A long bounded run: many steady streams, a steady publish rate and continuous churn, with the
+     * server's heap and threads sampled throughout. Steady streams must lose nothing; the samples
+     * must stay flat.
+     */
+    SOAK("soak", "long run with churn: losses, heap and threads over time");
 
     private final String command;
     private final String summary;
@@ -74,6 +80,13 @@ public enum Workload {
                             .withDuration(Duration.ofSeconds(1))
                     : p.withConnections(500).withRate(20).withChurnRate(100).withLifetime(Duration.ofSeconds(1))
                             .withDuration(Duration.ofSeconds(20)).withWarmup(Duration.ofSeconds(2));
+            // 10 minutes on demand; CI runs it with --duration 60s (see BENCHMARKS.md).
+            case SOAK -> smoke
+                    ? p.withConnections(20).withRate(50).withChurnRate(10).withLifetime(Duration.ofMillis(500))
+                            .withDuration(Duration.ofSeconds(2)).withSampleEvery(Duration.ofMillis(500))
+                    : p.withConnections(2_000).withRate(50).withChurnRate(10).withLifetime(Duration.ofSeconds(5))
+                            .withDuration(Duration.ofMinutes(10)).withWarmup(Duration.ofSeconds(5))
+                            .withSampleEvery(Duration.ofSeconds(30)).withOpenTimeout(Duration.ofSeconds(120));
         };
     }
 }

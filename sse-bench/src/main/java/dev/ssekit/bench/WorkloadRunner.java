@@ -74,7 +74,7 @@ public final class WorkloadRunner {
             } else {
                 engine.run(e -> e.startPublishing(params.publishers(), params.rate(), params.window(),
                         params.eventBytes(), params.warmup(), params.duration()));
-                if (w == Workload.CHURN && params.churnRate() > 0) {
+                if (churns(w) && params.churnRate() > 0) {
                     engine.run(e -> e.startChurn(params.churnRate(), params.lifetime(),
                             params.warmup().plus(params.duration())));
                 }
@@ -85,7 +85,7 @@ public final class WorkloadRunner {
                     if (pid != null && params.sampleEvery() != null && System.nanoTime() >= nextSample) {
                         double at = (System.nanoTime() - publishStart) / 1e9;
                         samples.add(new RunResult.HeapSample(at, boxed(ServerProbe.heapAfterGc(pid)),
-                                boxed(ServerProbe.rss(pid))));
+                                boxed(ServerProbe.rss(pid)), ServerProbe.threads(pid)));
                         nextSample += params.sampleEvery().toNanos();
                     }
                     LockSupport.parkNanos(POLL_NANOS);
@@ -102,7 +102,8 @@ public final class WorkloadRunner {
                 heapAfter = boxed(ServerProbe.heapAfterGc(pid));
                 rssAfter = boxed(ServerProbe.rss(pid));
                 if (!samples.isEmpty()) { // the last sample of the heap over time
-                    samples.add(new RunResult.HeapSample((wallEnd - wallStart) / 1e9, heapAfter, rssAfter));
+                    samples.add(new RunResult.HeapSample((wallEnd - wallStart) / 1e9, heapAfter, rssAfter,
+                            ServerProbe.threads(pid)));
                 }
             }
             engine.run(LoadEngine::closeAll);
@@ -134,7 +135,7 @@ public final class WorkloadRunner {
                 p.window(),
                 p.eventBytes(),
                 w == Workload.IDLE_MEMORY ? 0 : p.duration().toMillis() / 1000.0,
-                w == Workload.CHURN ? p.churnRate() : 0,
+                churns(w) ? p.churnRate() : 0,
                 open,
                 f.openMillis(),
                 f.connectMicros().getTotalCount() > 0 ? f.connectMicros().getValueAtPercentile(99) / 1000.0 : 0,
@@ -156,8 +157,8 @@ public final class WorkloadRunner {
                 f.received(),
                 f.lost(),
                 f.duplicated(),
-                w == Workload.CHURN ? f.churnCycles() : null,
-                w == Workload.CHURN && f.churnSeconds() > 0 ? f.churnCycles() / f.churnSeconds() : null,
+                churns(w) ? f.churnCycles() : null,
+                churns(w) && f.churnSeconds() > 0 ? f.churnCycles() / f.churnSeconds() : null,
                 heapBefore,
                 heapAfter,
                 rssBefore,
@@ -169,6 +170,10 @@ public final class WorkloadRunner {
                 wallNanos > 0 ? 100.0 * cpuNanos / wallNanos : 0,
                 System.getProperty("java.vm.name") + " " + Runtime.version(),
                 f.firstError());
+    }
+
+    private static boolean churns(Workload w) {
+        return w == Workload.CHURN || w == Workload.SOAK;
     }
 
     /** Polls the engine until {@code condition} holds or {@code timeout} passes; returns whether it held. */

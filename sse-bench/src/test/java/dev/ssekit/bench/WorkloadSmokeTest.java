@@ -54,7 +54,8 @@ class WorkloadSmokeTest {
     @MethodSource("runs")
     void smokeRunReportsEverythingAndLosesNothing(BenchServer.Impl impl, Workload workload) throws Exception {
         WorkloadParams params = workload.defaults(true).withPort(SERVERS.get(impl).port());
-        boolean probesMemory = workload == Workload.IDLE_MEMORY || workload == Workload.SLOW_CONSUMERS;
+        boolean probesMemory = workload == Workload.IDLE_MEMORY || workload == Workload.SLOW_CONSUMERS
+                || workload == Workload.SOAK;
         if (probesMemory) {
             params = params.withPid(ProcessHandle.current().pid()); // the server runs in this JVM
         }
@@ -89,7 +90,8 @@ class WorkloadSmokeTest {
             assertThat(r.lost()).as("lost deliveries").isZero();
             assertThat(r.streamsEndedByServer()).isZero();
         }
-        if (workload == Workload.FANOUT || workload == Workload.SLOW_CONSUMERS || workload == Workload.CHURN) {
+        if (workload == Workload.FANOUT || workload == Workload.SLOW_CONSUMERS || workload == Workload.CHURN
+                || workload == Workload.SOAK) {
             assertThat(r.eventsTarget()).isPositive();
         }
         if (probesMemory) {
@@ -107,7 +109,13 @@ class WorkloadSmokeTest {
             assertThat(r.heapSamples()).hasSizeGreaterThanOrEqualTo(2)
                     .allSatisfy(s -> assertThat(s.heapBytes()).isPositive());
         }
-        if (workload == Workload.CHURN) {
+        if (workload == Workload.SOAK) {
+            assertThat(r.heapSamples()).hasSizeGreaterThanOrEqualTo(2).allSatisfy(s -> {
+                assertThat(s.heapBytes()).isPositive();
+                assertThat(s.threads()).isPositive();
+            });
+        }
+        if (workload == Workload.CHURN || workload == Workload.SOAK) {
             assertThat(r.churnCycles()).isPositive();
             assertThat(r.churnCyclesPerSecond()).isPositive();
         }
