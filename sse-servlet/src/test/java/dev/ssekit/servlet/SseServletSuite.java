@@ -590,6 +590,23 @@ abstract class SseServletSuite {
                 415, "JSON must be UTF-8");
     }
 
+    @Test
+    void bodiesThatAreNotUtf8Answer400NotA500() throws Exception {
+        // Found by HttpInputFuzzTest: given bytes, Jackson guessed UTF-32 and failed with an I/O error.
+        start(SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).build());
+        RecordingClient stream = connect("");
+        byte[] truncatedUtf32 = {0, 0, 0, '1', 0};
+        byte[] invalidUtf8 = {'"', (byte) 0xC3, '"'};
+
+        for (byte[] body : List.of(truncatedUtf32, invalidUtf8)) {
+            assertError(post(client, "/sse", "application/json", HttpRequest.BodyPublishers.ofByteArray(body)),
+                    400, "body is not valid");
+            assertError(post(client, "/sse/subscriptions", "application/json", HttpRequest.BodyPublishers.ofByteArray(body)),
+                    400, "body is not valid");
+        }
+        assertThat(registry.connection(id(stream))).isPresent();
+    }
+
     // ---- limits, at each edge -----------------------------------------------------------------------
 
     @Test

@@ -15,6 +15,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
@@ -140,7 +144,7 @@ public final class Json {
      */
     public static String compact(byte[] body) throws HttpError {
         StringWriter text = new StringWriter(body.length);
-        try (JsonParser parser = FACTORY.createParser(body);
+        try (JsonParser parser = FACTORY.createParser(utf8(body));
                 JsonGenerator generator = FACTORY.createGenerator(text)) {
             JsonToken token = parser.nextToken();
             if (token == null) {
@@ -178,15 +182,32 @@ public final class Json {
      */
     public static JsonNode tree(byte[] body) throws HttpError {
         try {
-            JsonNode node = MAPPER.readTree(body);
+            JsonNode node = MAPPER.readTree(utf8(body));
             if (node == null || node.isMissingNode()) {
                 throw new HttpError(400, "body must be a JSON value, was empty");
             }
             return node;
         } catch (JsonProcessingException e) {
             throw malformed(e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // reading from a byte array does not fail
+        }
+    }
+
+    /**
+     * Decodes a body as strict UTF-8. Given bytes, Jackson guesses the encoding (UTF-16 and UTF-32
+     * too) and reports a truncated UTF-32 character as a CharConversionException, an I/O error
+     * rather than a parse error, which escaped as a 500; the content type has promised UTF-8.
+     *
+     * @throws HttpError 400 if the body is not valid UTF-8
+     */
+    private static String utf8(byte[] body) throws HttpError {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new HttpError(400, "body is not valid UTF-8");
         }
     }
 
