@@ -476,7 +476,8 @@ public final class SseServlet extends HttpServlet {
         String id = request.getHeader("Last-Event-ID");
         String source = "Last-Event-ID";
         if (id == null || id.isEmpty()) {
-            id = request.getParameter("lastEventId");
+            String[] values = parameterValues(request, "lastEventId");
+            id = values == null || values.length == 0 ? null : values[0];
             source = "lastEventId";
         }
         if (id == null || id.isEmpty()) {
@@ -681,9 +682,22 @@ public final class SseServlet extends HttpServlet {
         return UUID.fromString(text);
     }
 
+    /**
+     * Returns a query parameter's values. Containers differ on a malformed query string such as
+     * {@code ?%}: Tomcat drops the parameter, Jetty throws its BadMessageException (a runtime
+     * exception) from every parameter call, which escaped as the container's own HTML 400 page.
+     */
+    private static String[] parameterValues(HttpServletRequest request, String name) throws HttpError {
+        try {
+            return request.getParameterValues(name);
+        } catch (RuntimeException e) {
+            throw new HttpError(400, "the query string is malformed");
+        }
+    }
+
     /** Returns the one value of a query parameter, or {@code null}; bounded. */
     private static String singleParameter(HttpServletRequest request, String name) throws HttpError {
-        String[] values = request.getParameterValues(name);
+        String[] values = parameterValues(request, name);
         if (values == null || values.length == 0) {
             return null;
         }
@@ -695,7 +709,7 @@ public final class SseServlet extends HttpServlet {
 
     /** Returns the comma-separated values of a query parameter, which may be repeated; bounded. */
     private static List<String> listParameter(HttpServletRequest request, String name) throws HttpError {
-        String[] values = request.getParameterValues(name);
+        String[] values = parameterValues(request, name);
         List<String> items = new ArrayList<>();
         if (values == null) {
             return items;

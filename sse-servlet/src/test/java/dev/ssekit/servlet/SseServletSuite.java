@@ -607,6 +607,28 @@ abstract class SseServletSuite {
         assertThat(registry.connection(id(stream))).isPresent();
     }
 
+    @Test
+    void malformedQueryStringAnswersAJsonErrorOrIsIgnored() throws Exception {
+        // Found by HttpInputFuzzTest: Jetty throws from getParameterValues for "%zz", which escaped
+        // as its own HTML 400; Tomcat drops the malformed parameter; Undertow refuses the request
+        // before dispatch. (java.net.URI refuses such a query, hence a raw socket.)
+        start(new SseServlet(registry));
+
+        try (RawStream stream = RawStream.open(root, "/sse?rooms=a&%zz", 0)) {
+            if (stream.status == 200) {
+                stream.readUntil("event: connected", 64 * 1024);
+            } else if (stream.header("Content-Type") == null) {
+                // Undertow refuses the request line itself, before any servlet runs.
+                assertThat(stream.status).isEqualTo(400);
+                assertThat(stream.header("Content-Length")).isEqualTo("0");
+            } else {
+                assertThat(stream.status).isEqualTo(400);
+                assertThat(stream.header("Content-Type")).startsWithIgnoringCase("application/json");
+                assertThat(stream.readUntil("}", 4096)).contains("{\"error\":\"the query string is malformed\"}");
+            }
+        }
+    }
+
     // ---- limits, at each edge -----------------------------------------------------------------------
 
     @Test
