@@ -479,6 +479,7 @@ abstract class FaultSuite {
             long start = System.nanoTime();
             Thread drainer = new Thread(() -> drained.set(registry.shutdown(SseEvent.of("bye", "drain"), grace)), "drainer");
             drainer.start();
+            await("the drain to begin", registry::isClosed);
             HttpResponse<String> refused = client.send(HttpRequest.newBuilder(root.resolve("/sse"))
                     .header("X-Client", "newcomer").timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
             // Completed: the chunked body's last chunk, or the connection closed.
