@@ -21,7 +21,7 @@ class SseEncoderFuzzTest {
 
     private static final SseEvent SENTINEL = SseEvent.builder().id("sentinel").type("end").data("over").build();
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void anyValidEventEncodesToExactlyItself(FuzzedDataProvider in) {
         SseEvent event;
         try {

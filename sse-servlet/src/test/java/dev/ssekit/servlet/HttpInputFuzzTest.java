@@ -79,7 +79,7 @@ class HttpInputFuzzTest {
         server.stop();
     }
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void publishAndSubscriptionRequestsNeverFailOrShapeAFrame(FuzzedDataProvider in) throws Exception {
         boolean subscriptions = in.consumeBoolean();
         StringBuilder query = new StringBuilder();
