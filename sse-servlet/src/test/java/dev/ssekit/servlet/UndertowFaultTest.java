@@ -9,6 +9,11 @@ class UndertowFaultTest extends FaultSuite {
     }
 
     @Override
+    int containerRefusalsToleratedInChurn() {
+        return 5;
+    }
+
+    @Override
     boolean logsErrorWhenCompletingAVanishedResponse() {
         return true;
     }
