@@ -67,6 +67,9 @@ final class Report {
         }
         if (!r.heapSamples().isEmpty()) {
             rows.add(row("server heap after GC over time", samples(r.heapSamples())));
+            if (r.heapSamples().stream().anyMatch(h -> h.threads() != null)) {
+                rows.add(row("server threads over time", threads(r.heapSamples())));
+            }
         }
         rows.add(row("CPU: server / load generator", percent(r.serverCpuPercent()) + " / " + percent(r.loadgenCpuPercent())));
         if (r.firstError() != null) {
