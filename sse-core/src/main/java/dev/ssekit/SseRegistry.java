@@ -2,6 +2,8 @@ package dev.ssekit;
 
 import dev.ssekit.internal.Hub;
 import dev.ssekit.spi.DataSerializer;
+import dev.ssekit.spi.EventRelay;
+import dev.ssekit.spi.RelayUnavailableException;
 import dev.ssekit.spi.SseTransport;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -55,6 +57,20 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * and closes with {@link CloseReason#STALLED} every connection whose transport has not taken a
  * write for the write timeout. No thread or task exists per connection.
  *
+ * <p><b>Several servers.</b> With {@link Builder#relay(EventRelay)}, every broadcast, room event
+ * and direct message goes through the relay, which orders the events of all servers sharing it
+ * and delivers each back to every one of them, this one included, exactly once. A recorded event's
+ * id is the relay's, the same on every server, and each server's history mirrors the shared order,
+ * so a client may resume on any server with the same rules as above. A client resuming from an id
+ * this server has not received yet (another server was ahead) gets nothing replayed and no live
+ * event up to that id, but everything after it. When the relay has lost events before this server
+ * could read them, every open connection receives a {@code reset} event with data
+ * {@code {"reason":"expired"}}, then the retained events it is entitled to. A publish waits until
+ * the relay has taken the event, then briefly until it has come back here, so that
+ * {@link PublishResult#queued()} counts the connections on this server; when the relay cannot take
+ * the event, the publish throws {@link RelayUnavailableException} at once and the event reaches no
+ * one. Connections stay open through a relay's outage.
+ *
  * <p><b>Closing.</b> After {@link #close()} or {@link #shutdown}, every connection is closed and
  * publishing or opening throws {@link IllegalStateException}.
  *
@@ -99,6 +115,7 @@ public final class SseRegistry implements AutoCloseable {
      * @return the id the event was sent with and how many connections it was queued to
      * @throws IllegalArgumentException if history is on and the event already has an id
      * @throws IllegalStateException if the registry is closed
+     * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult broadcast(SseEvent event) {
         return hub.publish(null, event, true);
@@ -118,6 +135,7 @@ public final class SseRegistry implements AutoCloseable {
      * @throws IllegalArgumentException if the room name is invalid, or history is on and the event
      *     already has an id
      * @throws IllegalStateException if the registry is closed
+     * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult publish(String room, SseEvent event) {
         return hub.publish(Objects.requireNonNull(room, "room"), event, true);
@@ -136,6 +154,7 @@ public final class SseRegistry implements AutoCloseable {
      *
      * @return the event's own id and how many connections it was queued to
      * @throws IllegalStateException if the registry is closed
+     * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult broadcastLive(SseEvent event) {
         return hub.publish(null, event, false);
@@ -148,6 +167,7 @@ public final class SseRegistry implements AutoCloseable {
      * @return the event's own id and how many connections it was queued to
      * @throws IllegalArgumentException if the room name is invalid
      * @throws IllegalStateException if the registry is closed
+     * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult publishLive(String room, SseEvent event) {
         return hub.publish(Objects.requireNonNull(room, "room"), event, false);
@@ -159,11 +179,12 @@ public final class SseRegistry implements AutoCloseable {
     }
 
     /**
-     * Queues {@code event} for one connection, if it is open here and accepts the event's type. The
-     * event is not recorded in history.
+     * Queues {@code event} for one connection, if it is open here and accepts the event's type; with
+     * a relay, on whichever server the connection is open. The event is not recorded in history.
      *
-     * @return the event's own id and 1 if it was queued, else 0
+     * @return the event's own id and 1 if it was queued on this server, else 0
      * @throws IllegalStateException if the registry is closed
+     * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult send(UUID connectionId, SseEvent event) {
         return hub.send(connectionId, event);
@@ -204,6 +225,11 @@ public final class SseRegistry implements AutoCloseable {
         return hub.stats();
     }
 
+    /** Returns whether this registry publishes through an {@link EventRelay}, shared with other servers. */
+    public boolean isRelayed() {
+        return hub.isRelayed();
+    }
+
     /** Returns whether {@link #close()} or {@link #shutdown} has been called. */
     public boolean isClosed() {
         return hub.isClosed();
@@ -221,7 +247,7 @@ public final class SseRegistry implements AutoCloseable {
         return hub.shutdown(finalEvent, Objects.requireNonNull(grace, "grace"));
     }
 
-    /** Closes every connection at once, with {@link CloseReason#SHUTDOWN}; idempotent. */
+    /** Closes every connection at once, with {@link CloseReason#SHUTDOWN}, and the relay if any; idempotent. */
     @Override
     public void close() {
         hub.shutdown(null, Duration.ZERO);
@@ -249,6 +275,7 @@ public final class SseRegistry implements AutoCloseable {
         private InstantSource clock = InstantSource.system();
         private ScheduledExecutorService scheduler;
         private DataSerializer serializer;
+        private EventRelay relay;
 
         private Builder() {}
 
@@ -350,14 +377,34 @@ public final class SseRegistry implements AutoCloseable {
             return this;
         }
 
-        /** Returns a new registry; it starts its heartbeat sweep at once. */
+        /**
+         * Publishes through {@code relay}, shared with other servers, instead of delivering here
+         * directly; see "Several servers" on {@link SseRegistry}. The registry starts the relay when
+         * it is built and closes it when it is closed. Every server sharing the relay should use the
+         * same history settings.
+         */
+        public Builder relay(EventRelay relay) {
+            this.relay = Objects.requireNonNull(relay, "relay");
+            return this;
+        }
+
+        /** Returns a new registry; it starts its heartbeat sweep, and its relay if any, at once. */
         public SseRegistry build() {
             boolean own = scheduler == null && (heartbeat != null || writeTimeout != null);
             ScheduledExecutorService s = own ? newScheduler() : scheduler;
-            return new SseRegistry(new Hub(new Hub.Settings(
+            Hub hub = new Hub(new Hub.Settings(
                     heartbeat, writeTimeout, historyEvents, historyBytes, historyMaxAge,
                     queueFrames, queueBytes, overflow, maxRooms, maxEventTypes, clock, s, own,
-                    serializer == null ? DataSerializer.jackson() : serializer)));
+                    serializer == null ? DataSerializer.jackson() : serializer, relay));
+            if (relay != null) {
+                try {
+                    relay.start(hub.sink());
+                } catch (RuntimeException e) {
+                    hub.shutdown(null, Duration.ZERO);
+                    throw e;
+                }
+            }
+            return new SseRegistry(hub);
         }
 
         private static ScheduledExecutorService newScheduler() {

@@ -13,7 +13,17 @@ import dev.ssekit.spi.DataSerializer;
 import dev.ssekit.spi.SseTransport;
 import java.time.Duration;
 import java.time.InstantSource;
+import dev.ssekit.spi.EventRelay;
+import dev.ssekit.spi.RelayMessage;
+import dev.ssekit.spi.RelaySink;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -61,7 +71,8 @@ public final class Hub {
             InstantSource clock,
             ScheduledExecutorService scheduler,
             boolean ownScheduler,
-            DataSerializer serializer) {}
+            DataSerializer serializer,
+            EventRelay relay) {}
 
     final Counters counters = new Counters();
     final OverflowPolicy overflow;
@@ -87,6 +98,13 @@ public final class Hub {
     private volatile DefaultSseConnection[] all = NONE; // written under lock
     private volatile boolean closed;
 
+    // With a relay: publishing goes through it, and the relay delivers back through the sink.
+    private final EventRelay relay; // null for one server on its own
+    private final Map<DefaultSseConnection, String> catchingUp = new HashMap<>(); // guarded by lock
+    private final ConcurrentHashMap<String, CompletableFuture<Integer>> awaitingDelivery = new ConcurrentHashMap<>();
+    private final String tagPrefix = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + ":";
+    private final AtomicLong tags = new AtomicLong();
+
     public Hub(Settings s) {
         this.clock = s.clock();
         this.serializer = s.serializer();
@@ -97,9 +115,10 @@ public final class Hub {
         this.queueBytes = s.queueBytes();
         this.maxRoomsPerConnection = s.maxRoomsPerConnection();
         this.maxEventTypesPerConnection = s.maxEventTypesPerConnection();
+        this.relay = s.relay();
         this.history = s.historyEvents() > 0
                 ? new History(s.historyEvents(), s.historyBytes(),
-                        s.historyMaxAge() == null ? 0 : s.historyMaxAge().toMillis())
+                        s.historyMaxAge() == null ? 0 : s.historyMaxAge().toMillis(), relay != null)
                 : null;
         this.scheduler = s.scheduler();
         this.ownScheduler = s.ownScheduler();
@@ -139,6 +158,10 @@ public final class Hub {
                     + maxEventTypesPerConnection + ", was " + options.eventTypes().size());
         }
         checkOpen();
+        String lastEventId = options.lastEventId() == null || options.lastEventId().isEmpty()
+                ? null : options.lastEventId();
+        boolean heldByRelay = lastEventId != null && history != null && relay != null
+                && isAheadOfMirror(lastEventId) && relay.holds(lastEventId);
         DefaultSseConnection c = new DefaultSseConnection(
                 UUID.randomUUID(), options.owner(), options.eventTypes(), transport, this);
         transport.start(c);
@@ -154,8 +177,8 @@ public final class Hub {
                 c.close(CloseReason.SHUTDOWN);
                 throw new IllegalStateException("registry is closed");
             }
-            if (options.lastEventId() != null && !options.lastEventId().isEmpty() && history != null) {
-                replay(c, options.lastEventId(), options.rooms());
+            if (lastEventId != null && history != null) {
+                replay(c, lastEventId, options.rooms(), heldByRelay, true);
             }
             if (c.isOpen()) { // the client may already be gone; then it must not be added
                 c.rooms = options.rooms();
@@ -172,25 +195,77 @@ public final class Hub {
         return c;
     }
 
-    /** Queues what a client resuming after {@code lastEventId} missed. Called under the lock. */
-    private void replay(DefaultSseConnection c, String lastEventId, Set<String> memberOf) {
+    /**
+     * Whether a relayed id is neither in this server's mirror nor older than it: another server may
+     * have delivered it before this one has.
+     */
+    private boolean isAheadOfMirror(String lastEventId) {
+        if (lastEventId.equals("0")) {
+            return false;
+        }
+        lock.lock();
+        try {
+            String oldest = history.oldestId();
+            return history.parse(lastEventId) < 0 && (oldest == null || !relay.precedes(lastEventId, oldest));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Queues what a client resuming after {@code lastEventId} missed, as the prelude of a new
+     * connection or, after a relay's resync, on an open one. Called under the lock.
+     *
+     * <p>With a relay, an id this server has not delivered yet but the relay holds ({@code
+     * heldByRelay}) means the client came from a server that was ahead: nothing is replayed, and live
+     * events are held back from the connection until the mirror has passed that id.
+     */
+    private void replay(DefaultSseConnection c, String lastEventId, Set<String> memberOf,
+            boolean heldByRelay, boolean prelude) {
         history.expire(clock.millis());
         long seq = history.parse(lastEventId);
-        History.Resume resume = history.resumeFrom(seq);
+        History.Resume resume;
+        if (relay == null) {
+            resume = history.resumeFrom(seq);
+        } else if (seq >= 0) {
+            resume = History.Resume.FROM_SEQ;
+        } else {
+            String oldest = history.oldestId();
+            String newest = history.newestId();
+            if (lastEventId == RESYNC_MARK || (oldest != null && relay.precedes(lastEventId, oldest))) {
+                resume = History.Resume.EXPIRED;
+            } else if (heldByRelay && (newest == null || relay.precedes(newest, lastEventId))) {
+                catchingUp.put(c, lastEventId);
+                return;
+            } else {
+                resume = History.Resume.UNKNOWN;
+            }
+        }
         if (resume != History.Resume.FROM_SEQ) {
-            String reason = resume == History.Resume.UNKNOWN ? "unknown" : "expired";
-            c.offerPrelude(SseEncoder.encode(SseEvent.builder()
-                    .id(history.resetId())
-                    .type(RESET_EVENT)
-                    .data("{\"reason\":\"" + reason + "\"}")
-                    .build()));
+            offerReplayed(c, resetFrame(resume == History.Resume.UNKNOWN ? "unknown" : "expired"), prelude);
             seq = 0;
         }
         for (Iterator<History.Entry> it = history.after(seq); it.hasNext(); ) {
             History.Entry e = it.next();
             if ((e.room() == null || memberOf.contains(e.room())) && c.accepts(e.type())) {
-                c.offerPrelude(e.frame());
+                offerReplayed(c, e.frame(), prelude);
             }
+        }
+    }
+
+    private SseFrame resetFrame(String reason) {
+        return SseEncoder.encode(SseEvent.builder()
+                .id(history == null ? null : history.resetId())
+                .type(RESET_EVENT)
+                .data("{\"reason\":\"" + reason + "\"}")
+                .build());
+    }
+
+    private static void offerReplayed(DefaultSseConnection c, SseFrame frame, boolean prelude) {
+        if (prelude) {
+            c.offerPrelude(frame);
+        } else {
+            c.offer(frame, false); // bounded by the history, like a prelude
         }
     }
 
@@ -213,6 +288,9 @@ public final class Hub {
             throw new IllegalArgumentException(
                     "id must be null when history is on, because the registry assigns ids; was \"" + event.id() + "\"");
         }
+        if (relay != null) {
+            return relayed(room == null ? RelayMessage.Scope.ALL : RelayMessage.Scope.ROOM, room, event, record);
+        }
         SseFrame frame = recorded ? null : SseEncoder.encode(event);
         String type = event.effectiveType();
         String id = event.id();
@@ -226,7 +304,7 @@ public final class Hub {
                 long seq = history.nextSeq();
                 id = history.idOf(seq);
                 frame = SseEncoder.encode(event.withId(id));
-                history.add(new History.Entry(seq, room, type, frame, now));
+                history.add(new History.Entry(seq, id, room, type, frame, now));
                 history.expire(now);
             }
             targets = room == null ? all : rooms.getOrDefault(room, NONE);
@@ -249,6 +327,9 @@ public final class Hub {
         Objects.requireNonNull(connectionId, "connectionId");
         Objects.requireNonNull(event, "event");
         checkOpen();
+        if (relay != null) {
+            return relayed(RelayMessage.Scope.CONNECTION, connectionId.toString(), event, false);
+        }
         DefaultSseConnection c = byId.get(connectionId);
         return c == null ? new PublishResult(event.id(), 0) : send(c, event);
     }
@@ -260,6 +341,172 @@ public final class Hub {
         c.kick();
         return new PublishResult(event.id(), queued ? 1 : 0);
     }
+
+    // ---- publishing through a relay ----------------------------------------------------------------
+
+    /** How long a publisher waits for its own event to come back, to count what it queued here. */
+    private static final long RELAY_ECHO_WAIT_MILLIS = 2_000;
+
+    /** Whether this hub publishes through a relay. */
+    public boolean isRelayed() {
+        return relay != null;
+    }
+
+    /**
+     * Hands an event to the relay, then waits (briefly) until the relay has delivered it back here,
+     * so that the result counts the connections it was queued to on this server, and a client that
+     * connects here after the publish returned replays it.
+     */
+    private PublishResult relayed(RelayMessage.Scope scope, String target, SseEvent event, boolean record) {
+        String tag = tagPrefix + tags.incrementAndGet();
+        CompletableFuture<Integer> delivered = new CompletableFuture<>();
+        awaitingDelivery.put(tag, delivered);
+        String id;
+        try {
+            id = relay.publish(new RelayMessage(scope, target, event, record, tag));
+        } catch (RuntimeException e) {
+            awaitingDelivery.remove(tag);
+            throw e;
+        }
+        counters.eventsPublished.increment();
+        int queued = 0;
+        try {
+            queued = delivered.get(RELAY_ECHO_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // Published, but not back here yet (the relay's reader is behind or reconnecting): it
+            // will be delivered here in order when it arrives; nothing was queued here so far.
+        } finally {
+            awaitingDelivery.remove(tag);
+        }
+        return new PublishResult(record && history != null ? id : event.id(), queued);
+    }
+
+    /** The sink through which the relay delivers the shared order of events to this server. */
+    public RelaySink sink() {
+        return new RelaySink() {
+            @Override
+            public void deliver(String id, RelayMessage message) {
+                deliverRelayed(id, message);
+            }
+
+            @Override
+            public void resync(List<Delivery> retained, boolean gap) {
+                resyncRelayed(retained, gap);
+            }
+        };
+    }
+
+    private void deliverRelayed(String id, RelayMessage m) {
+        Objects.requireNonNull(id, "id");
+        SseEvent event = m.event();
+        boolean recorded = m.recorded() && history != null;
+        SseFrame frame = SseEncoder.encode(recorded ? event.withId(id) : event);
+        String type = event.effectiveType();
+        DefaultSseConnection[] targets;
+        int queued = 0;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            if (recorded) {
+                long now = clock.millis();
+                history.add(new History.Entry(history.nextSeq(), id, m.target(), type, frame, now));
+                history.expire(now);
+            }
+            targets = switch (m.scope()) {
+                case ALL -> all;
+                case ROOM -> rooms.getOrDefault(m.target(), NONE);
+                case CONNECTION -> {
+                    DefaultSseConnection c = connectionOrNull(m.target());
+                    yield c == null ? NONE : new DefaultSseConnection[] {c};
+                }
+            };
+            for (DefaultSseConnection c : targets) {
+                if (!catchingUp.isEmpty() && isCatchingUp(c, id)) {
+                    continue;
+                }
+                if (c.accepts(type) && c.offer(frame, true)) {
+                    queued++;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (DefaultSseConnection c : targets) {
+            c.kick();
+        }
+        CompletableFuture<Integer> waiting = m.tag() == null ? null : awaitingDelivery.remove(m.tag());
+        if (waiting != null) {
+            waiting.complete(queued);
+        }
+    }
+
+    /**
+     * Whether {@code c} resumed from an id this server has not passed yet, so that {@code id} (at or
+     * before it) is one the client already has. Called under the lock.
+     */
+    private boolean isCatchingUp(DefaultSseConnection c, String id) {
+        String resumedFrom = catchingUp.get(c);
+        if (resumedFrom == null) {
+            return false;
+        }
+        if (relay.precedes(resumedFrom, id)) {
+            catchingUp.remove(c);
+            return false;
+        }
+        return true;
+    }
+
+    private DefaultSseConnection connectionOrNull(String id) {
+        try {
+            return byId.get(UUID.fromString(id));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private void resyncRelayed(List<RelaySink.Delivery> retained, boolean gap) {
+        DefaultSseConnection[] told;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            if (history != null) {
+                history.clear();
+                long now = clock.millis();
+                for (RelaySink.Delivery d : retained) {
+                    RelayMessage m = d.message();
+                    if (m.recorded()) {
+                        history.add(new History.Entry(history.nextSeq(), d.id(), m.target(),
+                                m.event().effectiveType(), SseEncoder.encode(m.event().withId(d.id())), now));
+                    }
+                }
+            }
+            told = all;
+            for (DefaultSseConnection c : told) {
+                String resumedFrom = catchingUp.remove(c);
+                if (history != null && resumedFrom != null) {
+                    replay(c, resumedFrom, c.rooms, false, false);
+                } else if (gap && history != null) {
+                    replay(c, RESYNC_MARK, c.rooms, false, false); // not an id: reset, then everything
+                } else if (gap) {
+                    c.offer(resetFrame("expired"), false);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (DefaultSseConnection c : told) {
+            c.kick();
+        }
+    }
+
+    /** A last event id no history holds, so that a replay from it starts with a reset. */
+    private static final String RESYNC_MARK = "\u0000";
 
     public SseEvent event(String type, Object data) {
         Objects.requireNonNull(data, "data");
@@ -316,6 +563,7 @@ public final class Hub {
                 removeFromRoom(c, room);
             }
             c.rooms = Set.of();
+            catchingUp.remove(c);
             if (byId.remove(c.id(), c)) {
                 all = remove(all, c);
             }
@@ -460,6 +708,9 @@ public final class Hub {
         }
         if (ownScheduler) {
             scheduler.shutdownNow();
+        }
+        if (relay != null) {
+            relay.close();
         }
         return drained;
     }
