@@ -11,11 +11,11 @@ import dev.ssekit.SseFrame;
 import dev.ssekit.SseStats;
 import dev.ssekit.spi.DataSerializer;
 import dev.ssekit.spi.SseTransport;
-import java.time.Duration;
-import java.time.InstantSource;
 import dev.ssekit.spi.EventRelay;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -232,7 +232,7 @@ public final class Hub {
         } else {
             String oldest = history.oldestId();
             String newest = history.newestId();
-            if (lastEventId == RESYNC_MARK || (oldest != null && relay.precedes(lastEventId, oldest))) {
+            if (oldest != null && relay.precedes(lastEventId, oldest)) {
                 resume = History.Resume.EXPIRED;
             } else if (heldByRelay && (newest == null || relay.precedes(newest, lastEventId))) {
                 catchingUp.put(c, lastEventId);
@@ -245,6 +245,11 @@ public final class Hub {
             offerReplayed(c, resetFrame(resume == History.Resume.UNKNOWN ? "unknown" : "expired"), prelude);
             seq = 0;
         }
+        offerRetained(c, seq, memberOf, prelude);
+    }
+
+    /** Queues the retained events after {@code seq} that {@code c} is entitled to. Called under the lock. */
+    private void offerRetained(DefaultSseConnection c, long seq, Set<String> memberOf, boolean prelude) {
         for (Iterator<History.Entry> it = history.after(seq); it.hasNext(); ) {
             History.Entry e = it.next();
             if ((e.room() == null || memberOf.contains(e.room())) && c.accepts(e.type())) {
@@ -491,10 +496,11 @@ public final class Hub {
                 String resumedFrom = catchingUp.remove(c);
                 if (history != null && resumedFrom != null) {
                     replay(c, resumedFrom, c.rooms, false, false);
-                } else if (gap && history != null) {
-                    replay(c, RESYNC_MARK, c.rooms, false, false); // not an id: reset, then everything
                 } else if (gap) {
                     c.offer(resetFrame("expired"), false);
+                    if (history != null) {
+                        offerRetained(c, 0, c.rooms, false);
+                    }
                 }
             }
         } finally {
@@ -504,9 +510,6 @@ public final class Hub {
             c.kick();
         }
     }
-
-    /** A last event id no history holds, so that a replay from it starts with a reset. */
-    private static final String RESYNC_MARK = "\u0000";
 
     public SseEvent event(String type, Object data) {
         Objects.requireNonNull(data, "data");
