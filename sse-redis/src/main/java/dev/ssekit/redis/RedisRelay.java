@@ -90,6 +90,9 @@ public final class RedisRelay implements EventRelay {
     private final Duration timeout;
     private final Duration block;
     private final RedisClient client;
+    // At most the stream's length: a reader that fell behind by more than the stream holds then
+    // always reads a full batch, which is when it checks for a gap.
+    private final int readBatch;
 
     private final ReentrantLock publishLock = new ReentrantLock(); // guards opening publisher
     private volatile StatefulRedisConnection<String, String> publisher;
@@ -109,6 +112,7 @@ public final class RedisRelay implements EventRelay {
         this.maxLength = b.history;
         this.timeout = b.timeout;
         this.block = b.block;
+        this.readBatch = (int) Math.min(READ_BATCH, b.history);
         this.client = RedisClient.create(uri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
@@ -347,8 +351,20 @@ public final class RedisRelay implements EventRelay {
                 return;
             }
         }
-        List<StreamMessage<String, String>> batch = xreadAfter(redis, lastId);
+        String after = lastId;
+        List<StreamMessage<String, String>> batch = xreadAfter(redis, after);
         if (batch == null) {
+            return;
+        }
+        if (batch.size() == readBatch && !after.equals("0-0")
+                && redis.xrange(streamKey, Range.create(after, after)).isEmpty()) {
+            // A full batch means this server is behind. If the entry it read last is gone, the
+            // stream was trimmed past it: entries between it and this batch may be lost. (If it is
+            // still there, it was there when the batch was read, and nothing between was trimmed.)
+            synced = false;
+            lastId = null;
+            sync(redis, false);
+            synced = true;
             return;
         }
         for (StreamMessage<String, String> m : batch) {
@@ -365,7 +381,7 @@ public final class RedisRelay implements EventRelay {
 
     @SuppressWarnings("unchecked") // Lettuce takes the one stream offset as a generic varargs array
     private List<StreamMessage<String, String>> xreadAfter(RedisCommands<String, String> redis, String id) {
-        return redis.xread(XReadArgs.Builder.block(block.toMillis()).count(READ_BATCH),
+        return redis.xread(XReadArgs.Builder.block(block.toMillis()).count(readBatch),
                 XReadArgs.StreamOffset.from(streamKey, id));
     }
 
@@ -392,8 +408,9 @@ public final class RedisRelay implements EventRelay {
         Collections.reverse(retained);
         boolean gap = !starting;
         if (gap) {
-            LOG.log(System.Logger.Level.WARNING, "Redis at {0} is back, but events this server had not"
-                    + " read are gone; its streams are told with a reset event", redacted());
+            LOG.log(System.Logger.Level.WARNING, "events this server had not read are gone from Redis at"
+                    + " {0} (it restarted empty, or trimmed them while this server was away or behind);"
+                    + " its streams are told with a reset event", redacted());
         }
         sink.resync(retained, gap);
         lastId = newest.isEmpty() ? "0-0" : newest.get(0).getId();
