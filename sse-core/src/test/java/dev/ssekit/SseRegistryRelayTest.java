@@ -42,6 +42,12 @@ class SseRegistryRelayTest {
         return transports.get(c).messages();
     }
 
+    /** Waits until {@code c} has been written {@code count} messages (relayed events drain on other threads). */
+    private List<Message> awaitMessages(SseConnection c, int count) {
+        Await.await(count + " messages on " + c, () -> messagesOf(c).size() >= count);
+        return messagesOf(c);
+    }
+
     @Test
     void everyServerDeliversEachEventOnceWithTheSameIdsInTheSameOrder() {
         SseRegistry a = server(log.join());
@@ -57,8 +63,8 @@ class SseRegistryRelayTest {
                 new Message("message", "1", first.id()),
                 new Message("message", "2", second.id()),
                 new Message("message", "3", second.id())); // a live event leaves the last id as it was
-        assertThat(messagesOf(onA)).isEqualTo(expected);
-        assertThat(messagesOf(onB)).isEqualTo(expected);
+        assertThat(awaitMessages(onA, 3)).isEqualTo(expected);
+        assertThat(awaitMessages(onB, 3)).isEqualTo(expected);
         assertThat(first.id()).isEqualTo("1-1");
         assertThat(third.id()).isNull();
         assertThat(first.queued()).as("counts this server's connections").isEqualTo(1);
@@ -72,10 +78,11 @@ class SseRegistryRelayTest {
         SseConnection otherOnA = open(a, ConnectOptions.builder("x").build());
 
         PublishResult sent = a.send(onB.id(), SseEvent.of("dm", "hi"));
+        a.broadcast(SseEvent.of("marker", "m"));
 
         assertThat(sent).isEqualTo(new PublishResult(null, 0));
-        assertThat(messagesOf(onB)).containsExactly(new Message("dm", "hi", ""));
-        assertThat(messagesOf(otherOnA)).isEmpty();
+        assertThat(awaitMessages(onB, 2).get(0)).isEqualTo(new Message("dm", "hi", ""));
+        assertThat(awaitMessages(otherOnA, 1)).extracting(Message::type).containsExactly("marker");
     }
 
     @Test
@@ -95,7 +102,7 @@ class SseRegistryRelayTest {
         slow.resume();
         String live = a.broadcast(SseEvent.of("4")).id();
 
-        assertThat(messagesOf(c)).containsExactly(
+        assertThat(awaitMessages(c, 2)).containsExactly(
                 new Message("message", "3", ids.get(2)),
                 new Message("message", "4", live));
     }
@@ -141,7 +148,7 @@ class SseRegistryRelayTest {
 
         relay.resyncWithGap(1);
 
-        assertThat(messagesOf(c)).containsExactly(
+        assertThat(awaitMessages(c, 3)).containsExactly(
                 new Message("message", "2", second),
                 new Message("reset", "{\"reason\":\"expired\"}", ""),
                 new Message("message", "2", second));
@@ -160,7 +167,7 @@ class SseRegistryRelayTest {
         relay.refuse(false);
         a.broadcast(SseEvent.of("2"));
 
-        assertThat(transports.get(c).data()).containsExactly("2");
+        assertThat(awaitMessages(c, 1)).extracting(Message::data).containsExactly("2");
         assertThat(c.isOpen()).isTrue();
     }
 }

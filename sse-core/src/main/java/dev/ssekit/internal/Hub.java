@@ -21,6 +21,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,6 +49,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * id, recording the event, offering it to the members of its room, and, on connect, replaying
  * history and joining the connection's rooms. Offers under the lock are O(1) and do no I/O; the
  * drains they cause run after the lock is released.
+ *
+ * <p>With an {@link EventRelay}, publishing only hands the event to the relay; recording and
+ * offering happen when the relay delivers it back through {@link #sink()}, under the same lock, so
+ * the history mirrors the relay's order and the replay boundary stays exact on every server.
  */
 public final class Hub {
 
@@ -104,6 +111,9 @@ public final class Hub {
     private final ConcurrentHashMap<String, CompletableFuture<Integer>> awaitingDelivery = new ConcurrentHashMap<>();
     private final String tagPrefix = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + ":";
     private final AtomicLong tags = new AtomicLong();
+    // Drains what the relay delivers, so that the relay's one reader only queues frames and moves
+    // on, and the writes of one event's fan-out run on several threads.
+    private final ExecutorService drainers;
 
     public Hub(Settings s) {
         this.clock = s.clock();
@@ -116,6 +126,7 @@ public final class Hub {
         this.maxRoomsPerConnection = s.maxRoomsPerConnection();
         this.maxEventTypesPerConnection = s.maxEventTypesPerConnection();
         this.relay = s.relay();
+        this.drainers = relay == null ? null : newDrainers();
         this.history = s.historyEvents() > 0
                 ? new History(s.historyEvents(), s.historyBytes(),
                         s.historyMaxAge() == null ? 0 : s.historyMaxAge().toMillis(), relay != null)
@@ -403,6 +414,35 @@ public final class Hub {
         };
     }
 
+    /** How many connections one drain task kicks: large enough to amortize the hand-off. */
+    private static final int KICKS_PER_TASK = 128;
+
+    private static ExecutorService newDrainers() {
+        AtomicLong count = new AtomicLong();
+        return Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+            Thread t = new Thread(r, "ssekit-relay-drain-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts draining {@code targets} on the drain threads, in chunks; never does I/O itself. */
+    private void kickLater(DefaultSseConnection[] targets) {
+        for (int from = 0; from < targets.length; from += KICKS_PER_TASK) {
+            int start = from;
+            int end = Math.min(targets.length, from + KICKS_PER_TASK);
+            try {
+                drainers.execute(() -> {
+                    for (int i = start; i < end; i++) {
+                        targets[i].kick();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                return; // shutting down: every connection is being closed anyway
+            }
+        }
+    }
+
     private void deliverRelayed(String id, RelayMessage m) {
         Objects.requireNonNull(id, "id");
         SseEvent event = m.event();
@@ -440,9 +480,7 @@ public final class Hub {
         } finally {
             lock.unlock();
         }
-        for (DefaultSseConnection c : targets) {
-            c.kick();
-        }
+        kickLater(targets);
         CompletableFuture<Integer> waiting = m.tag() == null ? null : awaitingDelivery.remove(m.tag());
         if (waiting != null) {
             waiting.complete(queued);
@@ -506,9 +544,7 @@ public final class Hub {
         } finally {
             lock.unlock();
         }
-        for (DefaultSseConnection c : told) {
-            c.kick();
-        }
+        kickLater(told);
     }
 
     public SseEvent event(String type, Object data) {
@@ -714,6 +750,7 @@ public final class Hub {
         }
         if (relay != null) {
             relay.close();
+            drainers.shutdown();
         }
         return drained;
     }
