@@ -105,6 +105,7 @@ class RedisClusterTest {
         publish(0, "?event=marker", "0");
 
         assertThat(answer.get("queued").asInt()).as("nothing queued on the publishing server").isZero();
+        assertThat(answer.get("relayed").asBoolean()).isTrue();
         assertThat(target.next()).extracting(EventStream.Event::type, EventStream.Event::data)
                 .containsExactly("dm", "{\"text\":\"psst\"}");
         assertThat(target.next().type()).isEqualTo("marker");

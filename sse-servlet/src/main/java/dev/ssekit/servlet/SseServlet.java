@@ -68,8 +68,8 @@ import java.util.regex.Pattern;
  *       recipient. Answers {@code {"id":"..." or null,"queued":n}}, where {@code queued} counts
  *       this server's connections. With a {@linkplain SseRegistry#isRelayed() relayed} registry a
  *       direct message goes to the connection on whichever server holds it, so an id unknown here
- *       is not refused; when the relay cannot take the event, the answer is {@code 503} with
- *       {@code Retry-After}.
+ *       is not refused, and the answer adds {@code "relayed":true}; when the relay cannot take the
+ *       event, the answer is {@code 503} with {@code Retry-After}.
  *   <li>{@code POST /sse/subscriptions} with {@code {"connectionId":"...","join":[...],
  *       "leave":[...],"events":[...]}} changes a stream's event types, then leaves, then joins
  *       rooms, all or nothing; only the stream's owner may (see {@link OwnerResolver}). Answers
@@ -541,6 +541,9 @@ public final class SseServlet extends HttpServlet {
         ObjectNode answer = Json.mapper().createObjectNode();
         answer.put("id", result.id());
         answer.put("queued", result.queued());
+        if (r.isRelayed()) {
+            answer.put("relayed", true); // handed to every server; queued counts this one's streams
+        }
         Json.write(response, HttpServletResponse.SC_OK, answer);
     }
 
