@@ -158,6 +158,28 @@ class RedisClusterTest {
     }
 
     @Test
+    void serverThatStopsLosesOnlyItsOwnStreamsWhichResumeElsewhere() throws Exception {
+        EventStream onDying = open(1, "");
+        EventStream onSurvivor = open(2, "");
+        JsonNode before = publish(0, "?event=n", "1");
+        assertThat(onDying.next().id()).isEqualTo(before.get("id").asText());
+        assertThat(onSurvivor.next().id()).isEqualTo(before.get("id").asText());
+
+        nodes.get(1).close();
+        JsonNode during = publish(0, "?event=n", "2");
+        JsonNode after = publish(2, "?event=n", "3");
+
+        assertThat(onSurvivor.next().data()).isEqualTo("2");
+        assertThat(onSurvivor.next().data()).isEqualTo("3");
+        // The dying server's client comes back on another server and gets exactly what it missed.
+        EventStream resumed = open(0, "", Map.of("Last-Event-ID", before.get("id").asText()));
+        assertThat(resumed.next().type()).isEqualTo("connected");
+        assertThat(resumed.next()).isEqualTo(new EventStream.Event(during.get("id").asText(), "n", "2"));
+        assertThat(resumed.next()).isEqualTo(new EventStream.Event(after.get("id").asText(), "n", "3"));
+        nodes.remove(1);
+    }
+
+    @Test
     void serverStartedLaterFillsItsHistoryFromRedis() throws Exception {
         JsonNode first = publish(0, "?room=chat&event=line", "\"one\"");
         publish(1, "?room=chat&event=line", "\"two\"");

@@ -129,6 +129,31 @@ class RedisOutageTest {
         }
     }
 
+    @Test
+    void serverStartedWhileRedisIsDownJoinsOnceItIsBack() throws Exception {
+        redis.stop();
+        Node late = Node.start(redis.uri(), "outage:", 1_000); // starts anyway, and keeps trying
+        nodes.add(late);
+        EventStream s = EventStream.open(HTTP, late.uri);
+        streams.add(s);
+        assertThat(s.next().type()).isEqualTo("connected");
+        assertThat(post(late.uri, "{}").statusCode()).isEqualTo(503);
+
+        redis.startAgain();
+        Await.await("publishing through the late server", () -> {
+            try {
+                return post(late.uri, "{\"after\":true}").statusCode() == 200;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+
+        // Its stream was open while it could not read: it is told, then gets what follows.
+        EventStream.Event first = s.next();
+        assertThat(first.type()).isEqualTo("reset");
+        assertThat(s.next().data()).isEqualTo("{\"after\":true}");
+    }
+
     private static HttpResponse<String> post(URI sse, String json) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(sse)
                 .timeout(Duration.ofSeconds(10))
