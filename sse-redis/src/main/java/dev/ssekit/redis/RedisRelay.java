@@ -98,7 +98,7 @@ public final class RedisRelay implements EventRelay {
     private volatile StatefulRedisConnection<String, String> publisher;
     private volatile StatefulRedisConnection<String, String> reader; // the reader thread's own
     private volatile boolean closed;
-    private Thread readerThread;
+    private volatile Thread readerThread;
     private RelaySink sink;
 
     // The reader thread's state.
