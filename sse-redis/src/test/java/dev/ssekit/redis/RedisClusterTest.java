@@ -205,7 +205,7 @@ class RedisClusterTest {
         assertThat(s.next().data()).isEqualTo("1");
     }
 
-    // ---- helpers -------------------------------------------------------------------------------
+    // ---- streams and requests -------------------------------------------------------------------
 
     private EventStream open(int node, String query) throws Exception {
         EventStream s = open(node, query, Map.of());
