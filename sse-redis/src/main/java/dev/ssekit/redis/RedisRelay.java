@@ -391,8 +391,11 @@ public final class RedisRelay implements EventRelay {
      * the history.
      */
     private void sync(RedisCommands<String, String> redis, boolean starting) {
+        // Nothing was lost if the last entry delivered is still there; or, for a server that had
+        // delivered none, if the stream is shorter than its bound, so that nothing was trimmed.
         if (lastId != null && (lastId.equals("0-0")
-                || !redis.xrange(streamKey, Range.create(lastId, lastId)).isEmpty())) {
+                ? redis.xlen(streamKey) < maxLength
+                : !redis.xrange(streamKey, Range.create(lastId, lastId)).isEmpty())) {
             LOG.log(System.Logger.Level.INFO, "Redis at {0} is back; nothing was lost", redacted());
             return;
         }
