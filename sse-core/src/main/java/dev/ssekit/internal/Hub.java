@@ -23,6 +23,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +64,15 @@ public final class Hub {
             InstantSource clock,
             ScheduledExecutorService scheduler,
             boolean ownScheduler,
-            DataSerializer serializer) {}
+            DataSerializer serializer,
+            Executor drainExecutor,
+            boolean ownDrainExecutor) {}
+
+    /**
+     * Recipients one drain task covers: a broadcast to many connections becomes a few tasks, which
+     * an executor of several threads runs side by side, and never one task per recipient.
+     */
+    static final int DRAIN_SLICE = 1_024;
 
     final Counters counters = new Counters();
     final OverflowPolicy overflow;
@@ -77,6 +88,8 @@ public final class Hub {
     private final ScheduledExecutorService scheduler;
     private final boolean ownScheduler;
     private final ScheduledFuture<?> sweep;
+    private final Executor drainExecutor;
+    private final boolean ownDrainExecutor;
     private final SseFrame heartbeatFrame = SseEncoder.comment("ping");
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -103,6 +116,8 @@ public final class Hub {
                 : null;
         this.scheduler = s.scheduler();
         this.ownScheduler = s.ownScheduler();
+        this.drainExecutor = s.drainExecutor();
+        this.ownDrainExecutor = s.ownDrainExecutor();
         long period = sweepPeriodMillis(heartbeat, writeTimeout);
         this.sweep = scheduler == null || period <= 0
                 ? null
@@ -221,8 +236,8 @@ public final class Hub {
         lock.lock();
         try {
             checkOpen(); // again under the lock: nothing is published after a shutdown's final event
+            long now = clock.millis(); // once for every recipient
             if (recorded) {
-                long now = clock.millis();
                 long seq = history.nextSeq();
                 id = history.idOf(seq);
                 frame = SseEncoder.encode(event.withId(id));
@@ -231,7 +246,7 @@ public final class Hub {
             }
             targets = room == null ? all : rooms.getOrDefault(room, NONE);
             for (DefaultSseConnection c : targets) {
-                if (c.accepts(type) && c.offer(frame, true)) {
+                if (c.accepts(type) && c.offer(frame, true, now)) {
                     queued++;
                 }
             }
@@ -239,9 +254,8 @@ public final class Hub {
             lock.unlock();
         }
         counters.eventsPublished.increment();
-        for (DefaultSseConnection c : targets) {
-            c.kick();
-        }
+        counters.framesQueued.add(queued);
+        drainLater(targets);
         return new PublishResult(id, queued);
     }
 
@@ -256,9 +270,49 @@ public final class Hub {
     PublishResult send(DefaultSseConnection c, SseEvent event) {
         Objects.requireNonNull(event, "event");
         counters.eventsPublished.increment();
-        boolean queued = c.accepts(event.effectiveType()) && c.offer(SseEncoder.encode(event), true);
-        c.kick();
+        boolean queued = c.accepts(event.effectiveType()) && c.offer(SseEncoder.encode(event), true, clock.millis());
+        if (queued) {
+            counters.framesQueued.increment();
+        }
+        drainLater(c);
         return new PublishResult(event.id(), queued ? 1 : 0);
+    }
+
+    // ---- draining --------------------------------------------------------------------------------
+
+    /**
+     * Has the drain executor write what a publish queued for {@code targets}: a few tasks, each
+     * kicking a slice of them. The publisher returns without waiting for any client, and frames
+     * queued while a drain task waits or runs are written together and flushed once. A kick is cheap
+     * for a connection whose queue was emptied meanwhile or that another thread drains, and the
+     * connection's state machine lets only one thread drain it at a time.
+     */
+    private void drainLater(DefaultSseConnection[] targets) {
+        for (int from = 0; from < targets.length; from += DRAIN_SLICE) {
+            execute(new DrainSlice(targets, from, Math.min(targets.length, from + DRAIN_SLICE)));
+        }
+    }
+
+    private void drainLater(DefaultSseConnection c) {
+        execute(c::kick);
+    }
+
+    private void execute(Runnable drain) {
+        try {
+            drainExecutor.execute(drain);
+        } catch (RejectedExecutionException e) {
+            drain.run(); // the executor is shutting down: drain here, so that nothing queued is stranded
+        }
+    }
+
+    /** One drain task: kicks {@code targets[from, to)}. */
+    private record DrainSlice(DefaultSseConnection[] targets, int from, int to) implements Runnable {
+        @Override
+        public void run() {
+            for (int i = from; i < to; i++) {
+                targets[i].kick();
+            }
+        }
     }
 
     public SseEvent event(String type, Object data) {
@@ -407,7 +461,8 @@ public final class Hub {
             // A heartbeat goes only to an empty queue: queued frames are traffic enough once written,
             // and a stalled connection is the write deadline's business, so heartbeats never pile up.
             if (heartbeat != null && now - c.lastOfferMillis() >= heartbeat.toMillis() && c.queuedFrames() == 0) {
-                if (c.offer(heartbeatFrame, false)) {
+                if (c.offer(heartbeatFrame, false, now)) {
+                    counters.framesQueued.increment();
                     counters.heartbeats.increment();
                 }
                 c.kick();
@@ -447,10 +502,11 @@ public final class Hub {
             sweep.cancel(false);
         }
         SseFrame last = finalEvent == null ? null : SseEncoder.encode(finalEvent);
+        long now = clock.millis();
         for (DefaultSseConnection c : all) {
             c.seal();
-            if (last != null) {
-                c.offer(last, false);
+            if (last != null && c.offer(last, false, now)) {
+                counters.framesQueued.increment();
             }
             c.finishWhenDrained();
         }
@@ -460,6 +516,9 @@ public final class Hub {
         }
         if (ownScheduler) {
             scheduler.shutdownNow();
+        }
+        if (ownDrainExecutor) {
+            ((ExecutorService) drainExecutor).shutdown(); // what is still queued runs, and finds connections closed
         }
         return drained;
     }
