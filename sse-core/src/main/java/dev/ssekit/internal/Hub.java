@@ -366,6 +366,18 @@ public final class Hub {
     void detach(DefaultSseConnection c) {
         lock.lock();
         try {
+            if (closed) {
+                // Shutting down, every connection leaves: copying the arrays once per connection would
+                // make closing n connections cost n^2. Nothing is published any more, so the arrays
+                // only have to be right once the last one has left.
+                c.rooms = Set.of();
+                if (byId.remove(c.id(), c) && byId.isEmpty()) {
+                    all = NONE;
+                    rooms.clear();
+                    emptied.signalAll();
+                }
+                return;
+            }
             for (String room : c.rooms) {
                 removeFromRoom(c, room);
             }
@@ -419,11 +431,11 @@ public final class Hub {
     }
 
     public List<SseConnection> connections() {
-        return List.of(all);
+        return closed ? List.copyOf(byId.values()) : List.of(all);
     }
 
     public int connectionCount() {
-        return all.length;
+        return closed ? byId.size() : all.length;
     }
 
     public Set<String> rooms() {
@@ -431,12 +443,13 @@ public final class Hub {
     }
 
     public List<SseConnection> members(String room) {
-        return List.of(rooms.getOrDefault(Objects.requireNonNull(room, "room"), NONE));
+        List<SseConnection> members = List.of(rooms.getOrDefault(Objects.requireNonNull(room, "room"), NONE));
+        return closed ? members.stream().filter(SseConnection::isOpen).toList() : members;
     }
 
     public SseStats stats() {
         return new SseStats(
-                all.length,
+                connectionCount(),
                 rooms.size(),
                 counters.eventsPublished.sum(),
                 counters.framesQueued.sum(),
@@ -492,7 +505,7 @@ public final class Hub {
         lock.lock();
         try {
             if (closed) {
-                return all.length == 0;
+                return byId.isEmpty();
             }
             closed = true;
         } finally {
@@ -527,7 +540,7 @@ public final class Hub {
         long nanos = grace.toNanos();
         lock.lock();
         try {
-            while (all.length > 0) {
+            while (!byId.isEmpty()) {
                 if (nanos <= 0) {
                     return false;
                 }
