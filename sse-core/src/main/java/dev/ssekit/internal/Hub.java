@@ -14,7 +14,6 @@ import dev.ssekit.spi.SseTransport;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -338,7 +337,7 @@ public final class Hub {
             }
             Set<String> next = new LinkedHashSet<>(c.rooms);
             next.add(room);
-            c.rooms = Collections.unmodifiableSet(next);
+            c.rooms = Names.frozen(next);
             rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
             return true;
         } finally {
@@ -354,7 +353,7 @@ public final class Hub {
             }
             Set<String> next = new LinkedHashSet<>(c.rooms);
             next.remove(room);
-            c.rooms = Collections.unmodifiableSet(next);
+            c.rooms = Names.frozen(next);
             removeFromRoom(c, room);
             return true;
         } finally {
