@@ -428,7 +428,8 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
             int written = 0;
             try {
                 while (ready) {
-                    SseFrame frame = poll();
+                    // The volatile count first: the common last look at an empty queue takes no lock.
+                    SseFrame frame = queuedCount == 0 ? null : poll();
                     if (frame == null) {
                         break;
                     }
