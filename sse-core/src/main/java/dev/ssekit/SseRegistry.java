@@ -366,6 +366,10 @@ public final class SseRegistry implements AutoCloseable {
          * one per recipient. Frames queued for a connection while a task waits or runs are written
          * together and flushed once, so under load a client gets several events per write. A
          * transport that was not ready is resumed on the thread that reports it writable, not here.
+         * Should the executor fall so far behind that a connection's queue fills before any drain
+         * has reached it, the publisher writes that publish's frames itself: the executor's lag
+         * never makes a client that keeps up look like a slow consumer, and a publisher faster than
+         * the executor is held back.
          *
          * <p>By default the registry runs one daemon thread of its own, which {@link
          * SseRegistry#close()} stops: one thread writes to a great many non-blocking transports,

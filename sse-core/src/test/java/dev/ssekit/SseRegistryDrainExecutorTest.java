@@ -153,6 +153,30 @@ class SseRegistryDrainExecutorTest {
     }
 
     @Test
+    void burstFasterThanTheDrainThreadDisconnectsNobodyWhoKeepsUp() {
+        // A drain executor that has fallen behind makes publishers drain, as they did before there
+        // was one: a healthy client must never look like a slow consumer because of our own thread.
+        HeldExecutor stuck = new HeldExecutor();
+        registry = builder().drainExecutor(stuck).queueCapacity(64).overflow(OverflowPolicy.DISCONNECT).build();
+        List<SseConnection> connections = new ArrayList<>();
+        List<RecordingTransport> ready = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            RecordingTransport t = new RecordingTransport();
+            ready.add(t);
+            connections.add(open(t));
+        }
+
+        for (int i = 0; i < 1_000; i++) {
+            registry.broadcast(SseEvent.of(Integer.toString(i)));
+        }
+        stuck.runAll();
+
+        assertThat(connections).allSatisfy(c -> assertThat(c.isOpen()).isTrue());
+        assertThat(registry.stats().slowConsumersDisconnected()).isZero();
+        assertThat(ready).allSatisfy(t -> assertThat(t.data()).hasSize(1_000));
+    }
+
+    @Test
     void drainsOnSeveralThreadsKeepEachConnectionsOrderAndNeverOverlap() throws Exception {
         pool = Executors.newFixedThreadPool(4);
         registry = builder().drainExecutor(pool).queueCapacity(10_000).build();

@@ -47,6 +47,13 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
 
     private static final int INITIAL_RING = 4;
 
+    /** {@link #offer} did not queue the frame. */
+    static final int REFUSED = 0;
+    /** {@link #offer} queued the frame. */
+    static final int QUEUED = 1;
+    /** {@link #offer} queued the frame past a limit the drain executor's lag reached: drain now. */
+    static final int QUEUED_DRAIN_NOW = 2;
+
     /**
      * What {@link #waitingSinceMillis()} returns while the transport is not waiting. Not 0: that is
      * a real time to an injected clock, and a stall that began then must still meet its deadline.
@@ -223,22 +230,32 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
      * <p>The caller counts what was queued in {@code framesQueued}, once for a whole publish rather
      * than once per recipient, and passes the time it read once for all of them.
      *
-     * @return whether the frame was queued
+     * <p>A queue found full while nobody drains it (IDLE) is full because the drain executor has
+     * not come to it yet, not because the client is slow: a client that is behind leaves the
+     * connection WAITING on its transport. Then the frame is queued beyond the limit and the caller
+     * must drain at once, on its own thread, so that the executor's lag never passes for a slow
+     * consumer, and publishers are held back as they were before there was an executor.
+     *
+     * @return {@link #REFUSED}, {@link #QUEUED}, or {@link #QUEUED_DRAIN_NOW}
      */
-    boolean offer(SseFrame frame, boolean bounded, long nowMillis) {
+    int offer(SseFrame frame, boolean bounded, long nowMillis) {
+        boolean drainNow = false;
         queueLock.lock();
         try {
             if (closeReason != null || (bounded && sealed)) {
-                return false;
+                return REFUSED;
             }
             if (bounded && isFull(frame)) {
-                if (hub.overflow == OverflowPolicy.DISCONNECT) {
+                if (state == IDLE) {
+                    drainNow = true;
+                } else if (hub.overflow == OverflowPolicy.DISCONNECT) {
                     pendingClose = CloseReason.SLOW_CONSUMER;
-                    return false;
-                }
-                while (size > 0 && isFull(frame)) {
-                    pollLocked();
-                    hub.counters.framesDropped.increment();
+                    return REFUSED;
+                } else {
+                    while (size > 0 && isFull(frame)) {
+                        pollLocked();
+                        hub.counters.framesDropped.increment();
+                    }
                 }
             }
             if (ring == null) {
@@ -254,7 +271,7 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
             queueLock.unlock();
         }
         lastOfferMillis = nowMillis;
-        return true;
+        return drainNow ? QUEUED_DRAIN_NOW : QUEUED;
     }
 
     private boolean isFull(SseFrame frame) {
@@ -271,7 +288,7 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
     void offerPrelude(SseFrame frame) {
         queueLock.lock();
         try {
-            if (offer(frame, false, lastOfferMillis)) {
+            if (offer(frame, false, lastOfferMillis) != REFUSED) {
                 hub.counters.framesQueued.increment();
                 preludeFrames++;
                 preludeBytes += frame.size();

@@ -232,6 +232,7 @@ public final class Hub {
         String id = event.id();
         DefaultSseConnection[] targets;
         int queued = 0;
+        boolean drainNow = false;
         lock.lock();
         try {
             checkOpen(); // again under the lock: nothing is published after a shutdown's final event
@@ -245,8 +246,10 @@ public final class Hub {
             }
             targets = room == null ? all : rooms.getOrDefault(room, NONE);
             for (DefaultSseConnection c : targets) {
-                if (c.accepts(type) && c.offer(frame, true, now)) {
+                int offered = c.accepts(type) ? c.offer(frame, true, now) : DefaultSseConnection.REFUSED;
+                if (offered != DefaultSseConnection.REFUSED) {
                     queued++;
+                    drainNow |= offered == DefaultSseConnection.QUEUED_DRAIN_NOW;
                 }
             }
         } finally {
@@ -254,7 +257,11 @@ public final class Hub {
         }
         counters.eventsPublished.increment();
         counters.framesQueued.add(queued);
-        drainLater(targets);
+        if (drainNow) {
+            drainHere(targets); // the drain executor is behind: this publisher helps, and is held back
+        } else {
+            drainLater(targets);
+        }
         return new PublishResult(id, queued);
     }
 
@@ -269,11 +276,18 @@ public final class Hub {
     PublishResult send(DefaultSseConnection c, SseEvent event) {
         Objects.requireNonNull(event, "event");
         counters.eventsPublished.increment();
-        boolean queued = c.accepts(event.effectiveType()) && c.offer(SseEncoder.encode(event), true, clock.millis());
+        int offered = c.accepts(event.effectiveType())
+                ? c.offer(SseEncoder.encode(event), true, clock.millis())
+                : DefaultSseConnection.REFUSED;
+        boolean queued = offered != DefaultSseConnection.REFUSED;
         if (queued) {
             counters.framesQueued.increment();
         }
-        drainLater(c);
+        if (offered == DefaultSseConnection.QUEUED_DRAIN_NOW) {
+            c.kick();
+        } else {
+            drainLater(c);
+        }
         return new PublishResult(event.id(), queued ? 1 : 0);
     }
 
@@ -290,6 +304,10 @@ public final class Hub {
         for (int from = 0; from < targets.length; from += DRAIN_SLICE) {
             execute(new DrainSlice(targets, from, Math.min(targets.length, from + DRAIN_SLICE)));
         }
+    }
+
+    private static void drainHere(DefaultSseConnection[] targets) {
+        new DrainSlice(targets, 0, targets.length).run();
     }
 
     private void drainLater(DefaultSseConnection c) {
@@ -473,7 +491,7 @@ public final class Hub {
             // A heartbeat goes only to an empty queue: queued frames are traffic enough once written,
             // and a stalled connection is the write deadline's business, so heartbeats never pile up.
             if (heartbeat != null && now - c.lastOfferMillis() >= heartbeat.toMillis() && c.queuedFrames() == 0) {
-                if (c.offer(heartbeatFrame, false, now)) {
+                if (c.offer(heartbeatFrame, false, now) != DefaultSseConnection.REFUSED) {
                     counters.framesQueued.increment();
                     counters.heartbeats.increment();
                 }
@@ -517,7 +535,7 @@ public final class Hub {
         long now = clock.millis();
         for (DefaultSseConnection c : all) {
             c.seal();
-            if (last != null && c.offer(last, false, now)) {
+            if (last != null && c.offer(last, false, now) != DefaultSseConnection.REFUSED) {
                 counters.framesQueued.increment();
             }
             c.finishWhenDrained();
