@@ -14,7 +14,6 @@ import dev.ssekit.spi.SseTransport;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,6 +22,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +63,15 @@ public final class Hub {
             InstantSource clock,
             ScheduledExecutorService scheduler,
             boolean ownScheduler,
-            DataSerializer serializer) {}
+            DataSerializer serializer,
+            Executor drainExecutor,
+            boolean ownDrainExecutor) {}
+
+    /**
+     * Recipients one drain task covers: a broadcast to many connections becomes a few tasks, which
+     * an executor of several threads runs side by side, and never one task per recipient.
+     */
+    static final int DRAIN_SLICE = 1_024;
 
     final Counters counters = new Counters();
     final OverflowPolicy overflow;
@@ -77,6 +87,8 @@ public final class Hub {
     private final ScheduledExecutorService scheduler;
     private final boolean ownScheduler;
     private final ScheduledFuture<?> sweep;
+    private final Executor drainExecutor;
+    private final boolean ownDrainExecutor;
     private final SseFrame heartbeatFrame = SseEncoder.comment("ping");
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -103,6 +115,8 @@ public final class Hub {
                 : null;
         this.scheduler = s.scheduler();
         this.ownScheduler = s.ownScheduler();
+        this.drainExecutor = s.drainExecutor();
+        this.ownDrainExecutor = s.ownDrainExecutor();
         long period = sweepPeriodMillis(heartbeat, writeTimeout);
         this.sweep = scheduler == null || period <= 0
                 ? null
@@ -218,11 +232,12 @@ public final class Hub {
         String id = event.id();
         DefaultSseConnection[] targets;
         int queued = 0;
+        boolean drainNow = false;
         lock.lock();
         try {
             checkOpen(); // again under the lock: nothing is published after a shutdown's final event
+            long now = clock.millis(); // once for every recipient
             if (recorded) {
-                long now = clock.millis();
                 long seq = history.nextSeq();
                 id = history.idOf(seq);
                 frame = SseEncoder.encode(event.withId(id));
@@ -231,16 +246,21 @@ public final class Hub {
             }
             targets = room == null ? all : rooms.getOrDefault(room, NONE);
             for (DefaultSseConnection c : targets) {
-                if (c.accepts(type) && c.offer(frame, true)) {
+                int offered = c.accepts(type) ? c.offer(frame, true, now) : DefaultSseConnection.REFUSED;
+                if (offered != DefaultSseConnection.REFUSED) {
                     queued++;
+                    drainNow |= offered == DefaultSseConnection.QUEUED_DRAIN_NOW;
                 }
             }
         } finally {
             lock.unlock();
         }
         counters.eventsPublished.increment();
-        for (DefaultSseConnection c : targets) {
-            c.kick();
+        counters.framesQueued.add(queued);
+        if (drainNow) {
+            drainHere(targets); // the drain executor is behind: this publisher helps, and is held back
+        } else {
+            drainLater(targets);
         }
         return new PublishResult(id, queued);
     }
@@ -256,9 +276,60 @@ public final class Hub {
     PublishResult send(DefaultSseConnection c, SseEvent event) {
         Objects.requireNonNull(event, "event");
         counters.eventsPublished.increment();
-        boolean queued = c.accepts(event.effectiveType()) && c.offer(SseEncoder.encode(event), true);
-        c.kick();
+        int offered = c.accepts(event.effectiveType())
+                ? c.offer(SseEncoder.encode(event), true, clock.millis())
+                : DefaultSseConnection.REFUSED;
+        boolean queued = offered != DefaultSseConnection.REFUSED;
+        if (queued) {
+            counters.framesQueued.increment();
+        }
+        if (offered == DefaultSseConnection.QUEUED_DRAIN_NOW) {
+            c.kick();
+        } else {
+            drainLater(c);
+        }
         return new PublishResult(event.id(), queued ? 1 : 0);
+    }
+
+    // ---- draining --------------------------------------------------------------------------------
+
+    /**
+     * Has the drain executor write what a publish queued for {@code targets}: a few tasks, each
+     * kicking a slice of them. The publisher returns without waiting for any client, and frames
+     * queued while a drain task waits or runs are written together and flushed once. A kick is cheap
+     * for a connection whose queue was emptied meanwhile or that another thread drains, and the
+     * connection's state machine lets only one thread drain it at a time.
+     */
+    private void drainLater(DefaultSseConnection[] targets) {
+        for (int from = 0; from < targets.length; from += DRAIN_SLICE) {
+            execute(new DrainSlice(targets, from, Math.min(targets.length, from + DRAIN_SLICE)));
+        }
+    }
+
+    private static void drainHere(DefaultSseConnection[] targets) {
+        new DrainSlice(targets, 0, targets.length).run();
+    }
+
+    private void drainLater(DefaultSseConnection c) {
+        execute(c::kick);
+    }
+
+    private void execute(Runnable drain) {
+        try {
+            drainExecutor.execute(drain);
+        } catch (RejectedExecutionException e) {
+            drain.run(); // the executor is shutting down: drain here, so that nothing queued is stranded
+        }
+    }
+
+    /** One drain task: kicks {@code targets[from, to)}. */
+    private record DrainSlice(DefaultSseConnection[] targets, int from, int to) implements Runnable {
+        @Override
+        public void run() {
+            for (int i = from; i < to; i++) {
+                targets[i].kick();
+            }
+        }
     }
 
     public SseEvent event(String type, Object data) {
@@ -284,7 +355,7 @@ public final class Hub {
             }
             Set<String> next = new LinkedHashSet<>(c.rooms);
             next.add(room);
-            c.rooms = Collections.unmodifiableSet(next);
+            c.rooms = Names.frozen(next);
             rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
             return true;
         } finally {
@@ -300,7 +371,7 @@ public final class Hub {
             }
             Set<String> next = new LinkedHashSet<>(c.rooms);
             next.remove(room);
-            c.rooms = Collections.unmodifiableSet(next);
+            c.rooms = Names.frozen(next);
             removeFromRoom(c, room);
             return true;
         } finally {
@@ -312,6 +383,18 @@ public final class Hub {
     void detach(DefaultSseConnection c) {
         lock.lock();
         try {
+            if (closed) {
+                // Shutting down, every connection leaves: copying the arrays once per connection would
+                // make closing n connections cost n^2. Nothing is published any more, so the arrays
+                // only have to be right once the last one has left.
+                c.rooms = Set.of();
+                if (byId.remove(c.id(), c) && byId.isEmpty()) {
+                    all = NONE;
+                    rooms.clear();
+                    emptied.signalAll();
+                }
+                return;
+            }
             for (String room : c.rooms) {
                 removeFromRoom(c, room);
             }
@@ -365,11 +448,11 @@ public final class Hub {
     }
 
     public List<SseConnection> connections() {
-        return List.of(all);
+        return closed ? List.copyOf(byId.values()) : List.of(all);
     }
 
     public int connectionCount() {
-        return all.length;
+        return closed ? byId.size() : all.length;
     }
 
     public Set<String> rooms() {
@@ -377,12 +460,13 @@ public final class Hub {
     }
 
     public List<SseConnection> members(String room) {
-        return List.of(rooms.getOrDefault(Objects.requireNonNull(room, "room"), NONE));
+        List<SseConnection> members = List.of(rooms.getOrDefault(Objects.requireNonNull(room, "room"), NONE));
+        return closed ? members.stream().filter(SseConnection::isOpen).toList() : members;
     }
 
     public SseStats stats() {
         return new SseStats(
-                all.length,
+                connectionCount(),
                 rooms.size(),
                 counters.eventsPublished.sum(),
                 counters.framesQueued.sum(),
@@ -407,7 +491,8 @@ public final class Hub {
             // A heartbeat goes only to an empty queue: queued frames are traffic enough once written,
             // and a stalled connection is the write deadline's business, so heartbeats never pile up.
             if (heartbeat != null && now - c.lastOfferMillis() >= heartbeat.toMillis() && c.queuedFrames() == 0) {
-                if (c.offer(heartbeatFrame, false)) {
+                if (c.offer(heartbeatFrame, false, now) != DefaultSseConnection.REFUSED) {
+                    counters.framesQueued.increment();
                     counters.heartbeats.increment();
                 }
                 c.kick();
@@ -437,7 +522,7 @@ public final class Hub {
         lock.lock();
         try {
             if (closed) {
-                return all.length == 0;
+                return byId.isEmpty();
             }
             closed = true;
         } finally {
@@ -447,10 +532,11 @@ public final class Hub {
             sweep.cancel(false);
         }
         SseFrame last = finalEvent == null ? null : SseEncoder.encode(finalEvent);
+        long now = clock.millis();
         for (DefaultSseConnection c : all) {
             c.seal();
-            if (last != null) {
-                c.offer(last, false);
+            if (last != null && c.offer(last, false, now) != DefaultSseConnection.REFUSED) {
+                counters.framesQueued.increment();
             }
             c.finishWhenDrained();
         }
@@ -461,6 +547,9 @@ public final class Hub {
         if (ownScheduler) {
             scheduler.shutdownNow();
         }
+        if (ownDrainExecutor) {
+            ((ExecutorService) drainExecutor).shutdown(); // what is still queued runs, and finds connections closed
+        }
         return drained;
     }
 
@@ -468,7 +557,7 @@ public final class Hub {
         long nanos = grace.toNanos();
         lock.lock();
         try {
-            while (all.length > 0) {
+            while (!byId.isEmpty()) {
                 if (nanos <= 0) {
                     return false;
                 }
