@@ -12,7 +12,11 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 
@@ -22,8 +26,10 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  *
  * <p>Thread-safe: any thread may publish, open, join, leave and close at any time. Publishing never
  * blocks on a client: it encodes the event once, queues the same bytes for every recipient, and
- * returns; each connection's transport writes them when it can. A slow or dead client costs at most
- * its bounded queue and never delays a publisher or another client.
+ * returns; the {@linkplain Builder#drainExecutor drain executor} then writes each connection's
+ * queue to its transport when the transport can take it, all the frames queued meanwhile in one
+ * go, flushed once. A slow or dead client costs at most its bounded queue and never delays a
+ * publisher or another client.
  *
  * <pre>{@code
  * SseRegistry registry = SseRegistry.builder()
@@ -258,8 +264,8 @@ public final class SseRegistry implements AutoCloseable {
      *
      * <p>Defaults: heartbeat every 15 s; write timeout 30 s; no history; queues of 1,024 frames and
      * 4 MiB; {@link OverflowPolicy#DISCONNECT}; 64 rooms and 64 event types per connection; the
-     * system clock; a scheduler of one daemon thread that {@link SseRegistry#close()} stops; JSON
-     * through Jackson.
+     * system clock; a scheduler of one daemon thread and a drain executor of another, both stopped
+     * by {@link SseRegistry#close()}; JSON through Jackson.
      */
     public static final class Builder {
         private Duration heartbeat = Duration.ofSeconds(15);
@@ -275,6 +281,7 @@ public final class SseRegistry implements AutoCloseable {
         private InstantSource clock = InstantSource.system();
         private ScheduledExecutorService scheduler;
         private DataSerializer serializer;
+        private Executor drainExecutor;
         private EventRelay relay;
 
         private Builder() {}
@@ -378,6 +385,32 @@ public final class SseRegistry implements AutoCloseable {
         }
 
         /**
+         * Writes queued frames to transports on {@code executor}, which the registry then does not
+         * shut down.
+         *
+         * <p>A publish only queues its frame for each recipient and hands the writing to this
+         * executor, a few tasks per publish (one per slice of about a thousand recipients), never
+         * one per recipient. Frames queued for a connection while a task waits or runs are written
+         * together and flushed once, so under load a client gets several events per write. A
+         * transport that was not ready is resumed on the thread that reports it writable, not here.
+         * Should the executor fall so far behind that a connection's queue fills before any drain
+         * has reached it, the publisher writes that publish's frames itself: the executor's lag
+         * never makes a client that keeps up look like a slow consumer, and a publisher faster than
+         * the executor is held back.
+         *
+         * <p>By default the registry runs one daemon thread of its own, which {@link
+         * SseRegistry#close()} stops: one thread writes to a great many non-blocking transports,
+         * and an executor of several threads spreads a large broadcast over them. {@code
+         * Runnable::run} writes on the publishing thread instead, before publish returns, with no
+         * thread and no hand-off, but then a publisher pays for every write its events cause.
+         * Tasks rejected by the executor run on the publishing thread.
+         */
+        public Builder drainExecutor(Executor executor) {
+            this.drainExecutor = Objects.requireNonNull(executor, "drainExecutor");
+            return this;
+        }
+
+        /**
          * Publishes through {@code relay}, shared with other servers, instead of delivering here
          * directly; see "Several servers" on {@link SseRegistry}. The registry starts the relay when
          * it is built and closes it when it is closed. Every server sharing the relay should use the
@@ -392,10 +425,12 @@ public final class SseRegistry implements AutoCloseable {
         public SseRegistry build() {
             boolean own = scheduler == null && (heartbeat != null || writeTimeout != null);
             ScheduledExecutorService s = own ? newScheduler() : scheduler;
+            boolean ownDrains = drainExecutor == null;
             Hub hub = new Hub(new Hub.Settings(
                     heartbeat, writeTimeout, historyEvents, historyBytes, historyMaxAge,
                     queueFrames, queueBytes, overflow, maxRooms, maxEventTypes, clock, s, own,
-                    serializer == null ? DataSerializer.jackson() : serializer, relay));
+                    serializer == null ? DataSerializer.jackson() : serializer,
+                    ownDrains ? newDrainExecutor() : drainExecutor, ownDrains, relay));
             if (relay != null) {
                 try {
                     relay.start(hub.sink());
@@ -405,6 +440,14 @@ public final class SseRegistry implements AutoCloseable {
                 }
             }
             return new SseRegistry(hub);
+        }
+
+        private static Executor newDrainExecutor() {
+            return new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "ssekit-drain");
+                t.setDaemon(true);
+                return t;
+            });
         }
 
         private static ScheduledExecutorService newScheduler() {

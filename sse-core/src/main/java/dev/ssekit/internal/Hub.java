@@ -10,35 +10,34 @@ import dev.ssekit.SseEvent;
 import dev.ssekit.SseFrame;
 import dev.ssekit.SseStats;
 import dev.ssekit.spi.DataSerializer;
-import dev.ssekit.spi.SseTransport;
 import dev.ssekit.spi.EventRelay;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
+import dev.ssekit.spi.SseTransport;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -79,7 +78,15 @@ public final class Hub {
             ScheduledExecutorService scheduler,
             boolean ownScheduler,
             DataSerializer serializer,
+            Executor drainExecutor,
+            boolean ownDrainExecutor,
             EventRelay relay) {}
+
+    /**
+     * Recipients one drain task covers: a broadcast to many connections becomes a few tasks, which
+     * an executor of several threads runs side by side, and never one task per recipient.
+     */
+    static final int DRAIN_SLICE = 1_024;
 
     final Counters counters = new Counters();
     final OverflowPolicy overflow;
@@ -95,6 +102,8 @@ public final class Hub {
     private final ScheduledExecutorService scheduler;
     private final boolean ownScheduler;
     private final ScheduledFuture<?> sweep;
+    private final Executor drainExecutor;
+    private final boolean ownDrainExecutor;
     private final SseFrame heartbeatFrame = SseEncoder.comment("ping");
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -111,9 +120,6 @@ public final class Hub {
     private final ConcurrentHashMap<String, CompletableFuture<Integer>> awaitingDelivery = new ConcurrentHashMap<>();
     private final String tagPrefix = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + ":";
     private final AtomicLong tags = new AtomicLong();
-    // Drains what the relay delivers, so that the relay's one reader only queues frames and moves
-    // on, and the writes of one event's fan-out run on several threads.
-    private final ExecutorService drainers;
 
     public Hub(Settings s) {
         this.clock = s.clock();
@@ -126,13 +132,14 @@ public final class Hub {
         this.maxRoomsPerConnection = s.maxRoomsPerConnection();
         this.maxEventTypesPerConnection = s.maxEventTypesPerConnection();
         this.relay = s.relay();
-        this.drainers = relay == null ? null : newDrainers();
         this.history = s.historyEvents() > 0
                 ? new History(s.historyEvents(), s.historyBytes(),
                         s.historyMaxAge() == null ? 0 : s.historyMaxAge().toMillis(), relay != null)
                 : null;
         this.scheduler = s.scheduler();
         this.ownScheduler = s.ownScheduler();
+        this.drainExecutor = s.drainExecutor();
+        this.ownDrainExecutor = s.ownDrainExecutor();
         long period = sweepPeriodMillis(heartbeat, writeTimeout);
         this.sweep = scheduler == null || period <= 0
                 ? null
@@ -277,11 +284,11 @@ public final class Hub {
                 .build());
     }
 
-    private static void offerReplayed(DefaultSseConnection c, SseFrame frame, boolean prelude) {
+    private void offerReplayed(DefaultSseConnection c, SseFrame frame, boolean prelude) {
         if (prelude) {
             c.offerPrelude(frame);
-        } else {
-            c.offer(frame, false); // bounded by the history, like a prelude
+        } else if (c.offer(frame, false, clock.millis()) != DefaultSseConnection.REFUSED) {
+            counters.framesQueued.increment(); // bounded by the history, like a prelude
         }
     }
 
@@ -312,11 +319,12 @@ public final class Hub {
         String id = event.id();
         DefaultSseConnection[] targets;
         int queued = 0;
+        boolean drainNow = false;
         lock.lock();
         try {
             checkOpen(); // again under the lock: nothing is published after a shutdown's final event
+            long now = clock.millis(); // once for every recipient
             if (recorded) {
-                long now = clock.millis();
                 long seq = history.nextSeq();
                 id = history.idOf(seq);
                 frame = SseEncoder.encode(event.withId(id));
@@ -325,16 +333,21 @@ public final class Hub {
             }
             targets = room == null ? all : rooms.getOrDefault(room, NONE);
             for (DefaultSseConnection c : targets) {
-                if (c.accepts(type) && c.offer(frame, true)) {
+                int offered = c.accepts(type) ? c.offer(frame, true, now) : DefaultSseConnection.REFUSED;
+                if (offered != DefaultSseConnection.REFUSED) {
                     queued++;
+                    drainNow |= offered == DefaultSseConnection.QUEUED_DRAIN_NOW;
                 }
             }
         } finally {
             lock.unlock();
         }
         counters.eventsPublished.increment();
-        for (DefaultSseConnection c : targets) {
-            c.kick();
+        counters.framesQueued.add(queued);
+        if (drainNow) {
+            drainHere(targets); // the drain executor is behind: this publisher helps, and is held back
+        } else {
+            drainLater(targets);
         }
         return new PublishResult(id, queued);
     }
@@ -353,9 +366,60 @@ public final class Hub {
     PublishResult send(DefaultSseConnection c, SseEvent event) {
         Objects.requireNonNull(event, "event");
         counters.eventsPublished.increment();
-        boolean queued = c.accepts(event.effectiveType()) && c.offer(SseEncoder.encode(event), true);
-        c.kick();
+        int offered = c.accepts(event.effectiveType())
+                ? c.offer(SseEncoder.encode(event), true, clock.millis())
+                : DefaultSseConnection.REFUSED;
+        boolean queued = offered != DefaultSseConnection.REFUSED;
+        if (queued) {
+            counters.framesQueued.increment();
+        }
+        if (offered == DefaultSseConnection.QUEUED_DRAIN_NOW) {
+            c.kick();
+        } else {
+            drainLater(c);
+        }
         return new PublishResult(event.id(), queued ? 1 : 0);
+    }
+
+    // ---- draining --------------------------------------------------------------------------------
+
+    /**
+     * Has the drain executor write what a publish queued for {@code targets}: a few tasks, each
+     * kicking a slice of them. The publisher returns without waiting for any client, and frames
+     * queued while a drain task waits or runs are written together and flushed once. A kick is cheap
+     * for a connection whose queue was emptied meanwhile or that another thread drains, and the
+     * connection's state machine lets only one thread drain it at a time.
+     */
+    private void drainLater(DefaultSseConnection[] targets) {
+        for (int from = 0; from < targets.length; from += DRAIN_SLICE) {
+            execute(new DrainSlice(targets, from, Math.min(targets.length, from + DRAIN_SLICE)));
+        }
+    }
+
+    private static void drainHere(DefaultSseConnection[] targets) {
+        new DrainSlice(targets, 0, targets.length).run();
+    }
+
+    private void drainLater(DefaultSseConnection c) {
+        execute(c::kick);
+    }
+
+    private void execute(Runnable drain) {
+        try {
+            drainExecutor.execute(drain);
+        } catch (RejectedExecutionException e) {
+            drain.run(); // the executor is shutting down: drain here, so that nothing queued is stranded
+        }
+    }
+
+    /** One drain task: kicks {@code targets[from, to)}. */
+    private record DrainSlice(DefaultSseConnection[] targets, int from, int to) implements Runnable {
+        @Override
+        public void run() {
+            for (int i = from; i < to; i++) {
+                targets[i].kick();
+            }
+        }
     }
 
     // ---- publishing through a relay ----------------------------------------------------------------
@@ -414,35 +478,10 @@ public final class Hub {
         };
     }
 
-    /** How many connections one drain task kicks: large enough to amortize the hand-off. */
-    private static final int KICKS_PER_TASK = 128;
-
-    private static ExecutorService newDrainers() {
-        AtomicLong count = new AtomicLong();
-        return Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
-            Thread t = new Thread(r, "ssekit-relay-drain-" + count.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-    }
-
-    /** Starts draining {@code targets} on the drain threads, in chunks; never does I/O itself. */
-    private void kickLater(DefaultSseConnection[] targets) {
-        for (int from = 0; from < targets.length; from += KICKS_PER_TASK) {
-            int start = from;
-            int end = Math.min(targets.length, from + KICKS_PER_TASK);
-            try {
-                drainers.execute(() -> {
-                    for (int i = start; i < end; i++) {
-                        targets[i].kick();
-                    }
-                });
-            } catch (RejectedExecutionException e) {
-                return; // shutting down: every connection is being closed anyway
-            }
-        }
-    }
-
+    /**
+     * Records and queues one relayed event under the lock, as a publish does here, then has the
+     * drain executor write it: the relay's reader only queues frames and moves on.
+     */
     private void deliverRelayed(String id, RelayMessage m) {
         Objects.requireNonNull(id, "id");
         SseEvent event = m.event();
@@ -451,13 +490,14 @@ public final class Hub {
         String type = event.effectiveType();
         DefaultSseConnection[] targets;
         int queued = 0;
+        boolean drainNow = false;
         lock.lock();
         try {
             if (closed) {
                 return;
             }
+            long now = clock.millis();
             if (recorded) {
-                long now = clock.millis();
                 history.add(new History.Entry(history.nextSeq(), id, m.target(), type, frame, now));
                 history.expire(now);
             }
@@ -473,14 +513,21 @@ public final class Hub {
                 if (!catchingUp.isEmpty() && isCatchingUp(c, id)) {
                     continue;
                 }
-                if (c.accepts(type) && c.offer(frame, true)) {
+                int offered = c.accepts(type) ? c.offer(frame, true, now) : DefaultSseConnection.REFUSED;
+                if (offered != DefaultSseConnection.REFUSED) {
                     queued++;
+                    drainNow |= offered == DefaultSseConnection.QUEUED_DRAIN_NOW;
                 }
             }
         } finally {
             lock.unlock();
         }
-        kickLater(targets);
+        counters.framesQueued.add(queued);
+        if (drainNow) {
+            drainHere(targets); // the drain executor is behind: the reader helps, and is held back
+        } else {
+            drainLater(targets);
+        }
         CompletableFuture<Integer> waiting = m.tag() == null ? null : awaitingDelivery.remove(m.tag());
         if (waiting != null) {
             waiting.complete(queued);
@@ -535,7 +582,7 @@ public final class Hub {
                 if (history != null && resumedFrom != null) {
                     replay(c, resumedFrom, c.rooms, false, false);
                 } else if (gap) {
-                    c.offer(resetFrame("expired"), false);
+                    offerReplayed(c, resetFrame("expired"), false);
                     if (history != null) {
                         offerRetained(c, 0, c.rooms, false);
                     }
@@ -544,7 +591,7 @@ public final class Hub {
         } finally {
             lock.unlock();
         }
-        kickLater(told);
+        drainLater(told);
     }
 
     public SseEvent event(String type, Object data) {
@@ -570,7 +617,7 @@ public final class Hub {
             }
             Set<String> next = new LinkedHashSet<>(c.rooms);
             next.add(room);
-            c.rooms = Collections.unmodifiableSet(next);
+            c.rooms = Names.frozen(next);
             rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
             return true;
         } finally {
@@ -586,7 +633,7 @@ public final class Hub {
             }
             Set<String> next = new LinkedHashSet<>(c.rooms);
             next.remove(room);
-            c.rooms = Collections.unmodifiableSet(next);
+            c.rooms = Names.frozen(next);
             removeFromRoom(c, room);
             return true;
         } finally {
@@ -598,11 +645,23 @@ public final class Hub {
     void detach(DefaultSseConnection c) {
         lock.lock();
         try {
+            catchingUp.remove(c);
+            if (closed) {
+                // Shutting down, every connection leaves: copying the arrays once per connection would
+                // make closing n connections cost n^2. Nothing is published any more, so the arrays
+                // only have to be right once the last one has left.
+                c.rooms = Set.of();
+                if (byId.remove(c.id(), c) && byId.isEmpty()) {
+                    all = NONE;
+                    rooms.clear();
+                    emptied.signalAll();
+                }
+                return;
+            }
             for (String room : c.rooms) {
                 removeFromRoom(c, room);
             }
             c.rooms = Set.of();
-            catchingUp.remove(c);
             if (byId.remove(c.id(), c)) {
                 all = remove(all, c);
             }
@@ -652,11 +711,11 @@ public final class Hub {
     }
 
     public List<SseConnection> connections() {
-        return List.of(all);
+        return closed ? List.copyOf(byId.values()) : List.of(all);
     }
 
     public int connectionCount() {
-        return all.length;
+        return closed ? byId.size() : all.length;
     }
 
     public Set<String> rooms() {
@@ -664,12 +723,13 @@ public final class Hub {
     }
 
     public List<SseConnection> members(String room) {
-        return List.of(rooms.getOrDefault(Objects.requireNonNull(room, "room"), NONE));
+        List<SseConnection> members = List.of(rooms.getOrDefault(Objects.requireNonNull(room, "room"), NONE));
+        return closed ? members.stream().filter(SseConnection::isOpen).toList() : members;
     }
 
     public SseStats stats() {
         return new SseStats(
-                all.length,
+                connectionCount(),
                 rooms.size(),
                 counters.eventsPublished.sum(),
                 counters.framesQueued.sum(),
@@ -694,7 +754,8 @@ public final class Hub {
             // A heartbeat goes only to an empty queue: queued frames are traffic enough once written,
             // and a stalled connection is the write deadline's business, so heartbeats never pile up.
             if (heartbeat != null && now - c.lastOfferMillis() >= heartbeat.toMillis() && c.queuedFrames() == 0) {
-                if (c.offer(heartbeatFrame, false)) {
+                if (c.offer(heartbeatFrame, false, now) != DefaultSseConnection.REFUSED) {
+                    counters.framesQueued.increment();
                     counters.heartbeats.increment();
                 }
                 c.kick();
@@ -724,7 +785,7 @@ public final class Hub {
         lock.lock();
         try {
             if (closed) {
-                return all.length == 0;
+                return byId.isEmpty();
             }
             closed = true;
         } finally {
@@ -734,10 +795,11 @@ public final class Hub {
             sweep.cancel(false);
         }
         SseFrame last = finalEvent == null ? null : SseEncoder.encode(finalEvent);
+        long now = clock.millis();
         for (DefaultSseConnection c : all) {
             c.seal();
-            if (last != null) {
-                c.offer(last, false);
+            if (last != null && c.offer(last, false, now) != DefaultSseConnection.REFUSED) {
+                counters.framesQueued.increment();
             }
             c.finishWhenDrained();
         }
@@ -748,9 +810,11 @@ public final class Hub {
         if (ownScheduler) {
             scheduler.shutdownNow();
         }
+        if (ownDrainExecutor) {
+            ((ExecutorService) drainExecutor).shutdown(); // what is still queued runs, and finds connections closed
+        }
         if (relay != null) {
             relay.close();
-            drainers.shutdown();
         }
         return drained;
     }
@@ -759,7 +823,7 @@ public final class Hub {
         long nanos = grace.toNanos();
         lock.lock();
         try {
-            while (all.length > 0) {
+            while (!byId.isEmpty()) {
                 if (nanos <= 0) {
                     return false;
                 }

@@ -59,7 +59,9 @@ import java.util.regex.Pattern;
  *       {@code X-Accel-Buffering: no}, and the connection id in the header
  *       {@value #CONNECTION_ID_HEADER}. The first event is {@code connected} with data
  *       {@code {"connectionId":"<uuid>"}} (after a {@code retry:} field, if configured). Query
- *       {@code rooms=a,b} joins rooms and {@code events=x,y} chooses event types at once; the
+ *       {@code rooms=a,b} joins rooms and {@code events=x,y} chooses event types at once (values
+ *       are split at commas and the parameters may repeat; a room whose name holds a comma is
+ *       joined through {@code /subscriptions}); the
  *       {@code Last-Event-ID} header, or the {@code lastEventId} query parameter for clients that
  *       cannot set headers, resumes as {@link SseRegistry} describes.
  *   <li>{@code POST /sse} with a JSON body publishes that JSON, compact, as the data of one event,
