@@ -7,7 +7,8 @@ import java.util.List;
  * gives it to {@link EventRelay#start}.
  *
  * <p>Thread-safe, but the relay calls it from one thread at a time, in the shared order. Calls
- * return quickly: delivery only queues frames.
+ * return quickly: delivery queues frames and leaves the writing to the registry's drain executor,
+ * unless that has fallen far behind, when the calling thread helps it, as a publisher would.
  *
  * @since 1.0
  */
