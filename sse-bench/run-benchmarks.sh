@@ -5,7 +5,9 @@
 # usage: sse-bench/run-benchmarks.sh [workload ...]        (from the repository root)
 #
 # Environment (all optional):
-#   IMPLS="naive ssekit"     servers to measure, baseline first
+#   IMPLS="naive ssekit"     servers to measure, baseline first; "ssekit-address" is the library
+#                            with streams owned by the client's address (no HTTP session per
+#                            stream), which idle-memory also measures unless IMPLS is set
 #   PORT=8081                port the bench server listens on (127.0.0.1 only)
 #   OUT=sse-bench/results    where results, logs and the report go
 #   DURATION=                overrides every workload's measured duration (e.g. 10s for a quick look)
@@ -19,6 +21,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+IDLE_IMPLS=${IMPLS:-"naive ssekit ssekit-address"}
 IMPLS=${IMPLS:-"naive ssekit"}
 PORT=${PORT:-8081}
 OUT=${OUT:-sse-bench/results}
@@ -89,9 +92,11 @@ trap stop_server EXIT
 
 start_server() { # impl log
   : > "$2" # empty it first: a previous run's "listening on" must not be taken for this server's
+  local impl_args="--impl $1"
+  if [ "$1" = ssekit-address ]; then impl_args="--impl ssekit --owner address"; fi
   # shellcheck disable=SC2086
   taskset -c "$SERVER_CPU" java $SERVER_JVM -cp "$JAR" dev.ssekit.bench.server.BenchServer \
-      --impl "$1" --port "$PORT" ${SERVER_ARGS:-} > "$2" 2>&1 &
+      $impl_args --port "$PORT" ${SERVER_ARGS:-} > "$2" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 150); do
     if grep -q "listening on" "$2"; then
@@ -109,7 +114,9 @@ start_server() { # impl log
 
 for workload in "${WORKLOADS[@]}"; do
   while read -r args; do
-    for impl in $IMPLS; do
+    impls=$IMPLS
+    if [ "$workload" = idle-memory ]; then impls=$IDLE_IMPLS; fi
+    for impl in $impls; do
       name="$(echo "$args" | tr ' ' '_')-$impl"
       echo "== $impl: $args"
       if ! start_server "$impl" "$OUT/logs/server-$name.log"; then
@@ -117,7 +124,7 @@ for workload in "${WORKLOADS[@]}"; do
       fi
       # shellcheck disable=SC2086
       taskset -c "$LOADGEN_CPU" java $LOADGEN_JVM -cp "$JAR" dev.ssekit.bench.LoadGenerator $args \
-          --port "$PORT" --pid "$SERVER_PID" --out "$OUT" | tee "$OUT/logs/loadgen-$name.log" || true
+          --label "$impl" --port "$PORT" --pid "$SERVER_PID" --out "$OUT" | tee "$OUT/logs/loadgen-$name.log" || true
       stop_server
     done
   done < <(runs_of "$workload")

@@ -2,6 +2,8 @@ package dev.ssekit;
 
 import dev.ssekit.internal.Hub;
 import dev.ssekit.spi.DataSerializer;
+import dev.ssekit.spi.EventRelay;
+import dev.ssekit.spi.RelayUnavailableException;
 import dev.ssekit.spi.SseTransport;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -10,7 +12,11 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 
@@ -20,8 +26,10 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  *
  * <p>Thread-safe: any thread may publish, open, join, leave and close at any time. Publishing never
  * blocks on a client: it encodes the event once, queues the same bytes for every recipient, and
- * returns; each connection's transport writes them when it can. A slow or dead client costs at most
- * its bounded queue and never delays a publisher or another client.
+ * returns; the {@linkplain Builder#drainExecutor drain executor} then writes each connection's
+ * queue to its transport when the transport can take it, all the frames queued meanwhile in one
+ * go, flushed once. A slow or dead client costs at most its bounded queue and never delays a
+ * publisher or another client.
  *
  * <pre>{@code
  * SseRegistry registry = SseRegistry.builder()
@@ -54,6 +62,20 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * every connection that has had nothing queued for the heartbeat interval and has nothing waiting,
  * and closes with {@link CloseReason#STALLED} every connection whose transport has not taken a
  * write for the write timeout. No thread or task exists per connection.
+ *
+ * <p><b>Several servers.</b> With {@link Builder#relay(EventRelay)}, every broadcast, room event
+ * and direct message goes through the relay, which orders the events of all servers sharing it
+ * and delivers each back to every one of them, this one included, exactly once. A recorded event's
+ * id is the relay's, the same on every server, and each server's history mirrors the shared order,
+ * so a client may resume on any server with the same rules as above. A client resuming from an id
+ * this server has not received yet (another server was ahead) gets nothing replayed and no live
+ * event up to that id, but everything after it. When the relay has lost events before this server
+ * could read them, every open connection receives a {@code reset} event with data
+ * {@code {"reason":"expired"}}, then the retained events it is entitled to. A publish waits until
+ * the relay has taken the event, then briefly until it has come back here, so that
+ * {@link PublishResult#queued()} counts the connections on this server; when the relay cannot take
+ * the event, the publish throws {@link RelayUnavailableException} at once and the event reaches no
+ * one. Connections stay open through a relay's outage.
  *
  * <p><b>Closing.</b> After {@link #close()} or {@link #shutdown}, every connection is closed and
  * publishing or opening throws {@link IllegalStateException}.
@@ -99,6 +121,7 @@ public final class SseRegistry implements AutoCloseable {
      * @return the id the event was sent with and how many connections it was queued to
      * @throws IllegalArgumentException if history is on and the event already has an id
      * @throws IllegalStateException if the registry is closed
+     * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult broadcast(SseEvent event) {
         return hub.publish(null, event, true);
@@ -118,6 +141,7 @@ public final class SseRegistry implements AutoCloseable {
      * @throws IllegalArgumentException if the room name is invalid, or history is on and the event
      *     already has an id
      * @throws IllegalStateException if the registry is closed
+     * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult publish(String room, SseEvent event) {
         return hub.publish(Objects.requireNonNull(room, "room"), event, true);
@@ -136,6 +160,7 @@ public final class SseRegistry implements AutoCloseable {
      *
      * @return the event's own id and how many connections it was queued to
      * @throws IllegalStateException if the registry is closed
+     * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult broadcastLive(SseEvent event) {
         return hub.publish(null, event, false);
@@ -148,6 +173,7 @@ public final class SseRegistry implements AutoCloseable {
      * @return the event's own id and how many connections it was queued to
      * @throws IllegalArgumentException if the room name is invalid
      * @throws IllegalStateException if the registry is closed
+     * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult publishLive(String room, SseEvent event) {
         return hub.publish(Objects.requireNonNull(room, "room"), event, false);
@@ -159,11 +185,12 @@ public final class SseRegistry implements AutoCloseable {
     }
 
     /**
-     * Queues {@code event} for one connection, if it is open here and accepts the event's type. The
-     * event is not recorded in history.
+     * Queues {@code event} for one connection, if it is open here and accepts the event's type; with
+     * a relay, on whichever server the connection is open. The event is not recorded in history.
      *
-     * @return the event's own id and 1 if it was queued, else 0
+     * @return the event's own id and 1 if it was queued on this server, else 0
      * @throws IllegalStateException if the registry is closed
+     * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult send(UUID connectionId, SseEvent event) {
         return hub.send(connectionId, event);
@@ -204,6 +231,11 @@ public final class SseRegistry implements AutoCloseable {
         return hub.stats();
     }
 
+    /** Returns whether this registry publishes through an {@link EventRelay}, shared with other servers. */
+    public boolean isRelayed() {
+        return hub.isRelayed();
+    }
+
     /** Returns whether {@link #close()} or {@link #shutdown} has been called. */
     public boolean isClosed() {
         return hub.isClosed();
@@ -221,7 +253,7 @@ public final class SseRegistry implements AutoCloseable {
         return hub.shutdown(finalEvent, Objects.requireNonNull(grace, "grace"));
     }
 
-    /** Closes every connection at once, with {@link CloseReason#SHUTDOWN}; idempotent. */
+    /** Closes every connection at once, with {@link CloseReason#SHUTDOWN}, and the relay if any; idempotent. */
     @Override
     public void close() {
         hub.shutdown(null, Duration.ZERO);
@@ -232,8 +264,8 @@ public final class SseRegistry implements AutoCloseable {
      *
      * <p>Defaults: heartbeat every 15 s; write timeout 30 s; no history; queues of 1,024 frames and
      * 4 MiB; {@link OverflowPolicy#DISCONNECT}; 64 rooms and 64 event types per connection; the
-     * system clock; a scheduler of one daemon thread that {@link SseRegistry#close()} stops; JSON
-     * through Jackson.
+     * system clock; a scheduler of one daemon thread and a drain executor of another, both stopped
+     * by {@link SseRegistry#close()}; JSON through Jackson.
      */
     public static final class Builder {
         private Duration heartbeat = Duration.ofSeconds(15);
@@ -249,6 +281,8 @@ public final class SseRegistry implements AutoCloseable {
         private InstantSource clock = InstantSource.system();
         private ScheduledExecutorService scheduler;
         private DataSerializer serializer;
+        private Executor drainExecutor;
+        private EventRelay relay;
 
         private Builder() {}
 
@@ -350,14 +384,70 @@ public final class SseRegistry implements AutoCloseable {
             return this;
         }
 
-        /** Returns a new registry; it starts its heartbeat sweep at once. */
+        /**
+         * Writes queued frames to transports on {@code executor}, which the registry then does not
+         * shut down.
+         *
+         * <p>A publish only queues its frame for each recipient and hands the writing to this
+         * executor, a few tasks per publish (one per slice of about a thousand recipients), never
+         * one per recipient. Frames queued for a connection while a task waits or runs are written
+         * together and flushed once, so under load a client gets several events per write. A
+         * transport that was not ready is resumed on the thread that reports it writable, not here.
+         * Should the executor fall so far behind that a connection's queue fills before any drain
+         * has reached it, the publisher writes that publish's frames itself: the executor's lag
+         * never makes a client that keeps up look like a slow consumer, and a publisher faster than
+         * the executor is held back.
+         *
+         * <p>By default the registry runs one daemon thread of its own, which {@link
+         * SseRegistry#close()} stops: one thread writes to a great many non-blocking transports,
+         * and an executor of several threads spreads a large broadcast over them. {@code
+         * Runnable::run} writes on the publishing thread instead, before publish returns, with no
+         * thread and no hand-off, but then a publisher pays for every write its events cause.
+         * Tasks rejected by the executor run on the publishing thread.
+         */
+        public Builder drainExecutor(Executor executor) {
+            this.drainExecutor = Objects.requireNonNull(executor, "drainExecutor");
+            return this;
+        }
+
+        /**
+         * Publishes through {@code relay}, shared with other servers, instead of delivering here
+         * directly; see "Several servers" on {@link SseRegistry}. The registry starts the relay when
+         * it is built and closes it when it is closed. Every server sharing the relay should use the
+         * same history settings.
+         */
+        public Builder relay(EventRelay relay) {
+            this.relay = Objects.requireNonNull(relay, "relay");
+            return this;
+        }
+
+        /** Returns a new registry; it starts its heartbeat sweep, and its relay if any, at once. */
         public SseRegistry build() {
             boolean own = scheduler == null && (heartbeat != null || writeTimeout != null);
             ScheduledExecutorService s = own ? newScheduler() : scheduler;
-            return new SseRegistry(new Hub(new Hub.Settings(
+            boolean ownDrains = drainExecutor == null;
+            Hub hub = new Hub(new Hub.Settings(
                     heartbeat, writeTimeout, historyEvents, historyBytes, historyMaxAge,
                     queueFrames, queueBytes, overflow, maxRooms, maxEventTypes, clock, s, own,
-                    serializer == null ? DataSerializer.jackson() : serializer)));
+                    serializer == null ? DataSerializer.jackson() : serializer,
+                    ownDrains ? newDrainExecutor() : drainExecutor, ownDrains, relay));
+            if (relay != null) {
+                try {
+                    relay.start(hub.sink());
+                } catch (RuntimeException e) {
+                    hub.shutdown(null, Duration.ZERO);
+                    throw e;
+                }
+            }
+            return new SseRegistry(hub);
+        }
+
+        private static Executor newDrainExecutor() {
+            return new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "ssekit-drain");
+                t.setDaemon(true);
+                return t;
+            });
         }
 
         private static ScheduledExecutorService newScheduler() {

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 /** A connection closes once, for one reason, and every listener hears it once; so does the registry. */
 class SseConnectionCloseTest {
 
-    private SseRegistry registry = SseRegistry.builder().heartbeat(null).writeTimeout(null).build();
+    private SseRegistry registry = SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null).build();
     private final Map<SseConnection, RecordingTransport> transports = new LinkedHashMap<>();
 
     @AfterEach

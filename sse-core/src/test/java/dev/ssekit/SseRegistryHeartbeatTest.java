@@ -34,7 +34,7 @@ class SseRegistryHeartbeatTest {
     }
 
     private SseRegistry.Builder builder() {
-        return SseRegistry.builder().clock(clock).scheduler(scheduler).heartbeat(Duration.ofSeconds(10)).writeTimeout(null);
+        return SseRegistry.builder().drainExecutor(Runnable::run).clock(clock).scheduler(scheduler).heartbeat(Duration.ofSeconds(10)).writeTimeout(null);
     }
 
     private SseConnection open(RecordingTransport transport, ConnectOptions options) {

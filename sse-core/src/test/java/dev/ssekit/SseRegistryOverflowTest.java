@@ -27,7 +27,7 @@ class SseRegistryOverflowTest {
     }
 
     private static SseRegistry.Builder builder() {
-        return SseRegistry.builder().heartbeat(null).writeTimeout(null);
+        return SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null);
     }
 
     private SseConnection open(RecordingTransport transport, String... rooms) {

@@ -35,7 +35,7 @@ class SseRegistryReplayTest {
     }
 
     private SseRegistry.Builder builder() {
-        return SseRegistry.builder().heartbeat(null).writeTimeout(null).clock(clock);
+        return SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null).clock(clock);
     }
 
     private SseConnection open(ConnectOptions options) {

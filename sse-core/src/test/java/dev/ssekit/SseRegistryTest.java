@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 /** Rooms, targeted sends, event-type filters, limits and the registry's own bookkeeping. */
 class SseRegistryTest {
 
-    private SseRegistry registry = SseRegistry.builder().heartbeat(null).writeTimeout(null).build();
+    private SseRegistry registry = SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null).build();
     private final Map<SseConnection, RecordingTransport> transports = new LinkedHashMap<>();
 
     @AfterEach
@@ -183,7 +183,7 @@ class SseRegistryTest {
     void objectDataIsSerializedToJsonOncePerPublish() {
         AtomicInteger calls = new AtomicInteger();
         registry.close();
-        registry = SseRegistry.builder().heartbeat(null).writeTimeout(null)
+        registry = SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null)
                 .serializer(data -> {
                     calls.incrementAndGet();
                     return "{\"n\":" + data + "}";
@@ -304,7 +304,7 @@ class SseRegistryTest {
     @Test
     void limitsOnRoomsAndEventTypesNameTheField() {
         registry.close();
-        registry = SseRegistry.builder().heartbeat(null).writeTimeout(null)
+        registry = SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null)
                 .maxRoomsPerConnection(2).maxEventTypesPerConnection(1).build();
 
         RecordingTransport refused = new RecordingTransport();
@@ -386,7 +386,7 @@ class SseRegistryTest {
     @Test
     void framesOfOneConnectionAreNeverInterleavedOrReordered() throws Exception {
         registry.close();
-        registry = SseRegistry.builder().heartbeat(null).writeTimeout(null).queueCapacity(100_000).build();
+        registry = SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null).queueCapacity(100_000).build();
         RecordingTransport transport = new RecordingTransport();
         SseConnection c = registry.open(transport, ConnectOptions.builder("a").rooms("r").build());
         transports.put(c, transport);

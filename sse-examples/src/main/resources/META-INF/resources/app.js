@@ -198,10 +198,14 @@
     if (!to || !text) return;
     try {
       const result = await publish({ to, event: 'direct' }, { from: state.connectionId, name: state.name, text });
+      // With several servers ("relayed"), the connection may be on another one: this server can
+      // only say the message went out, not whether that server had the connection.
       $('direct-status').textContent = result.queued > 0
         ? 'Delivered to ' + to.slice(0, 8) + '…'
-        : 'No open connection has that id.';
-      if (result.queued > 0) input.value = '';
+        : result.relayed
+          ? 'Sent to ' + to.slice(0, 8) + '… on whichever server holds it.'
+          : 'No open connection has that id.';
+      if (result.queued > 0 || result.relayed) input.value = '';
     } catch (err) {
       $('direct-status').textContent = 'Not sent: ' + err.message;
     }

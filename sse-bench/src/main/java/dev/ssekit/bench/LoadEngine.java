@@ -61,7 +61,9 @@ final class LoadEngine implements AutoCloseable {
         void onFailure(IOException e);
     }
 
-    private final InetSocketAddress server;
+    private final InetSocketAddress server; // where publishers post
+    private final InetSocketAddress[] streamServers; // where streams open, in turn
+    private int nextStreamServer;
     private final Selector selector;
     private final Thread thread;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
@@ -151,8 +153,12 @@ final class LoadEngine implements AutoCloseable {
     private long churnOpened;
     private long churnCycles;
 
-    private LoadEngine(InetSocketAddress server, int connectConcurrency) throws IOException {
+    private LoadEngine(InetSocketAddress server, List<InetSocketAddress> streamServers, int connectConcurrency)
+            throws IOException {
         this.server = server;
+        this.streamServers = streamServers.isEmpty()
+                ? new InetSocketAddress[] {server}
+                : streamServers.toArray(new InetSocketAddress[0]);
         this.connectConcurrency = connectConcurrency;
         this.selector = Selector.open();
         String host = server.getAddress().getHostAddress() + ":" + server.getPort();
@@ -173,7 +179,17 @@ final class LoadEngine implements AutoCloseable {
      * streams at a time so that the server's accept queue never overflows.
      */
     static LoadEngine start(InetSocketAddress server, int connectConcurrency) throws IOException {
-        LoadEngine engine = new LoadEngine(server, connectConcurrency);
+        return start(server, List.of(), connectConcurrency);
+    }
+
+    /**
+     * Starts an engine whose publishers post to {@code server} and whose streams open on
+     * {@code streamServers} in turn (on {@code server} if empty): servers that share events, so
+     * that every event crosses from one server to the others.
+     */
+    static LoadEngine start(InetSocketAddress server, List<InetSocketAddress> streamServers, int connectConcurrency)
+            throws IOException {
+        LoadEngine engine = new LoadEngine(server, streamServers, connectConcurrency);
         engine.thread.start();
         return engine;
     }
@@ -232,6 +248,13 @@ final class LoadEngine implements AutoCloseable {
 
     InetSocketAddress server() {
         return server;
+    }
+
+    /** The server the next stream opens on: the stream servers in turn. Engine thread only. */
+    InetSocketAddress nextStreamServer() {
+        InetSocketAddress next = streamServers[nextStreamServer];
+        nextStreamServer = (nextStreamServer + 1) % streamServers.length;
+        return next;
     }
 
     Selector selector() {

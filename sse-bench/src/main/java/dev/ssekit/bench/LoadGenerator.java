@@ -44,7 +44,9 @@ public final class LoadGenerator {
 
             options (defaults depend on the workload; durations as 500ms, 20s or 2m):
               --host H               server address, loopback only       (127.0.0.1)
-              --port P               server port                         (8080)
+              --port P               server port; the publishers' with --stream-ports (8080)
+              --stream-ports P,Q     open the streams on these ports in turn: servers sharing
+                                     events (BenchServer --redis), so each event crosses servers
               --pid PID              server process, for heap (jcmd) and RSS (/proc)
               --label NAME           implementation name in the report   (the server's X-Bench-Impl header)
               --connections N        steady streams
@@ -102,7 +104,7 @@ public final class LoadGenerator {
             return 0;
         }
         WorkloadParams params = params(args[0], options);
-        RunResult result = WorkloadRunner.run(params);
+        RunResult result = WorkloadRunner.run(params, ports("stream-ports", options.get("stream-ports")));
         Path dir = Path.of(options.getOrDefault("out", "bench-results"));
         Files.createDirectories(dir);
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
@@ -147,7 +149,7 @@ public final class LoadGenerator {
                 case "open-timeout" -> p.withOpenTimeout(duration("open-timeout", v));
                 case "connect-concurrency" -> p.withConnectConcurrency(integer("connect-concurrency", v));
                 case "sample-every" -> p.withSampleEvery(duration("sample-every", v));
-                case "out", "smoke" -> p;
+                case "out", "smoke", "stream-ports" -> p;
                 default -> throw new IllegalArgumentException("unknown option: --" + e.getKey());
             };
         }
@@ -175,6 +177,21 @@ public final class LoadGenerator {
             }
         }
         return options;
+    }
+
+    private static List<Integer> ports(String name, String v) {
+        if (v == null) {
+            return List.of();
+        }
+        List<Integer> ports = new ArrayList<>();
+        for (String part : v.split(",")) {
+            int port = integer(name, part.trim());
+            if (port < 1 || port > 65_535) {
+                throw new IllegalArgumentException(name + " must be ports from 1 to 65535: " + v);
+            }
+            ports.add(port);
+        }
+        return ports;
     }
 
     private static int integer(String name, String v) {

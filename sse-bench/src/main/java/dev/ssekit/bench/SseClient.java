@@ -62,7 +62,7 @@ final class SseClient implements LoadEngine.Handler, HttpResponseDecoder.Listene
         try {
             channel.configureBlocking(false);
             channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
-            boolean done = channel.connect(engine.server());
+            boolean done = channel.connect(engine.nextStreamServer());
             key = channel.register(engine.selector(), done ? SelectionKey.OP_WRITE : SelectionKey.OP_CONNECT, this);
         } catch (IOException e) {
             channel.close();

@@ -34,11 +34,28 @@ public final class WorkloadRunner {
      * @throws IOException if the load generator cannot start
      */
     public static RunResult run(WorkloadParams params) throws IOException {
+        return run(params, List.of());
+    }
+
+    /**
+     * Runs the workload with its streams opened on {@code streamPorts} in turn, on the same host,
+     * and its publishers posting to {@link WorkloadParams#port()}: for servers that share events,
+     * so that every event is published on one server and delivered by others. An empty list opens
+     * the streams on the publishers' server.
+     *
+     * @throws IllegalArgumentException if the host is not a loopback address
+     * @throws IOException if the load generator cannot start
+     */
+    public static RunResult run(WorkloadParams params, List<Integer> streamPorts) throws IOException {
         InetAddress address = InetAddress.getByName(params.host());
         if (!address.isLoopbackAddress()) {
             throw new IllegalArgumentException("host must be a loopback address, such as 127.0.0.1: " + params.host());
         }
         InetSocketAddress server = new InetSocketAddress(address, params.port());
+        List<InetSocketAddress> streamServers = new ArrayList<>();
+        for (int port : streamPorts) {
+            streamServers.add(new InetSocketAddress(address, port));
+        }
         Instant startedAt = Instant.now();
         Long pid = params.pid();
         Workload w = params.workload();
@@ -60,7 +77,7 @@ public final class WorkloadRunner {
         Long heapAfter = null;
         Long rssAfter = null;
         LoadEngine.Figures f;
-        try (LoadEngine engine = LoadEngine.start(server, params.connectConcurrency())) {
+        try (LoadEngine engine = LoadEngine.start(server, streamServers, params.connectConcurrency())) {
             engine.run(e -> e.openStreams(params.connections(), params.stalled()));
             boolean opened = await(engine, LoadEngine.Progress::allOpened, params.openTimeout());
             if (!opened) {

@@ -9,13 +9,12 @@ import dev.ssekit.SseFrame;
 import dev.ssekit.spi.SseTransport;
 import dev.ssekit.spi.TransportListener;
 import java.util.Collection;
-import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -48,20 +47,50 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
 
     private static final int INITIAL_RING = 4;
 
+    /** {@link #offer} did not queue the frame. */
+    static final int REFUSED = 0;
+    /** {@link #offer} queued the frame. */
+    static final int QUEUED = 1;
+    /** {@link #offer} queued the frame past a limit the drain executor's lag reached: drain now. */
+    static final int QUEUED_DRAIN_NOW = 2;
+
     /**
      * What {@link #waitingSinceMillis()} returns while the transport is not waiting. Not 0: that is
      * a real time to an injected clock, and a stall that began then must still meet its deadline.
      */
     static final long NOT_WAITING = Long.MIN_VALUE;
 
+    private static final Object[] NO_CALLBACKS = new Object[0];
+
+    // Field updaters rather than one atomic object per field: a registry may hold a hundred
+    // thousand idle connections, and each atomic box is another 16 bytes of heap per connection.
+    private static final VarHandle STATE;
+    private static final VarHandle CLOSE_REASON;
+    private static final VarHandle CALLBACKS;
+    private static final VarHandle DETACHED;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            STATE = lookup.findVarHandle(DefaultSseConnection.class, "state", int.class);
+            CLOSE_REASON = lookup.findVarHandle(DefaultSseConnection.class, "closeReason", CloseReason.class);
+            CALLBACKS = lookup.findVarHandle(DefaultSseConnection.class, "callbacks", Object[].class);
+            DETACHED = lookup.findVarHandle(DefaultSseConnection.class, "detached", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final UUID id;
     private final String owner;
     private final SseTransport transport;
     private final Hub hub;
-    private final AtomicInteger state = new AtomicInteger(IDLE);
-    private final AtomicReference<CloseReason> closeReason = new AtomicReference<>();
-    private final List<Consumer<CloseReason>> closeCallbacks = new CopyOnWriteArrayList<>();
-    private final java.util.concurrent.atomic.AtomicBoolean detached = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile int state = IDLE; // through STATE
+    private volatile CloseReason closeReason; // through CLOSE_REASON
+    // The close callbacks not yet run, copied on write; an element runs exactly once, by whoever
+    // removes it (the closer, or onClose when it finds the connection already closed).
+    private volatile Object[] callbacks = NO_CALLBACKS; // through CALLBACKS
+    private volatile boolean detached; // through DETACHED
 
     // Guarded by queueLock.
     private final ReentrantLock queueLock = new ReentrantLock();
@@ -144,12 +173,12 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
 
     @Override
     public boolean isOpen() {
-        return closeReason.get() == null;
+        return closeReason == null;
     }
 
     @Override
     public CloseReason closeReason() {
-        return closeReason.get();
+        return closeReason;
     }
 
     @Override
@@ -160,9 +189,17 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
     @Override
     public void onClose(Consumer<CloseReason> callback) {
         Objects.requireNonNull(callback, "callback");
-        closeCallbacks.add(callback);
-        CloseReason reason = closeReason.get();
-        if (reason != null && closeCallbacks.remove(callback)) {
+        for (;;) {
+            Object[] current = callbacks;
+            Object[] next = Arrays.copyOf(current, current.length + 1);
+            next[current.length] = callback;
+            if (CALLBACKS.compareAndSet(this, current, next)) {
+                break;
+            }
+        }
+        // Added before looking: a close that began meanwhile either runs it or leaves it to us.
+        CloseReason reason = closeReason;
+        if (reason != null && removeCallback(callback)) {
             runCallback(callback, reason);
         }
     }
@@ -174,7 +211,7 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
 
     @Override
     public String toString() {
-        return "SseConnection[" + id + ", rooms=" + rooms + (isOpen() ? "" : ", closed: " + closeReason.get()) + "]";
+        return "SseConnection[" + id + ", rooms=" + rooms + (isOpen() ? "" : ", closed: " + closeReason) + "]";
     }
 
     // ---- what the hub calls ----------------------------------------------------------------------
@@ -190,22 +227,35 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
      * policy; a {@link OverflowPolicy#DISCONNECT} is carried out by the next {@link #kick()}, so
      * that no close (and no callback) runs under the caller's locks.
      *
-     * @return whether the frame was queued
+     * <p>The caller counts what was queued in {@code framesQueued}, once for a whole publish rather
+     * than once per recipient, and passes the time it read once for all of them.
+     *
+     * <p>A queue found full while nobody drains it (IDLE) is full because the drain executor has
+     * not come to it yet, not because the client is slow: a client that is behind leaves the
+     * connection WAITING on its transport. Then the frame is queued beyond the limit and the caller
+     * must drain at once, on its own thread, so that the executor's lag never passes for a slow
+     * consumer, and publishers are held back as they were before there was an executor.
+     *
+     * @return {@link #REFUSED}, {@link #QUEUED}, or {@link #QUEUED_DRAIN_NOW}
      */
-    boolean offer(SseFrame frame, boolean bounded) {
+    int offer(SseFrame frame, boolean bounded, long nowMillis) {
+        boolean drainNow = false;
         queueLock.lock();
         try {
-            if (closeReason.get() != null || (bounded && sealed)) {
-                return false;
+            if (closeReason != null || (bounded && sealed)) {
+                return REFUSED;
             }
             if (bounded && isFull(frame)) {
-                if (hub.overflow == OverflowPolicy.DISCONNECT) {
+                if (state == IDLE) {
+                    drainNow = true;
+                } else if (hub.overflow == OverflowPolicy.DISCONNECT) {
                     pendingClose = CloseReason.SLOW_CONSUMER;
-                    return false;
-                }
-                while (size > 0 && isFull(frame)) {
-                    pollLocked();
-                    hub.counters.framesDropped.increment();
+                    return REFUSED;
+                } else {
+                    while (size > 0 && isFull(frame)) {
+                        pollLocked();
+                        hub.counters.framesDropped.increment();
+                    }
                 }
             }
             if (ring == null) {
@@ -220,9 +270,8 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
         } finally {
             queueLock.unlock();
         }
-        lastOfferMillis = hub.nowMillis();
-        hub.counters.framesQueued.increment();
-        return true;
+        lastOfferMillis = nowMillis;
+        return drainNow ? QUEUED_DRAIN_NOW : QUEUED;
     }
 
     private boolean isFull(SseFrame frame) {
@@ -239,7 +288,8 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
     void offerPrelude(SseFrame frame) {
         queueLock.lock();
         try {
-            if (offer(frame, false)) {
+            if (offer(frame, false, lastOfferMillis) != REFUSED) {
+                hub.counters.framesQueued.increment();
                 preludeFrames++;
                 preludeBytes += frame.size();
             }
@@ -317,12 +367,10 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
     void kick() {
         CloseReason pending = pendingClose;
         if (pending != null) {
-            if (close(pending) && pending == CloseReason.SLOW_CONSUMER) {
-                hub.counters.slowConsumers.increment();
-            }
+            close(pending);
             return;
         }
-        if (queuedCount > 0 && state.get() == IDLE) {
+        if (queuedCount > 0 && state == IDLE) {
             drain(false);
         }
     }
@@ -340,7 +388,7 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
     /** Asks the drainer to close with {@link CloseReason#SHUTDOWN} once everything queued is written. */
     void finishWhenDrained() {
         finishWhenDrained = true;
-        if (state.get() == IDLE) {
+        if (state == IDLE) {
             drain(false);
         }
     }
@@ -362,13 +410,13 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
 
     private void drain(boolean writable) {
         for (;;) {
-            int s = state.get();
+            int s = state;
             if (s == IDLE || (s == WAITING && writable)) {
-                if (state.compareAndSet(s, DRAINING)) {
+                if (STATE.compareAndSet(this, s, DRAINING)) {
                     break;
                 }
             } else if (s == DRAINING) {
-                if (state.compareAndSet(DRAINING, DRAINING_AGAIN)) {
+                if (STATE.compareAndSet(this, DRAINING, DRAINING_AGAIN)) {
                     return;
                 }
             } else {
@@ -380,7 +428,7 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
         } catch (Exception e) {
             // IOException from the transport, or a runtime failure inside the container's stream.
             LOG.log(System.Logger.Level.DEBUG, () -> "write failed on " + id, e);
-            closeReason.compareAndSet(null, CloseReason.WRITE_FAILED);
+            CLOSE_REASON.compareAndSet(this, null, CloseReason.WRITE_FAILED);
             // If another thread closed first, its reason stands, and callbacks must hear that one.
             closeFromDrainer();
         }
@@ -389,20 +437,28 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
     /** Runs while this thread owns the drain; leaves the state anything but DRAINING(_AGAIN). */
     private void drainLoop() throws java.io.IOException {
         for (;;) {
-            if (closeReason.get() != null) {
+            if (closeReason != null) {
                 closeFromDrainer();
                 return;
             }
             boolean ready = transport.isReady();
-            while (ready) {
-                SseFrame frame = poll();
-                if (frame == null) {
-                    break;
+            int written = 0;
+            try {
+                while (ready) {
+                    // The volatile count first: the common last look at an empty queue takes no lock.
+                    SseFrame frame = queuedCount == 0 ? null : poll();
+                    if (frame == null) {
+                        break;
+                    }
+                    transport.write(frame);
+                    unflushed = true;
+                    written++;
+                    ready = transport.isReady();
                 }
-                transport.write(frame);
-                unflushed = true;
-                hub.counters.framesWritten.increment();
-                ready = transport.isReady();
+            } finally {
+                if (written > 0) {
+                    hub.counters.framesWritten.add(written); // once per batch, not once per frame
+                }
             }
             if (ready && unflushed) {
                 transport.flush();
@@ -411,11 +467,11 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
             }
             if (!ready) {
                 waitingSinceMillis = hub.nowMillis();
-                if (state.compareAndSet(DRAINING, WAITING)) {
+                if (STATE.compareAndSet(this, DRAINING, WAITING)) {
                     return;
                 }
                 waitingSinceMillis = NOT_WAITING;
-                if (!state.compareAndSet(DRAINING_AGAIN, DRAINING)) {
+                if (!STATE.compareAndSet(this, DRAINING_AGAIN, DRAINING)) {
                     closeFromDrainer(); // CLOSING
                     return;
                 }
@@ -423,20 +479,20 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
             }
             // Ready, flushed, and the queue was empty when we looked.
             if (finishWhenDrained && queuedCount == 0) {
-                closeReason.compareAndSet(null, CloseReason.SHUTDOWN);
+                CLOSE_REASON.compareAndSet(this, null, CloseReason.SHUTDOWN);
                 closeFromDrainer();
                 return;
             }
-            if (state.compareAndSet(DRAINING, IDLE)) {
+            if (STATE.compareAndSet(this, DRAINING, IDLE)) {
                 // A producer may have queued after our last poll but before we went idle; it saw
                 // DRAINING and left the frame for us, so look once more.
                 if (queuedCount == 0 && !finishWhenDrained) {
                     return;
                 }
-                if (!state.compareAndSet(IDLE, DRAINING)) {
+                if (!STATE.compareAndSet(this, IDLE, DRAINING)) {
                     return; // another thread took over
                 }
-            } else if (!state.compareAndSet(DRAINING_AGAIN, DRAINING)) {
+            } else if (!STATE.compareAndSet(this, DRAINING_AGAIN, DRAINING)) {
                 closeFromDrainer(); // CLOSING
                 return;
             }
@@ -444,7 +500,7 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
     }
 
     private void closeFromDrainer() {
-        finishClose(closeReason.get());
+        finishClose(closeReason);
     }
 
     /**
@@ -453,17 +509,20 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
      * @return whether this call closed it
      */
     boolean close(CloseReason reason) {
-        if (!closeReason.compareAndSet(null, reason)) {
+        if (!CLOSE_REASON.compareAndSet(this, null, reason)) {
             return false;
         }
+        if (reason == CloseReason.SLOW_CONSUMER) {
+            hub.counters.slowConsumers.increment(); // before the close callbacks, which may read stats
+        }
         for (;;) {
-            int s = state.get();
+            int s = state;
             if (s == IDLE || s == WAITING) {
-                if (state.compareAndSet(s, CLOSED)) {
+                if (STATE.compareAndSet(this, s, CLOSED)) {
                     break;
                 }
             } else if (s == DRAINING || s == DRAINING_AGAIN) {
-                if (state.compareAndSet(s, CLOSING)) {
+                if (STATE.compareAndSet(this, s, CLOSING)) {
                     // The drainer sees CLOSING at its next step and closes the transport itself.
                     afterClose(reason, false);
                     return true;
@@ -480,7 +539,7 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
 
     /** Called by the drainer once it has given up the drain for good. */
     private void finishClose(CloseReason reason) {
-        state.set(CLOSED);
+        state = CLOSED;
         afterClose(reason, true);
     }
 
@@ -492,21 +551,41 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
                 LOG.log(System.Logger.Level.DEBUG, () -> "transport close failed on " + id, e);
             }
         }
-        if (!detached.compareAndSet(false, true)) {
+        if (!DETACHED.compareAndSet(this, false, true)) {
             return;
         }
         clearQueue();
         hub.detach(this);
-        for (Consumer<CloseReason> callback : closeCallbacks) {
-            if (closeCallbacks.remove(callback)) {
-                runCallback(callback, reason);
+        Object[] claimed = (Object[]) CALLBACKS.getAndSet(this, NO_CALLBACKS);
+        for (Object callback : claimed) {
+            runCallback(callback, reason);
+        }
+    }
+
+    /** Removes one occurrence of {@code callback}; whoever removes it runs it. */
+    private boolean removeCallback(Object callback) {
+        for (;;) {
+            Object[] current = callbacks;
+            int i = 0;
+            while (i < current.length && current[i] != callback) {
+                i++;
+            }
+            if (i == current.length) {
+                return false;
+            }
+            Object[] next = current.length == 1 ? NO_CALLBACKS : new Object[current.length - 1];
+            System.arraycopy(current, 0, next, 0, i);
+            System.arraycopy(current, i + 1, next, i, current.length - i - 1);
+            if (CALLBACKS.compareAndSet(this, current, next)) {
+                return true;
             }
         }
     }
 
-    private void runCallback(Consumer<CloseReason> callback, CloseReason reason) {
+    @SuppressWarnings("unchecked")
+    private void runCallback(Object callback, CloseReason reason) {
         try {
-            callback.accept(reason);
+            ((Consumer<CloseReason>) callback).accept(reason);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, () -> "onClose callback failed for connection " + id, e);
         }

@@ -2,6 +2,7 @@ package dev.ssekit.internal;
 
 import dev.ssekit.SseFrame;
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.Iterator;
 
 /**
@@ -12,11 +13,14 @@ import java.util.Iterator;
  * <p>Ids are {@code <epoch>-<sequence>}: the epoch (random, in base 36) tells a restarted server's
  * ids from an earlier one's, so a client resuming across a restart is told of
  * the gap instead of being given unrelated events with familiar numbers.
+ *
+ * <p>A <em>mirror</em> history records events whose ids come from a relay, in the relay's order: the
+ * ids are opaque here, so each keeps a local sequence for ordering and is found by a lookup.
  */
 final class History {
 
     /** One recorded event. */
-    record Entry(long seq, String room, String type, SseFrame frame, long recordedAtMillis) {}
+    record Entry(long seq, String id, String room, String type, SseFrame frame, long recordedAtMillis) {}
 
     /** What a last event id means against this history. */
     enum Resume { FROM_SEQ, UNKNOWN, EXPIRED }
@@ -28,13 +32,21 @@ final class History {
     private final long maxBytes;
     private final long maxAgeMillis;
     private final String epoch;
+    private final HashMap<String, Long> seqById; // mirror only: the retained entries' ids
     private long bytes;
     private long lastSeq;
+    private String lastEvictedId; // mirror only
+    private String newestId; // mirror only
 
     History(int maxEvents, long maxBytes, long maxAgeMillis) {
+        this(maxEvents, maxBytes, maxAgeMillis, false);
+    }
+
+    History(int maxEvents, long maxBytes, long maxAgeMillis, boolean mirror) {
         this.maxEvents = maxEvents;
         this.maxBytes = maxBytes;
         this.maxAgeMillis = maxAgeMillis;
+        this.seqById = mirror ? new HashMap<>() : null;
         // Random, not the start time: two registries started in the same millisecond (a restart, or
         // two servers) must not accept each other's ids.
         this.epoch = Long.toString((java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 24) | (1L << 39), 36);
@@ -50,6 +62,10 @@ final class History {
 
     void add(Entry entry) {
         entries.addLast(entry);
+        if (seqById != null) {
+            seqById.put(entry.id(), entry.seq());
+            newestId = entry.id();
+        }
         bytes += entry.frame().size();
         while (entries.size() > maxEvents || (bytes > maxBytes && entries.size() > 1)) {
             evictFirst();
@@ -66,7 +82,33 @@ final class History {
     }
 
     private void evictFirst() {
-        bytes -= entries.removeFirst().frame().size();
+        Entry e = entries.removeFirst();
+        bytes -= e.frame().size();
+        if (seqById != null) {
+            seqById.remove(e.id());
+            lastEvictedId = e.id();
+        }
+    }
+
+    /** Forgets every entry; a mirror does so when it is filled again from its relay. */
+    void clear() {
+        entries.clear();
+        bytes = 0;
+        if (seqById != null) {
+            seqById.clear();
+            lastEvictedId = null;
+            newestId = null;
+        }
+    }
+
+    /** The oldest retained entry's id, or {@code null} if none is retained. */
+    String oldestId() {
+        return entries.isEmpty() ? null : entries.peekFirst().id();
+    }
+
+    /** A mirror's newest recorded id, retained or not, or {@code null} if it recorded none. */
+    String newestId() {
+        return newestId;
     }
 
     int size() {
@@ -78,6 +120,13 @@ final class History {
      * this history's (foreign epoch, malformed, or ahead of anything published).
      */
     long parse(String lastEventId) {
+        if (seqById != null) {
+            if (lastEventId.equals("0")) {
+                return 0;
+            }
+            Long seq = seqById.get(lastEventId);
+            return seq == null ? -1 : seq;
+        }
         if (lastEventId.length() > MAX_ID_CHARS) {
             return -1;
         }
@@ -120,6 +169,10 @@ final class History {
 
     /** The id a client should hold once it has been told of a gap: just before what is retained. */
     String resetId() {
+        if (seqById != null) {
+            String before = entries.isEmpty() ? newestId : lastEvictedId;
+            return before == null ? "" : before;
+        }
         long before = entries.isEmpty() ? lastSeq : entries.peekFirst().seq() - 1;
         return before == 0 ? "" : idOf(before);
     }

@@ -10,22 +10,34 @@ import dev.ssekit.SseEvent;
 import dev.ssekit.SseFrame;
 import dev.ssekit.SseStats;
 import dev.ssekit.spi.DataSerializer;
+import dev.ssekit.spi.EventRelay;
+import dev.ssekit.spi.RelayMessage;
+import dev.ssekit.spi.RelaySink;
 import dev.ssekit.spi.SseTransport;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Arrays;
-import java.util.Collections;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -36,6 +48,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * id, recording the event, offering it to the members of its room, and, on connect, replaying
  * history and joining the connection's rooms. Offers under the lock are O(1) and do no I/O; the
  * drains they cause run after the lock is released.
+ *
+ * <p>With an {@link EventRelay}, publishing only hands the event to the relay; recording and
+ * offering happen when the relay delivers it back through {@link #sink()}, under the same lock, so
+ * the history mirrors the relay's order and the replay boundary stays exact on every server.
  */
 public final class Hub {
 
@@ -61,7 +77,16 @@ public final class Hub {
             InstantSource clock,
             ScheduledExecutorService scheduler,
             boolean ownScheduler,
-            DataSerializer serializer) {}
+            DataSerializer serializer,
+            Executor drainExecutor,
+            boolean ownDrainExecutor,
+            EventRelay relay) {}
+
+    /**
+     * Recipients one drain task covers: a broadcast to many connections becomes a few tasks, which
+     * an executor of several threads runs side by side, and never one task per recipient.
+     */
+    static final int DRAIN_SLICE = 1_024;
 
     final Counters counters = new Counters();
     final OverflowPolicy overflow;
@@ -77,6 +102,8 @@ public final class Hub {
     private final ScheduledExecutorService scheduler;
     private final boolean ownScheduler;
     private final ScheduledFuture<?> sweep;
+    private final Executor drainExecutor;
+    private final boolean ownDrainExecutor;
     private final SseFrame heartbeatFrame = SseEncoder.comment("ping");
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -86,6 +113,13 @@ public final class Hub {
     private final ConcurrentHashMap<String, DefaultSseConnection[]> rooms = new ConcurrentHashMap<>(); // written under lock
     private volatile DefaultSseConnection[] all = NONE; // written under lock
     private volatile boolean closed;
+
+    // With a relay: publishing goes through it, and the relay delivers back through the sink.
+    private final EventRelay relay; // null for one server on its own
+    private final Map<DefaultSseConnection, String> catchingUp = new HashMap<>(); // guarded by lock
+    private final ConcurrentHashMap<String, CompletableFuture<Integer>> awaitingDelivery = new ConcurrentHashMap<>();
+    private final String tagPrefix = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + ":";
+    private final AtomicLong tags = new AtomicLong();
 
     public Hub(Settings s) {
         this.clock = s.clock();
@@ -97,12 +131,15 @@ public final class Hub {
         this.queueBytes = s.queueBytes();
         this.maxRoomsPerConnection = s.maxRoomsPerConnection();
         this.maxEventTypesPerConnection = s.maxEventTypesPerConnection();
+        this.relay = s.relay();
         this.history = s.historyEvents() > 0
                 ? new History(s.historyEvents(), s.historyBytes(),
-                        s.historyMaxAge() == null ? 0 : s.historyMaxAge().toMillis())
+                        s.historyMaxAge() == null ? 0 : s.historyMaxAge().toMillis(), relay != null)
                 : null;
         this.scheduler = s.scheduler();
         this.ownScheduler = s.ownScheduler();
+        this.drainExecutor = s.drainExecutor();
+        this.ownDrainExecutor = s.ownDrainExecutor();
         long period = sweepPeriodMillis(heartbeat, writeTimeout);
         this.sweep = scheduler == null || period <= 0
                 ? null
@@ -139,6 +176,10 @@ public final class Hub {
                     + maxEventTypesPerConnection + ", was " + options.eventTypes().size());
         }
         checkOpen();
+        String lastEventId = options.lastEventId() == null || options.lastEventId().isEmpty()
+                ? null : options.lastEventId();
+        boolean heldByRelay = lastEventId != null && history != null && relay != null
+                && isAheadOfMirror(lastEventId) && relay.holds(lastEventId);
         DefaultSseConnection c = new DefaultSseConnection(
                 UUID.randomUUID(), options.owner(), options.eventTypes(), transport, this);
         transport.start(c);
@@ -154,8 +195,8 @@ public final class Hub {
                 c.close(CloseReason.SHUTDOWN);
                 throw new IllegalStateException("registry is closed");
             }
-            if (options.lastEventId() != null && !options.lastEventId().isEmpty() && history != null) {
-                replay(c, options.lastEventId(), options.rooms());
+            if (lastEventId != null && history != null) {
+                replay(c, lastEventId, options.rooms(), heldByRelay, true);
             }
             if (c.isOpen()) { // the client may already be gone; then it must not be added
                 c.rooms = options.rooms();
@@ -172,25 +213,82 @@ public final class Hub {
         return c;
     }
 
-    /** Queues what a client resuming after {@code lastEventId} missed. Called under the lock. */
-    private void replay(DefaultSseConnection c, String lastEventId, Set<String> memberOf) {
+    /**
+     * Whether a relayed id is neither in this server's mirror nor older than it: another server may
+     * have delivered it before this one has.
+     */
+    private boolean isAheadOfMirror(String lastEventId) {
+        if (lastEventId.equals("0")) {
+            return false;
+        }
+        lock.lock();
+        try {
+            String oldest = history.oldestId();
+            return history.parse(lastEventId) < 0 && (oldest == null || !relay.precedes(lastEventId, oldest));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Queues what a client resuming after {@code lastEventId} missed, as the prelude of a new
+     * connection or, after a relay's resync, on an open one. Called under the lock.
+     *
+     * <p>With a relay, an id this server has not delivered yet but the relay holds ({@code
+     * heldByRelay}) means the client came from a server that was ahead: nothing is replayed, and live
+     * events are held back from the connection until the mirror has passed that id.
+     */
+    private void replay(DefaultSseConnection c, String lastEventId, Set<String> memberOf,
+            boolean heldByRelay, boolean prelude) {
         history.expire(clock.millis());
         long seq = history.parse(lastEventId);
-        History.Resume resume = history.resumeFrom(seq);
+        History.Resume resume;
+        if (relay == null) {
+            resume = history.resumeFrom(seq);
+        } else if (seq >= 0) {
+            resume = History.Resume.FROM_SEQ;
+        } else {
+            String oldest = history.oldestId();
+            String newest = history.newestId();
+            if (oldest != null && relay.precedes(lastEventId, oldest)) {
+                resume = History.Resume.EXPIRED;
+            } else if (heldByRelay && (newest == null || relay.precedes(newest, lastEventId))) {
+                catchingUp.put(c, lastEventId);
+                return;
+            } else {
+                resume = History.Resume.UNKNOWN;
+            }
+        }
         if (resume != History.Resume.FROM_SEQ) {
-            String reason = resume == History.Resume.UNKNOWN ? "unknown" : "expired";
-            c.offerPrelude(SseEncoder.encode(SseEvent.builder()
-                    .id(history.resetId())
-                    .type(RESET_EVENT)
-                    .data("{\"reason\":\"" + reason + "\"}")
-                    .build()));
+            offerReplayed(c, resetFrame(resume == History.Resume.UNKNOWN ? "unknown" : "expired"), prelude);
             seq = 0;
         }
+        offerRetained(c, seq, memberOf, prelude);
+    }
+
+    /** Queues the retained events after {@code seq} that {@code c} is entitled to. Called under the lock. */
+    private void offerRetained(DefaultSseConnection c, long seq, Set<String> memberOf, boolean prelude) {
         for (Iterator<History.Entry> it = history.after(seq); it.hasNext(); ) {
             History.Entry e = it.next();
             if ((e.room() == null || memberOf.contains(e.room())) && c.accepts(e.type())) {
-                c.offerPrelude(e.frame());
+                offerReplayed(c, e.frame(), prelude);
             }
+        }
+    }
+
+    private SseFrame resetFrame(String reason) {
+        return SseEncoder.encode(SseEvent.builder()
+                .id(history == null ? null : history.resetId())
+                .type(RESET_EVENT)
+                .data("{\"reason\":\"" + reason + "\"}")
+                .build());
+    }
+
+    private void offerReplayed(DefaultSseConnection c, SseFrame frame, boolean prelude) {
+        if (prelude) {
+            c.offerPrelude(frame);
+        } else if (c.offer(frame, false, clock.millis()) != DefaultSseConnection.REFUSED) {
+            counters.framesQueued.increment(); // bounded by the history, like a prelude
         }
     }
 
@@ -213,34 +311,43 @@ public final class Hub {
             throw new IllegalArgumentException(
                     "id must be null when history is on, because the registry assigns ids; was \"" + event.id() + "\"");
         }
+        if (relay != null) {
+            return relayed(room == null ? RelayMessage.Scope.ALL : RelayMessage.Scope.ROOM, room, event, record);
+        }
         SseFrame frame = recorded ? null : SseEncoder.encode(event);
         String type = event.effectiveType();
         String id = event.id();
         DefaultSseConnection[] targets;
         int queued = 0;
+        boolean drainNow = false;
         lock.lock();
         try {
             checkOpen(); // again under the lock: nothing is published after a shutdown's final event
+            long now = clock.millis(); // once for every recipient
             if (recorded) {
-                long now = clock.millis();
                 long seq = history.nextSeq();
                 id = history.idOf(seq);
                 frame = SseEncoder.encode(event.withId(id));
-                history.add(new History.Entry(seq, room, type, frame, now));
+                history.add(new History.Entry(seq, id, room, type, frame, now));
                 history.expire(now);
             }
             targets = room == null ? all : rooms.getOrDefault(room, NONE);
             for (DefaultSseConnection c : targets) {
-                if (c.accepts(type) && c.offer(frame, true)) {
+                int offered = c.accepts(type) ? c.offer(frame, true, now) : DefaultSseConnection.REFUSED;
+                if (offered != DefaultSseConnection.REFUSED) {
                     queued++;
+                    drainNow |= offered == DefaultSseConnection.QUEUED_DRAIN_NOW;
                 }
             }
         } finally {
             lock.unlock();
         }
         counters.eventsPublished.increment();
-        for (DefaultSseConnection c : targets) {
-            c.kick();
+        counters.framesQueued.add(queued);
+        if (drainNow) {
+            drainHere(targets); // the drain executor is behind: this publisher helps, and is held back
+        } else {
+            drainLater(targets);
         }
         return new PublishResult(id, queued);
     }
@@ -249,6 +356,9 @@ public final class Hub {
         Objects.requireNonNull(connectionId, "connectionId");
         Objects.requireNonNull(event, "event");
         checkOpen();
+        if (relay != null) {
+            return relayed(RelayMessage.Scope.CONNECTION, connectionId.toString(), event, false);
+        }
         DefaultSseConnection c = byId.get(connectionId);
         return c == null ? new PublishResult(event.id(), 0) : send(c, event);
     }
@@ -256,9 +366,232 @@ public final class Hub {
     PublishResult send(DefaultSseConnection c, SseEvent event) {
         Objects.requireNonNull(event, "event");
         counters.eventsPublished.increment();
-        boolean queued = c.accepts(event.effectiveType()) && c.offer(SseEncoder.encode(event), true);
-        c.kick();
+        int offered = c.accepts(event.effectiveType())
+                ? c.offer(SseEncoder.encode(event), true, clock.millis())
+                : DefaultSseConnection.REFUSED;
+        boolean queued = offered != DefaultSseConnection.REFUSED;
+        if (queued) {
+            counters.framesQueued.increment();
+        }
+        if (offered == DefaultSseConnection.QUEUED_DRAIN_NOW) {
+            c.kick();
+        } else {
+            drainLater(c);
+        }
         return new PublishResult(event.id(), queued ? 1 : 0);
+    }
+
+    // ---- draining --------------------------------------------------------------------------------
+
+    /**
+     * Has the drain executor write what a publish queued for {@code targets}: a few tasks, each
+     * kicking a slice of them. The publisher returns without waiting for any client, and frames
+     * queued while a drain task waits or runs are written together and flushed once. A kick is cheap
+     * for a connection whose queue was emptied meanwhile or that another thread drains, and the
+     * connection's state machine lets only one thread drain it at a time.
+     */
+    private void drainLater(DefaultSseConnection[] targets) {
+        for (int from = 0; from < targets.length; from += DRAIN_SLICE) {
+            execute(new DrainSlice(targets, from, Math.min(targets.length, from + DRAIN_SLICE)));
+        }
+    }
+
+    private static void drainHere(DefaultSseConnection[] targets) {
+        new DrainSlice(targets, 0, targets.length).run();
+    }
+
+    private void drainLater(DefaultSseConnection c) {
+        execute(c::kick);
+    }
+
+    private void execute(Runnable drain) {
+        try {
+            drainExecutor.execute(drain);
+        } catch (RejectedExecutionException e) {
+            drain.run(); // the executor is shutting down: drain here, so that nothing queued is stranded
+        }
+    }
+
+    /** One drain task: kicks {@code targets[from, to)}. */
+    private record DrainSlice(DefaultSseConnection[] targets, int from, int to) implements Runnable {
+        @Override
+        public void run() {
+            for (int i = from; i < to; i++) {
+                targets[i].kick();
+            }
+        }
+    }
+
+    // ---- publishing through a relay ----------------------------------------------------------------
+
+    /** How long a publisher waits for its own event to come back, to count what it queued here. */
+    private static final long RELAY_ECHO_WAIT_MILLIS = 2_000;
+
+    /** Whether this hub publishes through a relay. */
+    public boolean isRelayed() {
+        return relay != null;
+    }
+
+    /**
+     * Hands an event to the relay, then waits (briefly) until the relay has delivered it back here,
+     * so that the result counts the connections it was queued to on this server, and a client that
+     * connects here after the publish returned replays it.
+     */
+    private PublishResult relayed(RelayMessage.Scope scope, String target, SseEvent event, boolean record) {
+        String tag = tagPrefix + tags.incrementAndGet();
+        CompletableFuture<Integer> delivered = new CompletableFuture<>();
+        awaitingDelivery.put(tag, delivered);
+        String id;
+        try {
+            id = relay.publish(new RelayMessage(scope, target, event, record, tag));
+        } catch (RuntimeException e) {
+            awaitingDelivery.remove(tag);
+            throw e;
+        }
+        counters.eventsPublished.increment();
+        int queued = 0;
+        try {
+            queued = delivered.get(RELAY_ECHO_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // Published, but not back here yet (the relay's reader is behind or reconnecting): it
+            // will be delivered here in order when it arrives; nothing was queued here so far.
+        } finally {
+            awaitingDelivery.remove(tag);
+        }
+        return new PublishResult(record && history != null ? id : event.id(), queued);
+    }
+
+    /** The sink through which the relay delivers the shared order of events to this server. */
+    public RelaySink sink() {
+        return new RelaySink() {
+            @Override
+            public void deliver(String id, RelayMessage message) {
+                deliverRelayed(id, message);
+            }
+
+            @Override
+            public void resync(List<Delivery> retained, boolean gap) {
+                resyncRelayed(retained, gap);
+            }
+        };
+    }
+
+    /**
+     * Records and queues one relayed event under the lock, as a publish does here, then has the
+     * drain executor write it: the relay's reader only queues frames and moves on.
+     */
+    private void deliverRelayed(String id, RelayMessage m) {
+        Objects.requireNonNull(id, "id");
+        SseEvent event = m.event();
+        boolean recorded = m.recorded() && history != null;
+        SseFrame frame = SseEncoder.encode(recorded ? event.withId(id) : event);
+        String type = event.effectiveType();
+        DefaultSseConnection[] targets;
+        int queued = 0;
+        boolean drainNow = false;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            long now = clock.millis();
+            if (recorded) {
+                history.add(new History.Entry(history.nextSeq(), id, m.target(), type, frame, now));
+                history.expire(now);
+            }
+            targets = switch (m.scope()) {
+                case ALL -> all;
+                case ROOM -> rooms.getOrDefault(m.target(), NONE);
+                case CONNECTION -> {
+                    DefaultSseConnection c = connectionOrNull(m.target());
+                    yield c == null ? NONE : new DefaultSseConnection[] {c};
+                }
+            };
+            for (DefaultSseConnection c : targets) {
+                if (!catchingUp.isEmpty() && isCatchingUp(c, id)) {
+                    continue;
+                }
+                int offered = c.accepts(type) ? c.offer(frame, true, now) : DefaultSseConnection.REFUSED;
+                if (offered != DefaultSseConnection.REFUSED) {
+                    queued++;
+                    drainNow |= offered == DefaultSseConnection.QUEUED_DRAIN_NOW;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        counters.framesQueued.add(queued);
+        if (drainNow) {
+            drainHere(targets); // the drain executor is behind: the reader helps, and is held back
+        } else {
+            drainLater(targets);
+        }
+        CompletableFuture<Integer> waiting = m.tag() == null ? null : awaitingDelivery.remove(m.tag());
+        if (waiting != null) {
+            waiting.complete(queued);
+        }
+    }
+
+    /**
+     * Whether {@code c} resumed from an id this server has not passed yet, so that {@code id} (at or
+     * before it) is one the client already has. Called under the lock.
+     */
+    private boolean isCatchingUp(DefaultSseConnection c, String id) {
+        String resumedFrom = catchingUp.get(c);
+        if (resumedFrom == null) {
+            return false;
+        }
+        if (relay.precedes(resumedFrom, id)) {
+            catchingUp.remove(c);
+            return false;
+        }
+        return true;
+    }
+
+    private DefaultSseConnection connectionOrNull(String id) {
+        try {
+            return byId.get(UUID.fromString(id));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private void resyncRelayed(List<RelaySink.Delivery> retained, boolean gap) {
+        DefaultSseConnection[] told;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            if (history != null) {
+                history.clear();
+                long now = clock.millis();
+                for (RelaySink.Delivery d : retained) {
+                    RelayMessage m = d.message();
+                    if (m.recorded()) {
+                        history.add(new History.Entry(history.nextSeq(), d.id(), m.target(),
+                                m.event().effectiveType(), SseEncoder.encode(m.event().withId(d.id())), now));
+                    }
+                }
+            }
+            told = all;
+            for (DefaultSseConnection c : told) {
+                String resumedFrom = catchingUp.remove(c);
+                if (history != null && resumedFrom != null) {
+                    replay(c, resumedFrom, c.rooms, false, false);
+                } else if (gap) {
+                    offerReplayed(c, resetFrame("expired"), false);
+                    if (history != null) {
+                        offerRetained(c, 0, c.rooms, false);
+                    }
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        drainLater(told);
     }
 
     public SseEvent event(String type, Object data) {
@@ -284,7 +617,7 @@ public final class Hub {
             }
             Set<String> next = new LinkedHashSet<>(c.rooms);
             next.add(room);
-            c.rooms = Collections.unmodifiableSet(next);
+            c.rooms = Names.frozen(next);
             rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
             return true;
         } finally {
@@ -300,7 +633,7 @@ public final class Hub {
             }
             Set<String> next = new LinkedHashSet<>(c.rooms);
             next.remove(room);
-            c.rooms = Collections.unmodifiableSet(next);
+            c.rooms = Names.frozen(next);
             removeFromRoom(c, room);
             return true;
         } finally {
@@ -312,6 +645,19 @@ public final class Hub {
     void detach(DefaultSseConnection c) {
         lock.lock();
         try {
+            catchingUp.remove(c);
+            if (closed) {
+                // Shutting down, every connection leaves: copying the arrays once per connection would
+                // make closing n connections cost n^2. Nothing is published any more, so the arrays
+                // only have to be right once the last one has left.
+                c.rooms = Set.of();
+                if (byId.remove(c.id(), c) && byId.isEmpty()) {
+                    all = NONE;
+                    rooms.clear();
+                    emptied.signalAll();
+                }
+                return;
+            }
             for (String room : c.rooms) {
                 removeFromRoom(c, room);
             }
@@ -365,11 +711,11 @@ public final class Hub {
     }
 
     public List<SseConnection> connections() {
-        return List.of(all);
+        return closed ? List.copyOf(byId.values()) : List.of(all);
     }
 
     public int connectionCount() {
-        return all.length;
+        return closed ? byId.size() : all.length;
     }
 
     public Set<String> rooms() {
@@ -377,12 +723,13 @@ public final class Hub {
     }
 
     public List<SseConnection> members(String room) {
-        return List.of(rooms.getOrDefault(Objects.requireNonNull(room, "room"), NONE));
+        List<SseConnection> members = List.of(rooms.getOrDefault(Objects.requireNonNull(room, "room"), NONE));
+        return closed ? members.stream().filter(SseConnection::isOpen).toList() : members;
     }
 
     public SseStats stats() {
         return new SseStats(
-                all.length,
+                connectionCount(),
                 rooms.size(),
                 counters.eventsPublished.sum(),
                 counters.framesQueued.sum(),
@@ -407,7 +754,8 @@ public final class Hub {
             // A heartbeat goes only to an empty queue: queued frames are traffic enough once written,
             // and a stalled connection is the write deadline's business, so heartbeats never pile up.
             if (heartbeat != null && now - c.lastOfferMillis() >= heartbeat.toMillis() && c.queuedFrames() == 0) {
-                if (c.offer(heartbeatFrame, false)) {
+                if (c.offer(heartbeatFrame, false, now) != DefaultSseConnection.REFUSED) {
+                    counters.framesQueued.increment();
                     counters.heartbeats.increment();
                 }
                 c.kick();
@@ -437,7 +785,7 @@ public final class Hub {
         lock.lock();
         try {
             if (closed) {
-                return all.length == 0;
+                return byId.isEmpty();
             }
             closed = true;
         } finally {
@@ -447,10 +795,11 @@ public final class Hub {
             sweep.cancel(false);
         }
         SseFrame last = finalEvent == null ? null : SseEncoder.encode(finalEvent);
+        long now = clock.millis();
         for (DefaultSseConnection c : all) {
             c.seal();
-            if (last != null) {
-                c.offer(last, false);
+            if (last != null && c.offer(last, false, now) != DefaultSseConnection.REFUSED) {
+                counters.framesQueued.increment();
             }
             c.finishWhenDrained();
         }
@@ -461,6 +810,12 @@ public final class Hub {
         if (ownScheduler) {
             scheduler.shutdownNow();
         }
+        if (ownDrainExecutor) {
+            ((ExecutorService) drainExecutor).shutdown(); // what is still queued runs, and finds connections closed
+        }
+        if (relay != null) {
+            relay.close();
+        }
         return drained;
     }
 
@@ -468,7 +823,7 @@ public final class Hub {
         long nanos = grace.toNanos();
         lock.lock();
         try {
-            while (all.length > 0) {
+            while (!byId.isEmpty()) {
                 if (nanos <= 0) {
                     return false;
                 }

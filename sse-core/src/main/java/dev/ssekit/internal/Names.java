@@ -39,7 +39,22 @@ public final class Names {
         for (String name : names) {
             copy.add(check(what, name));
         }
-        return java.util.Collections.unmodifiableSet(copy);
+        return frozen(copy);
+    }
+
+    /**
+     * Returns an unmodifiable set with the elements of {@code set} in its order: the shared empty
+     * set, a one-element set, or a view of {@code set}, which the caller then no longer changes.
+     * Most connections have no rooms and no event filter, or just one, and a registry holds tens
+     * of thousands of connections: an empty {@link LinkedHashSet} behind a view costs about a
+     * hundred bytes each.
+     */
+    public static Set<String> frozen(Set<String> set) {
+        return switch (set.size()) {
+            case 0 -> Set.of();
+            case 1 -> Set.of(set.iterator().next());
+            default -> java.util.Collections.unmodifiableSet(set);
+        };
     }
 
     private static String check(String what, String name) {

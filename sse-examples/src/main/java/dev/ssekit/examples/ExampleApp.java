@@ -17,7 +17,8 @@ import org.eclipse.jetty.util.resource.ResourceFactory;
  * <p>Run it with {@code java -jar sse-examples/target/sse-examples.jar} and open
  * {@code http://localhost:8080}. The environment variable {@code PORT} chooses another port, and
  * {@code HOST} the address to listen on (default {@code 127.0.0.1}; {@code 0.0.0.0} lets a phone on
- * the same network in).
+ * the same network in). With {@code REDIS_URI} set, for example {@code redis://127.0.0.1:6379},
+ * several example servers share rooms, direct messages and replay through that Redis.
  *
  * <p>Thread-safe: {@link #close()} may be called from any thread, for example a shutdown hook.
  *

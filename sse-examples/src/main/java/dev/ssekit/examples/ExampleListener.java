@@ -1,6 +1,7 @@
 package dev.ssekit.examples;
 
 import dev.ssekit.SseRegistry;
+import dev.ssekit.redis.RedisRelay;
 import dev.ssekit.servlet.SseServlet;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
@@ -32,12 +33,28 @@ public final class ExampleListener implements ServletContextListener {
      * broadcast events are kept, so that a page joining a room shows its recent messages and a page
      * that reconnects receives exactly what it missed, and idle streams get a heartbeat every
      * 15 seconds, so that proxies keep them open and dead ones are noticed.
+     *
+     * <p>When the environment variable {@code REDIS_URI} is set (for example
+     * {@code redis://127.0.0.1:6379}), the registry shares its events through that Redis with every
+     * other example server using it: several servers then act as one.
      */
     public static SseRegistry newRegistry() {
-        return SseRegistry.builder()
+        return newRegistry(System.getenv("REDIS_URI"));
+    }
+
+    /** Returns a new registry as {@link #newRegistry()} does, relayed through {@code redisUri} unless it is null or blank. */
+    static SseRegistry newRegistry(String redisUri) {
+        SseRegistry.Builder registry = SseRegistry.builder()
                 .history(500)
-                .heartbeat(Duration.ofSeconds(15))
-                .build();
+                .heartbeat(Duration.ofSeconds(15));
+        if (redisUri != null && !redisUri.isBlank()) {
+            registry.relay(RedisRelay.builder()
+                    .uri(redisUri.trim())
+                    .keyPrefix("ssekit-example:")
+                    .history(10_000)
+                    .build());
+        }
+        return registry.build();
     }
 
     /** Builds the registry, publishes it to the servlet through the context, and starts the feeds. */

@@ -12,6 +12,7 @@ import dev.ssekit.servlet.internal.ConnectionLimits;
 import dev.ssekit.servlet.internal.HttpError;
 import dev.ssekit.servlet.internal.Json;
 import dev.ssekit.servlet.internal.ServletTransport;
+import dev.ssekit.spi.RelayUnavailableException;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRegistration;
@@ -58,13 +59,19 @@ import java.util.regex.Pattern;
  *       {@code X-Accel-Buffering: no}, and the connection id in the header
  *       {@value #CONNECTION_ID_HEADER}. The first event is {@code connected} with data
  *       {@code {"connectionId":"<uuid>"}} (after a {@code retry:} field, if configured). Query
- *       {@code rooms=a,b} joins rooms and {@code events=x,y} chooses event types at once; the
+ *       {@code rooms=a,b} joins rooms and {@code events=x,y} chooses event types at once (values
+ *       are split at commas and the parameters may repeat; a room whose name holds a comma is
+ *       joined through {@code /subscriptions}); the
  *       {@code Last-Event-ID} header, or the {@code lastEventId} query parameter for clients that
  *       cannot set headers, resumes as {@link SseRegistry} describes.
  *   <li>{@code POST /sse} with a JSON body publishes that JSON, compact, as the data of one event,
  *       if the {@link SseAuthorizer} allows it (it does not by default). Query {@code room},
  *       {@code event} and {@code to} (a connection id) choose the room, the event type and a single
- *       recipient. Answers {@code {"id":"..." or null,"queued":n}}.
+ *       recipient. Answers {@code {"id":"..." or null,"queued":n}}, where {@code queued} counts
+ *       this server's connections. With a {@linkplain SseRegistry#isRelayed() relayed} registry a
+ *       direct message goes to the connection on whichever server holds it, so an id unknown here
+ *       is not refused, and the answer adds {@code "relayed":true}; when the relay cannot take the
+ *       event, the answer is {@code 503} with {@code Retry-After}.
  *   <li>{@code POST /sse/subscriptions} with {@code {"connectionId":"...","join":[...],
  *       "leave":[...],"events":[...]}} changes a stream's event types, then leaves, then joins
  *       rooms, all or nothing; only the stream's owner may (see {@link OwnerResolver}). Answers
@@ -516,7 +523,8 @@ public final class SseServlet extends HttpServlet {
         try {
             SseEvent event = type == null ? SseEvent.of(data) : SseEvent.of(type, data);
             if (to != null) {
-                if (r.connection(to).isEmpty()) {
+                // With a relay the connection may be open on another server; only it can tell.
+                if (!r.isRelayed() && r.connection(to).isEmpty()) {
                     throw new HttpError(404, "no open connection " + to);
                 }
                 result = r.send(to, event);
@@ -527,12 +535,18 @@ public final class SseServlet extends HttpServlet {
             }
         } catch (IllegalArgumentException e) {
             throw new HttpError(400, e.getMessage());
+        } catch (RelayUnavailableException e) {
+            LOG.log(System.Logger.Level.WARNING, "publishing failed: {0}", e.getMessage());
+            throw new HttpError(503, "events cannot be published now; try again later", jitteredRetryAfter());
         } catch (IllegalStateException e) {
             throw shuttingDown();
         }
         ObjectNode answer = Json.mapper().createObjectNode();
         answer.put("id", result.id());
         answer.put("queued", result.queued());
+        if (r.isRelayed()) {
+            answer.put("relayed", true); // handed to every server; queued counts this one's streams
+        }
         Json.write(response, HttpServletResponse.SC_OK, answer);
     }
 

@@ -28,8 +28,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * java -jar sse-bench/target/sse-bench.jar FanOutBenchmark -prof gc
  * </pre>
  *
- * <p>The registry drains each connection on the publishing thread when the transport is ready, so
- * the figure covers the whole path: encode once, offer to every queue, write and flush each.
+ * <p>The registry drains on the publishing thread ({@code drainExecutor(Runnable::run)}), so the
+ * figure covers the whole path on one thread: encode once, offer to every queue, then write and
+ * flush each connection. With the default drain thread the publisher would return after the offers
+ * and the writes would run on another thread, beyond what JMH measures.
  *
  * <p>A JMH state object: JMH confines each instance to the threads its scope allows.
  */
@@ -54,7 +56,7 @@ public class FanOutBenchmark {
     /** Opens the connections; heartbeats and write deadlines are off, so nothing else runs. */
     @Setup(Level.Trial)
     public void setUp() {
-        registry = SseRegistry.builder().heartbeat(null).writeTimeout(null).build();
+        registry = SseRegistry.builder().heartbeat(null).writeTimeout(null).drainExecutor(Runnable::run).build();
         transports = new CountingTransport[CONNECTIONS];
         for (int i = 0; i < CONNECTIONS; i++) {
             transports[i] = new CountingTransport();

@@ -1,6 +1,7 @@
 package dev.ssekit.bench.server;
 
 import dev.ssekit.SseRegistry;
+import dev.ssekit.redis.RedisRelay;
 import dev.ssekit.servlet.SseAuthorizer;
 import dev.ssekit.servlet.SseServlet;
 import jakarta.servlet.DispatcherType;
@@ -124,6 +125,23 @@ public final class BenchServer implements AutoCloseable {
      * @throws Exception if Jetty fails to start
      */
     public static BenchServer start(Impl impl, String host, int port, Owner owner) throws Exception {
+        return start(impl, host, port, owner, null);
+    }
+
+    /**
+     * Starts a server as {@link #start(Impl, String, int, Owner)} does; with {@code redisUri}, the
+     * library's registry publishes through a {@link RedisRelay} on that Redis (key prefix
+     * {@code ssekit-bench:}), so that several bench servers act as one and a workload can measure
+     * what crossing servers adds.
+     *
+     * @throws IllegalArgumentException if {@code host} is not a loopback address, or a Redis URI is
+     *     given for the baseline
+     * @throws Exception if Jetty fails to start
+     */
+    public static BenchServer start(Impl impl, String host, int port, Owner owner, String redisUri) throws Exception {
+        if (redisUri != null && impl != Impl.SSEKIT) {
+            throw new IllegalArgumentException("redis: only the ssekit implementation can share events through Redis");
+        }
         if (!java.net.InetAddress.getByName(host).isLoopbackAddress()) {
             throw new IllegalArgumentException("host must be a loopback address: " + host);
         }
@@ -140,7 +158,7 @@ public final class BenchServer implements AutoCloseable {
         // Sessions are available as in a usual web application; the baseline never creates one.
         ServletContextHandler context = new ServletContextHandler(ServletContextHandler.SESSIONS);
         context.setContextPath("/");
-        String label = impl.label();
+        String label = impl.label() + (redisUri == null ? "" : "-redis");
         SseRegistry registry = null;
         FilterHolder header = new FilterHolder((Filter) (request, response, chain) -> {
             ((HttpServletResponse) response).setHeader("X-Bench-Impl", label);
@@ -155,7 +173,11 @@ public final class BenchServer implements AutoCloseable {
                 context.addServlet(holder, "/sse");
             }
             case SSEKIT -> {
-                registry = SseRegistry.builder().build();
+                SseRegistry.Builder rb = SseRegistry.builder();
+                if (redisUri != null) {
+                    rb.relay(RedisRelay.builder().uri(redisUri).keyPrefix("ssekit-bench:").build());
+                }
+                registry = rb.build();
                 SseServlet.Builder builder = SseServlet.builder(registry)
                         .authorizer(SseAuthorizer.allowAll())
                         .maxConnections(MAX_STREAMS)
@@ -210,14 +232,15 @@ public final class BenchServer implements AutoCloseable {
 
     /**
      * Starts a server from the command line: {@code --impl naive|ssekit}, {@code --port P} (8080),
-     * {@code --host H} (127.0.0.1), {@code --owner session|address} (session). It runs until the
-     * process is stopped.
+     * {@code --host H} (127.0.0.1), {@code --owner session|address} (session), {@code --redis URI}
+     * (none: one server on its own). It runs until the process is stopped.
      */
     public static void main(String[] args) throws Exception {
         Impl impl = Impl.NAIVE;
         String host = "127.0.0.1";
         int port = 8080;
         Owner owner = Owner.SESSION;
+        String redis = null;
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
@@ -225,15 +248,16 @@ public final class BenchServer implements AutoCloseable {
                 case "--port" -> port = Integer.parseInt(value);
                 case "--host" -> host = value;
                 case "--owner" -> owner = Owner.of(value);
+                case "--redis" -> redis = value;
                 default -> {
                     System.err.println("usage: BenchServer --impl naive|ssekit [--port 8080] [--host 127.0.0.1]"
-                            + " [--owner session|address]");
+                            + " [--owner session|address] [--redis redis://127.0.0.1:6379]");
                     System.exit(2);
                 }
             }
             i++;
         }
-        BenchServer running = start(impl, host, port, owner);
+        BenchServer running = start(impl, host, port, owner, redis);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 running.close();
@@ -241,7 +265,7 @@ public final class BenchServer implements AutoCloseable {
                 System.err.println("stopping: " + e.getCause());
             }
         }, "bench-server-stop"));
-        System.out.println("BenchServer impl=" + impl.label()
+        System.out.println("BenchServer impl=" + impl.label() + (redis == null ? "" : " relay=redis")
                 + (impl == Impl.SSEKIT ? " owner=" + owner.name().toLowerCase(Locale.ROOT) : "") + " listening on http://" + host + ":" + running.port()
                 + "/sse pid=" + ProcessHandle.current().pid() + " java=" + Runtime.version()
                 + " cpus=" + Runtime.getRuntime().availableProcessors());

@@ -1,0 +1,56 @@
+package dev.ssekit.spi;
+
+/**
+ * A total order of published events shared by several servers, through which a registry publishes
+ * when it is {@linkplain dev.ssekit.SseRegistry.Builder#relay configured with one}.
+ *
+ * <p>With a relay, the registry delivers nothing on its own: {@code broadcast}, {@code publish},
+ * their {@code Live} variants and {@code send} hand the event to {@link #publish}, and the relay
+ * hands every event, from every server, back to every server's {@link RelaySink} in one order that
+ * all servers agree on, once per server, the publishing server included. So no event is delivered
+ * twice on a server, none loops back, and each server's history mirrors the same sequence with the
+ * same ids, which is what lets a client resume on any server.
+ *
+ * <p>Implementations are thread-safe: {@link #publish} is called from any thread, concurrently.
+ * The sink is called from one thread at a time. The registry calls {@link #start} once, when it is
+ * built, and {@link #close()} once, when it is closed.
+ *
+ * @since 1.0
+ */
+public interface EventRelay extends AutoCloseable {
+
+    /**
+     * Starts delivering into {@code sink}: first a {@link RelaySink#resync} with the recent retained
+     * events, if the relay can reach its store in time, then every event from then on, in order.
+     * Returns without waiting for a store that is down; the relay keeps trying on its own.
+     */
+    void start(RelaySink sink);
+
+    /**
+     * Appends {@code message} to the shared order and returns the id it was given there; fails fast
+     * when that is not possible now.
+     *
+     * @return the relay's id for the event: a valid SSE id (no CR, LF or NUL), unique and the same
+     *     on every server
+     * @throws RelayUnavailableException if the event could not be appended; it then reaches no one
+     */
+    String publish(RelayMessage message);
+
+    /**
+     * Returns whether the relay's id {@code first} was given before {@code second}; {@code false}
+     * if either is not an id this relay could have given. Lets a registry tell an id that fell out
+     * of its history (expired) from one it never knew (unknown).
+     */
+    boolean precedes(String first, String second);
+
+    /**
+     * Returns whether {@code id} names an event the relay still holds. A registry asks, outside its
+     * locks, when a client resumes from an id it has not received yet itself (another server was
+     * ahead); {@code false} when the store cannot be asked now.
+     */
+    boolean holds(String id);
+
+    /** Stops delivering and releases the relay's connections; idempotent. */
+    @Override
+    void close();
+}

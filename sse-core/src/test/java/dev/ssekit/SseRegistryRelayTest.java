@@ -1,0 +1,173 @@
+package dev.ssekit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ssekit.WhatwgParser.Message;
+import dev.ssekit.spi.RelayUnavailableException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Several registries publishing through one shared order: the core's side of the relay seam. */
+class SseRegistryRelayTest {
+
+    private final SharedLog log = new SharedLog();
+    private final List<SseRegistry> registries = new ArrayList<>();
+    private final Map<SseConnection, RecordingTransport> transports = new LinkedHashMap<>();
+
+    @AfterEach
+    void closeAndCheckTransports() {
+        registries.forEach(SseRegistry::close);
+        transports.forEach((c, t) -> assertThat(t.violations()).as("SPI contract on %s", c).isEmpty());
+    }
+
+    private SseRegistry server(SharedLog.Relay relay) {
+        SseRegistry r = SseRegistry.builder().heartbeat(null).writeTimeout(null).history(100).relay(relay).build();
+        registries.add(r);
+        return r;
+    }
+
+    private SseConnection open(SseRegistry registry, ConnectOptions options) {
+        RecordingTransport t = new RecordingTransport();
+        SseConnection c = registry.open(t, options);
+        transports.put(c, t);
+        return c;
+    }
+
+    private List<Message> messagesOf(SseConnection c) {
+        return transports.get(c).messages();
+    }
+
+    /** Waits until {@code c} has been written {@code count} messages (relayed events drain on other threads). */
+    private List<Message> awaitMessages(SseConnection c, int count) {
+        Await.await(count + " messages on " + c, () -> messagesOf(c).size() >= count);
+        return messagesOf(c);
+    }
+
+    @Test
+    void everyServerDeliversEachEventOnceWithTheSameIdsInTheSameOrder() {
+        SseRegistry a = server(log.join());
+        SseRegistry b = server(log.join());
+        SseConnection onA = open(a, ConnectOptions.builder("x").rooms("r").build());
+        SseConnection onB = open(b, ConnectOptions.builder("y").rooms("r").build());
+
+        PublishResult first = a.broadcast(SseEvent.of("1"));
+        PublishResult second = b.publish("r", SseEvent.of("2"));
+        PublishResult third = a.publishLive("r", SseEvent.of("3"));
+
+        List<Message> expected = List.of(
+                new Message("message", "1", first.id()),
+                new Message("message", "2", second.id()),
+                new Message("message", "3", second.id())); // a live event leaves the last id as it was
+        assertThat(awaitMessages(onA, 3)).isEqualTo(expected);
+        assertThat(awaitMessages(onB, 3)).isEqualTo(expected);
+        assertThat(first.id()).isEqualTo("1-1");
+        assertThat(third.id()).isNull();
+        assertThat(first.queued()).as("counts this server's connections").isEqualTo(1);
+    }
+
+    @Test
+    void directMessageReachesTheConnectionOnWhicheverServerHoldsIt() {
+        SseRegistry a = server(log.join());
+        SseRegistry b = server(log.join());
+        SseConnection onB = open(b, ConnectOptions.builder("y").build());
+        SseConnection otherOnA = open(a, ConnectOptions.builder("x").build());
+
+        PublishResult sent = a.send(onB.id(), SseEvent.of("dm", "hi"));
+        a.broadcast(SseEvent.of("marker", "m"));
+
+        assertThat(sent).isEqualTo(new PublishResult(null, 0));
+        assertThat(awaitMessages(onB, 2).get(0)).isEqualTo(new Message("dm", "hi", ""));
+        assertThat(awaitMessages(otherOnA, 1)).extracting(Message::type).containsExactly("marker");
+    }
+
+    @Test
+    void clientResumingFromAnIdItsServerHasNotReadYetGetsWhatFollowsItOnly() {
+        SharedLog.Relay slow = log.join();
+        SseRegistry a = server(log.join());
+        SseRegistry b = server(slow);
+        slow.pause();
+        List<String> ids = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            ids.add(a.broadcast(SseEvent.of(Integer.toString(i))).id());
+        }
+
+        // The client saw 1 and 2 on A, then comes to B, which has read nothing yet.
+        SseConnection c = open(b, ConnectOptions.builder("x").lastEventId(ids.get(1)).build());
+        assertThat(messagesOf(c)).as("neither a reset nor a replay of what it has").isEmpty();
+        slow.resume();
+        String live = a.broadcast(SseEvent.of("4")).id();
+
+        assertThat(awaitMessages(c, 2)).containsExactly(
+                new Message("message", "3", ids.get(2)),
+                new Message("message", "4", live));
+    }
+
+    @Test
+    void serverStartedLaterReplaysFromTheSharedHistory() {
+        SseRegistry a = server(log.join());
+        String first = a.publish("r", SseEvent.of("1")).id();
+        String second = a.publish("r", SseEvent.of("2")).id();
+
+        SseRegistry late = server(log.join());
+        SseConnection c = open(late, ConnectOptions.builder("x").rooms("r").lastEventId(first).build());
+
+        assertThat(messagesOf(c)).containsExactly(new Message("message", "2", second));
+    }
+
+    @Test
+    void idOlderThanTheMirrorIsExpiredAndAForeignIdIsUnknown() {
+        SseRegistry a = SseRegistry.builder().heartbeat(null).writeTimeout(null).history(2).relay(log.join()).build();
+        registries.add(a);
+        List<String> ids = new ArrayList<>();
+        for (int i = 1; i <= 4; i++) {
+            ids.add(a.broadcast(SseEvent.of(Integer.toString(i))).id());
+        }
+
+        SseConnection expired = open(a, ConnectOptions.builder("x").lastEventId(ids.get(0)).build());
+        SseConnection unknown = open(a, ConnectOptions.builder("x").lastEventId("abc-1").build());
+
+        assertThat(messagesOf(expired)).containsExactly(
+                new Message("reset", "{\"reason\":\"expired\"}", ids.get(1)),
+                new Message("message", "3", ids.get(2)),
+                new Message("message", "4", ids.get(3)));
+        assertThat(messagesOf(unknown).get(0)).isEqualTo(new Message("reset", "{\"reason\":\"unknown\"}", ids.get(1)));
+    }
+
+    @Test
+    void lostPlaceInTheSharedOrderResetsOpenStreamsThenReplaysWhatIsRetained() {
+        SharedLog.Relay relay = log.join();
+        SseRegistry a = server(relay);
+        a.broadcast(SseEvent.of("1"));
+        SseConnection c = open(a, ConnectOptions.builder("x").build());
+        String second = a.broadcast(SseEvent.of("2")).id();
+
+        relay.resyncWithGap(1);
+
+        assertThat(awaitMessages(c, 3)).containsExactly(
+                new Message("message", "2", second),
+                new Message("reset", "{\"reason\":\"expired\"}", ""),
+                new Message("message", "2", second));
+        assertThat(c.isOpen()).isTrue();
+    }
+
+    @Test
+    void refusedPublishThrowsAndReachesNoOne() {
+        SharedLog.Relay relay = log.join();
+        SseRegistry a = server(relay);
+        SseConnection c = open(a, ConnectOptions.builder("x").build());
+        relay.refuse(true);
+
+        assertThatThrownBy(() -> a.broadcast(SseEvent.of("1"))).isInstanceOf(RelayUnavailableException.class);
+        assertThatThrownBy(() -> a.send(c.id(), SseEvent.of("1"))).isInstanceOf(RelayUnavailableException.class);
+        relay.refuse(false);
+        a.broadcast(SseEvent.of("2"));
+
+        assertThat(awaitMessages(c, 1)).extracting(Message::data).containsExactly("2");
+        assertThat(c.isOpen()).isTrue();
+    }
+}

@@ -1,0 +1,563 @@
+package dev.ssekit.redis;
+
+import dev.ssekit.SseEvent;
+import dev.ssekit.spi.EventRelay;
+import dev.ssekit.spi.RelayMessage;
+import dev.ssekit.spi.RelaySink;
+import dev.ssekit.spi.RelayUnavailableException;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.XAddArgs;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * An {@link EventRelay} on one Redis Stream: several servers that share a Redis share rooms, direct
+ * messages and replay.
+ *
+ * <pre>{@code
+ * SseRegistry registry = SseRegistry.builder()
+ *         .history(1_000)
+ *         .relay(RedisRelay.builder()
+ *                 .uri("redis://127.0.0.1:6379")
+ *                 .keyPrefix("ssekit:")
+ *                 .history(10_000)
+ *                 .build())
+ *         .build();
+ * }</pre>
+ *
+ * <p><b>How.</b> Every published event, from any server, is appended with {@code XADD} to the
+ * stream {@code <keyPrefix>events}, trimmed to about {@link Builder#history} entries
+ * ({@code MAXLEN ~}). The entry id Redis assigns is the event's id on every server. Each server runs
+ * one reader thread that follows the stream with {@code XREAD BLOCK} from the last id it delivered,
+ * and hands every entry, in stream order, to its registry: so each server delivers each event once,
+ * the publishing server included, and all of them in the same order. Direct messages and live
+ * events travel in the same stream, marked as not recorded: the server that holds the connection
+ * delivers a direct message, and no server replays them. When it starts, a server fills its history
+ * from the newest entries of the stream.
+ *
+ * <p><b>When Redis is down or unreachable.</b> Publishing fails at once, or after at most
+ * {@link Builder#timeout} when Redis stops answering, with {@link RelayUnavailableException}; the
+ * event reaches no server (the servlet answers {@code 503}). Open streams stay open and keep their
+ * heartbeats. The relay reconnects by itself, retrying every fraction of a second up to once a
+ * second. Its reader then carries on from the last entry it delivered: if that entry is still in
+ * the stream, nothing was lost and every entry after it is delivered in order; if it is not (the
+ * stream was trimmed past it meanwhile, or Redis restarted without persistence and lost it), the
+ * server's history is filled again from the stream and every open stream is told with a
+ * {@code reset} event. A server that dies takes only its own connections with it.
+ *
+ * <p>Thread-safe. The registry starts and closes the relay; a relay serves one registry.
+ *
+ * @since 1.0
+ */
+public final class RedisRelay implements EventRelay {
+
+    private static final System.Logger LOG = System.getLogger(RedisRelay.class.getName());
+
+    // Field names of a stream entry: short, since every entry carries them.
+    private static final String SCOPE = "s";
+    private static final String TARGET = "t";
+    private static final String RECORDED = "r";
+    private static final String TAG = "g";
+    private static final String ID = "i";
+    private static final String TYPE = "e";
+    private static final String DATA = "d";
+    private static final String RETRY = "y";
+    private static final String COMMENT = "c";
+
+    private static final long MAX_BACKOFF_MILLIS = 1_000;
+    private static final int READ_BATCH = 512;
+
+    private final RedisURI uri;
+    private final String streamKey;
+    private final long maxLength;
+    private final Duration timeout;
+    private final Duration block;
+    private final RedisClient client;
+    // At most the stream's length: a reader that fell behind by more than the stream holds then
+    // always reads a full batch, which is when it checks for a gap.
+    private final int readBatch;
+
+    private final ReentrantLock publishLock = new ReentrantLock(); // guards opening publisher
+    private volatile StatefulRedisConnection<String, String> publisher;
+    private volatile StatefulRedisConnection<String, String> reader; // the reader thread's own
+    private volatile boolean closed;
+    private volatile Thread readerThread;
+    private RelaySink sink;
+
+    // The reader thread's state.
+    private String lastId; // the last entry delivered, or null before the first sync
+    private boolean synced;
+
+    private RedisRelay(Builder b) {
+        this.uri = RedisURI.create(b.uri);
+        this.uri.setTimeout(b.timeout);
+        this.streamKey = b.keyPrefix + "events";
+        this.maxLength = b.history;
+        this.timeout = b.timeout;
+        this.block = b.block;
+        this.readBatch = (int) Math.min(READ_BATCH, b.history);
+        this.client = RedisClient.create(uri);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                // Fail fast instead of queueing commands while disconnected: a publisher learns at
+                // once that Redis is not there, and nothing piles up in memory meanwhile.
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .socketOptions(SocketOptions.builder().connectTimeout(b.timeout).build())
+                .timeoutOptions(TimeoutOptions.enabled(b.timeout))
+                .build());
+    }
+
+    /** Returns a builder with the defaults listed on {@link Builder}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns the key of the stream this relay uses. */
+    public String streamKey() {
+        return streamKey;
+    }
+
+    // ---- EventRelay ----------------------------------------------------------------------------
+
+    /**
+     * Fills the registry's history from the stream if Redis answers within the timeout, then starts
+     * the reader thread; returns without waiting for a Redis that is down.
+     *
+     * @throws IllegalStateException if the relay was started or closed before
+     */
+    @Override
+    public void start(RelaySink sink) {
+        Objects.requireNonNull(sink, "sink");
+        if (this.sink != null || closed) {
+            throw new IllegalStateException("a relay is started once, by one registry");
+        }
+        this.sink = sink;
+        try {
+            readOnce(true); // the first sync, without a gap: nobody is connected yet
+        } catch (RedisException e) {
+            LOG.log(System.Logger.Level.WARNING, "Redis at {0} is not reachable yet ({1}); this server"
+                    + " delivers nothing until it is, and keeps trying", redacted(), e.getMessage());
+            dropReader();
+        }
+        readerThread = new Thread(this::readLoop, "ssekit-redis-reader");
+        readerThread.setDaemon(true);
+        readerThread.start();
+    }
+
+    @Override
+    public String publish(RelayMessage message) {
+        Objects.requireNonNull(message, "message");
+        if (closed) {
+            throw new IllegalStateException("the relay is closed");
+        }
+        try {
+            return publisher().sync().xadd(streamKey,
+                    XAddArgs.Builder.maxlen(maxLength).approximateTrimming(), encode(message));
+        } catch (RedisException e) {
+            throw new RelayUnavailableException("Redis at " + redacted() + " did not take the event: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean precedes(String first, String second) {
+        long[] a = parseId(first);
+        long[] b = parseId(second);
+        if (a == null || b == null) {
+            return false;
+        }
+        return a[0] < b[0] || (a[0] == b[0] && a[1] < b[1]);
+    }
+
+    @Override
+    public boolean holds(String id) {
+        if (parseId(id) == null || closed) {
+            return false;
+        }
+        try {
+            return !publisher().sync().xrange(streamKey, Range.create(id, id)).isEmpty();
+        } catch (RedisException | RelayUnavailableException e) {
+            return false;
+        }
+    }
+
+    /** Stops the reader, closes the connections and releases the client's threads; idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Thread t = readerThread;
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(timeout.toMillis() + block.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        StatefulRedisConnection<String, String> p = publisher;
+        if (p != null) {
+            p.close();
+        }
+        dropReader();
+        client.shutdown(Duration.ZERO, timeout);
+    }
+
+    // ---- publishing ----------------------------------------------------------------------------
+
+    private StatefulRedisConnection<String, String> publisher() {
+        StatefulRedisConnection<String, String> p = publisher;
+        if (p != null) {
+            return p; // reconnects by itself; commands fail fast while it is disconnected
+        }
+        publishLock.lock();
+        try {
+            if (publisher == null) {
+                if (closed) {
+                    throw new IllegalStateException("the relay is closed");
+                }
+                try {
+                    publisher = client.connect();
+                } catch (RedisException e) {
+                    throw new RelayUnavailableException("Redis at " + redacted() + " is not reachable: "
+                            + e.getMessage(), e);
+                }
+            }
+            return publisher;
+        } finally {
+            publishLock.unlock();
+        }
+    }
+
+    static Map<String, String> encode(RelayMessage m) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put(SCOPE, switch (m.scope()) {
+            case ALL -> "a";
+            case ROOM -> "r";
+            case CONNECTION -> "c";
+        });
+        put(fields, TARGET, m.target());
+        fields.put(RECORDED, m.recorded() ? "1" : "0");
+        put(fields, TAG, m.tag());
+        SseEvent e = m.event();
+        put(fields, ID, e.id());
+        put(fields, TYPE, e.type());
+        put(fields, DATA, e.data());
+        put(fields, RETRY, e.retry() == null ? null : Long.toString(e.retry().toMillis()));
+        put(fields, COMMENT, e.comment());
+        return fields;
+    }
+
+    private static void put(Map<String, String> fields, String name, String value) {
+        if (value != null) {
+            fields.put(name, value);
+        }
+    }
+
+    /**
+     * Rebuilds a message from a stream entry, validating it like any event.
+     *
+     * @throws IllegalArgumentException if the entry is not one this relay wrote
+     */
+    static RelayMessage decode(Map<String, String> fields) {
+        String scope = fields.get(SCOPE);
+        if (scope == null) {
+            throw new IllegalArgumentException("scope: missing");
+        }
+        RelayMessage.Scope s = switch (scope) {
+            case "a" -> RelayMessage.Scope.ALL;
+            case "r" -> RelayMessage.Scope.ROOM;
+            case "c" -> RelayMessage.Scope.CONNECTION;
+            default -> throw new IllegalArgumentException("scope: unknown \"" + scope + "\"");
+        };
+        String retry = fields.get(RETRY);
+        SseEvent event;
+        try {
+            event = new SseEvent(fields.get(ID), fields.get(TYPE), fields.get(DATA),
+                    retry == null ? null : Duration.ofMillis(Long.parseLong(retry)), fields.get(COMMENT));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("retry: not a number", e);
+        }
+        return new RelayMessage(s, fields.get(TARGET), event, "1".equals(fields.get(RECORDED)), fields.get(TAG));
+    }
+
+    // ---- reading -------------------------------------------------------------------------------
+
+    private void readLoop() {
+        long backoff = 50;
+        while (!closed) {
+            try {
+                readOnce(false);
+                backoff = 50;
+            } catch (RedisException e) {
+                if (closed) {
+                    break;
+                }
+                if (synced) {
+                    LOG.log(System.Logger.Level.WARNING, "lost Redis at {0} ({1}); reconnecting",
+                            redacted(), e.getMessage());
+                }
+                synced = false;
+                dropReader();
+                try {
+                    Thread.sleep(backoff); // a pause between reconnection attempts, not a handshake
+                } catch (InterruptedException ie) {
+                    break;
+                }
+                backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
+            } catch (RuntimeException e) {
+                if (closed) {
+                    break;
+                }
+                LOG.log(System.Logger.Level.ERROR, "the Redis reader failed; retrying", e);
+                synced = false;
+                dropReader();
+            }
+        }
+    }
+
+    /** Syncs if needed, then reads and delivers one batch (waiting up to the block time for it). */
+    private void readOnce(boolean starting) {
+        StatefulRedisConnection<String, String> c = reader;
+        if (c == null) {
+            c = client.connect();
+            c.setTimeout(timeout.plus(block));
+            reader = c;
+        }
+        RedisCommands<String, String> redis = c.sync();
+        if (!synced) {
+            sync(redis, starting);
+            synced = true;
+            if (starting) {
+                return;
+            }
+        }
+        String after = lastId;
+        List<StreamMessage<String, String>> batch = xreadAfter(redis, after);
+        if (batch == null) {
+            return;
+        }
+        if (batch.size() == readBatch && !after.equals("0-0")
+                && redis.xrange(streamKey, Range.create(after, after)).isEmpty()) {
+            // A full batch means this server is behind. If the entry it read last is gone, the
+            // stream was trimmed past it: entries between it and this batch may be lost. (If it is
+            // still there, it was there when the batch was read, and nothing between was trimmed.)
+            synced = false;
+            lastId = null;
+            sync(redis, false);
+            synced = true;
+            return;
+        }
+        for (StreamMessage<String, String> m : batch) {
+            if (closed) {
+                return;
+            }
+            lastId = m.getId();
+            RelayMessage message = decodeOrNull(m);
+            if (message != null) {
+                sink.deliver(m.getId(), message);
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked") // Lettuce takes the one stream offset as a generic varargs array
+    private List<StreamMessage<String, String>> xreadAfter(RedisCommands<String, String> redis, String id) {
+        return redis.xread(XReadArgs.Builder.block(block.toMillis()).count(readBatch),
+                XReadArgs.StreamOffset.from(streamKey, id));
+    }
+
+    /**
+     * Finds this server's place in the stream: after a reconnect, the last entry it delivered, if
+     * the stream still holds it; otherwise (first start, or a gap) the newest entries, which replace
+     * the history.
+     */
+    private void sync(RedisCommands<String, String> redis, boolean starting) {
+        // Nothing was lost if the last entry delivered is still there; or, for a server that had
+        // delivered none, if the stream is shorter than its bound, so that nothing was trimmed.
+        if (lastId != null && (lastId.equals("0-0")
+                ? redis.xlen(streamKey) < maxLength
+                : !redis.xrange(streamKey, Range.create(lastId, lastId)).isEmpty())) {
+            LOG.log(System.Logger.Level.INFO, "Redis at {0} is back; nothing was lost", redacted());
+            return;
+        }
+        List<StreamMessage<String, String>> newest = redis.xrevrange(
+                streamKey, Range.unbounded(), Limit.from(Math.min(maxLength, Integer.MAX_VALUE)));
+        List<RelaySink.Delivery> retained = new ArrayList<>(newest.size());
+        for (StreamMessage<String, String> m : newest) {
+            RelayMessage message = decodeOrNull(m);
+            if (message != null) {
+                retained.add(new RelaySink.Delivery(m.getId(), message));
+            }
+        }
+        Collections.reverse(retained);
+        boolean gap = !starting;
+        if (gap) {
+            LOG.log(System.Logger.Level.WARNING, "events this server had not read are gone from Redis at"
+                    + " {0} (it restarted empty, or trimmed them while this server was away or behind);"
+                    + " its streams are told with a reset event", redacted());
+        }
+        sink.resync(retained, gap);
+        lastId = newest.isEmpty() ? "0-0" : newest.get(0).getId();
+    }
+
+    private RelayMessage decodeOrNull(StreamMessage<String, String> m) {
+        try {
+            return decode(m.getBody());
+        } catch (IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.WARNING, "skipping stream entry {0} of {1}: {2}",
+                    m.getId(), streamKey, e.getMessage());
+            return null;
+        }
+    }
+
+    private void dropReader() {
+        StatefulRedisConnection<String, String> c = reader;
+        reader = null;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "closing the reader connection failed", e);
+            }
+        }
+    }
+
+    /** A stream id's two numbers, or {@code null} if {@code id} is not of the form {@code <ms>-<seq>}. */
+    private static long[] parseId(String id) {
+        if (id == null || id.length() > 41) {
+            return null;
+        }
+        int dash = id.indexOf('-');
+        if (dash <= 0 || dash == id.length() - 1 || dash > 20) {
+            return null;
+        }
+        try {
+            long ms = Long.parseUnsignedLong(id.substring(0, dash));
+            long seq = Long.parseUnsignedLong(id.substring(dash + 1));
+            if (ms < 0 || seq < 0) {
+                return null; // beyond what a signed comparison orders; Redis will not get there
+            }
+            return new long[] {ms, seq};
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** The URI without a password, for messages. */
+    private String redacted() {
+        return uri.getHost() + ":" + uri.getPort();
+    }
+
+    /**
+     * Configures a {@link RedisRelay}. Not thread-safe: use one builder from one thread.
+     *
+     * <p>Defaults: {@code redis://127.0.0.1:6379}; key prefix {@code ssekit:}; about 10,000 entries
+     * kept in the stream; a timeout of 2 s; the reader blocks up to 1 s per read.
+     *
+     * @since 1.0
+     */
+    public static final class Builder {
+        private String uri = "redis://127.0.0.1:6379";
+        private String keyPrefix = "ssekit:";
+        private long history = 10_000;
+        private Duration timeout = Duration.ofSeconds(2);
+        private Duration block = Duration.ofSeconds(1);
+
+        private Builder() {}
+
+        /**
+         * Sets the Redis to use, as a Redis URI: {@code redis://[password@]host[:port][/database]},
+         * or {@code rediss://} for TLS.
+         *
+         * @throws IllegalArgumentException if the URI is malformed
+         */
+        public Builder uri(String uri) {
+            Objects.requireNonNull(uri, "uri");
+            try {
+                RedisURI.create(uri);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("uri is not a Redis URI: " + e.getMessage(), e);
+            }
+            this.uri = uri;
+            return this;
+        }
+
+        /**
+         * Sets the prefix of the keys this relay uses; servers that share events use the same one,
+         * and separate applications on one Redis use different ones.
+         *
+         * @throws IllegalArgumentException if the prefix is empty
+         */
+        public Builder keyPrefix(String keyPrefix) {
+            Objects.requireNonNull(keyPrefix, "keyPrefix");
+            if (keyPrefix.isEmpty()) {
+                throw new IllegalArgumentException("keyPrefix must not be empty");
+            }
+            this.keyPrefix = keyPrefix;
+            return this;
+        }
+
+        /**
+         * Keeps about this many entries in the stream (at least this many), the bound of what any
+         * server can replay or fill its history from; keep it at least the registries' history.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder history(long entries) {
+            if (entries < 1) {
+                throw new IllegalArgumentException("history must be at least 1: " + entries);
+            }
+            this.history = entries;
+            return this;
+        }
+
+        /**
+         * Sets how long a command to Redis may take before it fails, which bounds how long a publish
+         * waits on a Redis that stopped answering.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder timeout(Duration timeout) {
+            this.timeout = positive("timeout", timeout);
+            return this;
+        }
+
+        /** Sets how long one read of the stream waits for new entries. */
+        public Builder readBlock(Duration block) {
+            this.block = positive("readBlock", block);
+            return this;
+        }
+
+        /** Returns the relay; it connects when a registry starts it. */
+        public RedisRelay build() {
+            return new RedisRelay(this);
+        }
+
+        private static Duration positive(String name, Duration d) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive: " + d);
+            }
+            return d;
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package dev.ssekit.redis;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A test client for one event stream: reads it with the JDK HttpClient on a thread of its own and
+ * parses the WHATWG event-stream format into {@link Event}s that a test awaits with a deadline.
+ */
+final class EventStream implements AutoCloseable {
+
+    static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    /**
+     * One dispatched event: its own {@code id} field (null if it had none, unlike a browser's
+     * lastEventId, which carries over), and its type, "message" when the stream named none.
+     */
+    record Event(String id, String type, String data) {}
+
+    private final HttpResponse<Stream<String>> response;
+    private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    private final Thread reader;
+
+    private EventStream(HttpResponse<Stream<String>> response) {
+        this.response = response;
+        this.reader = new Thread(this::read, "event-stream-reader");
+        this.reader.setDaemon(true);
+        this.reader.start();
+    }
+
+    /** Opens {@code uri} with {@code client}, sending {@code headers}; fails unless it answers 200. */
+    static EventStream open(HttpClient client, URI uri, Map<String, String> headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET();
+        headers.forEach(request::header);
+        HttpResponse<Stream<String>> response = client.send(request.build(), HttpResponse.BodyHandlers.ofLines());
+        if (response.statusCode() != 200) {
+            String body = String.join("\n", response.body().limit(20).toList());
+            fail("GET " + uri + " answered " + response.statusCode() + ": " + body);
+        }
+        return new EventStream(response);
+    }
+
+    static EventStream open(HttpClient client, URI uri) throws IOException, InterruptedException {
+        return open(client, uri, Map.of());
+    }
+
+    /** Returns the stream's connection id, from the response header. */
+    String connectionId() {
+        return response.headers().firstValue("X-SSE-Connection-Id").orElseThrow();
+    }
+
+    /** Returns the next event, or {@code null} if none comes within {@code wait}. */
+    Event poll(Duration wait) throws InterruptedException {
+        return events.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Returns the next event, failing if none comes within the timeout. */
+    Event next() throws InterruptedException {
+        Event e = events.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        if (e == null) {
+            fail("no event within " + TIMEOUT);
+        }
+        return e;
+    }
+
+    /** Returns the next event of {@code type}, skipping events of other types. */
+    Event next(String type) throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            Event e = left > 0 ? events.poll(left, TimeUnit.NANOSECONDS) : null;
+            if (e == null) {
+                fail("no \"" + type + "\" event within " + TIMEOUT);
+            }
+            if (e.type().equals(type)) {
+                return e;
+            }
+        }
+    }
+
+    private void read() {
+        String id = null;
+        String type = null;
+        StringBuilder data = null;
+        try (Stream<String> lines = response.body()) {
+            for (Iterator<String> it = lines.iterator(); it.hasNext(); ) {
+                String line = it.next();
+                if (line.isEmpty()) {
+                    if (data != null) {
+                        events.add(new Event(id, type == null ? "message" : type, data.toString()));
+                    }
+                    id = null;
+                    type = null;
+                    data = null;
+                    continue;
+                }
+                if (line.startsWith(":")) {
+                    continue; // a comment, such as a heartbeat
+                }
+                int colon = line.indexOf(':');
+                String field = colon < 0 ? line : line.substring(0, colon);
+                String value = colon < 0 ? "" : line.substring(colon + 1);
+                if (value.startsWith(" ")) {
+                    value = value.substring(1);
+                }
+                switch (field) {
+                    case "id" -> id = value;
+                    case "event" -> type = value;
+                    case "data" -> data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+                    default -> { } // retry and unknown fields
+                }
+            }
+        } catch (RuntimeException e) {
+            // The stream was closed under the reader: the test is over with it.
+        }
+    }
+
+    @Override
+    public void close() {
+        response.body().close();
+        reader.interrupt();
+    }
+}

@@ -1,0 +1,66 @@
+package dev.ssekit.redis;
+
+import dev.ssekit.SseRegistry;
+import dev.ssekit.servlet.SseAuthorizer;
+import dev.ssekit.servlet.SseServlet;
+import java.net.URI;
+import java.time.Duration;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+/** One server of a cluster: embedded Jetty with the SSE servlet, its registry relayed through Redis. */
+final class Node implements AutoCloseable {
+
+    final SseRegistry registry;
+    final URI uri;
+    private final Server server;
+
+    private Node(SseRegistry registry, Server server, URI uri) {
+        this.registry = registry;
+        this.server = server;
+        this.uri = uri;
+    }
+
+    static Node start(String redisUri, String keyPrefix, int history) throws Exception {
+        SseRegistry registry = SseRegistry.builder()
+                .history(history)
+                .heartbeat(Duration.ofSeconds(15))
+                .relay(RedisRelay.builder()
+                        .uri(redisUri)
+                        .keyPrefix(keyPrefix)
+                        .history(history)
+                        .timeout(Duration.ofSeconds(1))
+                        .readBlock(Duration.ofMillis(500))
+                        .build())
+                .build();
+        SseServlet servlet = SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).build();
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler(ServletContextHandler.SESSIONS);
+        context.setContextPath("/");
+        context.addServletContainerInitializer((classes, sc) -> SseServlet.register(sc, "/sse", servlet));
+        server.setHandler(context);
+        server.setStopTimeout(0);
+        try {
+            server.start();
+        } catch (Exception e) {
+            registry.close();
+            throw e;
+        }
+        return new Node(registry, server, URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/sse"));
+    }
+
+    /** Stops the server at once and closes the registry and its relay. */
+    @Override
+    public void close() throws Exception {
+        try {
+            server.stop();
+        } finally {
+            registry.close();
+        }
+    }
+}

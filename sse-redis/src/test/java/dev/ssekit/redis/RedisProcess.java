@@ -1,0 +1,91 @@
+package dev.ssekit.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@code redis-server} on a free loopback port, without persistence, started and stopped
+ * by a test. Stopping and starting it again on the same port acts out a Redis restart that loses
+ * everything.
+ */
+final class RedisProcess implements AutoCloseable {
+
+    private final int port;
+    private final Path dir;
+    private Process process;
+
+    private RedisProcess(int port, Path dir) {
+        this.port = port;
+        this.dir = dir;
+    }
+
+    static RedisProcess start() throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        RedisProcess redis = new RedisProcess(port, Files.createTempDirectory("ssekit-redis"));
+        redis.startAgain();
+        return redis;
+    }
+
+    String uri() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    /** Starts the server (again) on its port, and waits until it answers PING. */
+    void startAgain() throws IOException {
+        process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port),
+                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("redis.log").toFile())
+                .start();
+        Await.await("redis-server on port " + port + " to answer PING", Duration.ofSeconds(10), () -> {
+            if (!process.isAlive()) {
+                throw new AssertionError("redis-server exited with " + process.exitValue()
+                        + "; is it installed (apt-get install redis-server)?");
+            }
+            return ping();
+        });
+    }
+
+    /** Stops the server at once, as a crash would, and waits until it is gone. */
+    void stop() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("redis-server did not stop");
+            }
+        }
+    }
+
+    private boolean ping() {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(1_000);
+            OutputStream out = s.getOutputStream();
+            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            byte[] answer = new byte[7];
+            int n = in.readNBytes(answer, 0, 7);
+            return n == 7 && new String(answer, StandardCharsets.US_ASCII).equals("+PONG\r\n");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+    }
+}
