@@ -343,12 +343,7 @@ public final class Hub {
             lock.unlock();
         }
         counters.eventsPublished.increment();
-        counters.framesQueued.add(queued);
-        if (drainNow) {
-            drainHere(targets); // the drain executor is behind: this publisher helps, and is held back
-        } else {
-            drainLater(targets);
-        }
+        drain(targets, queued, drainNow);
         return new PublishResult(id, queued);
     }
 
@@ -390,6 +385,20 @@ public final class Hub {
      * for a connection whose queue was emptied meanwhile or that another thread drains, and the
      * connection's state machine lets only one thread drain it at a time.
      */
+    /**
+     * After a fan-out, outside the lock: counts what was queued and has it written, by the drain
+     * executor, or right here when an offer found the executor behind (so this thread helps, and a
+     * publisher faster than the drain thread is held back).
+     */
+    private void drain(DefaultSseConnection[] targets, int queued, boolean drainNow) {
+        counters.framesQueued.add(queued);
+        if (drainNow) {
+            drainHere(targets);
+        } else {
+            drainLater(targets);
+        }
+    }
+
     private void drainLater(DefaultSseConnection[] targets) {
         for (int from = 0; from < targets.length; from += DRAIN_SLICE) {
             execute(new DrainSlice(targets, from, Math.min(targets.length, from + DRAIN_SLICE)));
@@ -522,12 +531,7 @@ public final class Hub {
         } finally {
             lock.unlock();
         }
-        counters.framesQueued.add(queued);
-        if (drainNow) {
-            drainHere(targets); // the drain executor is behind: the reader helps, and is held back
-        } else {
-            drainLater(targets);
-        }
+        drain(targets, queued, drainNow);
         CompletableFuture<Integer> waiting = m.tag() == null ? null : awaitingDelivery.remove(m.tag());
         if (waiting != null) {
             waiting.complete(queued);
