@@ -253,7 +253,11 @@ public final class SseRegistry implements AutoCloseable {
         return hub.shutdown(finalEvent, Objects.requireNonNull(grace, "grace"));
     }
 
-    /** Closes every connection at once, with {@link CloseReason#SHUTDOWN}, and the relay if any; idempotent. */
+    /**
+     * Closes every connection at once, with {@link CloseReason#SHUTDOWN}, and the relay if any;
+     * idempotent. Frames queued but not yet written are dropped: to let streams finish writing, call
+     * {@link #shutdown} instead.
+     */
     @Override
     public void close() {
         hub.shutdown(null, Duration.ZERO);

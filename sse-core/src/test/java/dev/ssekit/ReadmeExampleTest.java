@@ -46,7 +46,8 @@ class ReadmeExampleTest {
         registry.publish("prices", "tick", Map.of("GBPUSD", 1.2611));  // serialized to JSON once
         registry.send(connection.id(), SseEvent.of("hello, alice"));   // one connection only
 
-        registry.close();  // closes every connection, with CloseReason.SHUTDOWN
+        // Lets every stream write what is queued (up to 5 s), then closes it with CloseReason.SHUTDOWN.
+        registry.shutdown(null, Duration.ofSeconds(5));
         // README example: end
 
         List<Message> messages = transport.messages();

@@ -3,6 +3,7 @@ package dev.ssekit;
 import dev.ssekit.WhatwgParser.Message;
 import dev.ssekit.spi.SseTransport;
 import dev.ssekit.spi.TransportListener;
+import dev.ssekit.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

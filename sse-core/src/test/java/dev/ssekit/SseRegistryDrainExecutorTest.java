@@ -1,8 +1,9 @@
 package dev.ssekit;
 
-import static dev.ssekit.Await.await;
+import static dev.ssekit.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ssekit.testing.Await;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;

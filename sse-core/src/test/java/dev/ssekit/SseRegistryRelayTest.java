@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ssekit.WhatwgParser.Message;
 import dev.ssekit.spi.RelayUnavailableException;
+import dev.ssekit.testing.Await;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

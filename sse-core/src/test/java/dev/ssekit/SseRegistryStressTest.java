@@ -3,6 +3,7 @@ package dev.ssekit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ssekit.WhatwgParser.Message;
+import dev.ssekit.testing.Await;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ssekit.examples.EventStream.Event;
+import dev.ssekit.testing.EventStream.Event;
+import dev.ssekit.testing.EventStream;
 import java.io.IOException;
 import java.net.CookieManager;
 import java.net.URI;

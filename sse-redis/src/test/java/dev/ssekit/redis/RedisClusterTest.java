@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseRegistry;
+import dev.ssekit.testing.EventStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

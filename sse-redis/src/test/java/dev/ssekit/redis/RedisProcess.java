@@ -1,5 +1,6 @@
 package dev.ssekit.redis;
 
+import dev.ssekit.testing.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

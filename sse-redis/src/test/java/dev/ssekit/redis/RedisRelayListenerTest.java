@@ -3,6 +3,7 @@ package dev.ssekit.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ssekit.servlet.SseServlet;
+import dev.ssekit.testing.EventStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,6 +1,6 @@
 package dev.ssekit.servlet;
 
-import static dev.ssekit.servlet.Await.await;
+import static dev.ssekit.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.launchdarkly.eventsource.EventSource;
@@ -13,6 +13,7 @@ import dev.ssekit.SseConnection;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseRegistry;
 import dev.ssekit.servlet.RecordingClient.Event;
+import dev.ssekit.testing.Await;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;

@@ -1,5 +1,6 @@
 package dev.ssekit.servlet;
 
+import dev.ssekit.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

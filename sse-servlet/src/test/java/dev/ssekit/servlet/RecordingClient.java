@@ -2,6 +2,7 @@ package dev.ssekit.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ssekit.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

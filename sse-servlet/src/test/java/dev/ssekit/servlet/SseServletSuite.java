@@ -1,6 +1,6 @@
 package dev.ssekit.servlet;
 
-import static dev.ssekit.servlet.Await.await;
+import static dev.ssekit.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,6 +13,7 @@ import dev.ssekit.SseEncoder;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseRegistry;
 import dev.ssekit.servlet.RecordingClient.Event;
+import dev.ssekit.testing.Await;
 import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.ByteArrayInputStream;

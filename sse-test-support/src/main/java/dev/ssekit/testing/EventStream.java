@@ -1,4 +1,4 @@
-package dev.ssekit.examples;
+package dev.ssekit.testing;
 
 import static org.assertj.core.api.Assertions.fail;
 
@@ -18,16 +18,19 @@ import java.util.stream.Stream;
 /**
  * A test client for one event stream: reads it with the JDK HttpClient on a thread of its own and
  * parses the WHATWG event-stream format into {@link Event}s that a test awaits with a deadline.
+ *
+ * <p>Thread-safe: the reader thread fills a queue that any test thread takes from.
  */
-final class EventStream implements AutoCloseable {
+public final class EventStream implements AutoCloseable {
 
-    static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** How long {@link #next()} waits. */
+    public static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     /**
      * One dispatched event: its own {@code id} field (null if it had none, unlike a browser's
      * lastEventId, which carries over), and its type, "message" when the stream named none.
      */
-    record Event(String id, String type, String data) {}
+    public record Event(String id, String type, String data) {}
 
     private final HttpResponse<Stream<String>> response;
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
@@ -41,7 +44,7 @@ final class EventStream implements AutoCloseable {
     }
 
     /** Opens {@code uri} with {@code client}, sending {@code headers}; fails unless it answers 200. */
-    static EventStream open(HttpClient client, URI uri, Map<String, String> headers)
+    public static EventStream open(HttpClient client, URI uri, Map<String, String> headers)
             throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET();
         headers.forEach(request::header);
@@ -53,16 +56,28 @@ final class EventStream implements AutoCloseable {
         return new EventStream(response);
     }
 
-    static EventStream open(HttpClient client, URI uri) throws IOException, InterruptedException {
+    /** Opens {@code uri} with {@code client}; fails unless it answers 200. */
+    public static EventStream open(HttpClient client, URI uri) throws IOException, InterruptedException {
         return open(client, uri, Map.of());
     }
 
-    HttpResponse<Stream<String>> response() {
+    /** Returns the response, for its status and headers. */
+    public HttpResponse<Stream<String>> response() {
         return response;
     }
 
+    /** Returns the stream's connection id, from the response header. */
+    public String connectionId() {
+        return response.headers().firstValue("X-SSE-Connection-Id").orElseThrow();
+    }
+
+    /** Returns the next event, or {@code null} if none comes within {@code wait}. */
+    public Event poll(Duration wait) throws InterruptedException {
+        return events.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     /** Returns the next event, failing if none comes within the timeout. */
-    Event next() throws InterruptedException {
+    public Event next() throws InterruptedException {
         Event e = events.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         if (e == null) {
             fail("no event within " + TIMEOUT);
@@ -71,7 +86,7 @@ final class EventStream implements AutoCloseable {
     }
 
     /** Returns the next event of {@code type}, skipping events of other types. */
-    Event next(String type) throws InterruptedException {
+    public Event next(String type) throws InterruptedException {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (true) {
             long left = deadline - System.nanoTime();
