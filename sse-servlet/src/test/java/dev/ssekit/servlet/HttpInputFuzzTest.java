@@ -59,7 +59,6 @@ class HttpInputFuzzTest {
                 .ownerResolver(request -> "fuzz")
                 .maxConnectionsPerOwner(1_000)
                 .maxBodyBytes(4_096)
-                .maxConnectionAge(Duration.ofMillis(20)) // a stream ends soon, so its whole response can be read
                 .build();
         server = new Server();
         connector = new LocalConnector(server);
@@ -116,7 +115,7 @@ class HttpInputFuzzTest {
         assertOnlyServerShapedFrames(observer.drain());
     }
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void streamRequestsNeverFailOrShapeAFrame(FuzzedDataProvider in) throws Exception {
         String rooms = in.consumeString(300);
         String events = in.consumeString(300);
@@ -125,7 +124,7 @@ class HttpInputFuzzTest {
         String head = "GET /sse?rooms=" + encode(rooms) + "&events=" + encode(events)
                 + (query.isEmpty() ? "" : "&lastEventId=" + encode(query))
                 + " HTTP/1.0\r\nHost: local\r\n" + (header.isBlank() ? "" : "Last-Event-ID: " + header + "\r\n") + "\r\n";
-        String response = exchange(head, new byte[0]);
+        String response = streamExchange(head);
         assertNoServerError(head, response);
         if (response.startsWith("HTTP/1.1 200")) {
             String stream = response.substring(response.indexOf("\r\n\r\n") + 4);
@@ -141,6 +140,43 @@ class HttpInputFuzzTest {
         ByteBuffer answer = connector.getResponse(ByteBuffer.wrap(request.toByteArray()), 10, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(answer).as("an answer to %s", head).isNotNull();
         return BufferUtil.toString(answer, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Sends a stream request and returns the whole answer. A refusal ends by itself; a stream is
+     * ended by the test, through the registry, once the server has written everything it queued
+     * when the stream opened (the {@code connected} event, a {@code reset}, the replay).
+     *
+     * <p>Streams are not ended by a short maximum connection age: Jetty 12's async timeout is lost
+     * when its scheduler fires before the container has stored the scheduled task (the task then
+     * finds no task and does nothing, and the stream is never timed out again). With a 20 ms age a
+     * request thread descheduled for 20 ms under load is enough, and the fuzzer saw a stream that
+     * neither ended nor was answered in full.
+     */
+    private static String streamExchange(String head) throws Exception {
+        LocalConnector.LocalEndPoint endPoint = connector.executeRequest(head);
+        Await.await("an answer or an opened stream for " + head, () -> !endPoint.isOpen()
+                || endPoint.isOutputShutdown() || openedStream() != null);
+        SseConnection stream = openedStream();
+        if (stream != null) {
+            // Visible only once open() queued its frames; empty only once the stream was armed and drained.
+            Await.await("the stream's opening frames written for " + head, () -> stream.queuedFrames() == 0 || !stream.isOpen());
+            stream.close();
+        }
+        ByteBuffer answer = endPoint.waitForResponse(false, 10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(answer).as("an answer to %s", head).isNotNull();
+        Await.await("the stream closed for " + head, () -> registry.connectionCount() == 1);
+        return BufferUtil.toString(answer, StandardCharsets.UTF_8);
+    }
+
+    /** The stream that a stream request opened, if any: every connection but the watched one. */
+    private static SseConnection openedStream() {
+        for (SseConnection c : registry.connections()) {
+            if (!c.id().equals(watched.id())) {
+                return c;
+            }
+        }
+        return null;
     }
 
     private static void assertNoServerError(String request, String response) {
