@@ -11,6 +11,7 @@ import dev.ssekit.SseFrame;
 import dev.ssekit.SseRegistry;
 import dev.ssekit.spi.SseTransport;
 import dev.ssekit.spi.TransportListener;
+import dev.ssekit.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
