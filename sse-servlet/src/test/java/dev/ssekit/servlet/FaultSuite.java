@@ -385,7 +385,11 @@ abstract class FaultSuite {
             }
             int done = 0;
             for (Future<Integer> f : results) {
-                done += f.get(limit.toSeconds() + 30, TimeUnit.SECONDS);
+                try {
+                    done += f.get(limit.toSeconds() + 30, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new AssertionError("a churn worker did not finish; threads:\n" + threadDump(), e);
+                }
             }
             report("churn refusals " + server, "count", refusals.size(), "first", refusals.isEmpty() ? "-" : refusals.get(0));
             assertThat(refusals).as("connections refused during the churn (%d)", refusals.size())
@@ -395,6 +399,21 @@ abstract class FaultSuite {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    private static String threadDump() {
+        StringBuilder dump = new StringBuilder();
+        for (java.lang.management.ThreadInfo t : ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
+            dump.append('"').append(t.getThreadName()).append("\" ").append(t.getThreadState());
+            if (t.getLockName() != null) {
+                dump.append(" on ").append(t.getLockName()).append(" owned by ").append(t.getLockOwnerName());
+            }
+            dump.append('\n');
+            for (StackTraceElement frame : t.getStackTrace()) {
+                dump.append("    at ").append(frame).append('\n');
+            }
+        }
+        return dump.toString();
     }
 
     /** Whether the thread count holds still for a moment: the pools have shrunk as far as they go. */

@@ -10,12 +10,16 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * One HTTP/1.1 request over a plain socket, read by hand: for tests that need control of the TCP
  * connection itself (a client that stops reading, a reset, thousands of short connections).
  */
 final class RawStream implements AutoCloseable {
+
+    /** The framing between two chunks of a chunked body: CRLF, the next chunk's size, CRLF. */
+    private static final Pattern CHUNK_FRAMING = Pattern.compile("\r\n[0-9a-fA-F]+\r\n");
 
     final Socket socket;
     final InputStream in;
@@ -93,20 +97,31 @@ final class RawStream implements AutoCloseable {
     }
 
     /**
-     * Reads (chunked framing included, which is harmless for a substring search) until {@code text}
-     * has been seen, at most {@code maxBytes}; returns what was read.
+     * Reads until {@code text} has been seen, at most {@code maxBytes} and at most
+     * {@link Await#TIMEOUT} in all; returns what was read, chunked framing included.
+     *
+     * <p>The search looks past HTTP/1.1 chunk framing, which a container may put anywhere, even in
+     * the middle of a line: the stream itself uses LF alone, so every CRLF belongs to the framing.
+     * The overall deadline matters because the socket timeout bounds each read only, and heartbeats
+     * keep every read short.
      */
     String readUntil(String text, int maxBytes) throws IOException {
         ByteArrayOutputStream seen = new ByteArrayOutputStream();
         byte[] buffer = new byte[8192];
+        long deadline = System.nanoTime() + Await.TIMEOUT.toNanos();
         while (seen.size() < maxBytes) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IOException("no \"" + text + "\" within " + Await.TIMEOUT + ": "
+                        + seen.toString(StandardCharsets.UTF_8));
+            }
             int n = in.read(buffer);
             if (n < 0) {
                 throw new IOException("stream ended before \"" + text + "\": " + seen.toString(StandardCharsets.UTF_8));
             }
             seen.write(buffer, 0, n);
-            if (seen.toString(StandardCharsets.UTF_8).contains(text)) {
-                return seen.toString(StandardCharsets.UTF_8);
+            String raw = seen.toString(StandardCharsets.UTF_8);
+            if (CHUNK_FRAMING.matcher(raw).replaceAll("").contains(text)) {
+                return raw;
             }
         }
         throw new IOException("no \"" + text + "\" within " + maxBytes + " bytes");
