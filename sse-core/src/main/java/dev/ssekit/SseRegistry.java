@@ -1,12 +1,14 @@
 package dev.ssekit;
 
 import dev.ssekit.internal.Hub;
+import dev.ssekit.internal.Names;
 import dev.ssekit.spi.DataSerializer;
 import dev.ssekit.spi.EventRelay;
 import dev.ssekit.spi.RelayUnavailableException;
 import dev.ssekit.spi.SseTransport;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -199,6 +201,40 @@ public final class SseRegistry implements AutoCloseable {
     /** Serializes {@code data} and sends it to one connection as an event of {@code type}. */
     public PublishResult send(UUID connectionId, String type, Object data) {
         return hub.send(connectionId, hub.event(type, data));
+    }
+
+    /**
+     * Changes the subscriptions of the open connection {@code connectionId} in one step: leaves the
+     * rooms in {@code leave}, then joins those in {@code join} (a room in both ends joined), and,
+     * unless {@code eventTypes} is {@code null}, replaces its event types (empty means all). All or
+     * nothing: if a name is invalid, or the connection would be in more rooms or choose more event
+     * types than the registry allows, nothing changes. A publish meanwhile sees the connection
+     * either as it was or as it is after the whole change, never in between.
+     *
+     * @return whether the connection is open here and was changed; {@code false} if it is not
+     *     (closed, unknown, or open on another server)
+     * @throws IllegalArgumentException naming the field, if a name is invalid or a limit would be
+     *     exceeded
+     */
+    public boolean changeSubscriptions(UUID connectionId, Collection<String> join, Collection<String> leave,
+            Collection<String> eventTypes) {
+        Set<String> joining = Names.checkRooms(join == null ? Set.of() : join);
+        Set<String> leaving = Names.checkRooms(leave == null ? Set.of() : leave);
+        Set<String> types = eventTypes == null ? null : Names.checkEventTypes(eventTypes);
+        return hub.changeSubscriptions(Objects.requireNonNull(connectionId, "connectionId"), joining, leaving, types);
+    }
+
+    /**
+     * Checks room names and event types by this registry's rules (not empty, at most 128
+     * characters, no control characters) and their numbers by its per-connection limits, as
+     * {@link #open} and {@link #changeSubscriptions} would, without changing anything: for an
+     * adapter to refuse bad input before it asks the application whether the names are allowed.
+     *
+     * @throws IllegalArgumentException naming the field, if a name is invalid or there are more
+     *     (distinct) rooms or event types than one connection may have
+     */
+    public void checkSubscriptions(Collection<String> rooms, Collection<String> eventTypes) {
+        hub.checkSubscriptions(rooms == null ? Set.of() : rooms, eventTypes == null ? Set.of() : eventTypes);
     }
 
     /** Returns the open connection with this id, if it is registered here. */

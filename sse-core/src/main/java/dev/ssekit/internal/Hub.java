@@ -17,6 +17,7 @@ import dev.ssekit.spi.SseTransport;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -639,6 +640,66 @@ public final class Hub {
             next.remove(room);
             c.rooms = Names.frozen(next);
             removeFromRoom(c, room);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Checks names by the registry's rules and counts by its per-connection limits, without
+     * touching any connection: for adapters, before they ask anyone whether the names are allowed.
+     */
+    public void checkSubscriptions(Collection<String> rooms, Collection<String> eventTypes) {
+        checkCounts(Names.checkRooms(rooms).size(), Names.checkEventTypes(eventTypes).size());
+    }
+
+    private void checkCounts(int roomCount, int typeCount) {
+        if (roomCount > maxRoomsPerConnection) {
+            throw new IllegalArgumentException("rooms: a connection may join at most "
+                    + maxRoomsPerConnection + ", was " + roomCount);
+        }
+        if (typeCount > maxEventTypesPerConnection) {
+            throw new IllegalArgumentException("event types: a connection may choose at most "
+                    + maxEventTypesPerConnection + ", was " + typeCount);
+        }
+    }
+
+    /**
+     * Leaves, joins and replaces event types ({@code eventTypes == null}: unchanged) under the
+     * lock, so that a publish sees the connection either before or after the whole change. The
+     * names are checked; the limits are checked on the result, before anything changes.
+     *
+     * @return whether the connection is open here, and so was changed
+     */
+    public boolean changeSubscriptions(UUID id, Set<String> join, Set<String> leave, Set<String> eventTypes) {
+        DefaultSseConnection c = byId.get(Objects.requireNonNull(id, "id"));
+        if (c == null) {
+            return false;
+        }
+        lock.lock();
+        try {
+            if (!c.isOpen()) {
+                return false;
+            }
+            Set<String> next = new LinkedHashSet<>(c.rooms);
+            next.removeAll(leave);
+            next.addAll(join);
+            checkCounts(next.size(), eventTypes == null ? 0 : eventTypes.size());
+            for (String room : c.rooms) {
+                if (!next.contains(room)) {
+                    removeFromRoom(c, room);
+                }
+            }
+            for (String room : next) {
+                if (!c.rooms.contains(room)) {
+                    rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
+                }
+            }
+            c.rooms = Names.frozen(next);
+            if (eventTypes != null) {
+                c.eventTypes(eventTypes);
+            }
             return true;
         } finally {
             lock.unlock();
