@@ -57,8 +57,25 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * skipped. An empty last event id counts as none (browsers never send one). The replay is bounded
  * by the history, not by the connection's queue limits: it never makes the connection look like a
  * slow consumer. Direct messages ({@link #send}) are never recorded and get no id from the
- * registry. Without history, last event ids are ignored and events keep the ids they were built
- * with.
+ * registry.
+ *
+ * <p><b>A position from the first event on.</b> With history on, every client holds an id it can
+ * resume from, whatever it has received: a client that came without a last event id gets, on its
+ * {@code connected} event, the id of the newest recorded event (or {@code <epoch>-0} before the
+ * first), so that a browser that drops before its first event of its own resumes with exactly what
+ * was published meanwhile, or is told of a gap; a client resuming from an id this registry knows
+ * gets that id back; and every {@code reset} carries the id just before what is retained. No event
+ * the registry writes has an empty id, which would erase the browser's last event id. For the same
+ * reason, while history is on, events that are not recorded ({@link #broadcastLive},
+ * {@link #publishLive}, {@link #send}) may not carry an id of their own: it would replace the
+ * client's position with one the history does not know, and its next resume would be a reset and
+ * duplicates. Without history there is nothing to resume: last event ids are ignored, the
+ * {@code connected} event has no id, and events keep the ids they were built with.
+ *
+ * <p><b>Reserved event types.</b> {@value #CONNECTED_EVENT} and {@value #RESET_EVENT} are the
+ * registry's own: publishing or sending an event of either type throws
+ * {@link IllegalArgumentException}, so that nobody who may publish can make pages adopt another
+ * connection's id or drop their state.
  *
  * <p><b>Heartbeats.</b> One sweep on the registry's scheduler queues a {@code :ping} comment to
  * every connection that has had nothing queued for the heartbeat interval and has nothing waiting,
@@ -86,10 +103,13 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  */
 public final class SseRegistry implements AutoCloseable {
 
-    /** The type of the first event on a connection opened with {@link ConnectOptions#announce()}. */
+    /**
+     * The type of the first event on a connection opened with {@link ConnectOptions#announce()};
+     * reserved: applications may not publish it.
+     */
     public static final String CONNECTED_EVENT = Hub.CONNECTED_EVENT;
 
-    /** The type of the event that tells a resuming client that events were lost. */
+    /** The type of the event that tells a resuming client that events were lost; reserved. */
     public static final String RESET_EVENT = Hub.RESET_EVENT;
 
     private final Hub hub;
@@ -121,7 +141,8 @@ public final class SseRegistry implements AutoCloseable {
      * Queues {@code event} for every connection whose event types accept it.
      *
      * @return the id the event was sent with and how many connections it was queued to
-     * @throws IllegalArgumentException if history is on and the event already has an id
+     * @throws IllegalArgumentException if the event's type is reserved, or history is on and the
+     *     event already has an id
      * @throws IllegalStateException if the registry is closed
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
@@ -140,8 +161,8 @@ public final class SseRegistry implements AutoCloseable {
      * gets it on return.
      *
      * @return the id the event was sent with and how many connections it was queued to
-     * @throws IllegalArgumentException if the room name is invalid, or history is on and the event
-     *     already has an id
+     * @throws IllegalArgumentException if the room name is invalid, the event's type is reserved,
+     *     or history is on and the event already has an id
      * @throws IllegalStateException if the registry is closed
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
@@ -157,10 +178,12 @@ public final class SseRegistry implements AutoCloseable {
     /**
      * Queues {@code event} for every connection open now whose event types accept it, without
      * recording it: for events only the present care about (a ticker, live stats), which would
-     * otherwise push the events that matter out of the history. The event keeps its own id, if any;
-     * it gets none from the registry, so a browser's last event id is left as it was.
+     * otherwise push the events that matter out of the history. It gets no id from the registry, so
+     * a browser's last event id is left as it was; without history it keeps its own, if any.
      *
      * @return the event's own id and how many connections it was queued to
+     * @throws IllegalArgumentException if the event's type is reserved, or history is on and the
+     *     event has an id
      * @throws IllegalStateException if the registry is closed
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
@@ -173,7 +196,8 @@ public final class SseRegistry implements AutoCloseable {
      * {@link #broadcastLive}. The event is encoded once for all of them.
      *
      * @return the event's own id and how many connections it was queued to
-     * @throws IllegalArgumentException if the room name is invalid
+     * @throws IllegalArgumentException if the room name is invalid, the event's type is reserved,
+     *     or history is on and the event has an id
      * @throws IllegalStateException if the registry is closed
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
@@ -191,6 +215,8 @@ public final class SseRegistry implements AutoCloseable {
      * a relay, on whichever server the connection is open. The event is not recorded in history.
      *
      * @return the event's own id and 1 if it was queued on this server, else 0
+     * @throws IllegalArgumentException if the event's type is reserved, or history is on and the
+     *     event has an id
      * @throws IllegalStateException if the registry is closed
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
