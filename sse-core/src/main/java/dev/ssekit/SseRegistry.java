@@ -2,8 +2,10 @@ package dev.ssekit;
 
 import dev.ssekit.internal.Hub;
 import dev.ssekit.internal.Names;
+import dev.ssekit.internal.PresenceTracker;
 import dev.ssekit.spi.DataSerializer;
 import dev.ssekit.spi.EventRelay;
+import dev.ssekit.spi.PresenceShare;
 import dev.ssekit.spi.RelayUnavailableException;
 import dev.ssekit.spi.SseTransport;
 import java.time.Duration;
@@ -21,6 +23,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * Who is connected, which rooms exist, what each connection has yet to receive, and what to replay
@@ -96,6 +100,18 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * the event, the publish throws {@link RelayUnavailableException} at once and the event reaches no
  * one. Connections stay open through a relay's outage.
  *
+ * <p><b>Presence.</b> {@link #presence(String)} tells who is in a room: its distinct owners (a
+ * user with three tabs counts once), described by the application's
+ * {@linkplain Builder#describeOwners owner describer} or, by default, only counted; the owner key
+ * itself is never shown. A {@link PresenceListener} hears each room become occupied and empty and
+ * each connection join and leave, on a thread of the registry's own. In the rooms chosen with
+ * {@link Builder#presenceEvents}, members receive a {@code presence} event, data
+ * {@code {"room":"chat","count":2,"members":[...]}} ({@code members} only when some are
+ * described), when an owner arrives or departs (not when an owner opens a second connection);
+ * changes within {@linkplain Builder#presenceEventDelay a short delay} become one event with the
+ * final count. Presence events are live: never recorded, never replayed. With a
+ * {@linkplain Builder#presenceShare presence share}, counts and events cover every live server.
+ *
  * <p><b>Closing.</b> After {@link #close()} or {@link #shutdown}, every connection is closed and
  * publishing or opening throws {@link IllegalStateException}.
  *
@@ -111,6 +127,9 @@ public final class SseRegistry implements AutoCloseable {
 
     /** The type of the event that tells a resuming client that events were lost; reserved. */
     public static final String RESET_EVENT = Hub.RESET_EVENT;
+
+    /** The type of the event that tells the members of a room who is in it; see {@link Builder#presenceEvents}. */
+    public static final String PRESENCE_EVENT = PresenceTracker.PRESENCE_EVENT;
 
     private final Hub hub;
 
@@ -288,6 +307,35 @@ public final class SseRegistry implements AutoCloseable {
         return hub.members(room);
     }
 
+    /**
+     * Returns who is in {@code room}: its distinct owners, with a {@linkplain Builder#presenceShare
+     * share} on every live server, each described by the {@linkplain Builder#describeOwners owner
+     * describer} if there is one. Calls the describer, and the share, on the calling thread.
+     *
+     * @throws IllegalArgumentException if the room name is invalid
+     */
+    public Presence presence(String room) {
+        return hub.presence().presence(room);
+    }
+
+    /**
+     * Adds a listener that hears, from now on, every room of this server become occupied and empty,
+     * and every connection join and leave a room; see {@link PresenceListener} for when and where it
+     * is called. A listener added twice is called twice.
+     */
+    public void addPresenceListener(PresenceListener listener) {
+        hub.presence().addListener(listener);
+    }
+
+    /**
+     * Removes one registration of {@code listener}; calls already queued for it may still come.
+     *
+     * @return whether it was registered
+     */
+    public boolean removePresenceListener(PresenceListener listener) {
+        return hub.presence().removeListener(listener);
+    }
+
     /** Returns a snapshot of the counters. */
     public SseStats stats() {
         return hub.stats();
@@ -349,6 +397,10 @@ public final class SseRegistry implements AutoCloseable {
         private DataSerializer serializer;
         private Executor drainExecutor;
         private EventRelay relay;
+        private Function<String, ?> describer;
+        private Pattern presenceRooms;
+        private Duration presenceDelay = Duration.ofMillis(200);
+        private PresenceShare presenceShare;
 
         private Builder() {}
 
@@ -487,6 +539,54 @@ public final class SseRegistry implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Describes owners in {@link SseRegistry#presence} and presence events: {@code describer}
+         * returns the application's public description of an owner key (for example its display
+         * name, or a small record that serializes to JSON), or {@code null} to count the owner
+         * without listing it. By default every owner is only counted: the owner key (which may be a
+         * session id) is never shown. The describer is called for each owner whenever a presence is
+         * made, so it should be quick (a lookup); one that throws is logged and counts as
+         * {@code null}.
+         */
+        public Builder describeOwners(Function<String, ?> describer) {
+            this.describer = Objects.requireNonNull(describer, "describer");
+            return this;
+        }
+
+        /**
+         * Sends a live {@value SseRegistry#PRESENCE_EVENT} event to the members of every room whose
+         * whole name matches {@code rooms} whenever an owner arrives in the room or departs from it,
+         * with the room's new presence; see "Presence" on {@link SseRegistry}. The event passes a
+         * connection's event-type filter like any other.
+         */
+        public Builder presenceEvents(Pattern rooms) {
+            this.presenceRooms = Objects.requireNonNull(rooms, "rooms");
+            return this;
+        }
+
+        /**
+         * Gathers the changes of a room for this long into one presence event, so that a burst (a
+         * reconnect storm) sends one event with the final count; default 200 ms.
+         */
+        public Builder presenceEventDelay(Duration delay) {
+            Objects.requireNonNull(delay, "presenceEventDelay");
+            if (delay.isNegative()) {
+                throw new IllegalArgumentException("presenceEventDelay must not be negative: " + delay);
+            }
+            this.presenceDelay = delay;
+            return this;
+        }
+
+        /**
+         * Shares presence with other servers through {@code share}, so that {@link
+         * SseRegistry#presence} and presence events count the owners of every live server. The
+         * registry starts it when it is built and closes it when it is closed.
+         */
+        public Builder presenceShare(PresenceShare share) {
+            this.presenceShare = Objects.requireNonNull(share, "presenceShare");
+            return this;
+        }
+
         /** Returns a new registry; it starts its heartbeat sweep, and its relay if any, at once. */
         public SseRegistry build() {
             boolean own = scheduler == null && (heartbeat != null || writeTimeout != null);
@@ -496,14 +596,16 @@ public final class SseRegistry implements AutoCloseable {
                     heartbeat, writeTimeout, historyEvents, historyBytes, historyMaxAge,
                     queueFrames, queueBytes, overflow, maxRooms, maxEventTypes, clock, s, own,
                     serializer == null ? DataSerializer.jackson() : serializer,
-                    ownDrains ? newDrainExecutor() : drainExecutor, ownDrains, relay));
-            if (relay != null) {
-                try {
+                    ownDrains ? newDrainExecutor() : drainExecutor, ownDrains, relay,
+                    new PresenceTracker.Settings(describer, presenceRooms, presenceDelay, presenceShare)));
+            try {
+                if (relay != null) {
                     relay.start(hub.sink());
-                } catch (RuntimeException e) {
-                    hub.shutdown(null, Duration.ZERO);
-                    throw e;
                 }
+                hub.presence().start();
+            } catch (RuntimeException e) {
+                hub.shutdown(null, Duration.ZERO);
+                throw e;
             }
             return new SseRegistry(hub);
         }

@@ -81,7 +81,8 @@ public final class Hub {
             DataSerializer serializer,
             Executor drainExecutor,
             boolean ownDrainExecutor,
-            EventRelay relay) {}
+            EventRelay relay,
+            PresenceTracker.Settings presence) {}
 
     /**
      * Recipients one drain task covers: a broadcast to many connections becomes a few tasks, which
@@ -122,6 +123,8 @@ public final class Hub {
     private final String tagPrefix = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + ":";
     private final AtomicLong tags = new AtomicLong();
 
+    private final PresenceTracker presence;
+
     public Hub(Settings s) {
         this.clock = s.clock();
         this.serializer = s.serializer();
@@ -141,6 +144,7 @@ public final class Hub {
         this.ownScheduler = s.ownScheduler();
         this.drainExecutor = s.drainExecutor();
         this.ownDrainExecutor = s.ownDrainExecutor();
+        this.presence = new PresenceTracker(s.presence(), serializer, this::deliverHere);
         long period = sweepPeriodMillis(heartbeat, writeTimeout);
         this.sweep = scheduler == null || period <= 0
                 ? null
@@ -209,6 +213,7 @@ public final class Hub {
                 c.rooms = options.rooms();
                 for (String room : options.rooms()) {
                     rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
+                    presence.joined(c, room);
                 }
                 all = append(all, c);
                 byId.put(c.id(), c);
@@ -406,7 +411,7 @@ public final class Hub {
      */
     private void checkPublishable(SseEvent event) {
         String type = event.type();
-        if (CONNECTED_EVENT.equals(type) || RESET_EVENT.equals(type)) {
+        if (CONNECTED_EVENT.equals(type) || RESET_EVENT.equals(type) || PresenceTracker.PRESENCE_EVENT.equals(type)) {
             throw new IllegalArgumentException("type \"" + type + "\" is reserved for the registry's own events");
         }
         if (history != null && event.id() != null) {
@@ -559,6 +564,21 @@ public final class Hub {
     }
 
     /**
+     * Queues a live event to the members of {@code room} on this server only, even with a relay: a
+     * presence event, which each server sends its own members.
+     */
+    private void deliverHere(String room, SseEvent event) {
+        // Not recorded, so the id only matters to a connection still catching up with the relay,
+        // which then skips this event.
+        deliverRelayed(PresenceTracker.PRESENCE_EVENT, new RelayMessage(RelayMessage.Scope.ROOM, room, event, false, null));
+    }
+
+    /** Who is in which room, its listeners and its events. */
+    public PresenceTracker presence() {
+        return presence;
+    }
+
+    /**
      * Records and queues one relayed event under the lock, as a publish does here, then has the
      * drain executor write it: the relay's reader only queues frames and moves on.
      */
@@ -694,6 +714,7 @@ public final class Hub {
             next.add(room);
             c.rooms = Names.frozen(next);
             rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
+            presence.joined(c, room);
             return true;
         } finally {
             lock.unlock();
@@ -710,6 +731,7 @@ public final class Hub {
             next.remove(room);
             c.rooms = Names.frozen(next);
             removeFromRoom(c, room);
+            presence.left(c, Set.of(room), null);
             return true;
         } finally {
             lock.unlock();
@@ -781,6 +803,7 @@ public final class Hub {
         lock.lock();
         try {
             catchingUp.remove(c);
+            presence.left(c, c.rooms, c.closeReason());
             if (closed) {
                 // Shutting down, every connection leaves: copying the arrays once per connection would
                 // make closing n connections cost n^2. Nothing is published any more, so the arrays
@@ -951,6 +974,7 @@ public final class Hub {
         if (relay != null) {
             relay.close();
         }
+        presence.close();
         return drained;
     }
 
