@@ -18,6 +18,7 @@ import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.StringCodec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -25,6 +26,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -94,7 +99,8 @@ public final class RedisRelay implements EventRelay {
     // always reads a full batch, which is when it checks for a gap.
     private final int readBatch;
 
-    private final ReentrantLock publishLock = new ReentrantLock(); // guards opening publisher
+    private final ReentrantLock publishLock = new ReentrantLock(); // guards the two below
+    private CompletableFuture<StatefulRedisConnection<String, String>> connecting; // publisher's
     private volatile StatefulRedisConnection<String, String> publisher;
     private volatile StatefulRedisConnection<String, String> reader; // the reader thread's own
     private volatile boolean closed;
@@ -224,27 +230,66 @@ public final class RedisRelay implements EventRelay {
 
     // ---- publishing ----------------------------------------------------------------------------
 
+    /**
+     * The publisher connection, opened on first use. Opening happens outside any lock: callers that
+     * arrive while it is being opened share that one attempt, and each waits for it at most the
+     * timeout, so a Redis that never answers costs every caller about one timeout, not one each.
+     */
     private StatefulRedisConnection<String, String> publisher() {
         StatefulRedisConnection<String, String> p = publisher;
         if (p != null) {
             return p; // reconnects by itself; commands fail fast while it is disconnected
         }
+        CompletableFuture<StatefulRedisConnection<String, String>> attempt;
         publishLock.lock();
         try {
-            if (publisher == null) {
-                if (closed) {
-                    throw new IllegalStateException("the relay is closed");
-                }
-                try {
-                    publisher = client.connect();
-                } catch (RedisException e) {
-                    throw new RelayUnavailableException("Redis at " + redacted() + " is not reachable: "
-                            + e.getMessage(), e);
-                }
+            if (closed) {
+                throw new IllegalStateException("the relay is closed");
             }
-            return publisher;
+            if (publisher != null) {
+                return publisher;
+            }
+            if (connecting == null) {
+                CompletableFuture<StatefulRedisConnection<String, String>> started =
+                        client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture();
+                connecting = started;
+                started.whenComplete((c, failure) -> opened(started, c));
+            }
+            attempt = connecting;
         } finally {
             publishLock.unlock();
+        }
+        try {
+            return attempt.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new RelayUnavailableException("Redis at " + redacted() + " did not answer within "
+                    + timeout.toMillis() + " ms", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new RelayUnavailableException("Redis at " + redacted() + " is not reachable: "
+                    + cause.getMessage(), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RelayUnavailableException("interrupted while connecting to Redis at " + redacted(), e);
+        }
+    }
+
+    /** Ends a connection attempt: keeps the connection, or lets the next caller try again. */
+    private void opened(CompletableFuture<StatefulRedisConnection<String, String>> attempt,
+            StatefulRedisConnection<String, String> c) {
+        publishLock.lock();
+        try {
+            if (connecting == attempt) {
+                connecting = null;
+            }
+            if (c != null) {
+                publisher = c;
+            }
+        } finally {
+            publishLock.unlock();
+        }
+        if (c != null && closed) {
+            c.closeAsync(); // the relay was closed meanwhile
         }
     }
 
