@@ -19,6 +19,8 @@ import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.protocol.RedisCommand;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -126,8 +128,33 @@ public final class RedisRelay implements EventRelay {
                 // once that Redis is not there, and nothing piles up in memory meanwhile.
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .socketOptions(SocketOptions.builder().connectTimeout(b.timeout).build())
-                .timeoutOptions(TimeoutOptions.enabled(b.timeout))
+                .timeoutOptions(TimeoutOptions.builder().timeoutSource(new CommandTimeout(
+                        b.timeout.toMillis(), b.timeout.plus(b.block).toMillis())).build())
                 .build());
+    }
+
+    /**
+     * Every command may take the timeout, except a read of the stream, which waits up to the block
+     * time by design and may take that much longer: so no timeout and block time can conflict.
+     */
+    private static final class CommandTimeout extends TimeoutOptions.TimeoutSource {
+        private final long commandMillis;
+        private final long readMillis;
+
+        CommandTimeout(long commandMillis, long readMillis) {
+            this.commandMillis = commandMillis;
+            this.readMillis = readMillis;
+        }
+
+        @Override
+        public long getTimeout(RedisCommand<?, ?, ?> command) {
+            return command.getType() == CommandType.XREAD ? readMillis : commandMillis;
+        }
+
+        @Override
+        public TimeUnit getTimeUnit() {
+            return TimeUnit.MILLISECONDS;
+        }
     }
 
     /** Returns a builder with the defaults listed on {@link Builder}. */
@@ -586,7 +613,12 @@ public final class RedisRelay implements EventRelay {
             return this;
         }
 
-        /** Sets how long one read of the stream waits for new entries. */
+        /**
+         * Sets how long one read of the stream waits for new entries. A read may take this plus the
+         * {@linkplain #timeout timeout}, so any block time goes with any timeout.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
         public Builder readBlock(Duration block) {
             this.block = positive("readBlock", block);
             return this;
