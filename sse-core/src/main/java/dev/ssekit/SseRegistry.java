@@ -6,6 +6,7 @@ import dev.ssekit.internal.PresenceTracker;
 import dev.ssekit.spi.DataSerializer;
 import dev.ssekit.spi.EventRelay;
 import dev.ssekit.spi.PresenceShare;
+import dev.ssekit.spi.RelayHealth;
 import dev.ssekit.spi.RelayUnavailableException;
 import dev.ssekit.spi.SseTransport;
 import java.time.Duration;
@@ -132,9 +133,11 @@ public final class SseRegistry implements AutoCloseable {
     public static final String PRESENCE_EVENT = PresenceTracker.PRESENCE_EVENT;
 
     private final Hub hub;
+    private final EventRelay relay; // null without one
 
-    private SseRegistry(Hub hub) {
+    private SseRegistry(Hub hub, EventRelay relay) {
         this.hub = hub;
+        this.relay = relay;
     }
 
     /** Returns a builder with the defaults listed on {@link Builder}. */
@@ -344,6 +347,15 @@ public final class SseRegistry implements AutoCloseable {
     /** Returns whether this registry publishes through an {@link EventRelay}, shared with other servers. */
     public boolean isRelayed() {
         return hub.isRelayed();
+    }
+
+    /**
+     * Returns whether this registry's relay carries events now, for health checks and metrics;
+     * {@link RelayHealth#UP} without a relay. While it is down, publishing throws
+     * {@link RelayUnavailableException}.
+     */
+    public RelayHealth relayHealth() {
+        return relay == null ? RelayHealth.UP : relay.health();
     }
 
     /** Returns whether {@link #close()} or {@link #shutdown} has been called. */
@@ -607,7 +619,7 @@ public final class SseRegistry implements AutoCloseable {
                 hub.shutdown(null, Duration.ZERO);
                 throw e;
             }
-            return new SseRegistry(hub);
+            return new SseRegistry(hub, relay);
         }
 
         private static Executor newDrainExecutor() {
