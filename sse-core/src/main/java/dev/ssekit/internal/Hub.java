@@ -4,6 +4,7 @@ import dev.ssekit.CloseReason;
 import dev.ssekit.ConnectOptions;
 import dev.ssekit.OverflowPolicy;
 import dev.ssekit.PublishResult;
+import dev.ssekit.ResetReason;
 import dev.ssekit.SseConnection;
 import dev.ssekit.SseEncoder;
 import dev.ssekit.SseEvent;
@@ -205,6 +206,7 @@ public final class Hub {
                 }
                 all = append(all, c);
                 byId.put(c.id(), c);
+                counters.connectionsOpened.increment();
             }
         } finally {
             lock.unlock();
@@ -260,7 +262,7 @@ public final class Hub {
             }
         }
         if (resume != History.Resume.FROM_SEQ) {
-            offerReplayed(c, resetFrame(resume == History.Resume.UNKNOWN ? "unknown" : "expired"), prelude);
+            offerReplayed(c, resetFrame(resume == History.Resume.UNKNOWN ? ResetReason.UNKNOWN : ResetReason.EXPIRED), prelude);
             seq = 0;
         }
         offerRetained(c, seq, memberOf, prelude);
@@ -276,11 +278,13 @@ public final class Hub {
         }
     }
 
-    private SseFrame resetFrame(String reason) {
+    /** Returns a {@code reset} for one connection, and counts it: called once per connection reset. */
+    private SseFrame resetFrame(ResetReason reason) {
+        counters.replayResets[reason.ordinal()].increment();
         return SseEncoder.encode(SseEvent.builder()
                 .id(history == null ? null : history.resetId())
                 .type(RESET_EVENT)
-                .data("{\"reason\":\"" + reason + "\"}")
+                .data("{\"reason\":\"" + reason.wireName() + "\"}")
                 .build());
     }
 
@@ -586,7 +590,7 @@ public final class Hub {
                 if (history != null && resumedFrom != null) {
                     replay(c, resumedFrom, c.rooms, false, false);
                 } else if (gap) {
-                    offerReplayed(c, resetFrame("expired"), false);
+                    offerReplayed(c, resetFrame(ResetReason.EXPIRED), false);
                     if (history != null) {
                         offerRetained(c, 0, c.rooms, false);
                     }
@@ -645,6 +649,11 @@ public final class Hub {
         }
     }
 
+    private void countClosed(DefaultSseConnection c) {
+        CloseReason reason = c.closeReason();
+        counters.connectionsClosed[(reason == null ? CloseReason.CLIENT_GONE : reason).ordinal()].increment();
+    }
+
     /** Removes a closed connection from every room and from the registry. */
     void detach(DefaultSseConnection c) {
         lock.lock();
@@ -655,7 +664,11 @@ public final class Hub {
                 // make closing n connections cost n^2. Nothing is published any more, so the arrays
                 // only have to be right once the last one has left.
                 c.rooms = Set.of();
-                if (byId.remove(c.id(), c) && byId.isEmpty()) {
+                if (!byId.remove(c.id(), c)) {
+                    return;
+                }
+                countClosed(c);
+                if (byId.isEmpty()) {
                     all = NONE;
                     rooms.clear();
                     emptied.signalAll();
@@ -668,6 +681,7 @@ public final class Hub {
             c.rooms = Set.of();
             if (byId.remove(c.id(), c)) {
                 all = remove(all, c);
+                countClosed(c);
             }
             if (all.length == 0) {
                 emptied.signalAll();
@@ -740,7 +754,10 @@ public final class Hub {
                 counters.framesWritten.sum(),
                 counters.framesDropped.sum(),
                 counters.slowConsumers.sum(),
-                counters.heartbeats.sum());
+                counters.heartbeats.sum(),
+                counters.connectionsOpened.sum(),
+                Counters.sums(CloseReason.class, counters.connectionsClosed),
+                Counters.sums(ResetReason.class, counters.replayResets));
     }
 
     // ---- heartbeat and write deadline ------------------------------------------------------------
