@@ -4,6 +4,7 @@ import dev.ssekit.CloseReason;
 import dev.ssekit.ConnectOptions;
 import dev.ssekit.OverflowPolicy;
 import dev.ssekit.PublishResult;
+import dev.ssekit.ResetReason;
 import dev.ssekit.SseConnection;
 import dev.ssekit.SseEncoder;
 import dev.ssekit.SseEvent;
@@ -217,6 +218,7 @@ public final class Hub {
                 }
                 all = append(all, c);
                 byId.put(c.id(), c);
+                counters.connectionsOpened.increment();
             }
         } finally {
             lock.unlock();
@@ -318,8 +320,8 @@ public final class Hub {
             case AHEAD -> catchingUp.put(c, lastEventId);
             case FROM_SEQ -> offerRetained(c, start.seq(), memberOf, prelude);
             case UNKNOWN, EXPIRED -> {
-                offerReplayed(c, resetFrame(start.resume() == History.Resume.UNKNOWN ? "unknown" : "expired"),
-                        prelude);
+                offerReplayed(c, resetFrame(start.resume() == History.Resume.UNKNOWN
+                        ? ResetReason.UNKNOWN : ResetReason.EXPIRED), prelude);
                 offerRetained(c, 0, memberOf, prelude);
             }
         }
@@ -335,11 +337,13 @@ public final class Hub {
         }
     }
 
-    private SseFrame resetFrame(String reason) {
+    /** Returns a {@code reset} for one connection, and counts it: called once per connection reset. */
+    private SseFrame resetFrame(ResetReason reason) {
+        counters.replayResets[reason.ordinal()].increment();
         return SseEncoder.encode(SseEvent.builder()
                 .id(history == null ? null : history.resetId())
                 .type(RESET_EVENT)
-                .data("{\"reason\":\"" + reason + "\"}")
+                .data("{\"reason\":\"" + reason.wireName() + "\"}")
                 .build());
     }
 
@@ -677,7 +681,7 @@ public final class Hub {
                 if (history != null && resumedFrom != null) {
                     replay(c, resumedFrom, start(resumedFrom, false), c.rooms, false);
                 } else if (gap) {
-                    offerReplayed(c, resetFrame("expired"), false);
+                    offerReplayed(c, resetFrame(ResetReason.EXPIRED), false);
                     if (history != null) {
                         offerRetained(c, 0, c.rooms, false);
                     }
@@ -798,6 +802,11 @@ public final class Hub {
         }
     }
 
+    private void countClosed(DefaultSseConnection c) {
+        CloseReason reason = c.closeReason();
+        counters.connectionsClosed[(reason == null ? CloseReason.CLIENT_GONE : reason).ordinal()].increment();
+    }
+
     /** Removes a closed connection from every room and from the registry. */
     void detach(DefaultSseConnection c) {
         lock.lock();
@@ -809,7 +818,11 @@ public final class Hub {
                 // make closing n connections cost n^2. Nothing is published any more, so the arrays
                 // only have to be right once the last one has left.
                 c.rooms = Set.of();
-                if (byId.remove(c.id(), c) && byId.isEmpty()) {
+                if (!byId.remove(c.id(), c)) {
+                    return;
+                }
+                countClosed(c);
+                if (byId.isEmpty()) {
                     all = NONE;
                     rooms.clear();
                     emptied.signalAll();
@@ -822,6 +835,7 @@ public final class Hub {
             c.rooms = Set.of();
             if (byId.remove(c.id(), c)) {
                 all = remove(all, c);
+                countClosed(c);
             }
             if (all.length == 0) {
                 emptied.signalAll();
@@ -894,7 +908,10 @@ public final class Hub {
                 counters.framesWritten.sum(),
                 counters.framesDropped.sum(),
                 counters.slowConsumers.sum(),
-                counters.heartbeats.sum());
+                counters.heartbeats.sum(),
+                counters.connectionsOpened.sum(),
+                Counters.sums(CloseReason.class, counters.connectionsClosed),
+                Counters.sums(ResetReason.class, counters.replayResets));
     }
 
     // ---- heartbeat and write deadline ------------------------------------------------------------
