@@ -40,10 +40,13 @@ class CoreModelTest {
      *       id, an unknown one) replaces the client's last event id, so it resumes from the wrong
      *       place.
      *   <li>PRELUDE: DROP_OLDEST drops the prelude (retry, connected, reset).
+     *   <li>DUPLICATE_LIVE: a server behind the relay delivers its backlog of unrecorded events to
+     *       connections opened after they were published, so a client that saw one on another
+     *       server gets it again.
      * </ul>
      */
-    static final Set<ModelInvariant> KNOWN_BROKEN = EnumSet.of(
-            ModelInvariant.MISSING, ModelInvariant.ORDER, ModelInvariant.NEEDLESS_RESET, ModelInvariant.PRELUDE);
+    static final Set<ModelInvariant> KNOWN_BROKEN = EnumSet.of(ModelInvariant.MISSING, ModelInvariant.ORDER,
+            ModelInvariant.NEEDLESS_RESET, ModelInvariant.PRELUDE, ModelInvariant.DUPLICATE_LIVE);
 
     /** New schedules per build. */
     static final int SCHEDULES = 2_000;
@@ -69,12 +72,14 @@ class CoreModelTest {
         long base = fixed != null ? Long.parseLong(fixed) : System.nanoTime() ^ 0x5DEECE66DL;
         List<CoreModel.Outcome> outcomes = new ArrayList<>();
         long started = System.nanoTime();
+        java.time.Duration cpuStarted = cpuTime();
         for (int i = 0; i < SCHEDULES; i++) {
             outcomes.add(CoreModel.run(base + i, STEPS));
         }
         long millis = (System.nanoTime() - started) / 1_000_000;
+        long cpuMillis = cpuTime().minus(cpuStarted).toMillis();
         System.out.println("Core model: " + SCHEDULES + " schedules of " + STEPS + " steps from base seed "
-                + base + " in " + millis + " ms; " + summary(outcomes));
+                + base + " in " + millis + " ms (" + cpuMillis + " ms of CPU in this JVM); " + summary(outcomes));
         List<CoreModel.Outcome> failed = unexpected(outcomes);
         if (!failed.isEmpty()) {
             fail(failed.get(0).report() + "\nfailing seeds, to keep in REGRESSIONS: "
@@ -101,6 +106,10 @@ class CoreModelTest {
         CoreModel.Outcome again = CoreModel.run(42, STEPS);
         assertThat(again.violations()).hasSameSizeAs(first.violations());
         assertThat(again.trace()).hasSameSizeAs(first.trace());
+    }
+
+    private static java.time.Duration cpuTime() {
+        return ProcessHandle.current().info().totalCpuDuration().orElse(java.time.Duration.ZERO);
     }
 
     /** Outcomes that broke an invariant not known to be broken. */

@@ -267,7 +267,7 @@ final class ModelLedger {
         skipped.removeIf(conn::mayBeDropped); // lost by the overflow policy, as documented
         if (!skipped.isEmpty()) {
             violation(ModelInvariant.MISSING, conn.name + ": E" + p.pos() + " came after E" + cl.progress
-                    + ", skipping owed " + names(skipped));
+                    + ", skipping owed " + names(skipped) + hint(conn));
         }
         cl.progress = p.pos();
     }
@@ -292,6 +292,24 @@ final class ModelLedger {
         }
     }
 
+    /** What the connection went through that may explain a loss, for the reader of a failure. */
+    private static String hint(Conn conn) {
+        List<String> hints = new ArrayList<>();
+        if (conn.startLastEventId.isEmpty() && conn.client.connections > 1) {
+            hints.add("resumed with no last event id");
+        }
+        if (conn.connection.closeReason() == CloseReason.SLOW_CONSUMER) {
+            hints.add("closed as a slow consumer");
+        }
+        if (conn.droppedByPolicy) {
+            hints.add("its server dropped frames");
+        }
+        if (!conn.resyncReplays.isEmpty()) {
+            hints.add("resynced");
+        }
+        return hints.isEmpty() ? "" : " [" + String.join("; ", hints) + "]";
+    }
+
     /** Positions in {@code (from, to)} owed to {@code cl}. */
     private List<Integer> owedBetween(Client cl, int from, int to) {
         List<Integer> owed = new ArrayList<>();
@@ -312,7 +330,8 @@ final class ModelLedger {
             List<Integer> missing = owedBetween(cl, cl.progress, pubs.size() + 1);
             if (!missing.isEmpty()) {
                 violation(ModelInvariant.MISSING, cl.owner + " (rooms " + cl.stableRooms + ") has E" + cl.progress
-                        + " and last id \"" + cl.lastEventId + "\" but never received owed " + names(missing));
+                        + " and last id \"" + cl.lastEventId + "\" but never received owed " + names(missing)
+                        + (cl.lastEventId.isEmpty() ? " [resumes with no last event id]" : ""));
             }
         }
     }
