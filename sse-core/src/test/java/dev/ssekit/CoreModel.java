@@ -530,6 +530,9 @@ final class CoreModel {
     /** Ends, in the ledger, every connection whose transport the registry has closed. */
     private void noticeEnded() {
         for (Server s : servers) {
+            if (overflow != OverflowPolicy.DROP_OLDEST) {
+                break;
+            }
             long dropped = s.registry.stats().framesDropped();
             if (dropped != s.dropped) {
                 s.dropped = dropped;
