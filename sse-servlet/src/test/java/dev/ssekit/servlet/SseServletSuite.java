@@ -342,6 +342,21 @@ abstract class SseServletSuite {
     }
 
     @Test
+    void publishingTheRegistrysOwnEventTypesAnswers400() throws Exception {
+        start(SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).build());
+        RecordingClient member = connect("?rooms=r");
+
+        for (String type : List.of(SseRegistry.CONNECTED_EVENT, SseRegistry.RESET_EVENT)) {
+            assertError(post("/sse?event=" + type, "application/json", "{\"connectionId\":\"x\"}"), 400, "type");
+            assertError(post("/sse?room=r&event=" + type, "application/json", "{}"), 400, "reserved");
+            assertError(post("/sse?to=" + id(member) + "&event=" + type, "application/json", "{}"), 400, "reserved");
+        }
+        registry.broadcast(SseEvent.of("end", "."));
+
+        member.awaitEvent("end"); // the next event: none of the refused ones reached the stream
+    }
+
+    @Test
     void nothingAClientSendsAddsALineToAStream() throws Exception {
         start(SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).build());
         RecordingClient stream = connect("");
@@ -1018,6 +1033,16 @@ abstract class SseServletSuite {
         assertThat(received).isNotEmpty();
         assertThat(received).containsExactlyElementsOf(
                 IntStream.range(0, received.size()).boxed().collect(Collectors.toList()));
+    }
+
+    @Test
+    void eventSourceThatDropsBeforeItsFirstRoomEventGetsEverythingPublishedMeanwhile() throws Exception {
+        start(new SseServlet(registry));
+
+        List<String> received = ThirdPartyClient.receiveAcrossADrop(sse.resolve("/sse?rooms=news"), registry, "news", 50);
+
+        assertThat(received).containsExactlyElementsOf(
+                IntStream.range(0, 50).mapToObj(Integer::toString).collect(Collectors.toList()));
     }
 
     @Test
