@@ -14,8 +14,8 @@ import dev.ssekit.spi.EventRelay;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
 import dev.ssekit.spi.SseTransport;
+import dev.ssekit.spi.Ticker;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -74,7 +74,7 @@ public final class Hub {
             OverflowPolicy overflow,
             int maxRoomsPerConnection,
             int maxEventTypesPerConnection,
-            InstantSource clock,
+            Ticker ticker,
             ScheduledExecutorService scheduler,
             boolean ownScheduler,
             DataSerializer serializer,
@@ -95,7 +95,7 @@ public final class Hub {
     final int maxRoomsPerConnection;
     final int maxEventTypesPerConnection;
 
-    private final InstantSource clock;
+    private final Ticker ticker;
     private final DataSerializer serializer;
     private final Duration heartbeat;
     private final Duration writeTimeout;
@@ -122,7 +122,7 @@ public final class Hub {
     private final AtomicLong tags = new AtomicLong();
 
     public Hub(Settings s) {
-        this.clock = s.clock();
+        this.ticker = s.ticker();
         this.serializer = s.serializer();
         this.heartbeat = s.heartbeat();
         this.writeTimeout = s.writeTimeout();
@@ -158,8 +158,13 @@ public final class Hub {
         return shortest == Long.MAX_VALUE ? 0 : Math.max(1, shortest / 4);
     }
 
+    /**
+     * Monotonic milliseconds, for intervals only (heartbeats, write deadlines, history age): the
+     * wall clock would stop heartbeats when stepped back and stall every waiting connection when
+     * stepped forward.
+     */
     long nowMillis() {
-        return clock.millis();
+        return Math.floorDiv(ticker.read(), 1_000_000L);
     }
 
     // ---- connecting ------------------------------------------------------------------------------
@@ -340,7 +345,7 @@ public final class Hub {
     private void offerReplayed(DefaultSseConnection c, SseFrame frame, boolean prelude) {
         if (prelude) {
             c.offerPrelude(frame);
-        } else if (c.offer(frame, false, clock.millis()) != DefaultSseConnection.REFUSED) {
+        } else if (c.offer(frame, false, nowMillis()) != DefaultSseConnection.REFUSED) {
             counters.framesQueued.increment(); // bounded by the history, like a prelude
         }
     }
@@ -373,7 +378,7 @@ public final class Hub {
         lock.lock();
         try {
             checkOpen(); // again under the lock: nothing is published after a shutdown's final event
-            long now = clock.millis(); // once for every recipient
+            long now = nowMillis(); // once for every recipient
             if (recorded) {
                 long seq = history.nextSeq();
                 id = history.idOf(seq);
@@ -432,7 +437,7 @@ public final class Hub {
         checkPublishable(event);
         counters.eventsPublished.increment();
         int offered = c.accepts(event.effectiveType())
-                ? c.offer(SseEncoder.encode(event), true, clock.millis())
+                ? c.offer(SseEncoder.encode(event), true, nowMillis())
                 : DefaultSseConnection.REFUSED;
         boolean queued = offered != DefaultSseConnection.REFUSED;
         if (queued) {
@@ -575,7 +580,7 @@ public final class Hub {
             if (closed) {
                 return;
             }
-            long now = clock.millis();
+            long now = nowMillis();
             if (recorded) {
                 history.add(new History.Entry(history.nextSeq(), id, m.target(), type, frame, now));
                 history.expire(now);
@@ -641,7 +646,7 @@ public final class Hub {
             }
             if (history != null) {
                 history.clear();
-                long now = clock.millis();
+                long now = nowMillis();
                 for (RelaySink.Delivery d : retained) {
                     RelayMessage m = d.message();
                     if (m.recorded()) {
@@ -817,7 +822,7 @@ public final class Hub {
 
     /** Queues a heartbeat to idle connections and closes those whose writes have stalled. */
     public void sweep() {
-        long now = clock.millis();
+        long now = nowMillis();
         for (DefaultSseConnection c : all) {
             long waiting = c.waitingSinceMillis();
             if (writeTimeout != null && waiting != DefaultSseConnection.NOT_WAITING
@@ -869,7 +874,7 @@ public final class Hub {
             sweep.cancel(false);
         }
         SseFrame last = finalEvent == null ? null : SseEncoder.encode(finalEvent);
-        long now = clock.millis();
+        long now = nowMillis();
         for (DefaultSseConnection c : all) {
             c.seal();
             if (last != null && c.offer(last, false, now) != DefaultSseConnection.REFUSED) {
