@@ -4,6 +4,7 @@ import dev.ssekit.CloseReason;
 import dev.ssekit.ConnectOptions;
 import dev.ssekit.OverflowPolicy;
 import dev.ssekit.PublishResult;
+import dev.ssekit.ResetReason;
 import dev.ssekit.SseConnection;
 import dev.ssekit.SseEncoder;
 import dev.ssekit.SseEvent;
@@ -17,6 +18,7 @@ import dev.ssekit.spi.SseTransport;
 import dev.ssekit.spi.Ticker;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -80,7 +82,8 @@ public final class Hub {
             DataSerializer serializer,
             Executor drainExecutor,
             boolean ownDrainExecutor,
-            EventRelay relay) {}
+            EventRelay relay,
+            PresenceTracker.Settings presence) {}
 
     /**
      * Recipients one drain task covers: a broadcast to many connections becomes a few tasks, which
@@ -121,6 +124,8 @@ public final class Hub {
     private final String tagPrefix = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + ":";
     private final AtomicLong tags = new AtomicLong();
 
+    private final PresenceTracker presence;
+
     public Hub(Settings s) {
         this.ticker = s.ticker();
         this.serializer = s.serializer();
@@ -140,6 +145,7 @@ public final class Hub {
         this.ownScheduler = s.ownScheduler();
         this.drainExecutor = s.drainExecutor();
         this.ownDrainExecutor = s.ownDrainExecutor();
+        this.presence = new PresenceTracker(s.presence(), serializer, this::deliverHere);
         long period = sweepPeriodMillis(heartbeat, writeTimeout);
         this.sweep = scheduler == null || period <= 0
                 ? null
@@ -213,9 +219,11 @@ public final class Hub {
                 c.rooms = options.rooms();
                 for (String room : options.rooms()) {
                     rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
+                    presence.joined(c, room);
                 }
                 all = append(all, c);
                 byId.put(c.id(), c);
+                counters.connectionsOpened.increment();
             }
         } finally {
             lock.unlock();
@@ -317,8 +325,8 @@ public final class Hub {
             case AHEAD -> catchingUp.put(c, lastEventId);
             case FROM_SEQ -> offerRetained(c, start.seq(), memberOf, prelude);
             case UNKNOWN, EXPIRED -> {
-                offerReplayed(c, resetFrame(start.resume() == History.Resume.UNKNOWN ? "unknown" : "expired"),
-                        prelude);
+                offerReplayed(c, resetFrame(start.resume() == History.Resume.UNKNOWN
+                        ? ResetReason.UNKNOWN : ResetReason.EXPIRED), prelude);
                 offerRetained(c, 0, memberOf, prelude);
             }
         }
@@ -334,11 +342,13 @@ public final class Hub {
         }
     }
 
-    private SseFrame resetFrame(String reason) {
+    /** Returns a {@code reset} for one connection, and counts it: called once per connection reset. */
+    private SseFrame resetFrame(ResetReason reason) {
+        counters.replayResets[reason.ordinal()].increment();
         return SseEncoder.encode(SseEvent.builder()
                 .id(history == null ? null : history.resetId())
                 .type(RESET_EVENT)
-                .data("{\"reason\":\"" + reason + "\"}")
+                .data("{\"reason\":\"" + reason.wireName() + "\"}")
                 .build());
     }
 
@@ -410,7 +420,7 @@ public final class Hub {
      */
     private void checkPublishable(SseEvent event) {
         String type = event.type();
-        if (CONNECTED_EVENT.equals(type) || RESET_EVENT.equals(type)) {
+        if (CONNECTED_EVENT.equals(type) || RESET_EVENT.equals(type) || PresenceTracker.PRESENCE_EVENT.equals(type)) {
             throw new IllegalArgumentException("type \"" + type + "\" is reserved for the registry's own events");
         }
         if (history != null && event.id() != null) {
@@ -563,6 +573,21 @@ public final class Hub {
     }
 
     /**
+     * Queues a live event to the members of {@code room} on this server only, even with a relay: a
+     * presence event, which each server sends its own members.
+     */
+    private void deliverHere(String room, SseEvent event) {
+        // Not recorded, so the id only matters to a connection still catching up with the relay,
+        // which then skips this event.
+        deliverRelayed(PresenceTracker.PRESENCE_EVENT, new RelayMessage(RelayMessage.Scope.ROOM, room, event, false, null));
+    }
+
+    /** Who is in which room, its listeners and its events. */
+    public PresenceTracker presence() {
+        return presence;
+    }
+
+    /**
      * Records and queues one relayed event under the lock, as a publish does here, then has the
      * drain executor write it: the relay's reader only queues frames and moves on.
      */
@@ -661,7 +686,7 @@ public final class Hub {
                 if (history != null && resumedFrom != null) {
                     replay(c, resumedFrom, start(resumedFrom, false), c.rooms, false);
                 } else if (gap) {
-                    offerReplayed(c, resetFrame("expired"), false);
+                    offerReplayed(c, resetFrame(ResetReason.EXPIRED), false);
                     if (history != null) {
                         offerRetained(c, 0, c.rooms, false);
                     }
@@ -698,6 +723,7 @@ public final class Hub {
             next.add(room);
             c.rooms = Names.frozen(next);
             rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
+            presence.joined(c, room);
             return true;
         } finally {
             lock.unlock();
@@ -714,10 +740,76 @@ public final class Hub {
             next.remove(room);
             c.rooms = Names.frozen(next);
             removeFromRoom(c, room);
+            presence.left(c, Set.of(room), null);
             return true;
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Checks names by the registry's rules and counts by its per-connection limits, without
+     * touching any connection: for adapters, before they ask anyone whether the names are allowed.
+     */
+    public void checkSubscriptions(Collection<String> rooms, Collection<String> eventTypes) {
+        checkCounts(Names.checkRooms(rooms).size(), Names.checkEventTypes(eventTypes).size());
+    }
+
+    private void checkCounts(int roomCount, int typeCount) {
+        if (roomCount > maxRoomsPerConnection) {
+            throw new IllegalArgumentException("rooms: a connection may join at most "
+                    + maxRoomsPerConnection + ", was " + roomCount);
+        }
+        if (typeCount > maxEventTypesPerConnection) {
+            throw new IllegalArgumentException("event types: a connection may choose at most "
+                    + maxEventTypesPerConnection + ", was " + typeCount);
+        }
+    }
+
+    /**
+     * Leaves, joins and replaces event types ({@code eventTypes == null}: unchanged) under the
+     * lock, so that a publish sees the connection either before or after the whole change. The
+     * names are checked; the limits are checked on the result, before anything changes.
+     *
+     * @return whether the connection is open here, and so was changed
+     */
+    public boolean changeSubscriptions(UUID id, Set<String> join, Set<String> leave, Set<String> eventTypes) {
+        DefaultSseConnection c = byId.get(Objects.requireNonNull(id, "id"));
+        if (c == null) {
+            return false;
+        }
+        lock.lock();
+        try {
+            if (!c.isOpen()) {
+                return false;
+            }
+            Set<String> next = new LinkedHashSet<>(c.rooms);
+            next.removeAll(leave);
+            next.addAll(join);
+            checkCounts(next.size(), eventTypes == null ? 0 : eventTypes.size());
+            for (String room : c.rooms) {
+                if (!next.contains(room)) {
+                    removeFromRoom(c, room);
+                }
+            }
+            for (String room : next) {
+                if (!c.rooms.contains(room)) {
+                    rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
+                }
+            }
+            c.rooms = Names.frozen(next);
+            if (eventTypes != null) {
+                c.eventTypes(eventTypes);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void countClosed(DefaultSseConnection c) {
+        CloseReason reason = c.closeReason();
+        counters.connectionsClosed[(reason == null ? CloseReason.CLIENT_GONE : reason).ordinal()].increment();
     }
 
     /** Removes a closed connection from every room and from the registry. */
@@ -725,12 +817,17 @@ public final class Hub {
         lock.lock();
         try {
             catchingUp.remove(c);
+            presence.left(c, c.rooms, c.closeReason());
             if (closed) {
                 // Shutting down, every connection leaves: copying the arrays once per connection would
                 // make closing n connections cost n^2. Nothing is published any more, so the arrays
                 // only have to be right once the last one has left.
                 c.rooms = Set.of();
-                if (byId.remove(c.id(), c) && byId.isEmpty()) {
+                if (!byId.remove(c.id(), c)) {
+                    return;
+                }
+                countClosed(c);
+                if (byId.isEmpty()) {
                     all = NONE;
                     rooms.clear();
                     emptied.signalAll();
@@ -743,6 +840,7 @@ public final class Hub {
             c.rooms = Set.of();
             if (byId.remove(c.id(), c)) {
                 all = remove(all, c);
+                countClosed(c);
             }
             if (all.length == 0) {
                 emptied.signalAll();
@@ -815,7 +913,10 @@ public final class Hub {
                 counters.framesWritten.sum(),
                 counters.framesDropped.sum(),
                 counters.slowConsumers.sum(),
-                counters.heartbeats.sum());
+                counters.heartbeats.sum(),
+                counters.connectionsOpened.sum(),
+                Counters.sums(CloseReason.class, counters.connectionsClosed),
+                Counters.sums(ResetReason.class, counters.replayResets));
     }
 
     // ---- heartbeat and write deadline ------------------------------------------------------------
@@ -895,6 +996,7 @@ public final class Hub {
         if (relay != null) {
             relay.close();
         }
+        presence.close();
         return drained;
     }
 
