@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real {@code redis-server} on a free loopback port, without persistence, started and stopped
+ * A real {@code redis-server} ({@link RedisBinary}) on a free loopback port, without persistence, started and stopped
  * by a test. Stopping and starting it again on the same port acts out a Redis restart that loses
  * everything.
  */
@@ -46,7 +46,7 @@ final class RedisProcess implements AutoCloseable {
 
     /** Starts the server (again) on its port, and waits until it answers PING. */
     void startAgain() throws IOException {
-        process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port),
+        process = new ProcessBuilder(List.of(RedisBinary.executable().toString(), "--port", Integer.toString(port),
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile())
@@ -54,7 +54,7 @@ final class RedisProcess implements AutoCloseable {
         Await.await("redis-server on port " + port + " to answer PING", Duration.ofSeconds(10), () -> {
             if (!process.isAlive()) {
                 throw new AssertionError("redis-server exited with " + process.exitValue()
-                        + "; is it installed (apt-get install redis-server)?");
+                        + "; see " + dir.resolve("redis.log"));
             }
             return ping();
         });
