@@ -23,6 +23,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Enumeration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
@@ -72,7 +73,10 @@ import java.util.regex.Pattern;
  *       this server's connections. With a {@linkplain SseRegistry#isRelayed() relayed} registry a
  *       direct message goes to the connection on whichever server holds it, so an id unknown here
  *       is not refused, and the answer adds {@code "relayed":true}; when the relay cannot take the
- *       event, the answer is {@code 503} with {@code Retry-After}.
+ *       event, the answer is {@code 503} with {@code Retry-After}. A request with an
+ *       {@code Idempotency-Key} header (at most 256 characters, no control characters) may be
+ *       retried safely: repeated with the same key within the idempotency window (5 minutes by
+ *       default), on any server sharing the relay, it is delivered once and answers the same id.
  *   <li>{@code POST /sse/subscriptions} with {@code {"connectionId":"...","join":[...],
  *       "leave":[...],"events":[...]}} changes a stream's event types, then leaves, then joins
  *       rooms, all or nothing; only the stream's owner may (see {@link OwnerResolver}). Answers
@@ -533,7 +537,8 @@ public final class SseServlet extends HttpServlet {
         String data = Json.compact(Json.readBody(request, s.maxBodyBytes()));
         PublishResult result;
         try {
-            SseEvent event = type == null ? SseEvent.of(data) : SseEvent.of(type, data);
+            SseEvent event = SseEvent.builder().type(type).data(data)
+                    .idempotencyKey(idempotencyKey(request)).build();
             if (to != null) {
                 // With a relay the connection may be open on another server; only it can tell.
                 if (!r.isRelayed() && r.connection(to).isEmpty()) {
@@ -560,6 +565,26 @@ public final class SseServlet extends HttpServlet {
             answer.put("relayed", true); // handed to every server; queued counts this one's streams
         }
         Json.write(response, HttpServletResponse.SC_OK, answer);
+    }
+
+    /**
+     * The {@code Idempotency-Key} header, checked as {@link SseEvent#idempotencyKey()} is: a publish
+     * repeated with it within the window is delivered once and answers the same id.
+     */
+    private static String idempotencyKey(HttpServletRequest request) throws HttpError {
+        Enumeration<String> values = request.getHeaders("Idempotency-Key");
+        if (values == null || !values.hasMoreElements()) {
+            return null;
+        }
+        String key = values.nextElement();
+        if (values.hasMoreElements()) {
+            throw new HttpError(400, "the Idempotency-Key header must be given once");
+        }
+        try {
+            return SseEvent.builder().comment("").idempotencyKey(key).build().idempotencyKey();
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, e.getMessage().replace("idempotencyKey", "the Idempotency-Key header"));
+        }
     }
 
     // ---- POST /subscriptions ---------------------------------------------------------------------
