@@ -12,6 +12,7 @@ import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.TimeoutOptions;
@@ -95,12 +96,27 @@ public final class RedisRelay implements EventRelay {
     private static final String RETRY = "y";
     private static final String COMMENT = "c";
 
+    // KEYS: the stream, the idempotency key. ARGV: the stream's bound, the window in ms, then the
+    // entry's fields and values. Answers the entry's id, and 1 if this call added it, 0 if the key
+    // was known (and nothing was added).
+    private static final String PUBLISH_ONCE = """
+            local known = redis.call('GET', KEYS[2])
+            if known then
+                return {known, 0}
+            end
+            local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 3))
+            redis.call('SET', KEYS[2], id, 'PX', ARGV[2])
+            return {id, 1}
+            """;
+
     private static final long MIN_BACKOFF_MILLIS = 50;
     private static final long MAX_BACKOFF_MILLIS = 1_000;
     private static final int READ_BATCH = 512;
 
     private final RedisURI uri;
     private final String streamKey;
+    private final String idempotencyPrefix;
+    private final Duration idempotencyWindow;
     private final long maxLength;
     private final Duration timeout;
     private final Duration block;
@@ -128,6 +144,8 @@ public final class RedisRelay implements EventRelay {
         this.uri = RedisURI.create(b.uri);
         this.uri.setTimeout(b.timeout);
         this.streamKey = b.keyPrefix + "events";
+        this.idempotencyPrefix = b.keyPrefix + "idempotency:";
+        this.idempotencyWindow = b.idempotencyWindow;
         this.maxLength = b.history;
         this.timeout = b.timeout;
         this.block = b.block;
@@ -209,15 +227,7 @@ public final class RedisRelay implements EventRelay {
     @Override
     public String publish(RelayMessage message) {
         Objects.requireNonNull(message, "message");
-        if (closed) {
-            throw new IllegalStateException("the relay is closed");
-        }
-        RelayHealth h = health;
-        if (!h.isUp()) {
-            // The event would not come back to this server: refuse it at once rather than let the
-            // publisher wait for it.
-            throw new RelayUnavailableException(h.reason(), null);
-        }
+        checkPublishable();
         try {
             return publisher().sync().xadd(streamKey,
                     XAddArgs.Builder.maxlen(maxLength).approximateTrimming(), encode(message));
@@ -234,6 +244,39 @@ public final class RedisRelay implements EventRelay {
     @Override
     public RelayHealth health() {
         return health;
+    }
+
+    /**
+     * Appends the event and remembers its idempotency key for the window, in one Lua script, unless
+     * the key is already remembered: then appends nothing and returns the id the key was first given.
+     * So a publish retried after a timeout (when Redis may have applied it) is delivered once, and
+     * two servers publishing the same key at once append it once.
+     */
+    @Override
+    public Appended publishOnce(RelayMessage message) {
+        Objects.requireNonNull(message, "message");
+        String key = message.event().idempotencyKey();
+        if (key == null) {
+            return new Appended(publish(message), true);
+        }
+        checkPublishable();
+        Map<String, String> fields = encode(message);
+        String[] args = new String[2 + 2 * fields.size()];
+        args[0] = Long.toString(maxLength);
+        args[1] = Long.toString(idempotencyWindow.toMillis());
+        int i = 2;
+        for (Map.Entry<String, String> f : fields.entrySet()) {
+            args[i++] = f.getKey();
+            args[i++] = f.getValue();
+        }
+        try {
+            List<Object> answer = publisher().sync().eval(PUBLISH_ONCE, ScriptOutputType.MULTI,
+                    new String[] {streamKey, idempotencyPrefix + key}, args);
+            return new Appended((String) answer.get(0), ((Long) answer.get(1)) == 1L);
+        } catch (RedisException e) {
+            throw new RelayUnavailableException("Redis at " + redacted() + " did not take the event: "
+                    + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -284,6 +327,18 @@ public final class RedisRelay implements EventRelay {
     }
 
     // ---- publishing ----------------------------------------------------------------------------
+
+    private void checkPublishable() {
+        if (closed) {
+            throw new IllegalStateException("the relay is closed");
+        }
+        RelayHealth h = health;
+        if (!h.isUp()) {
+            // The event would not come back to this server: refuse it at once rather than let the
+            // publisher wait for it.
+            throw new RelayUnavailableException(h.reason(), null);
+        }
+    }
 
     /**
      * The publisher connection, opened on first use. Opening happens outside any lock: callers that
@@ -591,7 +646,8 @@ public final class RedisRelay implements EventRelay {
      * Configures a {@link RedisRelay}. Not thread-safe: use one builder from one thread.
      *
      * <p>Defaults: {@code redis://127.0.0.1:6379}; key prefix {@code ssekit:}; about 10,000 entries
-     * kept in the stream; a timeout of 2 s; the reader blocks up to 1 s per read.
+     * kept in the stream; a timeout of 2 s; the reader blocks up to 1 s per read; idempotency keys
+     * remembered for 5 minutes.
      *
      * @since 1.0
      */
@@ -601,8 +657,21 @@ public final class RedisRelay implements EventRelay {
         private long history = 10_000;
         private Duration timeout = Duration.ofSeconds(2);
         private Duration block = Duration.ofSeconds(1);
+        private Duration idempotencyWindow = Duration.ofMinutes(5);
 
         private Builder() {}
+
+        /**
+         * Sets how long the idempotency key of a published event is remembered in Redis (under
+         * {@code <keyPrefix>idempotency:<key>}): a publish with the same key within it, from any
+         * server, is delivered no more and answers the first one's id. Five minutes by default.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder idempotencyWindow(Duration window) {
+            this.idempotencyWindow = positive("idempotencyWindow", window);
+            return this;
+        }
 
         /**
          * Sets the Redis to use, as a Redis URI: {@code redis://[password@]host[:port][/database]},

@@ -34,6 +34,11 @@ final class Node implements AutoCloseable {
                         .readBlock(Duration.ofMillis(500))
                         .build())
                 .build();
+        return serve(registry);
+    }
+
+    /** Serves {@code registry}, relayed or not, on a new Jetty; closes it if the server cannot start. */
+    static Node serve(SseRegistry registry) throws Exception {
         SseServlet servlet = SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).build();
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
