@@ -14,6 +14,7 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.XAddArgs;
@@ -23,6 +24,8 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.protocol.RedisCommand;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -109,6 +112,10 @@ public final class RedisRelay implements EventRelay {
             return {id, 1}
             """;
 
+    private static final String CLUSTER_REFUSED = "Redis Cluster is not supported: the relay keeps"
+            + " one stream, which a cluster would hold on one node anyway; use one primary (with"
+            + " replicas and Sentinel for failover), not";
+
     private static final long MIN_BACKOFF_MILLIS = 50;
     private static final long MAX_BACKOFF_MILLIS = 1_000;
     private static final int READ_BATCH = 512;
@@ -151,7 +158,12 @@ public final class RedisRelay implements EventRelay {
         this.block = b.block;
         this.readBatch = (int) Math.min(READ_BATCH, b.history);
         this.client = RedisClient.create(uri);
-        client.setOptions(ClientOptions.builder()
+        ClientOptions.Builder options = ClientOptions.builder();
+        if (b.trustedCertificates != null) {
+            options.sslOptions(SslOptions.builder().jdkSslProvider()
+                    .trustManager(b.trustedCertificates.toFile()).build());
+        }
+        client.setOptions(options
                 .autoReconnect(true)
                 // Fail fast instead of queueing commands while disconnected: a publisher learns at
                 // once that Redis is not there, and nothing piles up in memory meanwhile.
@@ -215,9 +227,14 @@ public final class RedisRelay implements EventRelay {
             readOnce(true); // the first sync, without a gap: nobody is connected yet
         } catch (RedisException e) {
             LOG.log(System.Logger.Level.WARNING, "Redis at {0} is not reachable yet ({1}); this server"
-                    + " delivers nothing until it is, and keeps trying", redacted(), e.getMessage());
-            health = RelayHealth.down("Redis at " + redacted() + " is not reachable: " + e.getMessage());
+                    + " delivers nothing until it is, and keeps trying", redacted(), describe(e));
+            health = RelayHealth.down("Redis at " + redacted() + " is not reachable: " + describe(e));
             dropReader();
+        } catch (IllegalStateException e) {
+            dropReader();
+            client.shutdown(Duration.ZERO, timeout);
+            closed = true;
+            throw e; // a Redis this relay cannot use: refuse at once
         }
         readerThread = new Thread(this::readLoop, "ssekit-redis-reader");
         readerThread.setDaemon(true);
@@ -233,7 +250,7 @@ public final class RedisRelay implements EventRelay {
                     XAddArgs.Builder.maxlen(maxLength).approximateTrimming(), encode(message));
         } catch (RedisException e) {
             throw new RelayUnavailableException("Redis at " + redacted() + " did not take the event: "
-                    + e.getMessage(), e);
+                    + describe(e), e);
         }
     }
 
@@ -275,7 +292,7 @@ public final class RedisRelay implements EventRelay {
             return new Appended((String) answer.get(0), ((Long) answer.get(1)) == 1L);
         } catch (RedisException e) {
             throw new RelayUnavailableException("Redis at " + redacted() + " did not take the event: "
-                    + e.getMessage(), e);
+                    + describe(e), e);
         }
     }
 
@@ -377,7 +394,7 @@ public final class RedisRelay implements EventRelay {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new RelayUnavailableException("Redis at " + redacted() + " is not reachable: "
-                    + cause.getMessage(), cause);
+                    + describe(cause), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RelayUnavailableException("interrupted while connecting to Redis at " + redacted(), e);
@@ -475,9 +492,9 @@ public final class RedisRelay implements EventRelay {
                     }
                     if (synced) {
                         LOG.log(System.Logger.Level.WARNING, "lost Redis at {0} ({1}); reconnecting",
-                                redacted(), e.getMessage());
+                                redacted(), describe(e));
                     }
-                    health = RelayHealth.down("lost Redis at " + redacted() + ": " + e.getMessage());
+                    health = RelayHealth.down("lost Redis at " + redacted() + ": " + describe(e));
                 } catch (RuntimeException | Error e) {
                     // Not Redis's doing: a defect, or the JVM short of something. The reader backs
                     // off and carries on all the same; meanwhile the relay is down, visibly.
@@ -514,6 +531,9 @@ public final class RedisRelay implements EventRelay {
             c = client.connect();
             c.setTimeout(timeout.plus(block));
             reader = c;
+            if (c.sync().info("cluster").contains("cluster_enabled:1")) {
+                throw new IllegalStateException(CLUSTER_REFUSED + " " + redacted() + " is a cluster node");
+            }
         }
         RedisCommands<String, String> redis = c.sync();
         if (!synced) {
@@ -637,8 +657,35 @@ public final class RedisRelay implements EventRelay {
         }
     }
 
+    /**
+     * A failure's message and its root cause's, which Lettuce keeps out of its own ("Unable to
+     * connect"): what an operator needs to tell a refused connection from a certificate or a
+     * password problem.
+     */
+    static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = String.valueOf(e.getMessage());
+        if (root == e || root.getMessage() == null || message.contains(root.getMessage())) {
+            return message;
+        }
+        return message + ": " + root.getMessage();
+    }
+
     /** The URI without a password, for messages. */
     private String redacted() {
+        if (!uri.getSentinels().isEmpty()) {
+            StringBuilder sb = new StringBuilder(uri.getSentinelMasterId()).append(" via sentinels ");
+            for (RedisURI sentinel : uri.getSentinels()) {
+                if (sb.charAt(sb.length() - 1) != ' ') {
+                    sb.append(',');
+                }
+                sb.append(sentinel.getHost()).append(':').append(sentinel.getPort());
+            }
+            return sb.toString();
+        }
         return uri.getHost() + ":" + uri.getPort();
     }
 
@@ -658,8 +705,25 @@ public final class RedisRelay implements EventRelay {
         private Duration timeout = Duration.ofSeconds(2);
         private Duration block = Duration.ofSeconds(1);
         private Duration idempotencyWindow = Duration.ofMinutes(5);
+        private Path trustedCertificates;
 
         private Builder() {}
+
+        /**
+         * Trusts the certificates in this PEM file (a private CA, for example) when connecting over
+         * TLS ({@code rediss://}), instead of the JVM's default trust store. The server's name or
+         * address must match its certificate.
+         *
+         * @throws IllegalArgumentException if the file cannot be read
+         */
+        public Builder trustedCertificates(Path pemFile) {
+            Objects.requireNonNull(pemFile, "trustedCertificates");
+            if (!Files.isReadable(pemFile)) {
+                throw new IllegalArgumentException("trustedCertificates: cannot read " + pemFile);
+            }
+            this.trustedCertificates = pemFile;
+            return this;
+        }
 
         /**
          * Sets how long the idempotency key of a published event is remembered in Redis (under
@@ -674,13 +738,19 @@ public final class RedisRelay implements EventRelay {
         }
 
         /**
-         * Sets the Redis to use, as a Redis URI: {@code redis://[password@]host[:port][/database]},
-         * or {@code rediss://} for TLS.
+         * Sets the Redis to use, as a Redis URI: {@code redis://[[user:]password@]host[:port][/database]},
+         * {@code rediss://} for TLS (see {@link #trustedCertificates}), or
+         * {@code redis-sentinel://[[user:]password@]host:port[,host:port...]/[database]#primaryName}
+         * to follow a primary through Sentinel's failovers. Redis Cluster is not supported: a
+         * {@code redis-cluster://} URI is refused here, and a cluster node when the relay starts.
          *
          * @throws IllegalArgumentException if the URI is malformed
          */
         public Builder uri(String uri) {
             Objects.requireNonNull(uri, "uri");
+            if (uri.startsWith("redis-cluster:") || uri.startsWith("rediss-cluster:")) {
+                throw new IllegalArgumentException("uri: " + CLUSTER_REFUSED + " a cluster URI");
+            }
             try {
                 RedisURI.create(uri);
             } catch (RuntimeException e) {
