@@ -537,7 +537,18 @@ public final class Hub {
         awaitingDelivery.put(tag, delivered);
         String id;
         try {
-            id = relay.publish(new RelayMessage(scope, target, event, record, tag));
+            RelayMessage message = new RelayMessage(scope, target, event, record, tag);
+            if (event.idempotencyKey() == null) {
+                id = relay.publish(message);
+            } else {
+                EventRelay.Appended appended = relay.publishOnce(message);
+                id = appended.id();
+                if (!appended.appended()) {
+                    // A repeat: delivered when it was first published, and not again.
+                    awaitingDelivery.remove(tag);
+                    return new PublishResult(record && history != null ? id : event.id(), 0);
+                }
+            }
         } catch (RuntimeException e) {
             awaitingDelivery.remove(tag);
             throw e;

@@ -64,7 +64,10 @@ import java.util.Set;
  *       this server's connections. With a {@linkplain SseRegistry#isRelayed() relayed} registry a
  *       direct message goes to the connection on whichever server holds it, so an id unknown here
  *       is not refused, and the answer adds {@code "relayed":true}; when the relay cannot take the
- *       event, the answer is {@code 503} with {@code Retry-After}.
+ *       event, the answer is {@code 503} with {@code Retry-After}. A request with an
+ *       {@code Idempotency-Key} header (at most 256 characters, no control characters) may be
+ *       retried safely: repeated with the same key within the idempotency window (5 minutes by
+ *       default), on any server sharing the relay, it is delivered once and answers the same id.
  *   <li>{@code POST /sse/subscriptions} with {@code {"connectionId":"...","join":[...],
  *       "leave":[...],"events":[...]}} leaves and joins rooms and replaces the connection's event
  *       types in one step, all or nothing; only the connection's owner may (see {@link

@@ -8,6 +8,7 @@ import dev.ssekit.spi.RelayUnavailableException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.Enumeration;
 import java.util.List;
 import java.util.UUID;
 
@@ -53,7 +54,8 @@ public final class PublishEndpoint {
         }
         PublishResult result;
         try {
-            SseEvent event = type == null ? SseEvent.of(data) : SseEvent.of(type, data);
+            SseEvent event = SseEvent.builder().type(type).data(data)
+                    .idempotencyKey(idempotencyKey(request)).build();
             if (to != null) {
                 // With a relay the connection may be open on another server; only it can tell.
                 if (!registry.isRelayed() && registry.connection(to).isEmpty()) {
@@ -80,5 +82,25 @@ public final class PublishEndpoint {
             answer.put("relayed", true); // handed to every server; queued counts this one's connections
         }
         Json.write(response, HttpServletResponse.SC_OK, answer);
+    }
+
+    /**
+     * The {@code Idempotency-Key} header, checked as {@link SseEvent#idempotencyKey()} is: a publish
+     * repeated with it within the window is delivered once and answers the same id.
+     */
+    private static String idempotencyKey(HttpServletRequest request) throws HttpError {
+        Enumeration<String> values = request.getHeaders("Idempotency-Key");
+        if (values == null || !values.hasMoreElements()) {
+            return null;
+        }
+        String key = values.nextElement();
+        if (values.hasMoreElements()) {
+            throw new HttpError(400, "the Idempotency-Key header must be given once");
+        }
+        try {
+            return SseEvent.builder().comment("").idempotencyKey(key).build().idempotencyKey();
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, e.getMessage().replace("idempotencyKey", "the Idempotency-Key header"));
+        }
     }
 }
