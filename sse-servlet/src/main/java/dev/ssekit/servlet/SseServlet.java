@@ -11,6 +11,7 @@ import dev.ssekit.SseRegistry;
 import dev.ssekit.servlet.internal.ConnectionLimits;
 import dev.ssekit.servlet.internal.HttpError;
 import dev.ssekit.servlet.internal.Json;
+import dev.ssekit.servlet.internal.PresenceEndpoint;
 import dev.ssekit.servlet.internal.ServletTransport;
 import dev.ssekit.spi.RelayUnavailableException;
 import jakarta.servlet.ServletContext;
@@ -76,6 +77,11 @@ import java.util.regex.Pattern;
  *       "leave":[...],"events":[...]}} changes a stream's event types, then leaves, then joins
  *       rooms, all or nothing; only the stream's owner may (see {@link OwnerResolver}). Answers
  *       {@code {"connectionId":"...","rooms":[...],"events":[...]}}.
+ *   <li>{@code GET /sse/presence?room=R} tells who is in a room, on every server with a presence
+ *       share: {@code {"room":"R","count":n,"members":[...]}}, where {@code count} counts distinct
+ *       owners and {@code members} holds the registry's descriptions of them, present only when
+ *       some are described (see {@link SseRegistry#presence}); the owner keys never appear. Allowed
+ *       to whoever the {@link SseAuthorizer} lets join the room.
  * </ul>
  *
  * <p>Refusals are answered before any stream starts, with a JSON body {@code {"error":"..."}}:
@@ -352,6 +358,12 @@ public final class SseServlet extends HttpServlet {
                     case "POST" -> subscriptions(request, response);
                     case "OPTIONS" -> options(response, "POST, OPTIONS");
                     default -> throw methodNotAllowed(response, method, "POST, OPTIONS");
+                }
+            } else if (path.equals("/presence")) {
+                switch (method) {
+                    case "GET" -> presence(request, response);
+                    case "OPTIONS" -> options(response, "GET, OPTIONS");
+                    default -> throw methodNotAllowed(response, method, "GET, OPTIONS");
                 }
             } else {
                 throw new HttpError(404, "no such endpoint");
@@ -651,6 +663,17 @@ public final class SseServlet extends HttpServlet {
             values.add(item.textValue());
         }
         return values;
+    }
+
+    // ---- GET /presence ----------------------------------------------------------------------------
+
+    private void presence(HttpServletRequest request, HttpServletResponse response) throws IOException, HttpError {
+        SseRegistry r = registry;
+        Settings s = settings;
+        if (r == null) {
+            throw new HttpError(503, "the servlet is not initialized", "5");
+        }
+        PresenceEndpoint.answer(request, response, r, s.authorizer(), owner(request, s));
     }
 
     // ---- shared checks -------------------------------------------------------------------------
