@@ -87,6 +87,23 @@ class StarterConfigurationTest {
         });
     }
 
+    @Test
+    void aRedisUriSwitchesTheRelayOnAndItsHealthShowsWhenRedisIsUnreachable() {
+        // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+        runner.withPropertyValues("ssekit.redis.uri=redis://127.0.0.1:1", "ssekit.redis.key-prefix=starter-test:")
+                .run(context -> {
+                    SseRegistry registry = context.getBean(SseRegistry.class);
+                    assertThat(registry.isRelayed()).isTrue();
+                    var health = context.getBean(SseKitHealthIndicator.class).health();
+                    assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+                    assertThat((String) health.getDetails().get("reason")).contains("Redis at 127.0.0.1:1");
+
+                    var meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+                    context.getBean(SseKitMetrics.class).bindTo(meters);
+                    assertThat(meters.get("ssekit.relay.up").gauge().value()).isZero();
+                });
+    }
+
     private static String messages(Throwable t) {
         StringBuilder all = new StringBuilder();
         for (Throwable c = t; c != null; c = c.getCause()) {
