@@ -1,14 +1,17 @@
 package dev.ssekit;
 
 import dev.ssekit.internal.Hub;
+import dev.ssekit.internal.Names;
 import dev.ssekit.internal.PresenceTracker;
 import dev.ssekit.spi.DataSerializer;
 import dev.ssekit.spi.EventRelay;
 import dev.ssekit.spi.PresenceShare;
+import dev.ssekit.spi.RelayHealth;
 import dev.ssekit.spi.RelayUnavailableException;
 import dev.ssekit.spi.SseTransport;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -59,8 +62,25 @@ import java.util.regex.Pattern;
  * skipped. An empty last event id counts as none (browsers never send one). The replay is bounded
  * by the history, not by the connection's queue limits: it never makes the connection look like a
  * slow consumer. Direct messages ({@link #send}) are never recorded and get no id from the
- * registry. Without history, last event ids are ignored and events keep the ids they were built
- * with.
+ * registry.
+ *
+ * <p><b>A position from the first event on.</b> With history on, every client holds an id it can
+ * resume from, whatever it has received: a client that came without a last event id gets, on its
+ * {@code connected} event, the id of the newest recorded event (or {@code <epoch>-0} before the
+ * first), so that a browser that drops before its first event of its own resumes with exactly what
+ * was published meanwhile, or is told of a gap; a client resuming from an id this registry knows
+ * gets that id back; and every {@code reset} carries the id just before what is retained. No event
+ * the registry writes has an empty id, which would erase the browser's last event id. For the same
+ * reason, while history is on, events that are not recorded ({@link #broadcastLive},
+ * {@link #publishLive}, {@link #send}) may not carry an id of their own: it would replace the
+ * client's position with one the history does not know, and its next resume would be a reset and
+ * duplicates. Without history there is nothing to resume: last event ids are ignored, the
+ * {@code connected} event has no id, and events keep the ids they were built with.
+ *
+ * <p><b>Reserved event types.</b> {@value #CONNECTED_EVENT} and {@value #RESET_EVENT} are the
+ * registry's own: publishing or sending an event of either type throws
+ * {@link IllegalArgumentException}, so that nobody who may publish can make pages adopt another
+ * connection's id or drop their state.
  *
  * <p><b>Heartbeats.</b> One sweep on the registry's scheduler queues a {@code :ping} comment to
  * every connection that has had nothing queued for the heartbeat interval and has nothing waiting,
@@ -100,19 +120,24 @@ import java.util.regex.Pattern;
  */
 public final class SseRegistry implements AutoCloseable {
 
-    /** The type of the first event on a connection opened with {@link ConnectOptions#announce()}. */
+    /**
+     * The type of the first event on a connection opened with {@link ConnectOptions#announce()};
+     * reserved: applications may not publish it.
+     */
     public static final String CONNECTED_EVENT = Hub.CONNECTED_EVENT;
 
-    /** The type of the event that tells a resuming client that events were lost. */
+    /** The type of the event that tells a resuming client that events were lost; reserved. */
     public static final String RESET_EVENT = Hub.RESET_EVENT;
 
     /** The type of the event that tells the members of a room who is in it; see {@link Builder#presenceEvents}. */
     public static final String PRESENCE_EVENT = PresenceTracker.PRESENCE_EVENT;
 
     private final Hub hub;
+    private final EventRelay relay; // null without one
 
-    private SseRegistry(Hub hub) {
+    private SseRegistry(Hub hub, EventRelay relay) {
         this.hub = hub;
+        this.relay = relay;
     }
 
     /** Returns a builder with the defaults listed on {@link Builder}. */
@@ -138,7 +163,8 @@ public final class SseRegistry implements AutoCloseable {
      * Queues {@code event} for every connection whose event types accept it.
      *
      * @return the id the event was sent with and how many connections it was queued to
-     * @throws IllegalArgumentException if history is on and the event already has an id
+     * @throws IllegalArgumentException if the event's type is reserved, or history is on and the
+     *     event already has an id
      * @throws IllegalStateException if the registry is closed
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
@@ -157,8 +183,8 @@ public final class SseRegistry implements AutoCloseable {
      * gets it on return.
      *
      * @return the id the event was sent with and how many connections it was queued to
-     * @throws IllegalArgumentException if the room name is invalid, or history is on and the event
-     *     already has an id
+     * @throws IllegalArgumentException if the room name is invalid, the event's type is reserved,
+     *     or history is on and the event already has an id
      * @throws IllegalStateException if the registry is closed
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
@@ -174,10 +200,12 @@ public final class SseRegistry implements AutoCloseable {
     /**
      * Queues {@code event} for every connection open now whose event types accept it, without
      * recording it: for events only the present care about (a ticker, live stats), which would
-     * otherwise push the events that matter out of the history. The event keeps its own id, if any;
-     * it gets none from the registry, so a browser's last event id is left as it was.
+     * otherwise push the events that matter out of the history. It gets no id from the registry, so
+     * a browser's last event id is left as it was; without history it keeps its own, if any.
      *
      * @return the event's own id and how many connections it was queued to
+     * @throws IllegalArgumentException if the event's type is reserved, or history is on and the
+     *     event has an id
      * @throws IllegalStateException if the registry is closed
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
@@ -190,7 +218,8 @@ public final class SseRegistry implements AutoCloseable {
      * {@link #broadcastLive}. The event is encoded once for all of them.
      *
      * @return the event's own id and how many connections it was queued to
-     * @throws IllegalArgumentException if the room name is invalid
+     * @throws IllegalArgumentException if the room name is invalid, the event's type is reserved,
+     *     or history is on and the event has an id
      * @throws IllegalStateException if the registry is closed
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
@@ -208,6 +237,8 @@ public final class SseRegistry implements AutoCloseable {
      * a relay, on whichever server the connection is open. The event is not recorded in history.
      *
      * @return the event's own id and 1 if it was queued on this server, else 0
+     * @throws IllegalArgumentException if the event's type is reserved, or history is on and the
+     *     event has an id
      * @throws IllegalStateException if the registry is closed
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
@@ -218,6 +249,40 @@ public final class SseRegistry implements AutoCloseable {
     /** Serializes {@code data} and sends it to one connection as an event of {@code type}. */
     public PublishResult send(UUID connectionId, String type, Object data) {
         return hub.send(connectionId, hub.event(type, data));
+    }
+
+    /**
+     * Changes the subscriptions of the open connection {@code connectionId} in one step: leaves the
+     * rooms in {@code leave}, then joins those in {@code join} (a room in both ends joined), and,
+     * unless {@code eventTypes} is {@code null}, replaces its event types (empty means all). All or
+     * nothing: if a name is invalid, or the connection would be in more rooms or choose more event
+     * types than the registry allows, nothing changes. A publish meanwhile sees the connection
+     * either as it was or as it is after the whole change, never in between.
+     *
+     * @return whether the connection is open here and was changed; {@code false} if it is not
+     *     (closed, unknown, or open on another server)
+     * @throws IllegalArgumentException naming the field, if a name is invalid or a limit would be
+     *     exceeded
+     */
+    public boolean changeSubscriptions(UUID connectionId, Collection<String> join, Collection<String> leave,
+            Collection<String> eventTypes) {
+        Set<String> joining = Names.checkRooms(join == null ? Set.of() : join);
+        Set<String> leaving = Names.checkRooms(leave == null ? Set.of() : leave);
+        Set<String> types = eventTypes == null ? null : Names.checkEventTypes(eventTypes);
+        return hub.changeSubscriptions(Objects.requireNonNull(connectionId, "connectionId"), joining, leaving, types);
+    }
+
+    /**
+     * Checks room names and event types by this registry's rules (not empty, at most 128
+     * characters, no control characters) and their numbers by its per-connection limits, as
+     * {@link #open} and {@link #changeSubscriptions} would, without changing anything: for an
+     * adapter to refuse bad input before it asks the application whether the names are allowed.
+     *
+     * @throws IllegalArgumentException naming the field, if a name is invalid or there are more
+     *     (distinct) rooms or event types than one connection may have
+     */
+    public void checkSubscriptions(Collection<String> rooms, Collection<String> eventTypes) {
+        hub.checkSubscriptions(rooms == null ? Set.of() : rooms, eventTypes == null ? Set.of() : eventTypes);
     }
 
     /** Returns the open connection with this id, if it is registered here. */
@@ -282,6 +347,15 @@ public final class SseRegistry implements AutoCloseable {
     /** Returns whether this registry publishes through an {@link EventRelay}, shared with other servers. */
     public boolean isRelayed() {
         return hub.isRelayed();
+    }
+
+    /**
+     * Returns whether this registry's relay carries events now, for health checks and metrics;
+     * {@link RelayHealth#UP} without a relay. While it is down, publishing throws
+     * {@link RelayUnavailableException}.
+     */
+    public RelayHealth relayHealth() {
+        return relay == null ? RelayHealth.UP : relay.health();
     }
 
     /** Returns whether {@link #close()} or {@link #shutdown} has been called. */
@@ -545,7 +619,7 @@ public final class SseRegistry implements AutoCloseable {
                 hub.shutdown(null, Duration.ZERO);
                 throw e;
             }
-            return new SseRegistry(hub);
+            return new SseRegistry(hub, relay);
         }
 
         private static Executor newDrainExecutor() {
