@@ -798,14 +798,18 @@ public final class Hub {
             next.removeAll(leave);
             next.addAll(join);
             checkCounts(next.size(), eventTypes == null ? 0 : eventTypes.size());
+            Set<String> left = new LinkedHashSet<>();
             for (String room : c.rooms) {
                 if (!next.contains(room)) {
                     removeFromRoom(c, room);
+                    left.add(room);
                 }
             }
+            presence.left(c, left, null);
             for (String room : next) {
                 if (!c.rooms.contains(room)) {
                     rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
+                    presence.joined(c, room);
                 }
             }
             c.rooms = Names.frozen(next);
