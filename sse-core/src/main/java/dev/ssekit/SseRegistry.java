@@ -10,8 +10,8 @@ import dev.ssekit.spi.PresenceShare;
 import dev.ssekit.spi.RelayHealth;
 import dev.ssekit.spi.RelayUnavailableException;
 import dev.ssekit.spi.SseTransport;
+import dev.ssekit.spi.Ticker;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -405,9 +405,9 @@ public final class SseRegistry implements AutoCloseable {
      * Configures an {@link SseRegistry}. Not thread-safe: use one builder from one thread.
      *
      * <p>Defaults: heartbeat every 15 s; write timeout 30 s; no history; queues of 1,024 frames and
-     * 4 MiB; {@link OverflowPolicy#DISCONNECT}; 64 rooms and 64 event types per connection; the
-     * system clock; a scheduler of one daemon thread and a drain executor of another, both stopped
-     * by {@link SseRegistry#close()}; JSON through Jackson.
+     * 4 MiB; {@link OverflowPolicy#DISCONNECT}; 64 rooms and 64 event types per connection;
+     * {@link Ticker#system()}; a scheduler of one daemon thread and a drain executor of another,
+     * both stopped by {@link SseRegistry#close()}; JSON through Jackson.
      */
     public static final class Builder {
         private Duration heartbeat = Duration.ofSeconds(15);
@@ -420,7 +420,7 @@ public final class SseRegistry implements AutoCloseable {
         private OverflowPolicy overflow = OverflowPolicy.DISCONNECT;
         private int maxRooms = 64;
         private int maxEventTypes = 64;
-        private InstantSource clock = InstantSource.system();
+        private Ticker ticker = Ticker.system();
         private ScheduledExecutorService scheduler;
         private DataSerializer serializer;
         private Executor drainExecutor;
@@ -528,9 +528,13 @@ public final class SseRegistry implements AutoCloseable {
             return this;
         }
 
-        /** Uses {@code clock} for heartbeats, write deadlines and history age; for tests. */
-        public Builder clock(InstantSource clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
+        /**
+         * Measures heartbeats, write deadlines and history age with {@code ticker}, a monotonic
+         * clock, instead of {@link System#nanoTime()}; for tests. The registry never reads the wall
+         * clock: a step of the machine's date changes none of its intervals.
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 
@@ -640,7 +644,7 @@ public final class SseRegistry implements AutoCloseable {
             boolean ownDrains = drainExecutor == null;
             Hub hub = new Hub(new Hub.Settings(
                     heartbeat, writeTimeout, historyEvents, historyBytes, historyMaxAge,
-                    queueFrames, queueBytes, overflow, maxRooms, maxEventTypes, clock, s, own,
+                    queueFrames, queueBytes, overflow, maxRooms, maxEventTypes, ticker, s, own,
                     serializer == null ? DataSerializer.jackson() : serializer,
                     ownDrains ? newDrainExecutor() : drainExecutor, ownDrains, relay,
                     new PresenceTracker.Settings(describer, presenceRooms, presenceDelay, presenceShare)));
