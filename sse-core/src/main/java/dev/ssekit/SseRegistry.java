@@ -2,8 +2,11 @@ package dev.ssekit;
 
 import dev.ssekit.internal.Hub;
 import dev.ssekit.internal.Names;
+import dev.ssekit.internal.PresenceTracker;
 import dev.ssekit.spi.DataSerializer;
 import dev.ssekit.spi.EventRelay;
+import dev.ssekit.spi.PresenceShare;
+import dev.ssekit.spi.RelayHealth;
 import dev.ssekit.spi.RelayUnavailableException;
 import dev.ssekit.spi.SseTransport;
 import java.time.Duration;
@@ -21,6 +24,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * Who is connected, which rooms exist, what each connection has yet to receive, and what to replay
@@ -57,8 +62,25 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * skipped. An empty last event id counts as none (browsers never send one). The replay is bounded
  * by the history, not by the connection's queue limits: it never makes the connection look like a
  * slow consumer. Direct messages ({@link #send}) are never recorded and get no id from the
- * registry. Without history, last event ids are ignored and events keep the ids they were built
- * with.
+ * registry.
+ *
+ * <p><b>A position from the first event on.</b> With history on, every client holds an id it can
+ * resume from, whatever it has received: a client that came without a last event id gets, on its
+ * {@code connected} event, the id of the newest recorded event (or {@code <epoch>-0} before the
+ * first), so that a browser that drops before its first event of its own resumes with exactly what
+ * was published meanwhile, or is told of a gap; a client resuming from an id this registry knows
+ * gets that id back; and every {@code reset} carries the id just before what is retained. No event
+ * the registry writes has an empty id, which would erase the browser's last event id. For the same
+ * reason, while history is on, events that are not recorded ({@link #broadcastLive},
+ * {@link #publishLive}, {@link #send}) may not carry an id of their own: it would replace the
+ * client's position with one the history does not know, and its next resume would be a reset and
+ * duplicates. Without history there is nothing to resume: last event ids are ignored, the
+ * {@code connected} event has no id, and events keep the ids they were built with.
+ *
+ * <p><b>Reserved event types.</b> {@value #CONNECTED_EVENT} and {@value #RESET_EVENT} are the
+ * registry's own: publishing or sending an event of either type throws
+ * {@link IllegalArgumentException}, so that nobody who may publish can make pages adopt another
+ * connection's id or drop their state.
  *
  * <p><b>Heartbeats.</b> One sweep on the registry's scheduler queues a {@code :ping} comment to
  * every connection that has had nothing queued for the heartbeat interval and has nothing waiting,
@@ -79,6 +101,18 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * the event, the publish throws {@link RelayUnavailableException} at once and the event reaches no
  * one. Connections stay open through a relay's outage.
  *
+ * <p><b>Presence.</b> {@link #presence(String)} tells who is in a room: its distinct owners (a
+ * user with three tabs counts once), described by the application's
+ * {@linkplain Builder#describeOwners owner describer} or, by default, only counted; the owner key
+ * itself is never shown. A {@link PresenceListener} hears each room become occupied and empty and
+ * each connection join and leave, on a thread of the registry's own. In the rooms chosen with
+ * {@link Builder#presenceEvents}, members receive a {@code presence} event, data
+ * {@code {"room":"chat","count":2,"members":[...]}} ({@code members} only when some are
+ * described), when an owner arrives or departs (not when an owner opens a second connection);
+ * changes within {@linkplain Builder#presenceEventDelay a short delay} become one event with the
+ * final count. Presence events are live: never recorded, never replayed. With a
+ * {@linkplain Builder#presenceShare presence share}, counts and events cover every live server.
+ *
  * <p><b>Closing.</b> After {@link #close()} or {@link #shutdown}, every connection is closed and
  * publishing or opening throws {@link IllegalStateException}.
  *
@@ -86,16 +120,24 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  */
 public final class SseRegistry implements AutoCloseable {
 
-    /** The type of the first event on a connection opened with {@link ConnectOptions#announce()}. */
+    /**
+     * The type of the first event on a connection opened with {@link ConnectOptions#announce()};
+     * reserved: applications may not publish it.
+     */
     public static final String CONNECTED_EVENT = Hub.CONNECTED_EVENT;
 
-    /** The type of the event that tells a resuming client that events were lost. */
+    /** The type of the event that tells a resuming client that events were lost; reserved. */
     public static final String RESET_EVENT = Hub.RESET_EVENT;
 
-    private final Hub hub;
+    /** The type of the event that tells the members of a room who is in it; see {@link Builder#presenceEvents}. */
+    public static final String PRESENCE_EVENT = PresenceTracker.PRESENCE_EVENT;
 
-    private SseRegistry(Hub hub) {
+    private final Hub hub;
+    private final EventRelay relay; // null without one
+
+    private SseRegistry(Hub hub, EventRelay relay) {
         this.hub = hub;
+        this.relay = relay;
     }
 
     /** Returns a builder with the defaults listed on {@link Builder}. */
@@ -121,7 +163,8 @@ public final class SseRegistry implements AutoCloseable {
      * Queues {@code event} for every connection whose event types accept it.
      *
      * @return the id the event was sent with and how many connections it was queued to
-     * @throws IllegalArgumentException if history is on and the event already has an id
+     * @throws IllegalArgumentException if the event's type is reserved, or history is on and the
+     *     event already has an id
      * @throws IllegalStateException if the registry is closed
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
@@ -140,8 +183,8 @@ public final class SseRegistry implements AutoCloseable {
      * gets it on return.
      *
      * @return the id the event was sent with and how many connections it was queued to
-     * @throws IllegalArgumentException if the room name is invalid, or history is on and the event
-     *     already has an id
+     * @throws IllegalArgumentException if the room name is invalid, the event's type is reserved,
+     *     or history is on and the event already has an id
      * @throws IllegalStateException if the registry is closed
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
@@ -157,10 +200,12 @@ public final class SseRegistry implements AutoCloseable {
     /**
      * Queues {@code event} for every connection open now whose event types accept it, without
      * recording it: for events only the present care about (a ticker, live stats), which would
-     * otherwise push the events that matter out of the history. The event keeps its own id, if any;
-     * it gets none from the registry, so a browser's last event id is left as it was.
+     * otherwise push the events that matter out of the history. It gets no id from the registry, so
+     * a browser's last event id is left as it was; without history it keeps its own, if any.
      *
      * @return the event's own id and how many connections it was queued to
+     * @throws IllegalArgumentException if the event's type is reserved, or history is on and the
+     *     event has an id
      * @throws IllegalStateException if the registry is closed
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
@@ -173,7 +218,8 @@ public final class SseRegistry implements AutoCloseable {
      * {@link #broadcastLive}. The event is encoded once for all of them.
      *
      * @return the event's own id and how many connections it was queued to
-     * @throws IllegalArgumentException if the room name is invalid
+     * @throws IllegalArgumentException if the room name is invalid, the event's type is reserved,
+     *     or history is on and the event has an id
      * @throws IllegalStateException if the registry is closed
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
@@ -191,6 +237,8 @@ public final class SseRegistry implements AutoCloseable {
      * a relay, on whichever server the connection is open. The event is not recorded in history.
      *
      * @return the event's own id and 1 if it was queued on this server, else 0
+     * @throws IllegalArgumentException if the event's type is reserved, or history is on and the
+     *     event has an id
      * @throws IllegalStateException if the registry is closed
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
@@ -262,6 +310,35 @@ public final class SseRegistry implements AutoCloseable {
         return hub.members(room);
     }
 
+    /**
+     * Returns who is in {@code room}: its distinct owners, with a {@linkplain Builder#presenceShare
+     * share} on every live server, each described by the {@linkplain Builder#describeOwners owner
+     * describer} if there is one. Calls the describer, and the share, on the calling thread.
+     *
+     * @throws IllegalArgumentException if the room name is invalid
+     */
+    public Presence presence(String room) {
+        return hub.presence().presence(room);
+    }
+
+    /**
+     * Adds a listener that hears, from now on, every room of this server become occupied and empty,
+     * and every connection join and leave a room; see {@link PresenceListener} for when and where it
+     * is called. A listener added twice is called twice.
+     */
+    public void addPresenceListener(PresenceListener listener) {
+        hub.presence().addListener(listener);
+    }
+
+    /**
+     * Removes one registration of {@code listener}; calls already queued for it may still come.
+     *
+     * @return whether it was registered
+     */
+    public boolean removePresenceListener(PresenceListener listener) {
+        return hub.presence().removeListener(listener);
+    }
+
     /** Returns a snapshot of the counters. */
     public SseStats stats() {
         return hub.stats();
@@ -270,6 +347,15 @@ public final class SseRegistry implements AutoCloseable {
     /** Returns whether this registry publishes through an {@link EventRelay}, shared with other servers. */
     public boolean isRelayed() {
         return hub.isRelayed();
+    }
+
+    /**
+     * Returns whether this registry's relay carries events now, for health checks and metrics;
+     * {@link RelayHealth#UP} without a relay. While it is down, publishing throws
+     * {@link RelayUnavailableException}.
+     */
+    public RelayHealth relayHealth() {
+        return relay == null ? RelayHealth.UP : relay.health();
     }
 
     /** Returns whether {@link #close()} or {@link #shutdown} has been called. */
@@ -323,6 +409,10 @@ public final class SseRegistry implements AutoCloseable {
         private DataSerializer serializer;
         private Executor drainExecutor;
         private EventRelay relay;
+        private Function<String, ?> describer;
+        private Pattern presenceRooms;
+        private Duration presenceDelay = Duration.ofMillis(200);
+        private PresenceShare presenceShare;
 
         private Builder() {}
 
@@ -461,6 +551,54 @@ public final class SseRegistry implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Describes owners in {@link SseRegistry#presence} and presence events: {@code describer}
+         * returns the application's public description of an owner key (for example its display
+         * name, or a small record that serializes to JSON), or {@code null} to count the owner
+         * without listing it. By default every owner is only counted: the owner key (which may be a
+         * session id) is never shown. The describer is called for each owner whenever a presence is
+         * made, so it should be quick (a lookup); one that throws is logged and counts as
+         * {@code null}.
+         */
+        public Builder describeOwners(Function<String, ?> describer) {
+            this.describer = Objects.requireNonNull(describer, "describer");
+            return this;
+        }
+
+        /**
+         * Sends a live {@value SseRegistry#PRESENCE_EVENT} event to the members of every room whose
+         * whole name matches {@code rooms} whenever an owner arrives in the room or departs from it,
+         * with the room's new presence; see "Presence" on {@link SseRegistry}. The event passes a
+         * connection's event-type filter like any other.
+         */
+        public Builder presenceEvents(Pattern rooms) {
+            this.presenceRooms = Objects.requireNonNull(rooms, "rooms");
+            return this;
+        }
+
+        /**
+         * Gathers the changes of a room for this long into one presence event, so that a burst (a
+         * reconnect storm) sends one event with the final count; default 200 ms.
+         */
+        public Builder presenceEventDelay(Duration delay) {
+            Objects.requireNonNull(delay, "presenceEventDelay");
+            if (delay.isNegative()) {
+                throw new IllegalArgumentException("presenceEventDelay must not be negative: " + delay);
+            }
+            this.presenceDelay = delay;
+            return this;
+        }
+
+        /**
+         * Shares presence with other servers through {@code share}, so that {@link
+         * SseRegistry#presence} and presence events count the owners of every live server. The
+         * registry starts it when it is built and closes it when it is closed.
+         */
+        public Builder presenceShare(PresenceShare share) {
+            this.presenceShare = Objects.requireNonNull(share, "presenceShare");
+            return this;
+        }
+
         /** Returns a new registry; it starts its heartbeat sweep, and its relay if any, at once. */
         public SseRegistry build() {
             boolean own = scheduler == null && (heartbeat != null || writeTimeout != null);
@@ -470,16 +608,18 @@ public final class SseRegistry implements AutoCloseable {
                     heartbeat, writeTimeout, historyEvents, historyBytes, historyMaxAge,
                     queueFrames, queueBytes, overflow, maxRooms, maxEventTypes, clock, s, own,
                     serializer == null ? DataSerializer.jackson() : serializer,
-                    ownDrains ? newDrainExecutor() : drainExecutor, ownDrains, relay));
-            if (relay != null) {
-                try {
+                    ownDrains ? newDrainExecutor() : drainExecutor, ownDrains, relay,
+                    new PresenceTracker.Settings(describer, presenceRooms, presenceDelay, presenceShare)));
+            try {
+                if (relay != null) {
                     relay.start(hub.sink());
-                } catch (RuntimeException e) {
-                    hub.shutdown(null, Duration.ZERO);
-                    throw e;
                 }
+                hub.presence().start();
+            } catch (RuntimeException e) {
+                hub.shutdown(null, Duration.ZERO);
+                throw e;
             }
-            return new SseRegistry(hub);
+            return new SseRegistry(hub, relay);
         }
 
         private static Executor newDrainExecutor() {

@@ -23,7 +23,22 @@ final class History {
     record Entry(long seq, String id, String room, String type, SseFrame frame, long recordedAtMillis) {}
 
     /** What a last event id means against this history. */
-    enum Resume { FROM_SEQ, UNKNOWN, EXPIRED }
+    enum Resume {
+        /** Everything after the id's sequence can be replayed. */
+        FROM_SEQ,
+        /** The id is not one of this history's: malformed, from a restarted server, or ahead of it. */
+        UNKNOWN,
+        /** The id is this history's, but events after it were already forgotten. */
+        EXPIRED,
+        /** A relay's id this mirror has not delivered yet: another server was ahead. */
+        AHEAD
+    }
+
+    /**
+     * The position before everything: a client resuming from it is given whatever is retained, and
+     * no {@code reset}. A mirror's position while it has recorded nothing.
+     */
+    static final String BEFORE_EVERYTHING = "0";
 
     private static final int MAX_ID_CHARS = 64;
 
@@ -121,25 +136,25 @@ final class History {
      */
     long parse(String lastEventId) {
         if (seqById != null) {
-            if (lastEventId.equals("0")) {
-                return 0;
-            }
             Long seq = seqById.get(lastEventId);
-            return seq == null ? -1 : seq;
+            if (seq != null) {
+                return seq;
+            }
+            // The two positions this mirror hands out without retaining their event: just before
+            // what is retained (a reset's), and the newest when everything has expired.
+            if (lastEventId.equals(lastEvictedId) && !entries.isEmpty()) {
+                return entries.peekFirst().seq() - 1;
+            }
+            return lastEventId.equals(newestId) && entries.isEmpty() ? lastSeq : -1;
         }
         if (lastEventId.length() > MAX_ID_CHARS) {
             return -1;
         }
-        String digits;
-        if (lastEventId.equals("0")) {
-            digits = "0";
-        } else {
-            int dash = lastEventId.indexOf('-');
-            if (dash < 0 || !lastEventId.regionMatches(0, epoch, 0, dash) || dash != epoch.length()) {
-                return -1;
-            }
-            digits = lastEventId.substring(dash + 1);
+        int dash = lastEventId.indexOf('-');
+        if (dash < 0 || !lastEventId.regionMatches(0, epoch, 0, dash) || dash != epoch.length()) {
+            return -1;
         }
+        String digits = lastEventId.substring(dash + 1);
         if (digits.isEmpty() || digits.length() > 18) {
             return -1;
         }
@@ -158,23 +173,33 @@ final class History {
         if (seq < 0) {
             return Resume.UNKNOWN;
         }
-        if (seq == 0) {
-            // "0" claims to have seen nothing and asks for whatever is retained: nothing it had
-            // is being skipped, so there is no gap to signal.
-            return Resume.FROM_SEQ;
-        }
         long oldest = entries.isEmpty() ? lastSeq + 1 : entries.peekFirst().seq();
         return seq < oldest - 1 ? Resume.EXPIRED : Resume.FROM_SEQ;
     }
 
-    /** The id a client should hold once it has been told of a gap: just before what is retained. */
+    /**
+     * The id a client should hold once it has been told of a gap: just before what is retained.
+     * Never empty, which would erase a browser's last event id and leave it nothing to resume from.
+     */
     String resetId() {
         if (seqById != null) {
             String before = entries.isEmpty() ? newestId : lastEvictedId;
-            return before == null ? "" : before;
+            return before == null ? BEFORE_EVERYTHING : before;
         }
-        long before = entries.isEmpty() ? lastSeq : entries.peekFirst().seq() - 1;
-        return before == 0 ? "" : idOf(before);
+        return idOf(entries.isEmpty() ? lastSeq : entries.peekFirst().seq() - 1);
+    }
+
+    /**
+     * The position of a client that has everything recorded so far: the newest recorded id, retained
+     * or not. A local history's position before its first event is {@code <epoch>-0}, which is
+     * still its own, so that resuming from it after the history overflowed, or after a restart, is
+     * told of the gap; a mirror's is {@link #BEFORE_EVERYTHING}.
+     */
+    String positionId() {
+        if (seqById != null) {
+            return newestId == null ? BEFORE_EVERYTHING : newestId;
+        }
+        return idOf(lastSeq);
     }
 
     /** Entries after {@code seq}, oldest first. */

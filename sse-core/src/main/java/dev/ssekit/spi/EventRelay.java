@@ -50,6 +50,15 @@ public interface EventRelay extends AutoCloseable {
      */
     boolean holds(String id);
 
+    /**
+     * Returns whether the relay carries events now; a relay that is {@linkplain RelayHealth.State#DOWN
+     * down} refuses publishing at once. Cheap enough to call from a health check or a metric.
+     * Without an override, always {@link RelayHealth#UP}.
+     */
+    default RelayHealth health() {
+        return RelayHealth.UP;
+    }
+
     /** Stops delivering and releases the relay's connections; idempotent. */
     @Override
     void close();

@@ -2,6 +2,7 @@ package dev.ssekit.redis;
 
 import dev.ssekit.SseEvent;
 import dev.ssekit.spi.EventRelay;
+import dev.ssekit.spi.RelayHealth;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
 import dev.ssekit.spi.RelayUnavailableException;
@@ -18,6 +19,9 @@ import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.protocol.RedisCommand;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -25,6 +29,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -62,6 +70,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * server's history is filled again from the stream and every open stream is told with a
  * {@code reset} event. A server that dies takes only its own connections with it.
  *
+ * <p><b>Health.</b> {@link #health()} (and the registry's {@code relayHealth()}) is up while the
+ * reader follows the stream, and down, with the reason, while it does not: Redis unreachable, the
+ * reader reconnecting, or the reader failed for any other reason, after which it backs off and tries
+ * again like after losing Redis. While it is down, publishing fails at once with
+ * {@link RelayUnavailableException}, since the event would not come back to this server.
+ *
  * <p>Thread-safe. The registry starts and closes the relay; a relay serves one registry.
  *
  * @since 1.0
@@ -81,6 +95,7 @@ public final class RedisRelay implements EventRelay {
     private static final String RETRY = "y";
     private static final String COMMENT = "c";
 
+    private static final long MIN_BACKOFF_MILLIS = 50;
     private static final long MAX_BACKOFF_MILLIS = 1_000;
     private static final int READ_BATCH = 512;
 
@@ -94,16 +109,20 @@ public final class RedisRelay implements EventRelay {
     // always reads a full batch, which is when it checks for a gap.
     private final int readBatch;
 
-    private final ReentrantLock publishLock = new ReentrantLock(); // guards opening publisher
+    private final ReentrantLock publishLock = new ReentrantLock(); // guards the two below
+    private CompletableFuture<StatefulRedisConnection<String, String>> connecting; // publisher's
     private volatile StatefulRedisConnection<String, String> publisher;
     private volatile StatefulRedisConnection<String, String> reader; // the reader thread's own
     private volatile boolean closed;
+    // Up while the reader follows the stream: only then does a publish come back to this server.
+    private volatile RelayHealth health = RelayHealth.down("not connected to Redis yet");
     private volatile Thread readerThread;
     private RelaySink sink;
 
     // The reader thread's state.
     private String lastId; // the last entry delivered, or null before the first sync
     private boolean synced;
+    private boolean faulted; // the last failure was not Redis's
 
     private RedisRelay(Builder b) {
         this.uri = RedisURI.create(b.uri);
@@ -120,8 +139,33 @@ public final class RedisRelay implements EventRelay {
                 // once that Redis is not there, and nothing piles up in memory meanwhile.
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .socketOptions(SocketOptions.builder().connectTimeout(b.timeout).build())
-                .timeoutOptions(TimeoutOptions.enabled(b.timeout))
+                .timeoutOptions(TimeoutOptions.builder().timeoutSource(new CommandTimeout(
+                        b.timeout.toMillis(), b.timeout.plus(b.block).toMillis())).build())
                 .build());
+    }
+
+    /**
+     * Every command may take the timeout, except a read of the stream, which waits up to the block
+     * time by design and may take that much longer: so no timeout and block time can conflict.
+     */
+    private static final class CommandTimeout extends TimeoutOptions.TimeoutSource {
+        private final long commandMillis;
+        private final long readMillis;
+
+        CommandTimeout(long commandMillis, long readMillis) {
+            this.commandMillis = commandMillis;
+            this.readMillis = readMillis;
+        }
+
+        @Override
+        public long getTimeout(RedisCommand<?, ?, ?> command) {
+            return command.getType() == CommandType.XREAD ? readMillis : commandMillis;
+        }
+
+        @Override
+        public TimeUnit getTimeUnit() {
+            return TimeUnit.MILLISECONDS;
+        }
     }
 
     /** Returns a builder with the defaults listed on {@link Builder}. */
@@ -154,6 +198,7 @@ public final class RedisRelay implements EventRelay {
         } catch (RedisException e) {
             LOG.log(System.Logger.Level.WARNING, "Redis at {0} is not reachable yet ({1}); this server"
                     + " delivers nothing until it is, and keeps trying", redacted(), e.getMessage());
+            health = RelayHealth.down("Redis at " + redacted() + " is not reachable: " + e.getMessage());
             dropReader();
         }
         readerThread = new Thread(this::readLoop, "ssekit-redis-reader");
@@ -167,6 +212,12 @@ public final class RedisRelay implements EventRelay {
         if (closed) {
             throw new IllegalStateException("the relay is closed");
         }
+        RelayHealth h = health;
+        if (!h.isUp()) {
+            // The event would not come back to this server: refuse it at once rather than let the
+            // publisher wait for it.
+            throw new RelayUnavailableException(h.reason(), null);
+        }
         try {
             return publisher().sync().xadd(streamKey,
                     XAddArgs.Builder.maxlen(maxLength).approximateTrimming(), encode(message));
@@ -174,6 +225,15 @@ public final class RedisRelay implements EventRelay {
             throw new RelayUnavailableException("Redis at " + redacted() + " did not take the event: "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Up while the reader follows the stream; down, with the reason, while Redis is unreachable,
+     * while the reader reconnects, or after it failed (it keeps trying, backing off up to a second).
+     */
+    @Override
+    public RelayHealth health() {
+        return health;
     }
 
     @Override
@@ -205,6 +265,7 @@ public final class RedisRelay implements EventRelay {
             return;
         }
         closed = true;
+        health = RelayHealth.down("the relay is closed");
         Thread t = readerThread;
         if (t != null) {
             t.interrupt();
@@ -224,27 +285,66 @@ public final class RedisRelay implements EventRelay {
 
     // ---- publishing ----------------------------------------------------------------------------
 
+    /**
+     * The publisher connection, opened on first use. Opening happens outside any lock: callers that
+     * arrive while it is being opened share that one attempt, and each waits for it at most the
+     * timeout, so a Redis that never answers costs every caller about one timeout, not one each.
+     */
     private StatefulRedisConnection<String, String> publisher() {
         StatefulRedisConnection<String, String> p = publisher;
         if (p != null) {
             return p; // reconnects by itself; commands fail fast while it is disconnected
         }
+        CompletableFuture<StatefulRedisConnection<String, String>> attempt;
         publishLock.lock();
         try {
-            if (publisher == null) {
-                if (closed) {
-                    throw new IllegalStateException("the relay is closed");
-                }
-                try {
-                    publisher = client.connect();
-                } catch (RedisException e) {
-                    throw new RelayUnavailableException("Redis at " + redacted() + " is not reachable: "
-                            + e.getMessage(), e);
-                }
+            if (closed) {
+                throw new IllegalStateException("the relay is closed");
             }
-            return publisher;
+            if (publisher != null) {
+                return publisher;
+            }
+            if (connecting == null) {
+                CompletableFuture<StatefulRedisConnection<String, String>> started =
+                        client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture();
+                connecting = started;
+                started.whenComplete((c, failure) -> opened(started, c));
+            }
+            attempt = connecting;
         } finally {
             publishLock.unlock();
+        }
+        try {
+            return attempt.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new RelayUnavailableException("Redis at " + redacted() + " did not answer within "
+                    + timeout.toMillis() + " ms", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new RelayUnavailableException("Redis at " + redacted() + " is not reachable: "
+                    + cause.getMessage(), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RelayUnavailableException("interrupted while connecting to Redis at " + redacted(), e);
+        }
+    }
+
+    /** Ends a connection attempt: keeps the connection, or lets the next caller try again. */
+    private void opened(CompletableFuture<StatefulRedisConnection<String, String>> attempt,
+            StatefulRedisConnection<String, String> c) {
+        publishLock.lock();
+        try {
+            if (connecting == attempt) {
+                connecting = null;
+            }
+            if (c != null) {
+                publisher = c;
+            }
+        } finally {
+            publishLock.unlock();
+        }
+        if (c != null && closed) {
+            c.closeAsync(); // the relay was closed meanwhile
         }
     }
 
@@ -303,18 +403,39 @@ public final class RedisRelay implements EventRelay {
     // ---- reading -------------------------------------------------------------------------------
 
     private void readLoop() {
-        long backoff = 50;
-        while (!closed) {
-            try {
-                readOnce(false);
-                backoff = 50;
-            } catch (RedisException e) {
-                if (closed) {
-                    break;
-                }
-                if (synced) {
-                    LOG.log(System.Logger.Level.WARNING, "lost Redis at {0} ({1}); reconnecting",
-                            redacted(), e.getMessage());
+        long backoff = MIN_BACKOFF_MILLIS;
+        try {
+            while (!closed) {
+                try {
+                    readOnce(false);
+                    backoff = MIN_BACKOFF_MILLIS;
+                    if (faulted) {
+                        faulted = false;
+                        health = RelayHealth.UP;
+                    }
+                    continue;
+                } catch (RedisException e) {
+                    if (closed) {
+                        break;
+                    }
+                    if (synced) {
+                        LOG.log(System.Logger.Level.WARNING, "lost Redis at {0} ({1}); reconnecting",
+                                redacted(), e.getMessage());
+                    }
+                    health = RelayHealth.down("lost Redis at " + redacted() + ": " + e.getMessage());
+                } catch (RuntimeException | Error e) {
+                    // Not Redis's doing: a defect, or the JVM short of something. The reader backs
+                    // off and carries on all the same; meanwhile the relay is down, visibly.
+                    if (closed) {
+                        break;
+                    }
+                    if (health.isUp()) {
+                        LOG.log(System.Logger.Level.ERROR, "the Redis reader failed; retrying", e);
+                    } else {
+                        LOG.log(System.Logger.Level.DEBUG, "the Redis reader failed again", e);
+                    }
+                    health = RelayHealth.down("the reader of Redis at " + redacted() + " failed: " + e);
+                    faulted = true;
                 }
                 synced = false;
                 dropReader();
@@ -324,14 +445,10 @@ public final class RedisRelay implements EventRelay {
                     break;
                 }
                 backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
-            } catch (RuntimeException e) {
-                if (closed) {
-                    break;
-                }
-                LOG.log(System.Logger.Level.ERROR, "the Redis reader failed; retrying", e);
-                synced = false;
-                dropReader();
             }
+        } finally {
+            health = RelayHealth.down(closed ? "the relay is closed"
+                    : "the reader of Redis at " + redacted() + " stopped");
         }
     }
 
@@ -347,6 +464,9 @@ public final class RedisRelay implements EventRelay {
         if (!synced) {
             sync(redis, starting);
             synced = true;
+            if (!faulted) {
+                health = RelayHealth.UP; // after a fault, only once a read went through
+            }
             if (starting) {
                 return;
             }
@@ -541,7 +661,12 @@ public final class RedisRelay implements EventRelay {
             return this;
         }
 
-        /** Sets how long one read of the stream waits for new entries. */
+        /**
+         * Sets how long one read of the stream waits for new entries. A read may take this plus the
+         * {@linkplain #timeout timeout}, so any block time goes with any timeout.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
         public Builder readBlock(Duration block) {
             this.block = positive("readBlock", block);
             return this;

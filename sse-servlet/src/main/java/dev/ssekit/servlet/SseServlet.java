@@ -7,6 +7,7 @@ import dev.ssekit.servlet.internal.ConnectionEndpoint;
 import dev.ssekit.servlet.internal.HttpError;
 import dev.ssekit.servlet.internal.InitParameters;
 import dev.ssekit.servlet.internal.Json;
+import dev.ssekit.servlet.internal.PresenceEndpoint;
 import dev.ssekit.servlet.internal.PublishEndpoint;
 import dev.ssekit.servlet.internal.ServletSettings;
 import dev.ssekit.servlet.internal.SubscriptionsEndpoint;
@@ -68,6 +69,11 @@ import java.util.Set;
  *       "leave":[...],"events":[...]}} leaves and joins rooms and replaces the connection's event
  *       types in one step, all or nothing; only the connection's owner may (see {@link
  *       OwnerResolver}). Answers {@code {"connectionId":"...","rooms":[...],"events":[...]}}.
+ *   <li>{@code GET /sse/presence?room=R} tells who is in a room, on every server with a presence
+ *       share: {@code {"room":"R","count":n,"members":[...]}}, where {@code count} counts distinct
+ *       owners and {@code members} holds the registry's descriptions of them, present only when
+ *       some are described (see {@link SseRegistry#presence}); the owner keys never appear. Allowed
+ *       to whoever the {@link SseAuthorizer} lets join the room.
  * </ul>
  *
  * <p><b>What a connection may see.</b> Rooms are the only boundary: a connection receives the
@@ -128,11 +134,13 @@ public final class SseServlet extends HttpServlet {
             boolean ownsRegistry,
             ConnectionEndpoint connection,
             PublishEndpoint publish,
-            SubscriptionsEndpoint subscriptions) {
+            SubscriptionsEndpoint subscriptions,
+            PresenceEndpoint presence) {
 
         Endpoints(SseRegistry registry, ServletSettings settings, boolean ownsRegistry) {
             this(registry, settings, ownsRegistry, new ConnectionEndpoint(registry, settings),
-                    new PublishEndpoint(registry, settings), new SubscriptionsEndpoint(registry, settings));
+                    new PublishEndpoint(registry, settings), new SubscriptionsEndpoint(registry, settings),
+                    new PresenceEndpoint(registry, settings));
         }
     }
 
@@ -331,6 +339,12 @@ public final class SseServlet extends HttpServlet {
                     case "POST" -> e.subscriptions().change(request, response);
                     case "OPTIONS" -> options(response, "POST, OPTIONS");
                     default -> throw methodNotAllowed(response, method, "POST, OPTIONS");
+                }
+            } else if (path.equals("/presence")) {
+                switch (method) {
+                    case "GET" -> e.presence().answer(request, response);
+                    case "OPTIONS" -> options(response, "GET, OPTIONS");
+                    default -> throw methodNotAllowed(response, method, "GET, OPTIONS");
                 }
             } else {
                 throw new HttpError(404, "no such endpoint");
