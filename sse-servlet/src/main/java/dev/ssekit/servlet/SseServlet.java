@@ -462,7 +462,8 @@ public final class SseServlet extends HttpServlet {
         /**
          * Sets the event every connection receives last when {@link SseServlet#shutdown()} shuts the
          * registry down, for example {@code SseEvent.builder().retry(Duration.ofSeconds(10)).build()}
-         * to tell browsers when to come back; {@code null} for none.
+         * to tell browsers when to come back (each connection receives a retry between that and
+         * twice it, so that clients do not all return at once); {@code null} for none.
          */
         public Builder finalEvent(SseEvent finalEvent) {
             this.finalEvent = finalEvent;
