@@ -15,8 +15,8 @@ import dev.ssekit.spi.EventRelay;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
 import dev.ssekit.spi.SseTransport;
+import dev.ssekit.spi.Ticker;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
@@ -76,7 +76,7 @@ public final class Hub {
             OverflowPolicy overflow,
             int maxRoomsPerConnection,
             int maxEventTypesPerConnection,
-            InstantSource clock,
+            Ticker ticker,
             ScheduledExecutorService scheduler,
             boolean ownScheduler,
             DataSerializer serializer,
@@ -98,7 +98,7 @@ public final class Hub {
     final int maxRoomsPerConnection;
     final int maxEventTypesPerConnection;
 
-    private final InstantSource clock;
+    private final Ticker ticker;
     private final DataSerializer serializer;
     private final Duration heartbeat;
     private final Duration writeTimeout;
@@ -127,7 +127,7 @@ public final class Hub {
     private final PresenceTracker presence;
 
     public Hub(Settings s) {
-        this.clock = s.clock();
+        this.ticker = s.ticker();
         this.serializer = s.serializer();
         this.heartbeat = s.heartbeat();
         this.writeTimeout = s.writeTimeout();
@@ -164,8 +164,13 @@ public final class Hub {
         return shortest == Long.MAX_VALUE ? 0 : Math.max(1, shortest / 4);
     }
 
+    /**
+     * Monotonic milliseconds, for intervals only (heartbeats, write deadlines, history age): the
+     * wall clock would stop heartbeats when stepped back and stall every waiting connection when
+     * stepped forward.
+     */
     long nowMillis() {
-        return clock.millis();
+        return Math.floorDiv(ticker.read(), 1_000_000L);
     }
 
     // ---- connecting ------------------------------------------------------------------------------
@@ -350,7 +355,7 @@ public final class Hub {
     private void offerReplayed(DefaultSseConnection c, SseFrame frame, boolean prelude) {
         if (prelude) {
             c.offerPrelude(frame);
-        } else if (c.offer(frame, false, clock.millis()) != DefaultSseConnection.REFUSED) {
+        } else if (c.offer(frame, false, nowMillis()) != DefaultSseConnection.REFUSED) {
             counters.framesQueued.increment(); // bounded by the history, like a prelude
         }
     }
@@ -383,7 +388,7 @@ public final class Hub {
         lock.lock();
         try {
             checkOpen(); // again under the lock: nothing is published after a shutdown's final event
-            long now = clock.millis(); // once for every recipient
+            long now = nowMillis(); // once for every recipient
             if (recorded) {
                 long seq = history.nextSeq();
                 id = history.idOf(seq);
@@ -442,7 +447,7 @@ public final class Hub {
         checkPublishable(event);
         counters.eventsPublished.increment();
         int offered = c.accepts(event.effectiveType())
-                ? c.offer(SseEncoder.encode(event), true, clock.millis())
+                ? c.offer(SseEncoder.encode(event), true, nowMillis())
                 : DefaultSseConnection.REFUSED;
         boolean queued = offered != DefaultSseConnection.REFUSED;
         if (queued) {
@@ -532,7 +537,18 @@ public final class Hub {
         awaitingDelivery.put(tag, delivered);
         String id;
         try {
-            id = relay.publish(new RelayMessage(scope, target, event, record, tag));
+            RelayMessage message = new RelayMessage(scope, target, event, record, tag);
+            if (event.idempotencyKey() == null) {
+                id = relay.publish(message);
+            } else {
+                EventRelay.Appended appended = relay.publishOnce(message);
+                id = appended.id();
+                if (!appended.appended()) {
+                    // A repeat: delivered when it was first published, and not again.
+                    awaitingDelivery.remove(tag);
+                    return new PublishResult(record && history != null ? id : event.id(), 0);
+                }
+            }
         } catch (RuntimeException e) {
             awaitingDelivery.remove(tag);
             throw e;
@@ -600,7 +616,7 @@ public final class Hub {
             if (closed) {
                 return;
             }
-            long now = clock.millis();
+            long now = nowMillis();
             if (recorded) {
                 history.add(new History.Entry(history.nextSeq(), id, m.target(), type, frame, now));
                 history.expire(now);
@@ -666,7 +682,7 @@ public final class Hub {
             }
             if (history != null) {
                 history.clear();
-                long now = clock.millis();
+                long now = nowMillis();
                 for (RelaySink.Delivery d : retained) {
                     RelayMessage m = d.message();
                     if (m.recorded()) {
@@ -782,14 +798,18 @@ public final class Hub {
             next.removeAll(leave);
             next.addAll(join);
             checkCounts(next.size(), eventTypes == null ? 0 : eventTypes.size());
+            Set<String> left = new LinkedHashSet<>();
             for (String room : c.rooms) {
                 if (!next.contains(room)) {
                     removeFromRoom(c, room);
+                    left.add(room);
                 }
             }
+            presence.left(c, left, null);
             for (String room : next) {
                 if (!c.rooms.contains(room)) {
                     rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
+                    presence.joined(c, room);
                 }
             }
             c.rooms = Names.frozen(next);
@@ -918,7 +938,7 @@ public final class Hub {
 
     /** Queues a heartbeat to idle connections and closes those whose writes have stalled. */
     public void sweep() {
-        long now = clock.millis();
+        long now = nowMillis();
         for (DefaultSseConnection c : all) {
             long waiting = c.waitingSinceMillis();
             if (writeTimeout != null && waiting != DefaultSseConnection.NOT_WAITING
@@ -970,7 +990,7 @@ public final class Hub {
             sweep.cancel(false);
         }
         SseFrame last = finalEvent == null ? null : SseEncoder.encode(finalEvent);
-        long now = clock.millis();
+        long now = nowMillis();
         for (DefaultSseConnection c : all) {
             c.seal();
             if (last != null && c.offer(last, false, now) != DefaultSseConnection.REFUSED) {
