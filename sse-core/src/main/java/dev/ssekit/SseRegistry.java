@@ -658,7 +658,7 @@ public final class SseRegistry implements AutoCloseable {
                 throw e;
             }
             return new SseRegistry(hub, relay,
-                    new Idempotency(idempotencyWindow.toMillis(), MAX_IDEMPOTENCY_KEYS, clock));
+                    new Idempotency(idempotencyWindow.toMillis(), MAX_IDEMPOTENCY_KEYS, ticker));
         }
 
         private static Executor newDrainExecutor() {

@@ -63,7 +63,7 @@ final class CoreModel {
             SseRegistry.Builder b = SseRegistry.builder()
                     .heartbeat(heartbeat).writeTimeout(writeTimeout)
                     .history(historyEvents).queueCapacity(queueFrames).overflow(overflow)
-                    .clock(clock).scheduler(scheduler).drainExecutor(drains)
+                    .ticker(clock).scheduler(scheduler).drainExecutor(drains)
                     .serializer(String::valueOf); // the model publishes text only; skips building a JSON mapper per registry
             if (relay != null) {
                 b.relay(relay);

@@ -1,7 +1,7 @@
 package dev.ssekit.internal;
 
 import dev.ssekit.PublishResult;
-import java.time.InstantSource;
+import dev.ssekit.spi.Ticker;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,16 +20,16 @@ public final class Idempotency {
 
     private final long windowMillis;
     private final int maxKeys;
-    private final InstantSource clock;
+    private final Ticker ticker;
     // Guarded by itself.
     private final LinkedHashMap<String, Entry> keys = new LinkedHashMap<>();
 
     private record Entry(long expiresAt, CompletableFuture<PublishResult> result) {}
 
-    public Idempotency(long windowMillis, int maxKeys, InstantSource clock) {
+    public Idempotency(long windowMillis, int maxKeys, Ticker ticker) {
         this.windowMillis = windowMillis;
         this.maxKeys = maxKeys;
-        this.clock = clock;
+        this.ticker = ticker;
     }
 
     /**
@@ -41,7 +41,7 @@ public final class Idempotency {
         CompletableFuture<PublishResult> mine = new CompletableFuture<>();
         CompletableFuture<PublishResult> first;
         synchronized (keys) {
-            long now = clock.millis();
+            long now = ticker.read() / 1_000_000; // monotonic: the window is an interval
             expire(now);
             Entry known = keys.get(key);
             if (known == null) {
