@@ -3,7 +3,6 @@ package dev.ssekit.internal;
 import dev.ssekit.CloseReason;
 import dev.ssekit.OverflowPolicy;
 import dev.ssekit.SseConnection;
-import dev.ssekit.SseEncoder;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseFrame;
 import dev.ssekit.spi.SseTransport;
@@ -589,10 +588,5 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, () -> "onClose callback failed for connection " + id, e);
         }
-    }
-
-    /** Encodes the connection-level {@code connected} event. */
-    SseFrame connectedFrame() {
-        return SseEncoder.encode(SseEvent.of(Hub.CONNECTED_EVENT, "{\"connectionId\":\"" + id + "\"}"));
     }
 }
