@@ -383,7 +383,9 @@ public final class SseRegistry implements AutoCloseable {
      * Shuts down gracefully: refuses new connections, queues {@code finalEvent} (if not null) to
      * every connection, waits up to {@code grace} for every stream to be written out and closed,
      * then closes the rest. Every connection closes with {@link CloseReason#SHUTDOWN}. A final event
-     * with a {@link SseEvent#retry() retry} tells browsers when to come back.
+     * with a {@link SseEvent#retry() retry} tells browsers when to come back: each connection
+     * receives it with a retry between that one and twice it, at random, so that the clients of a
+     * stopping server do not all come back at the same moment.
      *
      * @return whether every connection finished within {@code grace}
      */
@@ -539,7 +541,9 @@ public final class SseRegistry implements AutoCloseable {
         }
 
         /**
-         * Runs the heartbeat sweep on {@code scheduler}, which the registry then does not shut down.
+         * Runs the heartbeat sweep, and the close callbacks that must not run where the connection
+         * closed (see {@link SseConnection#onClose}), on {@code scheduler}, which the registry then
+         * does not shut down.
          */
         public Builder scheduler(ScheduledExecutorService scheduler) {
             this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
@@ -639,7 +643,7 @@ public final class SseRegistry implements AutoCloseable {
 
         /** Returns a new registry; it starts its heartbeat sweep, and its relay if any, at once. */
         public SseRegistry build() {
-            boolean own = scheduler == null && (heartbeat != null || writeTimeout != null);
+            boolean own = scheduler == null; // heartbeats, write deadlines and deferred close callbacks
             ScheduledExecutorService s = own ? newScheduler() : scheduler;
             boolean ownDrains = drainExecutor == null;
             Hub hub = new Hub(new Hub.Settings(
@@ -671,7 +675,7 @@ public final class SseRegistry implements AutoCloseable {
 
         private static ScheduledExecutorService newScheduler() {
             ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(r, "ssekit-heartbeat");
+                Thread t = new Thread(r, "ssekit-scheduler");
                 t.setDaemon(true);
                 return t;
             });

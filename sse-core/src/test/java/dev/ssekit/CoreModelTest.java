@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
  * <p>Each build runs {@link #SCHEDULES} new schedules from a fresh base seed, printed so that a run
  * can be repeated with {@code -Dssekit.model.seed=<base>}, and every seed in {@link #REGRESSIONS}.
  * A failing seed is printed with its schedule step by step; keep it in {@link #REGRESSIONS}.
- * {@code -Dssekit.model.only=<seed>} runs one schedule and prints it whatever it found.
+ * {@code -Dssekit.model.only=<seed>} runs one schedule and prints it whatever it found;
+ * {@code -Dssekit.model.reports=<file>} writes the report of every schedule that broke anything.
  */
 class CoreModelTest {
 
@@ -80,6 +81,10 @@ class CoreModelTest {
         long cpuMillis = cpuTime().minus(cpuStarted).toMillis();
         System.out.println("Core model: " + SCHEDULES + " schedules of " + STEPS + " steps from base seed "
                 + base + " in " + millis + " ms (" + cpuMillis + " ms of CPU in this JVM); " + summary(outcomes));
+        String reports = System.getProperty("ssekit.model.reports");
+        if (reports != null) {
+            writeReports(java.nio.file.Path.of(reports), outcomes);
+        }
         List<CoreModel.Outcome> failed = unexpected(outcomes);
         if (!failed.isEmpty()) {
             fail(failed.get(0).report() + "\nfailing seeds, to keep in REGRESSIONS: "
@@ -106,6 +111,17 @@ class CoreModelTest {
         CoreModel.Outcome again = CoreModel.run(42, STEPS);
         assertThat(again.violations()).hasSameSizeAs(first.violations());
         assertThat(again.trace()).hasSameSizeAs(first.trace());
+    }
+
+    /** Writes the report of every schedule that broke any invariant, known or not, for a reader. */
+    private static void writeReports(java.nio.file.Path file, List<CoreModel.Outcome> outcomes) {
+        StringBuilder sb = new StringBuilder();
+        outcomes.stream().filter(o -> !o.violations().isEmpty()).forEach(o -> sb.append(o.report()).append('\n'));
+        try {
+            java.nio.file.Files.writeString(file, sb);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static java.time.Duration cpuTime() {

@@ -64,6 +64,15 @@ public final class Hub {
 
     private static final DefaultSseConnection[] NONE = new DefaultSseConnection[0];
 
+    /**
+     * Set while this thread hands what a publish or a relayed delivery queued to the drain. The drain
+     * may run right here (a publisher helping a lagging executor, an executor that runs tasks on the
+     * calling thread) and close a connection; its close callbacks then run on the scheduler instead,
+     * because they are the application's code and may publish, which on the relay's reader would wait
+     * for a delivery only that thread can make, and a publisher must not run other people's code.
+     */
+    private static final ThreadLocal<Boolean> DISPATCHING = new ThreadLocal<>();
+
     /** Settings, validated by the registry builder. */
     public record Settings(
             Duration heartbeat,
@@ -453,12 +462,39 @@ public final class Hub {
         if (queued) {
             counters.framesQueued.increment();
         }
-        if (offered == DefaultSseConnection.QUEUED_DRAIN_NOW) {
-            c.kick();
-        } else {
-            drainLater(c);
-        }
+        dispatching(offered == DefaultSseConnection.QUEUED_DRAIN_NOW ? c::kick : () -> drainLater(c));
         return new PublishResult(event.id(), queued ? 1 : 0);
+    }
+
+    /** Runs {@code drains} marked as {@link #DISPATCHING}, so that closes they cause defer their callbacks. */
+    private static void dispatching(Runnable drains) {
+        if (DISPATCHING.get() != null) {
+            drains.run();
+            return;
+        }
+        DISPATCHING.set(Boolean.TRUE);
+        try {
+            drains.run();
+        } finally {
+            DISPATCHING.remove();
+        }
+    }
+
+    /**
+     * Runs a closed connection's callbacks: here, on the thread that closed it (the application's,
+     * the container's, the scheduler's, the drain executor's), unless this thread is publishing or
+     * delivering relayed events; then on the scheduler. They run outside every lock either way.
+     */
+    void runCallbacks(Runnable callbacks) {
+        if (DISPATCHING.get() == null || scheduler == null) {
+            callbacks.run();
+            return;
+        }
+        try {
+            scheduler.execute(callbacks);
+        } catch (RejectedExecutionException e) {
+            callbacks.run(); // the registry is shutting down and its scheduler has stopped
+        }
     }
 
     // ---- draining --------------------------------------------------------------------------------
@@ -477,11 +513,7 @@ public final class Hub {
      */
     private void drain(DefaultSseConnection[] targets, int queued, boolean drainNow) {
         counters.framesQueued.add(queued);
-        if (drainNow) {
-            drainHere(targets);
-        } else {
-            drainLater(targets);
-        }
+        dispatching(drainNow ? () -> drainHere(targets) : () -> drainLater(targets));
     }
 
     private void drainLater(DefaultSseConnection[] targets) {
@@ -573,12 +605,12 @@ public final class Hub {
         return new RelaySink() {
             @Override
             public void deliver(String id, RelayMessage message) {
-                deliverRelayed(id, message);
+                dispatching(() -> deliverRelayed(id, message));
             }
 
             @Override
             public void resync(List<Delivery> retained, boolean gap) {
-                resyncRelayed(retained, gap);
+                dispatching(() -> resyncRelayed(retained, gap));
             }
         };
     }
@@ -993,7 +1025,8 @@ public final class Hub {
         long now = nowMillis();
         for (DefaultSseConnection c : all) {
             c.seal();
-            if (last != null && c.offer(last, false, now) != DefaultSseConnection.REFUSED) {
+            SseFrame frame = last == null || finalEvent.retry() == null ? last : SseEncoder.encode(jittered(finalEvent));
+            if (frame != null && c.offer(frame, false, now) != DefaultSseConnection.REFUSED) {
                 counters.framesQueued.increment();
             }
             c.finishWhenDrained();
@@ -1013,6 +1046,17 @@ public final class Hub {
         }
         presence.close();
         return drained;
+    }
+
+    /**
+     * The final event with a retry between its own and twice that, at random, one per connection:
+     * so that the clients of a server that stops do not all come back at the same moment.
+     */
+    private static SseEvent jittered(SseEvent finalEvent) {
+        long millis = finalEvent.retry().toMillis();
+        long extra = ThreadLocalRandom.current().nextLong(millis + 1);
+        return new SseEvent(finalEvent.id(), finalEvent.type(), finalEvent.data(),
+                Duration.ofMillis(millis + extra), finalEvent.comment());
     }
 
     private boolean awaitEmpty(Duration grace) {
