@@ -78,6 +78,12 @@ public interface SseConnection {
      * Registers a callback that runs once when the connection closes, with the reason; at once, on
      * the calling thread, if it is already closed. Callbacks run outside any lock; one that throws
      * is logged and the others still run.
+     *
+     * <p>They run on the thread that closed the connection (the application's, the container's,
+     * the registry's scheduler or drain executor), unless that thread was publishing, or delivering
+     * what a relay shared: a write that fails while a publish drains, or a slow consumer found
+     * then. Those callbacks run on the registry's scheduler, so that a callback that publishes
+     * never holds up a publisher or the relay's reader, which delivers every server's events.
      */
     void onClose(Consumer<CloseReason> callback);
 

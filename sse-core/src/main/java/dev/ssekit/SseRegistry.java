@@ -1,6 +1,7 @@
 package dev.ssekit;
 
 import dev.ssekit.internal.Hub;
+import dev.ssekit.internal.Idempotency;
 import dev.ssekit.internal.Names;
 import dev.ssekit.internal.PresenceTracker;
 import dev.ssekit.spi.DataSerializer;
@@ -9,8 +10,8 @@ import dev.ssekit.spi.PresenceShare;
 import dev.ssekit.spi.RelayHealth;
 import dev.ssekit.spi.RelayUnavailableException;
 import dev.ssekit.spi.SseTransport;
+import dev.ssekit.spi.Ticker;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -25,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -132,12 +134,24 @@ public final class SseRegistry implements AutoCloseable {
     /** The type of the event that tells the members of a room who is in it; see {@link Builder#presenceEvents}. */
     public static final String PRESENCE_EVENT = PresenceTracker.PRESENCE_EVENT;
 
+    private static final int MAX_IDEMPOTENCY_KEYS = 100_000;
+
     private final Hub hub;
     private final EventRelay relay; // null without one
+    private final Idempotency idempotency; // without a relay; a relay keeps its own
 
-    private SseRegistry(Hub hub, EventRelay relay) {
+    private SseRegistry(Hub hub, EventRelay relay, Idempotency idempotency) {
         this.hub = hub;
         this.relay = relay;
+        this.idempotency = idempotency;
+    }
+
+    /** Publishes, or, for an event with an idempotency key seen within the window, answers as before. */
+    private PublishResult once(SseEvent event, Supplier<PublishResult> publish) {
+        if (relay != null || event.idempotencyKey() == null) {
+            return publish.get(); // a relay applies the key itself, across servers
+        }
+        return idempotency.once(event.idempotencyKey(), publish);
     }
 
     /** Returns a builder with the defaults listed on {@link Builder}. */
@@ -169,7 +183,7 @@ public final class SseRegistry implements AutoCloseable {
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult broadcast(SseEvent event) {
-        return hub.publish(null, event, true);
+        return once(event, () -> hub.publish(null, event, true));
     }
 
     /** Serializes {@code data} once and broadcasts it as an event of {@code type}. */
@@ -189,7 +203,8 @@ public final class SseRegistry implements AutoCloseable {
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult publish(String room, SseEvent event) {
-        return hub.publish(Objects.requireNonNull(room, "room"), event, true);
+        Objects.requireNonNull(room, "room");
+        return once(event, () -> hub.publish(room, event, true));
     }
 
     /** Serializes {@code data} once and publishes it to {@code room} as an event of {@code type}. */
@@ -210,7 +225,7 @@ public final class SseRegistry implements AutoCloseable {
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult broadcastLive(SseEvent event) {
-        return hub.publish(null, event, false);
+        return once(event, () -> hub.publish(null, event, false));
     }
 
     /**
@@ -224,7 +239,8 @@ public final class SseRegistry implements AutoCloseable {
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult publishLive(String room, SseEvent event) {
-        return hub.publish(Objects.requireNonNull(room, "room"), event, false);
+        Objects.requireNonNull(room, "room");
+        return once(event, () -> hub.publish(room, event, false));
     }
 
     /** Serializes {@code data} once and publishes it live to {@code room}; see {@link #publishLive}. */
@@ -243,7 +259,7 @@ public final class SseRegistry implements AutoCloseable {
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult send(UUID connectionId, SseEvent event) {
-        return hub.send(connectionId, event);
+        return once(event, () -> hub.send(connectionId, event));
     }
 
     /** Serializes {@code data} and sends it to one connection as an event of {@code type}. */
@@ -367,7 +383,9 @@ public final class SseRegistry implements AutoCloseable {
      * Shuts down gracefully: refuses new connections, queues {@code finalEvent} (if not null) to
      * every connection, waits up to {@code grace} for every stream to be written out and closed,
      * then closes the rest. Every connection closes with {@link CloseReason#SHUTDOWN}. A final event
-     * with a {@link SseEvent#retry() retry} tells browsers when to come back.
+     * with a {@link SseEvent#retry() retry} tells browsers when to come back: each connection
+     * receives it with a retry between that one and twice it, at random, so that the clients of a
+     * stopping server do not all come back at the same moment.
      *
      * @return whether every connection finished within {@code grace}
      */
@@ -389,9 +407,9 @@ public final class SseRegistry implements AutoCloseable {
      * Configures an {@link SseRegistry}. Not thread-safe: use one builder from one thread.
      *
      * <p>Defaults: heartbeat every 15 s; write timeout 30 s; no history; queues of 1,024 frames and
-     * 4 MiB; {@link OverflowPolicy#DISCONNECT}; 64 rooms and 64 event types per connection; the
-     * system clock; a scheduler of one daemon thread and a drain executor of another, both stopped
-     * by {@link SseRegistry#close()}; JSON through Jackson.
+     * 4 MiB; {@link OverflowPolicy#DISCONNECT}; 64 rooms and 64 event types per connection;
+     * {@link Ticker#system()}; a scheduler of one daemon thread and a drain executor of another,
+     * both stopped by {@link SseRegistry#close()}; JSON through Jackson.
      */
     public static final class Builder {
         private Duration heartbeat = Duration.ofSeconds(15);
@@ -404,7 +422,7 @@ public final class SseRegistry implements AutoCloseable {
         private OverflowPolicy overflow = OverflowPolicy.DISCONNECT;
         private int maxRooms = 64;
         private int maxEventTypes = 64;
-        private InstantSource clock = InstantSource.system();
+        private Ticker ticker = Ticker.system();
         private ScheduledExecutorService scheduler;
         private DataSerializer serializer;
         private Executor drainExecutor;
@@ -413,8 +431,26 @@ public final class SseRegistry implements AutoCloseable {
         private Pattern presenceRooms;
         private Duration presenceDelay = Duration.ofMillis(200);
         private PresenceShare presenceShare;
+        private Duration idempotencyWindow = Duration.ofMinutes(5);
 
         private Builder() {}
+
+        /**
+         * Sets how long a publish with an {@linkplain SseEvent#idempotencyKey() idempotency key}
+         * is remembered without a relay: a repeat within it is delivered no more and answers as the
+         * first did. Five minutes by default; at most 100,000 keys are
+         * remembered, the oldest forgotten first. With a relay, the relay's window applies.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder idempotencyWindow(Duration window) {
+            Objects.requireNonNull(window, "idempotencyWindow");
+            if (window.isNegative() || window.isZero()) {
+                throw new IllegalArgumentException("idempotencyWindow must be positive: " + window);
+            }
+            this.idempotencyWindow = window;
+            return this;
+        }
 
         /**
          * Sends a heartbeat comment ({@code :ping}) to connections idle this long, so that proxies
@@ -494,14 +530,20 @@ public final class SseRegistry implements AutoCloseable {
             return this;
         }
 
-        /** Uses {@code clock} for heartbeats, write deadlines and history age; for tests. */
-        public Builder clock(InstantSource clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
+        /**
+         * Measures heartbeats, write deadlines and history age with {@code ticker}, a monotonic
+         * clock, instead of {@link System#nanoTime()}; for tests. The registry never reads the wall
+         * clock: a step of the machine's date changes none of its intervals.
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 
         /**
-         * Runs the heartbeat sweep on {@code scheduler}, which the registry then does not shut down.
+         * Runs the heartbeat sweep, and the close callbacks that must not run where the connection
+         * closed (see {@link SseConnection#onClose}), on {@code scheduler}, which the registry then
+         * does not shut down.
          */
         public Builder scheduler(ScheduledExecutorService scheduler) {
             this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
@@ -601,12 +643,12 @@ public final class SseRegistry implements AutoCloseable {
 
         /** Returns a new registry; it starts its heartbeat sweep, and its relay if any, at once. */
         public SseRegistry build() {
-            boolean own = scheduler == null && (heartbeat != null || writeTimeout != null);
+            boolean own = scheduler == null; // heartbeats, write deadlines and deferred close callbacks
             ScheduledExecutorService s = own ? newScheduler() : scheduler;
             boolean ownDrains = drainExecutor == null;
             Hub hub = new Hub(new Hub.Settings(
                     heartbeat, writeTimeout, historyEvents, historyBytes, historyMaxAge,
-                    queueFrames, queueBytes, overflow, maxRooms, maxEventTypes, clock, s, own,
+                    queueFrames, queueBytes, overflow, maxRooms, maxEventTypes, ticker, s, own,
                     serializer == null ? DataSerializer.jackson() : serializer,
                     ownDrains ? newDrainExecutor() : drainExecutor, ownDrains, relay,
                     new PresenceTracker.Settings(describer, presenceRooms, presenceDelay, presenceShare)));
@@ -619,7 +661,8 @@ public final class SseRegistry implements AutoCloseable {
                 hub.shutdown(null, Duration.ZERO);
                 throw e;
             }
-            return new SseRegistry(hub, relay);
+            return new SseRegistry(hub, relay,
+                    new Idempotency(idempotencyWindow.toMillis(), MAX_IDEMPOTENCY_KEYS, ticker));
         }
 
         private static Executor newDrainExecutor() {
@@ -632,7 +675,7 @@ public final class SseRegistry implements AutoCloseable {
 
         private static ScheduledExecutorService newScheduler() {
             ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(r, "ssekit-heartbeat");
+                Thread t = new Thread(r, "ssekit-scheduler");
                 t.setDaemon(true);
                 return t;
             });

@@ -35,7 +35,7 @@ class SseRegistryReplayTest {
     }
 
     private SseRegistry.Builder builder() {
-        return SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null).clock(clock);
+        return SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null).ticker(clock);
     }
 
     private SseConnection open(ConnectOptions options) {
@@ -247,6 +247,16 @@ class SseRegistryReplayTest {
         clock.advance(Duration.ofMinutes(2)); // everything has expired, nothing new
         assertThat(transports.get(resume(third)).text()).as("missed nothing at all").isEmpty();
         assertThat(messagesOf(resume(ids.get(1)))).containsExactly(reset("expired", third));
+    }
+
+    @Test
+    void historyAgeIsMeasuredByTheMonotonicClockNotTheWallClock() {
+        registry = builder().history(100).historyMaxAge(Duration.ofMinutes(1)).build();
+        broadcast(2);
+
+        clock.stepWallClock(Duration.ofHours(1));
+
+        assertThat(dataOf(resume("0"))).as("a step of the date expires nothing").containsExactly("1", "2");
     }
 
     @Test

@@ -19,9 +19,11 @@
   // ---- the stream ----------------------------------------------------------------------------
 
   // Opens the stream for the current room. lastEventId=0 asks for everything the server retained
-  // for this room, so joining shows the room's recent messages. If the connection drops, the
-  // browser reconnects by itself and sends the Last-Event-ID header, which the server prefers over
-  // the query: it replays exactly what was missed, with no gap and no duplicate.
+  // for this room, so joining shows the room's recent messages; a page that does not want them
+  // leaves it out. Resuming does not depend on it: the connected event gives the browser its
+  // position. If the connection drops, the browser reconnects by itself and sends the
+  // Last-Event-ID header, which the server prefers over the query: it replays exactly what was
+  // missed, with no gap and no duplicate.
   function connect() {
     if (state.source) state.source.close();
     $('chat-log').replaceChildren();

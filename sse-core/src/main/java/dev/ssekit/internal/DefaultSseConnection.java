@@ -556,8 +556,12 @@ public final class DefaultSseConnection implements SseConnection, TransportListe
         clearQueue();
         hub.detach(this);
         Object[] claimed = (Object[]) CALLBACKS.getAndSet(this, NO_CALLBACKS);
-        for (Object callback : claimed) {
-            runCallback(callback, reason);
+        if (claimed.length > 0) {
+            hub.runCallbacks(() -> {
+                for (Object callback : claimed) {
+                    runCallback(callback, reason);
+                }
+            });
         }
     }
 

@@ -1,9 +1,10 @@
 package dev.ssekit.internal;
 
 import dev.ssekit.SseFrame;
-import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.NoSuchElementException;
 
 /**
  * The bounded record of published events, kept for replay after a reconnect.
@@ -16,6 +17,10 @@ import java.util.Iterator;
  *
  * <p>A <em>mirror</em> history records events whose ids come from a relay, in the relay's order: the
  * ids are opaque here, so each keeps a local sequence for ordering and is found by a lookup.
+ *
+ * <p>Every entry's sequence is one more than the previous entry's, so the entries sit in a ring by
+ * sequence, and a resume finds where to start by arithmetic: a storm of reconnects against a large
+ * history costs each of them only what it is sent, not a scan from the oldest entry under the lock.
  */
 final class History {
 
@@ -42,7 +47,12 @@ final class History {
 
     private static final int MAX_ID_CHARS = 64;
 
-    private final ArrayDeque<Entry> entries = new ArrayDeque<>();
+    private static final int INITIAL_RING = 16; // a power of two, as every ring length is
+
+    // The retained entries, oldest at head; grows by doubling up to what maxEvents needs.
+    private Entry[] ring = new Entry[INITIAL_RING];
+    private int head;
+    private int size;
     private final int maxEvents;
     private final long maxBytes;
     private final long maxAgeMillis;
@@ -75,29 +85,65 @@ final class History {
         return epoch + "-" + seq;
     }
 
+    /**
+     * Records {@code entry}, whose sequence must be {@link #nextSeq()}'s latest: one more than the
+     * newest retained entry's.
+     */
     void add(Entry entry) {
-        entries.addLast(entry);
+        if (size > 0 && entry.seq() != newest().seq() + 1) {
+            throw new IllegalStateException("sequence " + entry.seq() + " does not follow " + newest().seq());
+        }
+        if (size == ring.length) {
+            grow();
+        }
+        ring[(head + size) & (ring.length - 1)] = entry;
+        size++;
         if (seqById != null) {
             seqById.put(entry.id(), entry.seq());
             newestId = entry.id();
         }
         bytes += entry.frame().size();
-        while (entries.size() > maxEvents || (bytes > maxBytes && entries.size() > 1)) {
+        while (size > maxEvents || (bytes > maxBytes && size > 1)) {
             evictFirst();
         }
+    }
+
+    private void grow() {
+        Entry[] bigger = new Entry[ring.length * 2];
+        for (int i = 0; i < size; i++) {
+            bigger[i] = at(i);
+        }
+        ring = bigger;
+        head = 0;
+    }
+
+    /** The {@code i}th retained entry, oldest first. */
+    private Entry at(int i) {
+        return ring[(head + i) & (ring.length - 1)];
+    }
+
+    private Entry oldest() {
+        return size == 0 ? null : ring[head];
+    }
+
+    private Entry newest() {
+        return size == 0 ? null : at(size - 1);
     }
 
     void expire(long nowMillis) {
         if (maxAgeMillis <= 0) {
             return;
         }
-        while (!entries.isEmpty() && nowMillis - entries.peekFirst().recordedAtMillis() > maxAgeMillis) {
+        while (size > 0 && nowMillis - oldest().recordedAtMillis() > maxAgeMillis) {
             evictFirst();
         }
     }
 
     private void evictFirst() {
-        Entry e = entries.removeFirst();
+        Entry e = ring[head];
+        ring[head] = null;
+        head = (head + 1) & (ring.length - 1);
+        size--;
         bytes -= e.frame().size();
         if (seqById != null) {
             seqById.remove(e.id());
@@ -107,7 +153,9 @@ final class History {
 
     /** Forgets every entry; a mirror does so when it is filled again from its relay. */
     void clear() {
-        entries.clear();
+        Arrays.fill(ring, null);
+        head = 0;
+        size = 0;
         bytes = 0;
         if (seqById != null) {
             seqById.clear();
@@ -118,7 +166,7 @@ final class History {
 
     /** The oldest retained entry's id, or {@code null} if none is retained. */
     String oldestId() {
-        return entries.isEmpty() ? null : entries.peekFirst().id();
+        return size == 0 ? null : oldest().id();
     }
 
     /** A mirror's newest recorded id, retained or not, or {@code null} if it recorded none. */
@@ -127,7 +175,7 @@ final class History {
     }
 
     int size() {
-        return entries.size();
+        return size;
     }
 
     /**
@@ -142,10 +190,10 @@ final class History {
             }
             // The two positions this mirror hands out without retaining their event: just before
             // what is retained (a reset's), and the newest when everything has expired.
-            if (lastEventId.equals(lastEvictedId) && !entries.isEmpty()) {
-                return entries.peekFirst().seq() - 1;
+            if (lastEventId.equals(lastEvictedId) && size > 0) {
+                return oldest().seq() - 1;
             }
-            return lastEventId.equals(newestId) && entries.isEmpty() ? lastSeq : -1;
+            return lastEventId.equals(newestId) && size == 0 ? lastSeq : -1;
         }
         if (lastEventId.length() > MAX_ID_CHARS) {
             return -1;
@@ -173,7 +221,7 @@ final class History {
         if (seq < 0) {
             return Resume.UNKNOWN;
         }
-        long oldest = entries.isEmpty() ? lastSeq + 1 : entries.peekFirst().seq();
+        long oldest = size == 0 ? lastSeq + 1 : oldest().seq();
         return seq < oldest - 1 ? Resume.EXPIRED : Resume.FROM_SEQ;
     }
 
@@ -183,10 +231,10 @@ final class History {
      */
     String resetId() {
         if (seqById != null) {
-            String before = entries.isEmpty() ? newestId : lastEvictedId;
+            String before = size == 0 ? newestId : lastEvictedId;
             return before == null ? BEFORE_EVERYTHING : before;
         }
-        return idOf(entries.isEmpty() ? lastSeq : entries.peekFirst().seq() - 1);
+        return idOf(size == 0 ? lastSeq : oldest().seq() - 1);
     }
 
     /**
@@ -202,35 +250,24 @@ final class History {
         return idOf(lastSeq);
     }
 
-    /** Entries after {@code seq}, oldest first. */
+    /** Entries after {@code seq}, oldest first; where to start is found by arithmetic, not a scan. */
     Iterator<Entry> after(long seq) {
-        Iterator<Entry> it = entries.iterator();
+        long skip = size == 0 ? 0 : Math.max(0, seq + 1 - oldest().seq());
+        int from = (int) Math.min(size, skip);
         return new Iterator<>() {
-            private Entry next = advance();
-
-            private Entry advance() {
-                while (it.hasNext()) {
-                    Entry e = it.next();
-                    if (e.seq() > seq) {
-                        return e;
-                    }
-                }
-                return null;
-            }
+            private int next = from;
 
             @Override
             public boolean hasNext() {
-                return next != null;
+                return next < size;
             }
 
             @Override
             public Entry next() {
-                Entry e = next;
-                if (e == null) {
-                    throw new java.util.NoSuchElementException();
+                if (next >= size) {
+                    throw new NoSuchElementException();
                 }
-                next = advance();
-                return e;
+                return at(next++);
             }
         };
     }

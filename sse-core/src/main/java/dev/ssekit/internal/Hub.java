@@ -15,8 +15,8 @@ import dev.ssekit.spi.EventRelay;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
 import dev.ssekit.spi.SseTransport;
+import dev.ssekit.spi.Ticker;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
@@ -64,6 +64,15 @@ public final class Hub {
 
     private static final DefaultSseConnection[] NONE = new DefaultSseConnection[0];
 
+    /**
+     * Set while this thread hands what a publish or a relayed delivery queued to the drain. The drain
+     * may run right here (a publisher helping a lagging executor, an executor that runs tasks on the
+     * calling thread) and close a connection; its close callbacks then run on the scheduler instead,
+     * because they are the application's code and may publish, which on the relay's reader would wait
+     * for a delivery only that thread can make, and a publisher must not run other people's code.
+     */
+    private static final ThreadLocal<Boolean> DISPATCHING = new ThreadLocal<>();
+
     /** Settings, validated by the registry builder. */
     public record Settings(
             Duration heartbeat,
@@ -76,7 +85,7 @@ public final class Hub {
             OverflowPolicy overflow,
             int maxRoomsPerConnection,
             int maxEventTypesPerConnection,
-            InstantSource clock,
+            Ticker ticker,
             ScheduledExecutorService scheduler,
             boolean ownScheduler,
             DataSerializer serializer,
@@ -98,7 +107,7 @@ public final class Hub {
     final int maxRoomsPerConnection;
     final int maxEventTypesPerConnection;
 
-    private final InstantSource clock;
+    private final Ticker ticker;
     private final DataSerializer serializer;
     private final Duration heartbeat;
     private final Duration writeTimeout;
@@ -127,7 +136,7 @@ public final class Hub {
     private final PresenceTracker presence;
 
     public Hub(Settings s) {
-        this.clock = s.clock();
+        this.ticker = s.ticker();
         this.serializer = s.serializer();
         this.heartbeat = s.heartbeat();
         this.writeTimeout = s.writeTimeout();
@@ -164,8 +173,13 @@ public final class Hub {
         return shortest == Long.MAX_VALUE ? 0 : Math.max(1, shortest / 4);
     }
 
+    /**
+     * Monotonic milliseconds, for intervals only (heartbeats, write deadlines, history age): the
+     * wall clock would stop heartbeats when stepped back and stall every waiting connection when
+     * stepped forward.
+     */
     long nowMillis() {
-        return clock.millis();
+        return Math.floorDiv(ticker.read(), 1_000_000L);
     }
 
     // ---- connecting ------------------------------------------------------------------------------
@@ -350,7 +364,7 @@ public final class Hub {
     private void offerReplayed(DefaultSseConnection c, SseFrame frame, boolean prelude) {
         if (prelude) {
             c.offerPrelude(frame);
-        } else if (c.offer(frame, false, clock.millis()) != DefaultSseConnection.REFUSED) {
+        } else if (c.offer(frame, false, nowMillis()) != DefaultSseConnection.REFUSED) {
             counters.framesQueued.increment(); // bounded by the history, like a prelude
         }
     }
@@ -383,7 +397,7 @@ public final class Hub {
         lock.lock();
         try {
             checkOpen(); // again under the lock: nothing is published after a shutdown's final event
-            long now = clock.millis(); // once for every recipient
+            long now = nowMillis(); // once for every recipient
             if (recorded) {
                 long seq = history.nextSeq();
                 id = history.idOf(seq);
@@ -442,18 +456,45 @@ public final class Hub {
         checkPublishable(event);
         counters.eventsPublished.increment();
         int offered = c.accepts(event.effectiveType())
-                ? c.offer(SseEncoder.encode(event), true, clock.millis())
+                ? c.offer(SseEncoder.encode(event), true, nowMillis())
                 : DefaultSseConnection.REFUSED;
         boolean queued = offered != DefaultSseConnection.REFUSED;
         if (queued) {
             counters.framesQueued.increment();
         }
-        if (offered == DefaultSseConnection.QUEUED_DRAIN_NOW) {
-            c.kick();
-        } else {
-            drainLater(c);
-        }
+        dispatching(offered == DefaultSseConnection.QUEUED_DRAIN_NOW ? c::kick : () -> drainLater(c));
         return new PublishResult(event.id(), queued ? 1 : 0);
+    }
+
+    /** Runs {@code drains} marked as {@link #DISPATCHING}, so that closes they cause defer their callbacks. */
+    private static void dispatching(Runnable drains) {
+        if (DISPATCHING.get() != null) {
+            drains.run();
+            return;
+        }
+        DISPATCHING.set(Boolean.TRUE);
+        try {
+            drains.run();
+        } finally {
+            DISPATCHING.remove();
+        }
+    }
+
+    /**
+     * Runs a closed connection's callbacks: here, on the thread that closed it (the application's,
+     * the container's, the scheduler's, the drain executor's), unless this thread is publishing or
+     * delivering relayed events; then on the scheduler. They run outside every lock either way.
+     */
+    void runCallbacks(Runnable callbacks) {
+        if (DISPATCHING.get() == null || scheduler == null) {
+            callbacks.run();
+            return;
+        }
+        try {
+            scheduler.execute(callbacks);
+        } catch (RejectedExecutionException e) {
+            callbacks.run(); // the registry is shutting down and its scheduler has stopped
+        }
     }
 
     // ---- draining --------------------------------------------------------------------------------
@@ -472,11 +513,7 @@ public final class Hub {
      */
     private void drain(DefaultSseConnection[] targets, int queued, boolean drainNow) {
         counters.framesQueued.add(queued);
-        if (drainNow) {
-            drainHere(targets);
-        } else {
-            drainLater(targets);
-        }
+        dispatching(drainNow ? () -> drainHere(targets) : () -> drainLater(targets));
     }
 
     private void drainLater(DefaultSseConnection[] targets) {
@@ -532,7 +569,18 @@ public final class Hub {
         awaitingDelivery.put(tag, delivered);
         String id;
         try {
-            id = relay.publish(new RelayMessage(scope, target, event, record, tag));
+            RelayMessage message = new RelayMessage(scope, target, event, record, tag);
+            if (event.idempotencyKey() == null) {
+                id = relay.publish(message);
+            } else {
+                EventRelay.Appended appended = relay.publishOnce(message);
+                id = appended.id();
+                if (!appended.appended()) {
+                    // A repeat: delivered when it was first published, and not again.
+                    awaitingDelivery.remove(tag);
+                    return new PublishResult(record && history != null ? id : event.id(), 0);
+                }
+            }
         } catch (RuntimeException e) {
             awaitingDelivery.remove(tag);
             throw e;
@@ -557,12 +605,12 @@ public final class Hub {
         return new RelaySink() {
             @Override
             public void deliver(String id, RelayMessage message) {
-                deliverRelayed(id, message);
+                dispatching(() -> deliverRelayed(id, message));
             }
 
             @Override
             public void resync(List<Delivery> retained, boolean gap) {
-                resyncRelayed(retained, gap);
+                dispatching(() -> resyncRelayed(retained, gap));
             }
         };
     }
@@ -600,7 +648,7 @@ public final class Hub {
             if (closed) {
                 return;
             }
-            long now = clock.millis();
+            long now = nowMillis();
             if (recorded) {
                 history.add(new History.Entry(history.nextSeq(), id, m.target(), type, frame, now));
                 history.expire(now);
@@ -666,7 +714,7 @@ public final class Hub {
             }
             if (history != null) {
                 history.clear();
-                long now = clock.millis();
+                long now = nowMillis();
                 for (RelaySink.Delivery d : retained) {
                     RelayMessage m = d.message();
                     if (m.recorded()) {
@@ -922,7 +970,7 @@ public final class Hub {
 
     /** Queues a heartbeat to idle connections and closes those whose writes have stalled. */
     public void sweep() {
-        long now = clock.millis();
+        long now = nowMillis();
         for (DefaultSseConnection c : all) {
             long waiting = c.waitingSinceMillis();
             if (writeTimeout != null && waiting != DefaultSseConnection.NOT_WAITING
@@ -974,10 +1022,11 @@ public final class Hub {
             sweep.cancel(false);
         }
         SseFrame last = finalEvent == null ? null : SseEncoder.encode(finalEvent);
-        long now = clock.millis();
+        long now = nowMillis();
         for (DefaultSseConnection c : all) {
             c.seal();
-            if (last != null && c.offer(last, false, now) != DefaultSseConnection.REFUSED) {
+            SseFrame frame = last == null || finalEvent.retry() == null ? last : SseEncoder.encode(jittered(finalEvent));
+            if (frame != null && c.offer(frame, false, now) != DefaultSseConnection.REFUSED) {
                 counters.framesQueued.increment();
             }
             c.finishWhenDrained();
@@ -997,6 +1046,17 @@ public final class Hub {
         }
         presence.close();
         return drained;
+    }
+
+    /**
+     * The final event with a retry between its own and twice that, at random, one per connection:
+     * so that the clients of a server that stops do not all come back at the same moment.
+     */
+    private static SseEvent jittered(SseEvent finalEvent) {
+        long millis = finalEvent.retry().toMillis();
+        long extra = ThreadLocalRandom.current().nextLong(millis + 1);
+        return new SseEvent(finalEvent.id(), finalEvent.type(), finalEvent.data(),
+                Duration.ofMillis(millis + extra), finalEvent.comment());
     }
 
     private boolean awaitEmpty(Duration grace) {

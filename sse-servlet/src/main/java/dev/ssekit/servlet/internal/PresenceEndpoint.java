@@ -2,33 +2,42 @@ package dev.ssekit.servlet.internal;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ssekit.ConnectOptions;
 import dev.ssekit.Presence;
 import dev.ssekit.SseRegistry;
 import dev.ssekit.servlet.SseAuthorizer;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * {@code GET <path>/presence?room=R}: who is in a room, as
  * {@code {"room":"R","count":n,"members":[...]}}, {@code members} only when the registry describes
- * some of them. Whoever may join the room may look; nobody else learns even its count.
+ * some of them. Whoever may join the room may look; nobody else learns even its count. Creates
+ * nothing for the client: its owner is looked up, never made.
  *
- * <p>Stateless; any thread.
+ * <p>Thread-safe and stateless beyond its registry and settings.
  */
 public final class PresenceEndpoint {
 
-    private PresenceEndpoint() {}
+    private final SseRegistry registry;
+    private final ServletSettings settings;
+
+    /** Creates the endpoint for {@code registry} with {@code settings}. */
+    public PresenceEndpoint(SseRegistry registry, ServletSettings settings) {
+        this.registry = registry;
+        this.settings = settings;
+    }
 
     /**
-     * Answers the request of {@code owner}, authorized like joining the room.
+     * Answers the request, authorized like joining the room.
      *
-     * @throws HttpError 400 for a missing, repeated or invalid room, 403 if the owner may not join it
+     * @throws HttpError 400 for a missing, repeated or invalid room, 403 if the client may not join it
      */
-    public static void answer(HttpServletRequest request, HttpServletResponse response, SseRegistry registry,
-            SseAuthorizer authorizer, String owner) throws IOException, HttpError {
+    public void answer(HttpServletRequest request, HttpServletResponse response) throws IOException, HttpError {
         String room = room(request);
+        String owner = settings.ownerResolver().owner(request); // never creates a session
+        SseAuthorizer authorizer = settings.authorizer();
         if (!authorizer.join(request, owner, room)) {
             throw new HttpError(403, "not allowed to join room \"" + room + "\"");
         }
@@ -36,7 +45,7 @@ public final class PresenceEndpoint {
         try {
             presence = registry.presence(room);
         } catch (IllegalStateException e) {
-            throw new HttpError(503, "the server is shutting down", "5");
+            throw HttpError.shuttingDown();
         }
         ObjectNode answer = Json.mapper().createObjectNode();
         answer.put("room", presence.room());
@@ -55,24 +64,16 @@ public final class PresenceEndpoint {
     }
 
     /** The one {@code room} parameter, checked by the registry's rules before any authorizer sees it. */
-    private static String room(HttpServletRequest request) throws HttpError {
-        String[] values;
-        try {
-            values = request.getParameterValues("room");
-        } catch (RuntimeException e) {
-            throw new HttpError(400, "the query string is malformed"); // Jetty throws on "?%"
-        }
-        if (values == null || values.length == 0) {
+    private String room(HttpServletRequest request) throws HttpError {
+        String room = RequestParameters.single(request, "room");
+        if (room == null) {
             throw new HttpError(400, "room is required");
         }
-        if (values.length > 1) {
-            throw new HttpError(400, "room must be given once");
-        }
         try {
-            ConnectOptions.builder("-").rooms(values[0]).build();
+            registry.checkSubscriptions(List.of(room), null);
         } catch (IllegalArgumentException e) {
             throw new HttpError(400, e.getMessage());
         }
-        return values[0];
+        return room;
     }
 }
