@@ -159,15 +159,25 @@ public final class RedisPresence implements PresenceShare {
         });
     }
 
-    /** Runs a change; if Redis does not take it, the next refresh writes the room again in full. */
+    /**
+     * Writes a change on this share's own thread, in order, so that a slow or absent Redis never
+     * holds up the registry's presence listeners; if Redis does not take it, the next refresh
+     * writes the room again in full.
+     */
     private void write(String room, Runnable change) {
         try {
-            change.run();
-        } catch (RedisException e) {
-            synchronized (mine) {
-                unwritten.add(room);
-            }
-            throw e;
+            refresher.execute(() -> {
+                try {
+                    change.run();
+                } catch (RedisException | IllegalStateException e) {
+                    synchronized (mine) {
+                        unwritten.add(room);
+                    }
+                    LOG.log(System.Logger.Level.DEBUG, "presence change in {0} not written yet ({1})", room, e.getMessage());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Closed: close() has withdrawn this server's owners.
         }
     }
 
