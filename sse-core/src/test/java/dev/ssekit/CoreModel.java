@@ -229,7 +229,7 @@ final class CoreModel {
         } else {
             done = relayStep();
         }
-        if (!done) {
+        if (!done && rnd.nextBoolean()) {
             runDrains(rnd.nextInt(3) == 0 ? 1 : Integer.MAX_VALUE);
         }
     }
