@@ -8,6 +8,7 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.resource.Resource;
 import org.eclipse.jetty.util.resource.ResourceFactory;
 
@@ -78,6 +79,14 @@ public final class ExampleApp implements AutoCloseable {
         connector.setPort(port);
         server.addConnector(connector);
         server.setHandler(context);
+        // Jetty closes its connectors before it destroys servlets: end the streams first, so every
+        // page receives the final event and reconnects after its retry instead of being cut off.
+        server.addEventListener(new LifeCycle.Listener() {
+            @Override
+            public void lifeCycleStopping(LifeCycle event) {
+                servlet.shutdown();
+            }
+        });
         ExampleApp app = new ExampleApp(server, registry, feeds);
         try {
             server.start();
