@@ -1,6 +1,7 @@
 package dev.ssekit;
 
 import dev.ssekit.internal.Hub;
+import dev.ssekit.internal.Idempotency;
 import dev.ssekit.internal.Names;
 import dev.ssekit.internal.PresenceTracker;
 import dev.ssekit.spi.DataSerializer;
@@ -25,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -132,12 +134,24 @@ public final class SseRegistry implements AutoCloseable {
     /** The type of the event that tells the members of a room who is in it; see {@link Builder#presenceEvents}. */
     public static final String PRESENCE_EVENT = PresenceTracker.PRESENCE_EVENT;
 
+    private static final int MAX_IDEMPOTENCY_KEYS = 100_000;
+
     private final Hub hub;
     private final EventRelay relay; // null without one
+    private final Idempotency idempotency; // without a relay; a relay keeps its own
 
-    private SseRegistry(Hub hub, EventRelay relay) {
+    private SseRegistry(Hub hub, EventRelay relay, Idempotency idempotency) {
         this.hub = hub;
         this.relay = relay;
+        this.idempotency = idempotency;
+    }
+
+    /** Publishes, or, for an event with an idempotency key seen within the window, answers as before. */
+    private PublishResult once(SseEvent event, Supplier<PublishResult> publish) {
+        if (relay != null || event.idempotencyKey() == null) {
+            return publish.get(); // a relay applies the key itself, across servers
+        }
+        return idempotency.once(event.idempotencyKey(), publish);
     }
 
     /** Returns a builder with the defaults listed on {@link Builder}. */
@@ -169,7 +183,7 @@ public final class SseRegistry implements AutoCloseable {
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult broadcast(SseEvent event) {
-        return hub.publish(null, event, true);
+        return once(event, () -> hub.publish(null, event, true));
     }
 
     /** Serializes {@code data} once and broadcasts it as an event of {@code type}. */
@@ -189,7 +203,8 @@ public final class SseRegistry implements AutoCloseable {
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult publish(String room, SseEvent event) {
-        return hub.publish(Objects.requireNonNull(room, "room"), event, true);
+        Objects.requireNonNull(room, "room");
+        return once(event, () -> hub.publish(room, event, true));
     }
 
     /** Serializes {@code data} once and publishes it to {@code room} as an event of {@code type}. */
@@ -210,7 +225,7 @@ public final class SseRegistry implements AutoCloseable {
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult broadcastLive(SseEvent event) {
-        return hub.publish(null, event, false);
+        return once(event, () -> hub.publish(null, event, false));
     }
 
     /**
@@ -224,7 +239,8 @@ public final class SseRegistry implements AutoCloseable {
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult publishLive(String room, SseEvent event) {
-        return hub.publish(Objects.requireNonNull(room, "room"), event, false);
+        Objects.requireNonNull(room, "room");
+        return once(event, () -> hub.publish(room, event, false));
     }
 
     /** Serializes {@code data} once and publishes it live to {@code room}; see {@link #publishLive}. */
@@ -243,7 +259,7 @@ public final class SseRegistry implements AutoCloseable {
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult send(UUID connectionId, SseEvent event) {
-        return hub.send(connectionId, event);
+        return once(event, () -> hub.send(connectionId, event));
     }
 
     /** Serializes {@code data} and sends it to one connection as an event of {@code type}. */
@@ -413,8 +429,26 @@ public final class SseRegistry implements AutoCloseable {
         private Pattern presenceRooms;
         private Duration presenceDelay = Duration.ofMillis(200);
         private PresenceShare presenceShare;
+        private Duration idempotencyWindow = Duration.ofMinutes(5);
 
         private Builder() {}
+
+        /**
+         * Sets how long a publish with an {@linkplain SseEvent#idempotencyKey() idempotency key}
+         * is remembered without a relay: a repeat within it is delivered no more and answers as the
+         * first did. Five minutes by default; at most 100,000 keys are
+         * remembered, the oldest forgotten first. With a relay, the relay's window applies.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder idempotencyWindow(Duration window) {
+            Objects.requireNonNull(window, "idempotencyWindow");
+            if (window.isNegative() || window.isZero()) {
+                throw new IllegalArgumentException("idempotencyWindow must be positive: " + window);
+            }
+            this.idempotencyWindow = window;
+            return this;
+        }
 
         /**
          * Sends a heartbeat comment ({@code :ping}) to connections idle this long, so that proxies
@@ -625,7 +659,8 @@ public final class SseRegistry implements AutoCloseable {
                 hub.shutdown(null, Duration.ZERO);
                 throw e;
             }
-            return new SseRegistry(hub, relay);
+            return new SseRegistry(hub, relay,
+                    new Idempotency(idempotencyWindow.toMillis(), MAX_IDEMPOTENCY_KEYS, ticker));
         }
 
         private static Executor newDrainExecutor() {

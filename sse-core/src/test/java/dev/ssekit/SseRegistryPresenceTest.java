@@ -197,6 +197,23 @@ class SseRegistryPresenceTest {
     }
 
     @Test
+    void roomsChangedInOneStepAreCountedAndHeard() {
+        registry = builder().build();
+        Recorder recorder = new Recorder();
+        registry.addPresenceListener(recorder);
+        SseConnection alice = open("alice", "a");
+
+        assertThat(registry.changeSubscriptions(alice.id(), List.of("b"), List.of("a"), null)).isTrue();
+
+        assertThat(registry.presence("a").count()).isZero();
+        assertThat(registry.presence("b").count()).isEqualTo(1);
+        List<String> expected = List.of("occupied a", "joined alice a",
+                "left alice a null", "emptied a", "occupied b", "joined alice b");
+        Await.await("every call", () -> recorder.calls.size() >= expected.size());
+        assertThat(recorder.calls).containsExactlyElementsOf(expected);
+    }
+
+    @Test
     void listenerThatThrowsIsContainedAndTheOthersAndLaterChangesAreStillHeard() {
         registry = builder().build();
         registry.addPresenceListener(new PresenceListener() {

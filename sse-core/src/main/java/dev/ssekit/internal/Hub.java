@@ -569,7 +569,18 @@ public final class Hub {
         awaitingDelivery.put(tag, delivered);
         String id;
         try {
-            id = relay.publish(new RelayMessage(scope, target, event, record, tag));
+            RelayMessage message = new RelayMessage(scope, target, event, record, tag);
+            if (event.idempotencyKey() == null) {
+                id = relay.publish(message);
+            } else {
+                EventRelay.Appended appended = relay.publishOnce(message);
+                id = appended.id();
+                if (!appended.appended()) {
+                    // A repeat: delivered when it was first published, and not again.
+                    awaitingDelivery.remove(tag);
+                    return new PublishResult(record && history != null ? id : event.id(), 0);
+                }
+            }
         } catch (RuntimeException e) {
             awaitingDelivery.remove(tag);
             throw e;
@@ -819,14 +830,18 @@ public final class Hub {
             next.removeAll(leave);
             next.addAll(join);
             checkCounts(next.size(), eventTypes == null ? 0 : eventTypes.size());
+            Set<String> left = new LinkedHashSet<>();
             for (String room : c.rooms) {
                 if (!next.contains(room)) {
                     removeFromRoom(c, room);
+                    left.add(room);
                 }
             }
+            presence.left(c, left, null);
             for (String room : next) {
                 if (!c.rooms.contains(room)) {
                     rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
+                    presence.joined(c, room);
                 }
             }
             c.rooms = Names.frozen(next);

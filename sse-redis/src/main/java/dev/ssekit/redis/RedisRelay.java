@@ -12,7 +12,9 @@ import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.XAddArgs;
@@ -22,6 +24,8 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.protocol.RedisCommand;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -95,12 +99,31 @@ public final class RedisRelay implements EventRelay {
     private static final String RETRY = "y";
     private static final String COMMENT = "c";
 
+    // KEYS: the stream, the idempotency key. ARGV: the stream's bound, the window in ms, then the
+    // entry's fields and values. Answers the entry's id, and 1 if this call added it, 0 if the key
+    // was known (and nothing was added).
+    private static final String PUBLISH_ONCE = """
+            local known = redis.call('GET', KEYS[2])
+            if known then
+                return {known, 0}
+            end
+            local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 3))
+            redis.call('SET', KEYS[2], id, 'PX', ARGV[2])
+            return {id, 1}
+            """;
+
+    private static final String CLUSTER_REFUSED = "Redis Cluster is not supported: the relay keeps"
+            + " one stream, which a cluster would hold on one node anyway; use one primary (with"
+            + " replicas and Sentinel for failover), not";
+
     private static final long MIN_BACKOFF_MILLIS = 50;
     private static final long MAX_BACKOFF_MILLIS = 1_000;
     private static final int READ_BATCH = 512;
 
     private final RedisURI uri;
     private final String streamKey;
+    private final String idempotencyPrefix;
+    private final Duration idempotencyWindow;
     private final long maxLength;
     private final Duration timeout;
     private final Duration block;
@@ -128,12 +151,19 @@ public final class RedisRelay implements EventRelay {
         this.uri = RedisURI.create(b.uri);
         this.uri.setTimeout(b.timeout);
         this.streamKey = b.keyPrefix + "events";
+        this.idempotencyPrefix = b.keyPrefix + "idempotency:";
+        this.idempotencyWindow = b.idempotencyWindow;
         this.maxLength = b.history;
         this.timeout = b.timeout;
         this.block = b.block;
         this.readBatch = (int) Math.min(READ_BATCH, b.history);
         this.client = RedisClient.create(uri);
-        client.setOptions(ClientOptions.builder()
+        ClientOptions.Builder options = ClientOptions.builder();
+        if (b.trustedCertificates != null) {
+            options.sslOptions(SslOptions.builder().jdkSslProvider()
+                    .trustManager(b.trustedCertificates.toFile()).build());
+        }
+        client.setOptions(options
                 .autoReconnect(true)
                 // Fail fast instead of queueing commands while disconnected: a publisher learns at
                 // once that Redis is not there, and nothing piles up in memory meanwhile.
@@ -197,9 +227,14 @@ public final class RedisRelay implements EventRelay {
             readOnce(true); // the first sync, without a gap: nobody is connected yet
         } catch (RedisException e) {
             LOG.log(System.Logger.Level.WARNING, "Redis at {0} is not reachable yet ({1}); this server"
-                    + " delivers nothing until it is, and keeps trying", redacted(), e.getMessage());
-            health = RelayHealth.down("Redis at " + redacted() + " is not reachable: " + e.getMessage());
+                    + " delivers nothing until it is, and keeps trying", redacted(), describe(e));
+            health = RelayHealth.down("Redis at " + redacted() + " is not reachable: " + describe(e));
             dropReader();
+        } catch (IllegalStateException e) {
+            dropReader();
+            client.shutdown(Duration.ZERO, timeout);
+            closed = true;
+            throw e; // a Redis this relay cannot use: refuse at once
         }
         readerThread = new Thread(this::readLoop, "ssekit-redis-reader");
         readerThread.setDaemon(true);
@@ -209,21 +244,13 @@ public final class RedisRelay implements EventRelay {
     @Override
     public String publish(RelayMessage message) {
         Objects.requireNonNull(message, "message");
-        if (closed) {
-            throw new IllegalStateException("the relay is closed");
-        }
-        RelayHealth h = health;
-        if (!h.isUp()) {
-            // The event would not come back to this server: refuse it at once rather than let the
-            // publisher wait for it.
-            throw new RelayUnavailableException(h.reason(), null);
-        }
+        checkPublishable();
         try {
             return publisher().sync().xadd(streamKey,
                     XAddArgs.Builder.maxlen(maxLength).approximateTrimming(), encode(message));
         } catch (RedisException e) {
             throw new RelayUnavailableException("Redis at " + redacted() + " did not take the event: "
-                    + e.getMessage(), e);
+                    + describe(e), e);
         }
     }
 
@@ -234,6 +261,39 @@ public final class RedisRelay implements EventRelay {
     @Override
     public RelayHealth health() {
         return health;
+    }
+
+    /**
+     * Appends the event and remembers its idempotency key for the window, in one Lua script, unless
+     * the key is already remembered: then appends nothing and returns the id the key was first given.
+     * So a publish retried after a timeout (when Redis may have applied it) is delivered once, and
+     * two servers publishing the same key at once append it once.
+     */
+    @Override
+    public Appended publishOnce(RelayMessage message) {
+        Objects.requireNonNull(message, "message");
+        String key = message.event().idempotencyKey();
+        if (key == null) {
+            return new Appended(publish(message), true);
+        }
+        checkPublishable();
+        Map<String, String> fields = encode(message);
+        String[] args = new String[2 + 2 * fields.size()];
+        args[0] = Long.toString(maxLength);
+        args[1] = Long.toString(idempotencyWindow.toMillis());
+        int i = 2;
+        for (Map.Entry<String, String> f : fields.entrySet()) {
+            args[i++] = f.getKey();
+            args[i++] = f.getValue();
+        }
+        try {
+            List<Object> answer = publisher().sync().eval(PUBLISH_ONCE, ScriptOutputType.MULTI,
+                    new String[] {streamKey, idempotencyPrefix + key}, args);
+            return new Appended((String) answer.get(0), ((Long) answer.get(1)) == 1L);
+        } catch (RedisException e) {
+            throw new RelayUnavailableException("Redis at " + redacted() + " did not take the event: "
+                    + describe(e), e);
+        }
     }
 
     @Override
@@ -285,6 +345,18 @@ public final class RedisRelay implements EventRelay {
 
     // ---- publishing ----------------------------------------------------------------------------
 
+    private void checkPublishable() {
+        if (closed) {
+            throw new IllegalStateException("the relay is closed");
+        }
+        RelayHealth h = health;
+        if (!h.isUp()) {
+            // The event would not come back to this server: refuse it at once rather than let the
+            // publisher wait for it.
+            throw new RelayUnavailableException(h.reason(), null);
+        }
+    }
+
     /**
      * The publisher connection, opened on first use. Opening happens outside any lock: callers that
      * arrive while it is being opened share that one attempt, and each waits for it at most the
@@ -322,7 +394,7 @@ public final class RedisRelay implements EventRelay {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new RelayUnavailableException("Redis at " + redacted() + " is not reachable: "
-                    + cause.getMessage(), cause);
+                    + describe(cause), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RelayUnavailableException("interrupted while connecting to Redis at " + redacted(), e);
@@ -420,9 +492,9 @@ public final class RedisRelay implements EventRelay {
                     }
                     if (synced) {
                         LOG.log(System.Logger.Level.WARNING, "lost Redis at {0} ({1}); reconnecting",
-                                redacted(), e.getMessage());
+                                redacted(), describe(e));
                     }
-                    health = RelayHealth.down("lost Redis at " + redacted() + ": " + e.getMessage());
+                    health = RelayHealth.down("lost Redis at " + redacted() + ": " + describe(e));
                 } catch (RuntimeException | Error e) {
                     // Not Redis's doing: a defect, or the JVM short of something. The reader backs
                     // off and carries on all the same; meanwhile the relay is down, visibly.
@@ -459,6 +531,9 @@ public final class RedisRelay implements EventRelay {
             c = client.connect();
             c.setTimeout(timeout.plus(block));
             reader = c;
+            if (c.sync().info("cluster").contains("cluster_enabled:1")) {
+                throw new IllegalStateException(CLUSTER_REFUSED + " " + redacted() + " is a cluster node");
+            }
         }
         RedisCommands<String, String> redis = c.sync();
         if (!synced) {
@@ -582,8 +657,35 @@ public final class RedisRelay implements EventRelay {
         }
     }
 
+    /**
+     * A failure's message and its root cause's, which Lettuce keeps out of its own ("Unable to
+     * connect"): what an operator needs to tell a refused connection from a certificate or a
+     * password problem.
+     */
+    static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = String.valueOf(e.getMessage());
+        if (root == e || root.getMessage() == null || message.contains(root.getMessage())) {
+            return message;
+        }
+        return message + ": " + root.getMessage();
+    }
+
     /** The URI without a password, for messages. */
     private String redacted() {
+        if (!uri.getSentinels().isEmpty()) {
+            StringBuilder sb = new StringBuilder(uri.getSentinelMasterId()).append(" via sentinels ");
+            for (RedisURI sentinel : uri.getSentinels()) {
+                if (sb.charAt(sb.length() - 1) != ' ') {
+                    sb.append(',');
+                }
+                sb.append(sentinel.getHost()).append(':').append(sentinel.getPort());
+            }
+            return sb.toString();
+        }
         return uri.getHost() + ":" + uri.getPort();
     }
 
@@ -591,7 +693,8 @@ public final class RedisRelay implements EventRelay {
      * Configures a {@link RedisRelay}. Not thread-safe: use one builder from one thread.
      *
      * <p>Defaults: {@code redis://127.0.0.1:6379}; key prefix {@code ssekit:}; about 10,000 entries
-     * kept in the stream; a timeout of 2 s; the reader blocks up to 1 s per read.
+     * kept in the stream; a timeout of 2 s; the reader blocks up to 1 s per read; idempotency keys
+     * remembered for 5 minutes.
      *
      * @since 1.0
      */
@@ -601,17 +704,53 @@ public final class RedisRelay implements EventRelay {
         private long history = 10_000;
         private Duration timeout = Duration.ofSeconds(2);
         private Duration block = Duration.ofSeconds(1);
+        private Duration idempotencyWindow = Duration.ofMinutes(5);
+        private Path trustedCertificates;
 
         private Builder() {}
 
         /**
-         * Sets the Redis to use, as a Redis URI: {@code redis://[password@]host[:port][/database]},
-         * or {@code rediss://} for TLS.
+         * Trusts the certificates in this PEM file (a private CA, for example) when connecting over
+         * TLS ({@code rediss://}), instead of the JVM's default trust store. The server's name or
+         * address must match its certificate.
+         *
+         * @throws IllegalArgumentException if the file cannot be read
+         */
+        public Builder trustedCertificates(Path pemFile) {
+            Objects.requireNonNull(pemFile, "trustedCertificates");
+            if (!Files.isReadable(pemFile)) {
+                throw new IllegalArgumentException("trustedCertificates: cannot read " + pemFile);
+            }
+            this.trustedCertificates = pemFile;
+            return this;
+        }
+
+        /**
+         * Sets how long the idempotency key of a published event is remembered in Redis (under
+         * {@code <keyPrefix>idempotency:<key>}): a publish with the same key within it, from any
+         * server, is delivered no more and answers the first one's id. Five minutes by default.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder idempotencyWindow(Duration window) {
+            this.idempotencyWindow = positive("idempotencyWindow", window);
+            return this;
+        }
+
+        /**
+         * Sets the Redis to use, as a Redis URI: {@code redis://[[user:]password@]host[:port][/database]},
+         * {@code rediss://} for TLS (see {@link #trustedCertificates}), or
+         * {@code redis-sentinel://[[user:]password@]host:port[,host:port...]/[database]#primaryName}
+         * to follow a primary through Sentinel's failovers. Redis Cluster is not supported: a
+         * {@code redis-cluster://} URI is refused here, and a cluster node when the relay starts.
          *
          * @throws IllegalArgumentException if the URI is malformed
          */
         public Builder uri(String uri) {
             Objects.requireNonNull(uri, "uri");
+            if (uri.startsWith("redis-cluster:") || uri.startsWith("rediss-cluster:")) {
+                throw new IllegalArgumentException("uri: " + CLUSTER_REFUSED + " a cluster URI");
+            }
             try {
                 RedisURI.create(uri);
             } catch (RuntimeException e) {

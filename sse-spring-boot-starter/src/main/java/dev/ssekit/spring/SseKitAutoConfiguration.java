@@ -96,10 +96,10 @@ public class SseKitAutoConfiguration {
         Duration retry = properties.getShutdown().getRetry();
         Duration grace = properties.getShutdown().getGrace();
         if (retry == null || retry.isNegative()) {
-            throw new IllegalArgumentException("ssekit.shutdown.retry must not be negative: " + retry);
+            throw new IllegalArgumentException("ssekit.shutdown.retry: must not be negative: " + retry);
         }
         if (grace == null || grace.isNegative()) {
-            throw new IllegalArgumentException("ssekit.shutdown.grace must not be negative: " + grace);
+            throw new IllegalArgumentException("ssekit.shutdown.grace: must not be negative: " + grace);
         }
         return new SseKitShutdown(registry, retry, grace);
     }
@@ -127,7 +127,7 @@ public class SseKitAutoConfiguration {
         if (path == null || !path.startsWith("/") || path.length() < 2 || path.endsWith("/")
                 || path.contains("*") || path.contains("?") || path.contains("#")) {
             throw new IllegalArgumentException(
-                    "ssekit.path must start with / and name a path, not end with / or hold *, ? or #: " + path);
+                    "ssekit.path: must start with / and name a path, not end with / or hold *, ? or #: " + path);
         }
         return path;
     }

@@ -32,7 +32,8 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>{@code ssekit.frames.dropped}</td><td>counter</td><td></td></tr>
  *   <tr><td>{@code ssekit.heartbeats}</td><td>counter</td><td></td></tr>
  *   <tr><td>{@code ssekit.replay.resets}</td><td>counter</td><td>{@code reason}: {@code unknown}, {@code expired}</td></tr>
- *   <tr><td>{@code ssekit.relay.active}</td><td>gauge</td><td>1 when the registry relays events between servers</td></tr>
+ *   <tr><td>{@code ssekit.relay.up}</td><td>gauge</td><td>only for a relayed registry: 1 while its relay
+ *       carries events, 0 while it is down</td></tr>
  * </table>
  *
  * <p>Immutable and thread-safe.
@@ -59,7 +60,10 @@ public final class SseKitMetrics implements MeterBinder {
     public void bindTo(MeterRegistry meters) {
         gauge(meters, "ssekit.connections.active", "Connections open now", r -> r.stats().connections());
         gauge(meters, "ssekit.rooms", "Rooms that have members now", r -> r.stats().rooms());
-        gauge(meters, "ssekit.relay.active", "1 when events are relayed between servers", r -> r.isRelayed() ? 1 : 0);
+        if (registry.isRelayed()) {
+            gauge(meters, "ssekit.relay.up", "1 while the relay carries events between servers, 0 while it is down",
+                    r -> r.relayHealth().isUp() ? 1 : 0);
+        }
         counter(meters, "ssekit.connections.opened", "Connections opened", Tags.empty(), r -> r.stats().connectionsOpened());
         for (CloseReason reason : CloseReason.values()) {
             counter(meters, "ssekit.connections.closed", "Connections closed, by reason",

@@ -2,34 +2,41 @@ package dev.ssekit.servlet.internal;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ssekit.ConnectOptions;
 import dev.ssekit.Presence;
 import dev.ssekit.SseRegistry;
-import dev.ssekit.servlet.SseAuthorizer;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * {@code GET <path>/presence?room=R}: who is in a room, as
  * {@code {"room":"R","count":n,"members":[...]}}, {@code members} only when the registry describes
  * some of them. Whoever may join the room may look; nobody else learns even its count.
  *
- * <p>Stateless; any thread.
+ * <p>Thread-safe and stateless beyond its registry and settings.
  */
 public final class PresenceEndpoint {
 
-    private PresenceEndpoint() {}
+    private final SseRegistry registry;
+    private final ServletSettings settings;
+
+    /** Creates the endpoint for {@code registry} with {@code settings}. */
+    public PresenceEndpoint(SseRegistry registry, ServletSettings settings) {
+        this.registry = registry;
+        this.settings = settings;
+    }
 
     /**
-     * Answers the request of {@code owner}, authorized like joining the room.
+     * Answers who is in the requested room, authorized like joining it. Creates nothing for the
+     * client: an owner is looked up, never made.
      *
      * @throws HttpError 400 for a missing, repeated or invalid room, 403 if the owner may not join it
      */
-    public static void answer(HttpServletRequest request, HttpServletResponse response, SseRegistry registry,
-            SseAuthorizer authorizer, String owner) throws IOException, HttpError {
+    public void answer(HttpServletRequest request, HttpServletResponse response) throws IOException, HttpError {
         String room = room(request);
-        if (!authorizer.join(request, owner, room)) {
+        String owner = settings.ownerResolver().owner(request);
+        if (!settings.authorizer().join(request, owner, room)) {
             throw new HttpError(403, "not allowed to join room \"" + room + "\"");
         }
         Presence presence;
@@ -55,24 +62,16 @@ public final class PresenceEndpoint {
     }
 
     /** The one {@code room} parameter, checked by the registry's rules before any authorizer sees it. */
-    private static String room(HttpServletRequest request) throws HttpError {
-        String[] values;
-        try {
-            values = request.getParameterValues("room");
-        } catch (RuntimeException e) {
-            throw new HttpError(400, "the query string is malformed"); // Jetty throws on "?%"
-        }
-        if (values == null || values.length == 0) {
+    private String room(HttpServletRequest request) throws HttpError {
+        String room = RequestParameters.single(request, "room");
+        if (room == null) {
             throw new HttpError(400, "room is required");
         }
-        if (values.length > 1) {
-            throw new HttpError(400, "room must be given once");
-        }
         try {
-            ConnectOptions.builder("-").rooms(values[0]).build();
+            registry.checkSubscriptions(List.of(room), null);
         } catch (IllegalArgumentException e) {
             throw new HttpError(400, e.getMessage());
         }
-        return values[0];
+        return room;
     }
 }
