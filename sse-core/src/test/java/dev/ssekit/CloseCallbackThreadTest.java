@@ -99,7 +99,7 @@ class CloseCallbackThreadTest {
 
         registry.broadcast(SseEvent.of("1"));
 
-        Await.await("the callback's event", () -> watcher.data().contains("a"));
+        Await.await("the callback's publish", () -> published.size() == 1 && watcher.data().contains("a"));
         assertThat(threads).hasSize(1).first().isNotEqualTo(ThreadedRelay.READER);
         assertThat(published).as("its publish came back through the free reader").extracting(PublishResult::queued)
                 .containsExactly(1);
