@@ -383,7 +383,9 @@ public final class SseRegistry implements AutoCloseable {
      * Shuts down gracefully: refuses new connections, queues {@code finalEvent} (if not null) to
      * every connection, waits up to {@code grace} for every stream to be written out and closed,
      * then closes the rest. Every connection closes with {@link CloseReason#SHUTDOWN}. A final event
-     * with a {@link SseEvent#retry() retry} tells browsers when to come back.
+     * with a {@link SseEvent#retry() retry} tells browsers when to come back: each connection
+     * receives it with a retry between that one and twice it, at random, so that the clients of a
+     * stopping server do not all come back at the same moment.
      *
      * @return whether every connection finished within {@code grace}
      */

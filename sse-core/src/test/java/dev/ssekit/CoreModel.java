@@ -229,7 +229,7 @@ final class CoreModel {
         } else {
             done = relayStep();
         }
-        if (!done) {
+        if (!done && rnd.nextBoolean()) {
             runDrains(rnd.nextInt(3) == 0 ? 1 : Integer.MAX_VALUE);
         }
     }
@@ -261,6 +261,7 @@ final class CoreModel {
             armRefusal(s);
             PublishResult r = room == null ? s.registry.broadcast(event) : s.registry.publish(room, event);
             ledger.pubs.add(new Pub(pos, r.id(), room, ledger.step));
+            ledger.posById.put(r.id(), pos);
             s.published++;
             appended(pos);
             ledger.trace("publish E" + pos + " to " + where + ": id " + r.id() + ", queued " + r.queued());
@@ -444,19 +445,36 @@ final class CoreModel {
                 .retry(retry)
                 .build();
         int floor = s.floor();
-        if (!cl.started) {
-            cl.started = true;
-            cl.floor = s.delivered;
-            cl.progress = s.delivered;
-        }
         SseConnection connection = s.registry.open(t, options);
         String name = cl.owner + "#" + (++cl.connections) + s.name();
         Conn c = new Conn(cl, s.index, name, connection, t, cl.lastEventId,
                 retry == null ? null : retry.toMillis(), floor, s.delivered);
+        c.expectsResumeReset = expectsResumeReset(s, options.lastEventId());
         cl.conn = c;
         ledger.conns.add(c);
         ledger.trace(name + " opens on rooms " + cl.rooms() + " with last id \"" + cl.lastEventId + "\""
                 + (ready ? "" : ", not reading yet") + "; server retains after E" + floor);
+    }
+
+    /**
+     * Whether a client resuming on {@code s} with {@code lastEventId} must first be told
+     * {@code reset}: its id is not one of the server's, or what followed it is no longer retained.
+     */
+    private boolean expectsResumeReset(Server s, String lastEventId) {
+        if (lastEventId == null || lastEventId.equals("0")) {
+            return false;
+        }
+        Integer pos = !relayed && lastEventId.endsWith("-0") ? Integer.valueOf(0) : ledger.posById.get(lastEventId);
+        if (pos == null) {
+            return true;
+        }
+        if (!relayed) {
+            return pos < s.floor();
+        }
+        if (pos > s.delivered || s.floor() >= s.delivered) {
+            return false; // ahead of this server's mirror, or the mirror is empty: held back until it has caught up
+        }
+        return pos <= s.floor(); // a mirror does not know the id just before what it retains
     }
 
     private boolean relayStep() {
@@ -512,6 +530,9 @@ final class CoreModel {
     /** Ends, in the ledger, every connection whose transport the registry has closed. */
     private void noticeEnded() {
         for (Server s : servers) {
+            if (overflow != OverflowPolicy.DROP_OLDEST) {
+                break;
+            }
             long dropped = s.registry.stats().framesDropped();
             if (dropped != s.dropped) {
                 s.dropped = dropped;

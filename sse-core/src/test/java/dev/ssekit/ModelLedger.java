@@ -17,7 +17,8 @@ import java.util.TreeSet;
  * <p>Every recorded event has a <em>position</em>: 1 for the first one published, and so on, the
  * order every server delivers them in. A client is entitled to every recorded broadcast and every
  * recorded event of a room it stays in, at positions after its <em>floor</em>: at first, what its
- * server had delivered when its first connection opened; after a {@code reset}, the position just
+ * server had delivered when the first connection whose {@code connected} event it read opened (a
+ * client that never read a byte is new to the server whenever it comes); after a {@code reset}, the position just
  * before what the server retained when it sent the reset. Rooms a client joins and leaves on the
  * way (the churn rooms) may or may not be replayed to it, depending on when it resumes, so their
  * events are neither owed nor forbidden to it; a room it was never in is forbidden. Unrecorded
@@ -53,7 +54,7 @@ final class ModelLedger {
         final Set<String> churnRooms = new TreeSet<>(); // joined now
         final Set<String> everChurned = new TreeSet<>();
         final Set<String> liveSeen = new HashSet<>();
-        boolean started;
+        boolean started; // has read a connected event: from then on, events are owed to it
         String lastEventId = "";
         int floor; // positions at or below are not owed in this epoch
         int progress; // highest position received in this epoch, or the floor
@@ -91,6 +92,7 @@ final class ModelLedger {
         final Long retryMillis;
         final int openFloor; // the server's retention floor when it opened
         final int liveAfter; // positions above this reached the connection live, not in its replay
+        boolean expectsResumeReset; // its last event id was unknown or expired where it opened
         final List<int[]> resyncReplays = new ArrayList<>(); // (floor, newest] replayed after each resync
         boolean droppedByPolicy; // its server dropped frames under DROP_OLDEST while it was open
         final ArrayDeque<Integer> resyncFloors = new ArrayDeque<>();
@@ -140,6 +142,7 @@ final class ModelLedger {
     }
 
     final List<Pub> pubs = new ArrayList<>();
+    final Map<String, Integer> posById = new HashMap<>();
     final Map<String, Live> lives = new HashMap<>();
     final List<Client> clients = new ArrayList<>();
     final List<Conn> conns = new ArrayList<>();
@@ -192,13 +195,13 @@ final class ModelLedger {
             switch (m.type()) {
                 case SseRegistry.CONNECTED_EVENT -> {
                     seen.append(" connected");
+                    start(conn);
                     if (i != 0 || !m.data().contains(conn.connection.id().toString())) {
                         violation(ModelInvariant.PRELUDE, conn.name + ": connected event at " + i + ", not first");
                     }
                 }
                 case SseRegistry.RESET_EVENT -> {
-                    boolean prelude = !eventSeen && !preludeResetTaken && conn.startLastEventId != null
-                            && !conn.startLastEventId.isEmpty();
+                    boolean prelude = conn.expectsResumeReset && !eventSeen && !preludeResetTaken;
                     int floor;
                     if (prelude) {
                         preludeResetTaken = true;
@@ -247,7 +250,21 @@ final class ModelLedger {
                 + " frames:" + seen + " | last id \"" + cl.lastEventId + "\", has E" + cl.progress);
     }
 
+    /**
+     * The client exists for the server from the first thing it read: events are owed to it from
+     * where its server stood when that connection opened, however it then goes away.
+     */
+    private static void start(Conn conn) {
+        Client cl = conn.client;
+        if (!cl.started) {
+            cl.started = true;
+            cl.floor = conn.liveAfter;
+            cl.progress = conn.liveAfter;
+        }
+    }
+
     private void received(Conn conn, Pub p, Message m) {
+        start(conn);
         Client cl = conn.client;
         if (!p.id().equals(m.lastEventId())) {
             violation(ModelInvariant.ID, conn.name + ": E" + p.pos() + " published as \"" + p.id()

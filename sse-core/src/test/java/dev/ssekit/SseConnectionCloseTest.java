@@ -278,15 +278,38 @@ class SseConnectionCloseTest {
         boolean clean = registry.shutdown(bye, Duration.ofSeconds(10));
 
         assertThat(clean).isTrue();
-        assertThat(transports.get(a).frames()).containsExactly(
-                "data: before\n\n", "event: bye\nretry: 5000\ndata: restarting\n\n");
-        assertThat(transports.get(b).frames()).containsExactly("event: bye\nretry: 5000\ndata: restarting\n\n");
+        assertThat(transports.get(a).frames()).hasSize(2).first().isEqualTo("data: before\n\n");
+        assertThat(List.of(transports.get(a).frames().get(1), transports.get(b).frames().get(0))).allSatisfy(f ->
+                assertThat(f).matches("event: bye\nretry: [0-9]+\ndata: restarting\n\n"));
+        assertThat(transports.get(b).frames()).hasSize(1);
+        assertThat(retryOf(transports.get(a).frames().get(1))).isBetween(5_000L, 10_000L);
+        assertThat(retryOf(transports.get(b).frames().get(0))).isBetween(5_000L, 10_000L);
         assertThat(List.of(a, b)).allSatisfy(c -> {
             assertThat(c.closeReason()).isEqualTo(CloseReason.SHUTDOWN);
             assertThat(transports.get(c).isClosed()).isTrue();
         });
         assertThatThrownBy(() -> registry.open(new RecordingTransport(), ConnectOptions.of("late")))
                 .isInstanceOf(IllegalStateException.class);
+    }
+
+    private static long retryOf(String frame) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("retry: ([0-9]+)").matcher(frame);
+        assertThat(m.find()).as("retry in %s", frame).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void theFinalEventsRetryIsSpreadBetweenItsOwnAndTwiceThatSoClientsDoNotReturnTogether() {
+        List<SseConnection> connections = new java.util.ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            connections.add(open());
+        }
+
+        registry.shutdown(SseEvent.builder().retry(Duration.ofSeconds(10)).build(), Duration.ofSeconds(10));
+
+        List<Long> retries = connections.stream().map(c -> retryOf(transports.get(c).frames().get(0))).toList();
+        assertThat(retries).allSatisfy(r -> assertThat(r).isBetween(10_000L, 20_000L));
+        assertThat(java.util.Set.copyOf(retries)).hasSizeGreaterThan(1);
     }
 
     @Test

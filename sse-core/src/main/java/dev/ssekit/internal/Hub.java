@@ -1025,7 +1025,8 @@ public final class Hub {
         long now = nowMillis();
         for (DefaultSseConnection c : all) {
             c.seal();
-            if (last != null && c.offer(last, false, now) != DefaultSseConnection.REFUSED) {
+            SseFrame frame = last == null || finalEvent.retry() == null ? last : SseEncoder.encode(jittered(finalEvent));
+            if (frame != null && c.offer(frame, false, now) != DefaultSseConnection.REFUSED) {
                 counters.framesQueued.increment();
             }
             c.finishWhenDrained();
@@ -1045,6 +1046,17 @@ public final class Hub {
         }
         presence.close();
         return drained;
+    }
+
+    /**
+     * The final event with a retry between its own and twice that, at random, one per connection:
+     * so that the clients of a server that stops do not all come back at the same moment.
+     */
+    private static SseEvent jittered(SseEvent finalEvent) {
+        long millis = finalEvent.retry().toMillis();
+        long extra = ThreadLocalRandom.current().nextLong(millis + 1);
+        return new SseEvent(finalEvent.id(), finalEvent.type(), finalEvent.data(),
+                Duration.ofMillis(millis + extra), finalEvent.comment());
     }
 
     private boolean awaitEmpty(Duration grace) {

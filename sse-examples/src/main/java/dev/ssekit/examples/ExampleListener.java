@@ -1,6 +1,7 @@
 package dev.ssekit.examples;
 
 import dev.ssekit.SseRegistry;
+import dev.ssekit.redis.RedisPresence;
 import dev.ssekit.redis.RedisRelay;
 import dev.ssekit.servlet.SseServlet;
 import jakarta.servlet.ServletContextEvent;
@@ -39,7 +40,7 @@ public final class ExampleListener implements ServletContextListener {
      *
      * <p>When the environment variable {@code REDIS_URI} is set (for example
      * {@code redis://127.0.0.1:6379}), the registry shares its events through that Redis with every
-     * other example server using it: several servers then act as one.
+     * other example server using it, and who is in which room: several servers then act as one.
      */
     public static SseRegistry newRegistry(ChatNames names) {
         return newRegistry(names, System.getenv("REDIS_URI"));
@@ -60,6 +61,12 @@ public final class ExampleListener implements ServletContextListener {
                     .uri(redisUri.trim())
                     .keyPrefix("ssekit-example:")
                     .history(10_000)
+                    .build());
+            // Who is in a room, counted on every server: a server that dies drops out within 3 s.
+            registry.presenceShare(RedisPresence.builder()
+                    .uri(redisUri.trim())
+                    .keyPrefix("ssekit-example:")
+                    .ttl(Duration.ofSeconds(3))
                     .build());
         }
         return registry.build();

@@ -64,19 +64,16 @@ import java.util.Set;
  *       this server's connections. With a {@linkplain SseRegistry#isRelayed() relayed} registry a
  *       direct message goes to the connection on whichever server holds it, so an id unknown here
  *       is not refused, and the answer adds {@code "relayed":true}; when the relay cannot take the
- *       event, the answer is {@code 503} with {@code Retry-After}. A request with an
- *       {@code Idempotency-Key} header (at most 256 characters, no control characters) may be
- *       retried safely: repeated with the same key within the idempotency window (5 minutes by
- *       default), on any server sharing the relay, it is delivered once and answers the same id.
+ *       event, the answer is {@code 503} with {@code Retry-After}.
  *   <li>{@code POST /sse/subscriptions} with {@code {"connectionId":"...","join":[...],
  *       "leave":[...],"events":[...]}} leaves and joins rooms and replaces the connection's event
  *       types in one step, all or nothing; only the connection's owner may (see {@link
  *       OwnerResolver}). Answers {@code {"connectionId":"...","rooms":[...],"events":[...]}}.
- *   <li>{@code GET /sse/presence?room=R} tells who is in a room: {@code
- *       {"room":"R","count":n,"members":[...]}}, where {@code count} counts distinct owners and
- *       {@code members} holds the registry's descriptions of them, present only when some are
- *       described (see {@link SseRegistry#presence}); the owner keys never appear. Allowed to
- *       whoever the {@link SseAuthorizer} lets join the room.
+ *   <li>{@code GET /sse/presence?room=R} tells who is in a room, on every server with a presence
+ *       share: {@code {"room":"R","count":n,"members":[...]}}, where {@code count} counts distinct
+ *       owners and {@code members} holds the registry's descriptions of them, present only when
+ *       some are described (see {@link SseRegistry#presence}); the owner keys never appear. Allowed
+ *       to whoever the {@link SseAuthorizer} lets join the room.
  * </ul>
  *
  * <p><b>What a connection may see.</b> Rooms are the only boundary: a connection receives the
@@ -465,7 +462,8 @@ public final class SseServlet extends HttpServlet {
         /**
          * Sets the event every connection receives last when {@link SseServlet#shutdown()} shuts the
          * registry down, for example {@code SseEvent.builder().retry(Duration.ofSeconds(10)).build()}
-         * to tell browsers when to come back; {@code null} for none.
+         * to tell browsers when to come back (each connection receives a retry between that and
+         * twice it, so that clients do not all return at once); {@code null} for none.
          */
         public Builder finalEvent(SseEvent finalEvent) {
             this.finalEvent = finalEvent;

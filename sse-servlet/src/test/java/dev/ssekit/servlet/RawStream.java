@@ -6,10 +6,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -35,16 +37,19 @@ final class RawStream implements AutoCloseable {
 
     /**
      * Sends {@code GET pathAndQuery} with {@code headers} ("Name: value") and reads the response
-     * head. {@code receiveBuffer} above 0 shrinks the socket's receive buffer before connecting.
+     * head, all within {@link Await#TIMEOUT}. {@code receiveBuffer} above 0 shrinks the socket's
+     * receive buffer before connecting.
+     *
+     * @throws HeadTimeoutException if the whole head did not arrive in time
      */
     static RawStream open(URI root, String pathAndQuery, int receiveBuffer, String... headers) throws IOException {
+        long deadline = System.nanoTime() + Await.TIMEOUT.toNanos();
         Socket socket = new Socket();
         try {
             if (receiveBuffer > 0) {
                 socket.setReceiveBufferSize(receiveBuffer);
             }
-            socket.setSoTimeout(5_000);
-            socket.connect(new InetSocketAddress(root.getHost(), root.getPort()), (int) Await.TIMEOUT.toMillis());
+            socket.connect(new InetSocketAddress(root.getHost(), root.getPort()), remainingMillis(deadline));
             StringBuilder request = new StringBuilder("GET ").append(pathAndQuery).append(" HTTP/1.1\r\n")
                     .append("Host: ").append(root.getHost()).append(':').append(root.getPort()).append("\r\n")
                     .append("Accept: text/event-stream\r\n");
@@ -54,7 +59,7 @@ final class RawStream implements AutoCloseable {
             request.append("\r\n");
             socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
             socket.getOutputStream().flush();
-            String head = readHead(socket.getInputStream());
+            String head = readHead(socket, deadline);
             int status = Integer.parseInt(head.substring(9, 12));
             return new RawStream(socket, status, head);
         } catch (IOException | RuntimeException e) {
@@ -63,12 +68,30 @@ final class RawStream implements AutoCloseable {
         }
     }
 
-    private static String readHead(InputStream in) throws IOException {
+    /** No complete response head arrived before the deadline; says what did. */
+    static final class HeadTimeoutException extends IOException {
+        HeadTimeoutException(String message) {
+            super(message);
+        }
+    }
+
+    private static String readHead(Socket socket, long deadline) throws IOException {
+        InputStream in = socket.getInputStream();
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;
         byte[] end = {'\r', '\n', '\r', '\n'};
         while (matched < 4) {
-            int b = in.read();
+            int b;
+            try {
+                socket.setSoTimeout(remainingMillis(deadline));
+                b = in.read();
+            } catch (SocketTimeoutException e) {
+                b = -2;
+            }
+            if (b == -2 || System.nanoTime() - deadline > 0) {
+                throw new HeadTimeoutException("no response head within " + Await.TIMEOUT + " on local port "
+                        + socket.getLocalPort() + "; received: \"" + head.toString(StandardCharsets.ISO_8859_1) + "\"");
+            }
             if (b < 0) {
                 throw new IOException("connection closed in the response head: " + head);
             }
@@ -79,6 +102,11 @@ final class RawStream implements AutoCloseable {
             }
         }
         return head.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Milliseconds left until {@code deadline}, at least 1 (0 would mean no limit to a socket). */
+    private static int remainingMillis(long deadline) {
+        return (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
     }
 
     /** Returns the value of a response header, or null. */
@@ -102,19 +130,25 @@ final class RawStream implements AutoCloseable {
      *
      * <p>The search looks past HTTP/1.1 chunk framing, which a container may put anywhere, even in
      * the middle of a line: the stream itself uses LF alone, so every CRLF belongs to the framing.
-     * The overall deadline matters because the socket timeout bounds each read only, and heartbeats
-     * keep every read short.
+     * The overall deadline matters because heartbeats keep every read short: each read waits at
+     * most for what is left of it.
      */
     String readUntil(String text, int maxBytes) throws IOException {
         ByteArrayOutputStream seen = new ByteArrayOutputStream();
         byte[] buffer = new byte[8192];
         long deadline = System.nanoTime() + Await.TIMEOUT.toNanos();
         while (seen.size() < maxBytes) {
-            if (System.nanoTime() - deadline > 0) {
+            int n;
+            try {
+                socket.setSoTimeout(remainingMillis(deadline));
+                n = System.nanoTime() - deadline > 0 ? -2 : in.read(buffer);
+            } catch (SocketTimeoutException e) {
+                n = -2;
+            }
+            if (n == -2) {
                 throw new IOException("no \"" + text + "\" within " + Await.TIMEOUT + ": "
                         + seen.toString(StandardCharsets.UTF_8));
             }
-            int n = in.read(buffer);
             if (n < 0) {
                 throw new IOException("stream ended before \"" + text + "\": " + seen.toString(StandardCharsets.UTF_8));
             }

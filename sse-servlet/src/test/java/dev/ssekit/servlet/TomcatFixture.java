@@ -18,7 +18,7 @@ import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.session.StandardManager;
 import org.apache.catalina.startup.Tomcat;
 
-/** Embedded Tomcat 10.1, HTTP/1.1. */
+/** Embedded Tomcat (10.1 here, 11 in sse-servlet-tomcat11-tests), HTTP/1.1. */
 final class TomcatFixture implements ServerFixture {
 
     // Held so that the settings are not collected with their loggers.
@@ -108,6 +108,6 @@ final class TomcatFixture implements ServerFixture {
 
     @Override
     public String toString() {
-        return "Tomcat 10.1";
+        return "Tomcat " + org.apache.catalina.util.ServerInfo.getServerNumber();
     }
 }

@@ -1,11 +1,9 @@
 package dev.ssekit.spring;
 
-import dev.ssekit.SseConnection;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseRegistry;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
 import org.springframework.context.SmartLifecycle;
 
 /**
@@ -15,9 +13,6 @@ import org.springframework.context.SmartLifecycle;
  * within {@code ssekit.shutdown.grace}, and it is closed. Without this, open streams would hold the
  * graceful shutdown for its whole timeout; with it, clients reconnect, spread over time, to another
  * server.
- *
- * <p>A connection that chose event types receives the final event only if it chose
- * {@value #FINAL_EVENT}; it is ended all the same.
  *
  * <p>Thread-safe; Spring calls it from the thread that closes the context.
  *
@@ -64,16 +59,9 @@ public final class SseKitShutdown implements SmartLifecycle {
         if (registry.isClosed()) {
             return;
         }
-        long base = retry.toMillis();
-        for (SseConnection c : registry.connections()) {
-            long jittered = base + (base == 0 ? 0 : ThreadLocalRandom.current().nextLong(base + 1));
-            c.send(SseEvent.builder()
-                    .type(FINAL_EVENT)
-                    .data("{\"retry\":" + jittered + "}")
-                    .retry(Duration.ofMillis(jittered))
-                    .build());
-        }
-        registry.shutdown(null, grace);
+        // The registry sends it to every connection, whatever event types it chose, each with its
+        // own retry between this one and twice it.
+        registry.shutdown(SseEvent.builder().type(FINAL_EVENT).data("{}").retry(retry).build(), grace);
     }
 
     @Override

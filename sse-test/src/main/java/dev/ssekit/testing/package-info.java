@@ -1,4 +1,7 @@
 /**
- * Fixtures shared by the tests of every SSEKit module; not published, not API.
+ * A test kit for Server-Sent Events: {@link dev.ssekit.testing.SseTestClient} tests any running SSE
+ * server as a browser would use it, and {@link dev.ssekit.testing.Await} waits on a condition with a
+ * deadline instead of a fixed pause. {@link dev.ssekit.testing.EventStream} is SSEKit's own tests'
+ * lighter reader.
  */
 package dev.ssekit.testing;

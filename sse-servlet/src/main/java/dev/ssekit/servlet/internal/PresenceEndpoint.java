@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ssekit.Presence;
 import dev.ssekit.SseRegistry;
+import dev.ssekit.servlet.SseAuthorizer;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -12,7 +13,8 @@ import java.util.List;
 /**
  * {@code GET <path>/presence?room=R}: who is in a room, as
  * {@code {"room":"R","count":n,"members":[...]}}, {@code members} only when the registry describes
- * some of them. Whoever may join the room may look; nobody else learns even its count.
+ * some of them. Whoever may join the room may look; nobody else learns even its count. Creates
+ * nothing for the client: its owner is looked up, never made.
  *
  * <p>Thread-safe and stateless beyond its registry and settings.
  */
@@ -28,22 +30,22 @@ public final class PresenceEndpoint {
     }
 
     /**
-     * Answers who is in the requested room, authorized like joining it. Creates nothing for the
-     * client: an owner is looked up, never made.
+     * Answers the request, authorized like joining the room.
      *
-     * @throws HttpError 400 for a missing, repeated or invalid room, 403 if the owner may not join it
+     * @throws HttpError 400 for a missing, repeated or invalid room, 403 if the client may not join it
      */
     public void answer(HttpServletRequest request, HttpServletResponse response) throws IOException, HttpError {
         String room = room(request);
-        String owner = settings.ownerResolver().owner(request);
-        if (!settings.authorizer().join(request, owner, room)) {
+        String owner = settings.ownerResolver().owner(request); // never creates a session
+        SseAuthorizer authorizer = settings.authorizer();
+        if (!authorizer.join(request, owner, room)) {
             throw new HttpError(403, "not allowed to join room \"" + room + "\"");
         }
         Presence presence;
         try {
             presence = registry.presence(room);
         } catch (IllegalStateException e) {
-            throw new HttpError(503, "the server is shutting down", "5");
+            throw HttpError.shuttingDown();
         }
         ObjectNode answer = Json.mapper().createObjectNode();
         answer.put("room", presence.room());

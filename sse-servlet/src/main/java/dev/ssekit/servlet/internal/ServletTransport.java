@@ -72,6 +72,11 @@ public final class ServletTransport implements SseTransport, WriteListener, Asyn
             async = context;
             context.setTimeout(timeoutMillis);
             context.addListener(this);
+            // A buffer of the stream's own, at the container's usual size: unasked, Undertow lends each
+            // response a buffer from the pool it also reads new requests into, and a stream's late
+            // write into a returned buffer corrupted another connection's request (a bare 400, or a
+            // request never answered). On Jetty and Tomcat this restates the size they use.
+            response.setBufferSize(response.getBufferSize());
             out = response.getOutputStream();
             // The container calls onWritePossible once the stream is writable, on one of its threads.
             out.setWriteListener(this);

@@ -5,8 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ssekit.SseRegistry;
 import dev.ssekit.spring.SseKitShutdown;
-import dev.ssekit.testing.EventStream;
-import java.net.http.HttpClient;
+import dev.ssekit.testing.SseTestClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,14 +23,13 @@ class ShutdownTest {
         ConfigurableApplicationContext app = new SpringApplicationBuilder(TestApplication.class)
                 .properties("server.port=0", "server.shutdown=graceful", "ssekit.shutdown.retry=4s")
                 .run();
-        List<EventStream> streams = new ArrayList<>();
-        // Several clients, as several browsers would be: one HTTP/1.1 client keeps a connection per stream anyway.
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        List<SseTestClient> streams = new ArrayList<>();
         try {
             SseRegistry registry = app.getBean(SseRegistry.class);
             for (int i = 0; i < STREAMS; i++) {
-                EventStream s = EventStream.open(client, Clients.uri(app.getEnvironment(), "/sse"));
-                streams.add(s);
+                // Half of them chose event types without "shutdown": they are told all the same.
+                String query = i % 2 == 0 ? "/sse" : "/sse?events=chat";
+                streams.add(SseTestClient.connect(Clients.uri(app.getEnvironment(), query)));
             }
             await("every stream open", () -> registry.connectionCount() == STREAMS);
 
@@ -40,14 +38,14 @@ class ShutdownTest {
             Duration took = Duration.ofNanos(System.nanoTime() - start);
 
             assertThat(took).isLessThan(Duration.ofSeconds(5));
-            for (EventStream s : streams) {
-                EventStream.Event last = s.next(SseKitShutdown.FINAL_EVENT);
-                long retry = Long.parseLong(last.data().replaceAll("\\D", ""));
-                assertThat(retry).isBetween(4_000L, 8_000L);
+            for (SseTestClient s : streams) {
+                s.awaitEvent(SseKitShutdown.FINAL_EVENT, Duration.ofSeconds(10));
+                assertThat(s.retry()).hasValueSatisfying(retry ->
+                        assertThat(retry).isBetween(Duration.ofSeconds(4), Duration.ofSeconds(8)));
             }
             assertThat(registry.isClosed()).isTrue();
         } finally {
-            streams.forEach(EventStream::close);
+            streams.forEach(SseTestClient::close);
             app.close();
         }
     }
