@@ -241,6 +241,8 @@ class SseConnectionCloseTest {
             pool.shutdownNow();
         }
 
+        // A close found by a sender's drain runs its callbacks on the scheduler.
+        Await.await("every close callback", () -> all.stream().noneMatch(c -> heard.get(c).isEmpty()));
         for (SseConnection c : all) {
             assertThat(heard.get(c)).as("%s", c).containsExactly(c.closeReason());
             assertThat(c.rooms()).isEmpty();
