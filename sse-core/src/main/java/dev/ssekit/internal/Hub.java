@@ -53,7 +53,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * offering happen when the relay delivers it back through {@link #sink()}, under the same lock, so
  * the history mirrors the relay's order and the replay boundary stays exact on every server.
  */
-public final class Hub {
+public final class Hub implements ConnectionContext {
 
     /** The type of the first event of an announced connection. */
     public static final String CONNECTED_EVENT = "connected";
@@ -89,9 +89,7 @@ public final class Hub {
     static final int DRAIN_SLICE = 1_024;
 
     final Counters counters = new Counters();
-    final OverflowPolicy overflow;
-    final int queueFrames;
-    final long queueBytes;
+    private final QueueLimits limits;
     final int maxRoomsPerConnection;
     final int maxEventTypesPerConnection;
 
@@ -126,9 +124,8 @@ public final class Hub {
         this.serializer = s.serializer();
         this.heartbeat = s.heartbeat();
         this.writeTimeout = s.writeTimeout();
-        this.overflow = s.overflow();
-        this.queueFrames = s.queueFrames();
-        this.queueBytes = s.queueBytes();
+        this.limits = QueueLimits.of(s.queueFrames(), s.queueBytes(),
+                s.historyEvents() > 0 ? s.historyBytes() : 0, s.overflow());
         this.maxRoomsPerConnection = s.maxRoomsPerConnection();
         this.maxEventTypesPerConnection = s.maxEventTypesPerConnection();
         this.relay = s.relay();
@@ -158,7 +155,25 @@ public final class Hub {
         return shortest == Long.MAX_VALUE ? 0 : Math.max(1, shortest / 4);
     }
 
-    long nowMillis() {
+    // ---- what a connection may ask (ConnectionContext) ------------------------------------------
+
+    @Override
+    public QueueLimits limits() {
+        return limits;
+    }
+
+    @Override
+    public int maxEventTypesPerConnection() {
+        return maxEventTypesPerConnection;
+    }
+
+    @Override
+    public Counters counters() {
+        return counters;
+    }
+
+    @Override
+    public long nowMillis() {
         return clock.millis();
     }
 
@@ -184,10 +199,10 @@ public final class Hub {
                 UUID.randomUUID(), options.owner(), options.eventTypes(), transport, this);
         transport.start(c);
         if (options.retry() != null) {
-            c.offerPrelude(SseEncoder.encode(SseEvent.builder().retry(options.retry()).build()));
+            c.offerReplay(SseEncoder.encode(SseEvent.builder().retry(options.retry()).build()));
         }
         if (options.announce()) {
-            c.offerPrelude(c.connectedFrame());
+            c.offerReplay(c.connectedFrame());
         }
         lock.lock();
         try {
@@ -196,7 +211,7 @@ public final class Hub {
                 throw new IllegalStateException("registry is closed");
             }
             if (lastEventId != null && history != null) {
-                replay(c, lastEventId, options.rooms(), heldByRelay, true);
+                replay(c, lastEventId, options.rooms(), heldByRelay);
             }
             if (c.isOpen()) { // the client may already be gone; then it must not be added
                 c.rooms = options.rooms();
@@ -238,8 +253,7 @@ public final class Hub {
      * heldByRelay}) means the client came from a server that was ahead: nothing is replayed, and live
      * events are held back from the connection until the mirror has passed that id.
      */
-    private void replay(DefaultSseConnection c, String lastEventId, Set<String> memberOf,
-            boolean heldByRelay, boolean prelude) {
+    private void replay(DefaultSseConnection c, String lastEventId, Set<String> memberOf, boolean heldByRelay) {
         history.expire(clock.millis());
         long seq = history.parse(lastEventId);
         History.Resume resume;
@@ -260,18 +274,18 @@ public final class Hub {
             }
         }
         if (resume != History.Resume.FROM_SEQ) {
-            offerReplayed(c, resetFrame(resume == History.Resume.UNKNOWN ? "unknown" : "expired"), prelude);
+            c.offerReplay(resetFrame(resume == History.Resume.UNKNOWN ? "unknown" : "expired"));
             seq = 0;
         }
-        offerRetained(c, seq, memberOf, prelude);
+        offerRetained(c, seq, memberOf);
     }
 
     /** Queues the retained events after {@code seq} that {@code c} is entitled to. Called under the lock. */
-    private void offerRetained(DefaultSseConnection c, long seq, Set<String> memberOf, boolean prelude) {
+    private void offerRetained(DefaultSseConnection c, long seq, Set<String> memberOf) {
         for (Iterator<History.Entry> it = history.after(seq); it.hasNext(); ) {
             History.Entry e = it.next();
             if ((e.room() == null || memberOf.contains(e.room())) && c.accepts(e.type())) {
-                offerReplayed(c, e.frame(), prelude);
+                c.offerReplay(e.frame());
             }
         }
     }
@@ -282,14 +296,6 @@ public final class Hub {
                 .type(RESET_EVENT)
                 .data("{\"reason\":\"" + reason + "\"}")
                 .build());
-    }
-
-    private void offerReplayed(DefaultSseConnection c, SseFrame frame, boolean prelude) {
-        if (prelude) {
-            c.offerPrelude(frame);
-        } else if (c.offer(frame, false, clock.millis()) != DefaultSseConnection.REFUSED) {
-            counters.framesQueued.increment(); // bounded by the history, like a prelude
-        }
     }
 
     // ---- publishing ------------------------------------------------------------------------------
@@ -333,10 +339,10 @@ public final class Hub {
             }
             targets = room == null ? all : rooms.getOrDefault(room, NONE);
             for (DefaultSseConnection c : targets) {
-                int offered = c.accepts(type) ? c.offer(frame, true, now) : DefaultSseConnection.REFUSED;
-                if (offered != DefaultSseConnection.REFUSED) {
+                FrameQueue.Offer offered = c.accepts(type) ? c.offer(frame, FrameKind.LIVE, now) : FrameQueue.Offer.REFUSED;
+                if (offered.queued()) {
                     queued++;
-                    drainNow |= offered == DefaultSseConnection.QUEUED_DRAIN_NOW;
+                    drainNow |= offered == FrameQueue.Offer.DRAIN_NOW;
                 }
             }
         } finally {
@@ -358,17 +364,18 @@ public final class Hub {
         return c == null ? new PublishResult(event.id(), 0) : send(c, event);
     }
 
-    PublishResult send(DefaultSseConnection c, SseEvent event) {
+    @Override
+    public PublishResult send(DefaultSseConnection c, SseEvent event) {
         Objects.requireNonNull(event, "event");
         counters.eventsPublished.increment();
-        int offered = c.accepts(event.effectiveType())
-                ? c.offer(SseEncoder.encode(event), true, clock.millis())
-                : DefaultSseConnection.REFUSED;
-        boolean queued = offered != DefaultSseConnection.REFUSED;
+        FrameQueue.Offer offered = c.accepts(event.effectiveType())
+                ? c.offer(SseEncoder.encode(event), FrameKind.LIVE, clock.millis())
+                : FrameQueue.Offer.REFUSED;
+        boolean queued = offered.queued();
         if (queued) {
             counters.framesQueued.increment();
         }
-        if (offered == DefaultSseConnection.QUEUED_DRAIN_NOW) {
+        if (offered == FrameQueue.Offer.DRAIN_NOW) {
             c.kick();
         } else {
             drainLater(c);
@@ -522,10 +529,10 @@ public final class Hub {
                 if (!catchingUp.isEmpty() && isCatchingUp(c, id)) {
                     continue;
                 }
-                int offered = c.accepts(type) ? c.offer(frame, true, now) : DefaultSseConnection.REFUSED;
-                if (offered != DefaultSseConnection.REFUSED) {
+                FrameQueue.Offer offered = c.accepts(type) ? c.offer(frame, FrameKind.LIVE, now) : FrameQueue.Offer.REFUSED;
+                if (offered.queued()) {
                     queued++;
-                    drainNow |= offered == DefaultSseConnection.QUEUED_DRAIN_NOW;
+                    drainNow |= offered == FrameQueue.Offer.DRAIN_NOW;
                 }
             }
         } finally {
@@ -584,11 +591,11 @@ public final class Hub {
             for (DefaultSseConnection c : told) {
                 String resumedFrom = catchingUp.remove(c);
                 if (history != null && resumedFrom != null) {
-                    replay(c, resumedFrom, c.rooms, false, false);
+                    replay(c, resumedFrom, c.rooms, false);
                 } else if (gap) {
-                    offerReplayed(c, resetFrame("expired"), false);
+                    c.offerReplay(resetFrame("expired"));
                     if (history != null) {
-                        offerRetained(c, 0, c.rooms, false);
+                        offerRetained(c, 0, c.rooms);
                     }
                 }
             }
@@ -609,7 +616,8 @@ public final class Hub {
 
     // ---- rooms -----------------------------------------------------------------------------------
 
-    boolean join(DefaultSseConnection c, String room) {
+    @Override
+    public boolean join(DefaultSseConnection c, String room) {
         lock.lock();
         try {
             if (!c.isOpen() || c.rooms.contains(room)) {
@@ -629,7 +637,8 @@ public final class Hub {
         }
     }
 
-    boolean leave(DefaultSseConnection c, String room) {
+    @Override
+    public boolean leave(DefaultSseConnection c, String room) {
         lock.lock();
         try {
             if (!c.rooms.contains(room)) {
@@ -646,7 +655,8 @@ public final class Hub {
     }
 
     /** Removes a closed connection from every room and from the registry. */
-    void detach(DefaultSseConnection c) {
+    @Override
+    public void detach(DefaultSseConnection c) {
         lock.lock();
         try {
             catchingUp.remove(c);
@@ -758,7 +768,7 @@ public final class Hub {
             // A heartbeat goes only to an empty queue: queued frames are traffic enough once written,
             // and a stalled connection is the write deadline's business, so heartbeats never pile up.
             if (heartbeat != null && now - c.lastOfferMillis() >= heartbeat.toMillis() && c.queuedFrames() == 0) {
-                if (c.offer(heartbeatFrame, false, now) != DefaultSseConnection.REFUSED) {
+                if (c.offer(heartbeatFrame, FrameKind.CONTROL, now).queued()) {
                     counters.framesQueued.increment();
                     counters.heartbeats.increment();
                 }
@@ -802,7 +812,7 @@ public final class Hub {
         long now = clock.millis();
         for (DefaultSseConnection c : all) {
             c.seal();
-            if (last != null && c.offer(last, false, now) != DefaultSseConnection.REFUSED) {
+            if (last != null && c.offer(last, FrameKind.CONTROL, now).queued()) {
                 counters.framesQueued.increment();
             }
             c.finishWhenDrained();
