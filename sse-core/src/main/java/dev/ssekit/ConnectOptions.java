@@ -20,7 +20,8 @@ import java.util.Set;
  * @param eventTypes event types to receive; empty means all
  * @param lastEventId the id of the last event the client received, or {@code null}; untrusted
  * @param announce whether the first event is a {@code connected} event whose data is
- *     {@code {"connectionId":"..."}}
+ *     {@code {"connectionId":"..."}}; with history on, its id is the client's position, so that a
+ *     client that drops before any other event can resume
  * @param retry the reconnection delay to send before anything else, or {@code null}
  * @since 1.0
  */

@@ -60,6 +60,8 @@ public interface SseConnection {
      *
      * @return {@code false} if the connection is closed, filters out the event's type, or dropped
      *     the event under its overflow policy
+     * @throws IllegalArgumentException if the event's type is reserved ({@code connected},
+     *     {@code reset}), or the registry keeps history and the event has an id
      */
     boolean send(SseEvent event);
 

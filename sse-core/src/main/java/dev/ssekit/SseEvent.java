@@ -29,17 +29,28 @@ import java.util.Objects;
  *
  * <p>An event must carry at least one of these fields.
  *
+ * <p>An event may also carry an {@code idempotencyKey}, which is never written to a stream: a
+ * publish repeated with the same key within the registry's (or its relay's) idempotency window is
+ * delivered once and answers the same id both times, so a publisher may safely retry one whose
+ * outcome it did not learn. At most {@value #MAX_IDEMPOTENCY_KEY_LENGTH} characters, none of them a
+ * control character.
+ *
  * @param id the event id, or {@code null} for none
  * @param type the event type, or {@code null} for the default {@code "message"}
  * @param data the data, or {@code null} for none
  * @param retry the reconnection delay to suggest, or {@code null} for none
  * @param comment a comment, or {@code null} for none
+ * @param idempotencyKey the key that makes publishing this event again harmless, or {@code null};
+ *     not written to the stream
  * @since 1.0
  */
-public record SseEvent(String id, String type, String data, Duration retry, String comment) {
+public record SseEvent(String id, String type, String data, Duration retry, String comment, String idempotencyKey) {
 
     /** Longest id accepted, in characters: ids travel back in every reconnect's header. */
     public static final int MAX_ID_LENGTH = 256;
+
+    /** Longest idempotency key accepted, in characters. */
+    public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 256;
 
     /**
      * Validates the fields.
@@ -75,6 +86,35 @@ public record SseEvent(String id, String type, String data, Duration retry, Stri
         if (id == null && type == null && data == null && retry == null && comment == null) {
             throw new IllegalArgumentException("an event needs at least one of id, type, data, retry, comment");
         }
+        if (idempotencyKey != null) {
+            checkIdempotencyKey(idempotencyKey);
+        }
+    }
+
+    /**
+     * An event without an idempotency key.
+     *
+     * @throws IllegalArgumentException naming the field, if a field holds a value that would break
+     *     the stream
+     */
+    public SseEvent(String id, String type, String data, Duration retry, String comment) {
+        this(id, type, data, retry, comment, null);
+    }
+
+    private static void checkIdempotencyKey(String key) {
+        if (key.isEmpty()) {
+            throw new IllegalArgumentException("idempotencyKey must not be empty; use null for none");
+        }
+        if (key.length() > MAX_IDEMPOTENCY_KEY_LENGTH) {
+            throw new IllegalArgumentException("idempotencyKey must be at most " + MAX_IDEMPOTENCY_KEY_LENGTH
+                    + " characters, was " + key.length());
+        }
+        for (int i = 0; i < key.length(); i++) {
+            if (Character.isISOControl(key.charAt(i))) {
+                throw new IllegalArgumentException("idempotencyKey must not contain control characters: "
+                        + quote(key));
+            }
+        }
     }
 
     /** Returns a message event (type {@code "message"}) carrying {@code data}. */
@@ -99,7 +139,12 @@ public record SseEvent(String id, String type, String data, Duration retry, Stri
 
     /** Returns a copy of this event with {@code id} in place of its own. */
     public SseEvent withId(String id) {
-        return new SseEvent(id, type, data, retry, comment);
+        return new SseEvent(id, type, data, retry, comment, idempotencyKey);
+    }
+
+    /** Returns a copy of this event with {@code idempotencyKey} (may be {@code null}) in place of its own. */
+    public SseEvent withIdempotencyKey(String idempotencyKey) {
+        return new SseEvent(id, type, data, retry, comment, idempotencyKey);
     }
 
     /** Returns the type browsers dispatch this event under: {@link #type()}, or {@code "message"}. */
@@ -151,6 +196,7 @@ public record SseEvent(String id, String type, String data, Duration retry, Stri
         private String data;
         private Duration retry;
         private String comment;
+        private String idempotencyKey;
 
         private Builder() {}
 
@@ -185,12 +231,21 @@ public record SseEvent(String id, String type, String data, Duration retry, Stri
         }
 
         /**
+         * Sets the key that makes publishing the event again within the idempotency window
+         * harmless; not written to the stream.
+         */
+        public Builder idempotencyKey(String idempotencyKey) {
+            this.idempotencyKey = idempotencyKey;
+            return this;
+        }
+
+        /**
          * Returns the event.
          *
          * @throws IllegalArgumentException naming the field, if a field is invalid
          */
         public SseEvent build() {
-            return new SseEvent(id, type, data, retry, comment);
+            return new SseEvent(id, type, data, retry, comment, idempotencyKey);
         }
     }
 }

@@ -1,12 +1,18 @@
 package dev.ssekit;
 
 import dev.ssekit.internal.Hub;
+import dev.ssekit.internal.Idempotency;
+import dev.ssekit.internal.Names;
+import dev.ssekit.internal.PresenceTracker;
 import dev.ssekit.spi.DataSerializer;
 import dev.ssekit.spi.EventRelay;
+import dev.ssekit.spi.PresenceShare;
+import dev.ssekit.spi.RelayHealth;
 import dev.ssekit.spi.RelayUnavailableException;
 import dev.ssekit.spi.SseTransport;
+import dev.ssekit.spi.Ticker;
 import java.time.Duration;
-import java.time.InstantSource;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -19,6 +25,9 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * Who is connected, which rooms exist, what each connection has yet to receive, and what to replay
@@ -57,9 +66,26 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * slow consumer, and {@link OverflowPolicy#DROP_OLDEST} never drops any of it. (Only replays that
  * pile up behind a reader who takes none of them, as a relay's resyncs can queue them, are bounded:
  * past about one history's worth of bytes, the connection is closed as a slow consumer and its
- * client resumes from its last id.) Direct messages ({@link #send}) are never recorded and get no id from the
- * registry. Without history, last event ids are ignored and events keep the ids they were built
- * with.
+ * client resumes from its last id.) Direct messages ({@link #send}) are never recorded and get no
+ * id from the registry.
+ *
+ * <p><b>A position from the first event on.</b> With history on, every client holds an id it can
+ * resume from, whatever it has received: a client that came without a last event id gets, on its
+ * {@code connected} event, the id of the newest recorded event (or {@code <epoch>-0} before the
+ * first), so that a browser that drops before its first event of its own resumes with exactly what
+ * was published meanwhile, or is told of a gap; a client resuming from an id this registry knows
+ * gets that id back; and every {@code reset} carries the id just before what is retained. No event
+ * the registry writes has an empty id, which would erase the browser's last event id. For the same
+ * reason, while history is on, events that are not recorded ({@link #broadcastLive},
+ * {@link #publishLive}, {@link #send}) may not carry an id of their own: it would replace the
+ * client's position with one the history does not know, and its next resume would be a reset and
+ * duplicates. Without history there is nothing to resume: last event ids are ignored, the
+ * {@code connected} event has no id, and events keep the ids they were built with.
+ *
+ * <p><b>Reserved event types.</b> {@value #CONNECTED_EVENT} and {@value #RESET_EVENT} are the
+ * registry's own: publishing or sending an event of either type throws
+ * {@link IllegalArgumentException}, so that nobody who may publish can make pages adopt another
+ * connection's id or drop their state.
  *
  * <p><b>Heartbeats.</b> One sweep on the registry's scheduler queues a {@code :ping} comment to
  * every connection that has had nothing queued for the heartbeat interval and has nothing waiting,
@@ -80,6 +106,18 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * the event, the publish throws {@link RelayUnavailableException} at once and the event reaches no
  * one. Connections stay open through a relay's outage.
  *
+ * <p><b>Presence.</b> {@link #presence(String)} tells who is in a room: its distinct owners (a
+ * user with three tabs counts once), described by the application's
+ * {@linkplain Builder#describeOwners owner describer} or, by default, only counted; the owner key
+ * itself is never shown. A {@link PresenceListener} hears each room become occupied and empty and
+ * each connection join and leave, on a thread of the registry's own. In the rooms chosen with
+ * {@link Builder#presenceEvents}, members receive a {@code presence} event, data
+ * {@code {"room":"chat","count":2,"members":[...]}} ({@code members} only when some are
+ * described), when an owner arrives or departs (not when an owner opens a second connection);
+ * changes within {@linkplain Builder#presenceEventDelay a short delay} become one event with the
+ * final count. Presence events are live: never recorded, never replayed. With a
+ * {@linkplain Builder#presenceShare presence share}, counts and events cover every live server.
+ *
  * <p><b>Closing.</b> After {@link #close()} or {@link #shutdown}, every connection is closed and
  * publishing or opening throws {@link IllegalStateException}.
  *
@@ -87,16 +125,36 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  */
 public final class SseRegistry implements AutoCloseable {
 
-    /** The type of the first event on a connection opened with {@link ConnectOptions#announce()}. */
+    /**
+     * The type of the first event on a connection opened with {@link ConnectOptions#announce()};
+     * reserved: applications may not publish it.
+     */
     public static final String CONNECTED_EVENT = Hub.CONNECTED_EVENT;
 
-    /** The type of the event that tells a resuming client that events were lost. */
+    /** The type of the event that tells a resuming client that events were lost; reserved. */
     public static final String RESET_EVENT = Hub.RESET_EVENT;
 
-    private final Hub hub;
+    /** The type of the event that tells the members of a room who is in it; see {@link Builder#presenceEvents}. */
+    public static final String PRESENCE_EVENT = PresenceTracker.PRESENCE_EVENT;
 
-    private SseRegistry(Hub hub) {
+    private static final int MAX_IDEMPOTENCY_KEYS = 100_000;
+
+    private final Hub hub;
+    private final EventRelay relay; // null without one
+    private final Idempotency idempotency; // without a relay; a relay keeps its own
+
+    private SseRegistry(Hub hub, EventRelay relay, Idempotency idempotency) {
         this.hub = hub;
+        this.relay = relay;
+        this.idempotency = idempotency;
+    }
+
+    /** Publishes, or, for an event with an idempotency key seen within the window, answers as before. */
+    private PublishResult once(SseEvent event, Supplier<PublishResult> publish) {
+        if (relay != null || event.idempotencyKey() == null) {
+            return publish.get(); // a relay applies the key itself, across servers
+        }
+        return idempotency.once(event.idempotencyKey(), publish);
     }
 
     /** Returns a builder with the defaults listed on {@link Builder}. */
@@ -122,12 +180,13 @@ public final class SseRegistry implements AutoCloseable {
      * Queues {@code event} for every connection whose event types accept it.
      *
      * @return the id the event was sent with and how many connections it was queued to
-     * @throws IllegalArgumentException if history is on and the event already has an id
+     * @throws IllegalArgumentException if the event's type is reserved, or history is on and the
+     *     event already has an id
      * @throws IllegalStateException if the registry is closed
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult broadcast(SseEvent event) {
-        return hub.publish(null, event, true);
+        return once(event, () -> hub.publish(null, event, true));
     }
 
     /** Serializes {@code data} once and broadcasts it as an event of {@code type}. */
@@ -141,13 +200,14 @@ public final class SseRegistry implements AutoCloseable {
      * gets it on return.
      *
      * @return the id the event was sent with and how many connections it was queued to
-     * @throws IllegalArgumentException if the room name is invalid, or history is on and the event
-     *     already has an id
+     * @throws IllegalArgumentException if the room name is invalid, the event's type is reserved,
+     *     or history is on and the event already has an id
      * @throws IllegalStateException if the registry is closed
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult publish(String room, SseEvent event) {
-        return hub.publish(Objects.requireNonNull(room, "room"), event, true);
+        Objects.requireNonNull(room, "room");
+        return once(event, () -> hub.publish(room, event, true));
     }
 
     /** Serializes {@code data} once and publishes it to {@code room} as an event of {@code type}. */
@@ -158,15 +218,17 @@ public final class SseRegistry implements AutoCloseable {
     /**
      * Queues {@code event} for every connection open now whose event types accept it, without
      * recording it: for events only the present care about (a ticker, live stats), which would
-     * otherwise push the events that matter out of the history. The event keeps its own id, if any;
-     * it gets none from the registry, so a browser's last event id is left as it was.
+     * otherwise push the events that matter out of the history. It gets no id from the registry, so
+     * a browser's last event id is left as it was; without history it keeps its own, if any.
      *
      * @return the event's own id and how many connections it was queued to
+     * @throws IllegalArgumentException if the event's type is reserved, or history is on and the
+     *     event has an id
      * @throws IllegalStateException if the registry is closed
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult broadcastLive(SseEvent event) {
-        return hub.publish(null, event, false);
+        return once(event, () -> hub.publish(null, event, false));
     }
 
     /**
@@ -174,12 +236,14 @@ public final class SseRegistry implements AutoCloseable {
      * {@link #broadcastLive}. The event is encoded once for all of them.
      *
      * @return the event's own id and how many connections it was queued to
-     * @throws IllegalArgumentException if the room name is invalid
+     * @throws IllegalArgumentException if the room name is invalid, the event's type is reserved,
+     *     or history is on and the event has an id
      * @throws IllegalStateException if the registry is closed
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult publishLive(String room, SseEvent event) {
-        return hub.publish(Objects.requireNonNull(room, "room"), event, false);
+        Objects.requireNonNull(room, "room");
+        return once(event, () -> hub.publish(room, event, false));
     }
 
     /** Serializes {@code data} once and publishes it live to {@code room}; see {@link #publishLive}. */
@@ -192,16 +256,52 @@ public final class SseRegistry implements AutoCloseable {
      * a relay, on whichever server the connection is open. The event is not recorded in history.
      *
      * @return the event's own id and 1 if it was queued on this server, else 0
+     * @throws IllegalArgumentException if the event's type is reserved, or history is on and the
+     *     event has an id
      * @throws IllegalStateException if the registry is closed
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
     public PublishResult send(UUID connectionId, SseEvent event) {
-        return hub.send(connectionId, event);
+        return once(event, () -> hub.send(connectionId, event));
     }
 
     /** Serializes {@code data} and sends it to one connection as an event of {@code type}. */
     public PublishResult send(UUID connectionId, String type, Object data) {
         return hub.send(connectionId, hub.event(type, data));
+    }
+
+    /**
+     * Changes the subscriptions of the open connection {@code connectionId} in one step: leaves the
+     * rooms in {@code leave}, then joins those in {@code join} (a room in both ends joined), and,
+     * unless {@code eventTypes} is {@code null}, replaces its event types (empty means all). All or
+     * nothing: if a name is invalid, or the connection would be in more rooms or choose more event
+     * types than the registry allows, nothing changes. A publish meanwhile sees the connection
+     * either as it was or as it is after the whole change, never in between.
+     *
+     * @return whether the connection is open here and was changed; {@code false} if it is not
+     *     (closed, unknown, or open on another server)
+     * @throws IllegalArgumentException naming the field, if a name is invalid or a limit would be
+     *     exceeded
+     */
+    public boolean changeSubscriptions(UUID connectionId, Collection<String> join, Collection<String> leave,
+            Collection<String> eventTypes) {
+        Set<String> joining = Names.checkRooms(join == null ? Set.of() : join);
+        Set<String> leaving = Names.checkRooms(leave == null ? Set.of() : leave);
+        Set<String> types = eventTypes == null ? null : Names.checkEventTypes(eventTypes);
+        return hub.changeSubscriptions(Objects.requireNonNull(connectionId, "connectionId"), joining, leaving, types);
+    }
+
+    /**
+     * Checks room names and event types by this registry's rules (not empty, at most 128
+     * characters, no control characters) and their numbers by its per-connection limits, as
+     * {@link #open} and {@link #changeSubscriptions} would, without changing anything: for an
+     * adapter to refuse bad input before it asks the application whether the names are allowed.
+     *
+     * @throws IllegalArgumentException naming the field, if a name is invalid or there are more
+     *     (distinct) rooms or event types than one connection may have
+     */
+    public void checkSubscriptions(Collection<String> rooms, Collection<String> eventTypes) {
+        hub.checkSubscriptions(rooms == null ? Set.of() : rooms, eventTypes == null ? Set.of() : eventTypes);
     }
 
     /** Returns the open connection with this id, if it is registered here. */
@@ -229,6 +329,35 @@ public final class SseRegistry implements AutoCloseable {
         return hub.members(room);
     }
 
+    /**
+     * Returns who is in {@code room}: its distinct owners, with a {@linkplain Builder#presenceShare
+     * share} on every live server, each described by the {@linkplain Builder#describeOwners owner
+     * describer} if there is one. Calls the describer, and the share, on the calling thread.
+     *
+     * @throws IllegalArgumentException if the room name is invalid
+     */
+    public Presence presence(String room) {
+        return hub.presence().presence(room);
+    }
+
+    /**
+     * Adds a listener that hears, from now on, every room of this server become occupied and empty,
+     * and every connection join and leave a room; see {@link PresenceListener} for when and where it
+     * is called. A listener added twice is called twice.
+     */
+    public void addPresenceListener(PresenceListener listener) {
+        hub.presence().addListener(listener);
+    }
+
+    /**
+     * Removes one registration of {@code listener}; calls already queued for it may still come.
+     *
+     * @return whether it was registered
+     */
+    public boolean removePresenceListener(PresenceListener listener) {
+        return hub.presence().removeListener(listener);
+    }
+
     /** Returns a snapshot of the counters. */
     public SseStats stats() {
         return hub.stats();
@@ -237,6 +366,15 @@ public final class SseRegistry implements AutoCloseable {
     /** Returns whether this registry publishes through an {@link EventRelay}, shared with other servers. */
     public boolean isRelayed() {
         return hub.isRelayed();
+    }
+
+    /**
+     * Returns whether this registry's relay carries events now, for health checks and metrics;
+     * {@link RelayHealth#UP} without a relay. While it is down, publishing throws
+     * {@link RelayUnavailableException}.
+     */
+    public RelayHealth relayHealth() {
+        return relay == null ? RelayHealth.UP : relay.health();
     }
 
     /** Returns whether {@link #close()} or {@link #shutdown} has been called. */
@@ -270,9 +408,9 @@ public final class SseRegistry implements AutoCloseable {
      * Configures an {@link SseRegistry}. Not thread-safe: use one builder from one thread.
      *
      * <p>Defaults: heartbeat every 15 s; write timeout 30 s; no history; queues of 1,024 frames and
-     * 4 MiB; {@link OverflowPolicy#DISCONNECT}; 64 rooms and 64 event types per connection; the
-     * system clock; a scheduler of one daemon thread and a drain executor of another, both stopped
-     * by {@link SseRegistry#close()}; JSON through Jackson.
+     * 4 MiB; {@link OverflowPolicy#DISCONNECT}; 64 rooms and 64 event types per connection;
+     * {@link Ticker#system()}; a scheduler of one daemon thread and a drain executor of another,
+     * both stopped by {@link SseRegistry#close()}; JSON through Jackson.
      */
     public static final class Builder {
         private Duration heartbeat = Duration.ofSeconds(15);
@@ -285,13 +423,35 @@ public final class SseRegistry implements AutoCloseable {
         private OverflowPolicy overflow = OverflowPolicy.DISCONNECT;
         private int maxRooms = 64;
         private int maxEventTypes = 64;
-        private InstantSource clock = InstantSource.system();
+        private Ticker ticker = Ticker.system();
         private ScheduledExecutorService scheduler;
         private DataSerializer serializer;
         private Executor drainExecutor;
         private EventRelay relay;
+        private Function<String, ?> describer;
+        private Pattern presenceRooms;
+        private Duration presenceDelay = Duration.ofMillis(200);
+        private PresenceShare presenceShare;
+        private Duration idempotencyWindow = Duration.ofMinutes(5);
 
         private Builder() {}
+
+        /**
+         * Sets how long a publish with an {@linkplain SseEvent#idempotencyKey() idempotency key}
+         * is remembered without a relay: a repeat within it is delivered no more and answers as the
+         * first did. Five minutes by default; at most 100,000 keys are
+         * remembered, the oldest forgotten first. With a relay, the relay's window applies.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder idempotencyWindow(Duration window) {
+            Objects.requireNonNull(window, "idempotencyWindow");
+            if (window.isNegative() || window.isZero()) {
+                throw new IllegalArgumentException("idempotencyWindow must be positive: " + window);
+            }
+            this.idempotencyWindow = window;
+            return this;
+        }
 
         /**
          * Sends a heartbeat comment ({@code :ping}) to connections idle this long, so that proxies
@@ -377,9 +537,13 @@ public final class SseRegistry implements AutoCloseable {
             return this;
         }
 
-        /** Uses {@code clock} for heartbeats, write deadlines and history age; for tests. */
-        public Builder clock(InstantSource clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
+        /**
+         * Measures heartbeats, write deadlines and history age with {@code ticker}, a monotonic
+         * clock, instead of {@link System#nanoTime()}; for tests. The registry never reads the wall
+         * clock: a step of the machine's date changes none of its intervals.
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 
@@ -434,6 +598,54 @@ public final class SseRegistry implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Describes owners in {@link SseRegistry#presence} and presence events: {@code describer}
+         * returns the application's public description of an owner key (for example its display
+         * name, or a small record that serializes to JSON), or {@code null} to count the owner
+         * without listing it. By default every owner is only counted: the owner key (which may be a
+         * session id) is never shown. The describer is called for each owner whenever a presence is
+         * made, so it should be quick (a lookup); one that throws is logged and counts as
+         * {@code null}.
+         */
+        public Builder describeOwners(Function<String, ?> describer) {
+            this.describer = Objects.requireNonNull(describer, "describer");
+            return this;
+        }
+
+        /**
+         * Sends a live {@value SseRegistry#PRESENCE_EVENT} event to the members of every room whose
+         * whole name matches {@code rooms} whenever an owner arrives in the room or departs from it,
+         * with the room's new presence; see "Presence" on {@link SseRegistry}. The event passes a
+         * connection's event-type filter like any other.
+         */
+        public Builder presenceEvents(Pattern rooms) {
+            this.presenceRooms = Objects.requireNonNull(rooms, "rooms");
+            return this;
+        }
+
+        /**
+         * Gathers the changes of a room for this long into one presence event, so that a burst (a
+         * reconnect storm) sends one event with the final count; default 200 ms.
+         */
+        public Builder presenceEventDelay(Duration delay) {
+            Objects.requireNonNull(delay, "presenceEventDelay");
+            if (delay.isNegative()) {
+                throw new IllegalArgumentException("presenceEventDelay must not be negative: " + delay);
+            }
+            this.presenceDelay = delay;
+            return this;
+        }
+
+        /**
+         * Shares presence with other servers through {@code share}, so that {@link
+         * SseRegistry#presence} and presence events count the owners of every live server. The
+         * registry starts it when it is built and closes it when it is closed.
+         */
+        public Builder presenceShare(PresenceShare share) {
+            this.presenceShare = Objects.requireNonNull(share, "presenceShare");
+            return this;
+        }
+
         /** Returns a new registry; it starts its heartbeat sweep, and its relay if any, at once. */
         public SseRegistry build() {
             boolean own = scheduler == null && (heartbeat != null || writeTimeout != null);
@@ -441,18 +653,23 @@ public final class SseRegistry implements AutoCloseable {
             boolean ownDrains = drainExecutor == null;
             Hub hub = new Hub(new Hub.Settings(
                     heartbeat, writeTimeout, historyEvents, historyBytes, historyMaxAge,
-                    queueFrames, queueBytes, overflow, maxRooms, maxEventTypes, clock, s, own,
+                    queueFrames, queueBytes, overflow, maxRooms, maxEventTypes, ticker, s, own,
                     serializer == null ? DataSerializer.jackson() : serializer,
-                    ownDrains ? newDrainExecutor() : drainExecutor, ownDrains, relay));
-            if (relay != null) {
-                try {
+                    ownDrains ? newDrainExecutor() : drainExecutor, ownDrains, relay,
+                    new PresenceTracker.Settings(describer, presenceRooms, presenceDelay, presenceShare)));
+            try {
+                if (relay != null) {
                     relay.start(hub.sink());
-                } catch (RuntimeException e) {
-                    hub.shutdown(null, Duration.ZERO);
-                    throw e;
                 }
+                hub.presence().start();
+            } catch (RuntimeException e) {
+                hub.shutdown(null, Duration.ZERO);
+                throw e;
             }
-            return new SseRegistry(hub);
+            return new SseRegistry(hub, relay,
+                    new Idempotency(idempotencyWindow.toMillis(), MAX_IDEMPOTENCY_KEYS,
+                            // The window is an interval: read it from the ticker, like every other.
+                            () -> java.time.Instant.ofEpochMilli(Math.floorDiv(ticker.read(), 1_000_000L))));
         }
 
         private static Executor newDrainExecutor() {

@@ -1,5 +1,7 @@
 package dev.ssekit;
 
+import java.util.Map;
+
 /**
  * A snapshot of a registry's counters. Immutable; counters count since the registry was built.
  *
@@ -11,6 +13,9 @@ package dev.ssekit;
  * @param framesDropped frames dropped by {@link OverflowPolicy#DROP_OLDEST}
  * @param slowConsumersDisconnected connections closed by {@link OverflowPolicy#DISCONNECT}
  * @param heartbeats heartbeat frames queued
+ * @param connectionsOpened connections opened
+ * @param connectionsClosed connections closed, by reason (every reason present)
+ * @param replayResets {@code reset} events queued to resuming connections, by reason (every reason present)
  * @since 1.0
  */
 public record SseStats(
@@ -21,4 +26,14 @@ public record SseStats(
         long framesWritten,
         long framesDropped,
         long slowConsumersDisconnected,
-        long heartbeats) {}
+        long heartbeats,
+        long connectionsOpened,
+        Map<CloseReason, Long> connectionsClosed,
+        Map<ResetReason, Long> replayResets) {
+
+    /** Copies the maps, so that a snapshot stays as it was. */
+    public SseStats {
+        connectionsClosed = Map.copyOf(connectionsClosed);
+        replayResets = Map.copyOf(replayResets);
+    }
+}

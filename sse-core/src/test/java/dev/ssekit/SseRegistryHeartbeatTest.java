@@ -35,7 +35,7 @@ class SseRegistryHeartbeatTest {
     }
 
     private SseRegistry.Builder builder() {
-        return SseRegistry.builder().drainExecutor(Runnable::run).clock(clock).scheduler(scheduler).heartbeat(Duration.ofSeconds(10)).writeTimeout(null);
+        return SseRegistry.builder().drainExecutor(Runnable::run).ticker(clock).scheduler(scheduler).heartbeat(Duration.ofSeconds(10)).writeTimeout(null);
     }
 
     private SseConnection open(RecordingTransport transport, ConnectOptions options) {
@@ -209,17 +209,39 @@ class SseRegistryHeartbeatTest {
     }
 
     @Test
-    void writeDeadlineHoldsWhateverTimeTheClockShows() {
-        MutableClock epoch = new MutableClock(java.time.Instant.EPOCH);
-        registry = builder().clock(epoch).heartbeat(null).writeTimeout(Duration.ofSeconds(30)).build();
+    void writeDeadlineHoldsWhateverTheTickerReads() {
+        // System.nanoTime() may read anything, zero and negative numbers included.
+        MutableClock epoch = new MutableClock(java.time.Instant.EPOCH.minusSeconds(15));
+        registry = builder().ticker(epoch).heartbeat(null).writeTimeout(Duration.ofSeconds(30)).build();
         RecordingTransport stuck = RecordingTransport.notReady();
         SseConnection c = open(stuck, "r");
 
-        registry.publish("r", SseEvent.of("1")); // stalls at 0 ms since the epoch
-        epoch.advance(Duration.ofSeconds(30));
+        registry.publish("r", SseEvent.of("1")); // stalls at -15 s
+        epoch.advance(Duration.ofSeconds(15));
+        scheduler.runPeriodicTasks(); // at 0
+        assertThat(c.isOpen()).isTrue();
+        epoch.advance(Duration.ofSeconds(15));
         scheduler.runPeriodicTasks();
 
         assertThat(c.closeReason()).isEqualTo(CloseReason.STALLED);
+    }
+
+    @Test
+    void heartbeatsAndWriteDeadlinesKeepTheirPaceWhenTheWallClockSteps() {
+        registry = builder().writeTimeout(Duration.ofSeconds(30)).build();
+        RecordingTransport idle = new RecordingTransport();
+        open(idle);
+        RecordingTransport stuck = RecordingTransport.notReady();
+        SseConnection waiting = open(stuck, "r");
+        registry.publish("r", SseEvent.of("1")); // waits from now on
+
+        clock.stepWallClock(Duration.ofHours(-1));
+        tick(Duration.ofSeconds(10));
+        assertThat(idle.frames()).as("a step back stops no heartbeat").containsExactly(PING);
+
+        clock.stepWallClock(Duration.ofHours(2));
+        tick(Duration.ofSeconds(1));
+        assertThat(waiting.isOpen()).as("a step forward stalls no connection").isTrue();
     }
 
     @Test

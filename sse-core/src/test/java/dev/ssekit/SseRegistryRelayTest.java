@@ -151,7 +151,7 @@ class SseRegistryRelayTest {
 
         assertThat(awaitMessages(c, 3)).containsExactly(
                 new Message("message", "2", second),
-                new Message("reset", "{\"reason\":\"expired\"}", ""),
+                new Message("reset", "{\"reason\":\"expired\"}", "0"),
                 new Message("message", "2", second));
         assertThat(c.isOpen()).isTrue();
     }

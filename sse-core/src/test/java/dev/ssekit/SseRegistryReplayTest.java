@@ -35,7 +35,7 @@ class SseRegistryReplayTest {
     }
 
     private SseRegistry.Builder builder() {
-        return SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null).clock(clock);
+        return SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null).ticker(clock);
     }
 
     private SseConnection open(ConnectOptions options) {
@@ -67,6 +67,10 @@ class SseRegistryReplayTest {
             ids.add(registry.broadcast(SseEvent.of(Integer.toString(i))).id());
         }
         return ids;
+    }
+
+    private static String epochOf(String id) {
+        return id.substring(0, id.indexOf('-'));
     }
 
     private static Message reset(String reason, String id) {
@@ -176,7 +180,7 @@ class SseRegistryReplayTest {
         SseConnection c = resume("not-an-id");
 
         assertThat(messagesOf(c)).containsExactly(
-                reset("unknown", ""),
+                reset("unknown", epochOf(ids.get(0)) + "-0"),
                 new Message("message", "1", ids.get(0)),
                 new Message("message", "2", ids.get(1)),
                 new Message("message", "3", ids.get(2)));
@@ -205,7 +209,7 @@ class SseRegistryReplayTest {
         for (String lastEventId : hostile) {
             SseConnection c = resume(lastEventId);
             assertThat(messagesOf(c)).as("last event id %.40s", lastEventId)
-                    .startsWith(reset("unknown", ""))
+                    .startsWith(reset("unknown", epoch + "-0"))
                     .extracting(Message::data).endsWith("1", "2");
         }
     }
@@ -243,6 +247,16 @@ class SseRegistryReplayTest {
         clock.advance(Duration.ofMinutes(2)); // everything has expired, nothing new
         assertThat(transports.get(resume(third)).text()).as("missed nothing at all").isEmpty();
         assertThat(messagesOf(resume(ids.get(1)))).containsExactly(reset("expired", third));
+    }
+
+    @Test
+    void historyAgeIsMeasuredByTheMonotonicClockNotTheWallClock() {
+        registry = builder().history(100).historyMaxAge(Duration.ofMinutes(1)).build();
+        broadcast(2);
+
+        clock.stepWallClock(Duration.ofHours(1));
+
+        assertThat(dataOf(resume("0"))).as("a step of the date expires nothing").containsExactly("1", "2");
     }
 
     @Test
@@ -284,7 +298,7 @@ class SseRegistryReplayTest {
         assertThat(transports.get(c).frames()).containsExactly(
                 "retry: 1000\n\n",
                 "event: connected\ndata: {\"connectionId\":\"" + c.id() + "\"}\n\n",
-                "id: \nevent: reset\ndata: {\"reason\":\"unknown\"}\n\n",
+                "id: " + epochOf(ids.get(0)) + "-0\nevent: reset\ndata: {\"reason\":\"unknown\"}\n\n",
                 "id: " + ids.get(0) + "\ndata: 1\n\n",
                 "id: " + ids.get(1) + "\ndata: 2\n\n");
     }
@@ -315,11 +329,11 @@ class SseRegistryReplayTest {
     @Test
     void resetPassesEveryEventTypeFilter() {
         registry = builder().history(10).build();
-        broadcast(1);
+        String id = broadcast(1).get(0);
 
         SseConnection c = open(ConnectOptions.builder("a").eventTypes("tick").lastEventId("bogus").build());
 
-        assertThat(messagesOf(c)).containsExactly(reset("unknown", ""));
+        assertThat(messagesOf(c)).containsExactly(reset("unknown", epochOf(id) + "-0"));
     }
 
     @Test
@@ -389,13 +403,13 @@ class SseRegistryReplayTest {
         SseConnection other = open(ConnectOptions.of("b"));
 
         PublishResult tick = registry.publishLive("ticker", SseEvent.of("tick", "1"));
-        PublishResult all = registry.broadcastLive(SseEvent.builder().id("own").data("x").build());
+        PublishResult all = registry.broadcastLive(SseEvent.of("x"));
         List<String> recorded = broadcast(1);
 
         assertThat(tick).isEqualTo(new PublishResult(null, 1));
-        assertThat(all).as("a live event may keep its own id").isEqualTo(new PublishResult("own", 2));
+        assertThat(all).isEqualTo(new PublishResult(null, 2));
         assertThat(messagesOf(member)).containsExactly(
-                new Message("tick", "1", ""), new Message("message", "x", "own"),
+                new Message("tick", "1", ""), new Message("message", "x", ""),
                 new Message("message", "1", recorded.get(0)));
         assertThat(dataOf(other)).containsExactly("x", "1");
         assertThat(dataOf(resume("0"))).as("only the recorded event is replayed").containsExactly("1");

@@ -380,6 +380,26 @@ class SseRegistryTest {
         assertThat(stats.framesDropped()).isZero();
         assertThat(stats.slowConsumersDisconnected()).isZero();
         assertThat(stats.heartbeats()).isZero();
+        assertThat(stats.connectionsOpened()).isEqualTo(2);
+        assertThat(stats.connectionsClosed()).containsOnlyKeys(CloseReason.values()).allSatisfy((r, n) -> assertThat(n).isZero());
+        assertThat(stats.replayResets()).containsOnlyKeys(ResetReason.values()).allSatisfy((r, n) -> assertThat(n).isZero());
+    }
+
+    @Test
+    void statsCountClosesByReasonAndResetsByReason() {
+        registry.close();
+        registry = SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null).history(10).build();
+        SseConnection a = open(ConnectOptions.of("a"));
+        open(ConnectOptions.builder("b").lastEventId("no-such-id").build());
+        a.close();
+
+        SseStats stats = registry.stats();
+        assertThat(stats.connectionsOpened()).isEqualTo(2);
+        assertThat(stats.connectionsClosed()).containsEntry(CloseReason.CLOSED_BY_APP, 1L).containsEntry(CloseReason.SHUTDOWN, 0L);
+        assertThat(stats.replayResets()).containsEntry(ResetReason.UNKNOWN, 1L).containsEntry(ResetReason.EXPIRED, 0L);
+
+        registry.close();
+        assertThat(registry.stats().connectionsClosed()).containsEntry(CloseReason.SHUTDOWN, 1L);
     }
 
     // ---- ordering --------------------------------------------------------------------------------

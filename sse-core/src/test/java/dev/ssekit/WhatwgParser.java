@@ -45,6 +45,16 @@ final class WhatwgParser {
 
     /** Parses a whole stream of bytes. */
     static Result parse(byte[] stream) {
+        return parse(stream, "");
+    }
+
+    /**
+     * Parses a whole stream of bytes received on a reconnection by an event source whose last event
+     * ID string is {@code lastEventId}. That string belongs to the event source and survives the
+     * reconnection: browsers start the new stream's last event ID buffer at it, so an event that
+     * carries no {@code id:} line keeps it rather than clearing it.
+     */
+    static Result parse(byte[] stream, String lastEventId) {
         // "Streams must be decoded using the UTF-8 decode algorithm": invalid sequences become
         // U+FFFD, and one leading byte order mark is stripped.
         String text = new String(stream, StandardCharsets.UTF_8);
@@ -56,8 +66,7 @@ final class WhatwgParser {
         List<String> comments = new ArrayList<>();
         StringBuilder dataBuffer = new StringBuilder();
         String eventTypeBuffer = "";
-        String lastEventIdBuffer = "";
-        String lastEventId = "";
+        String lastEventIdBuffer = lastEventId;
         Long reconnectionTime = null;
 
         int n = text.length();

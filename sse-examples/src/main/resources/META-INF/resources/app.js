@@ -13,6 +13,7 @@
     room: localStorage.getItem('ssekit.room') || 'lobby',
     source: null,       // the EventSource
     connectionId: null, // this page's current connection (a new one after each reconnect)
+    presenceEvents: 0,  // presence events seen: a fetched presence older than one is not shown
   };
 
   // ---- the stream ----------------------------------------------------------------------------
@@ -24,6 +25,7 @@
   function connect() {
     if (state.source) state.source.close();
     $('chat-log').replaceChildren();
+    showPresence({ room: state.room, count: 0 });
     setStatus('connecting');
     const query = new URLSearchParams({ rooms: [state.room, 'stats'].join(','), lastEventId: '0' });
     const source = new EventSource('sse?' + query);
@@ -38,6 +40,7 @@
       $('my-id').textContent = state.connectionId;
       // Rooms joined after connecting belong to that connection: join the ticker again.
       if ($('ticker-on').checked) subscribe({ join: ['ticker'] });
+      refreshPresence();
     });
 
     // The resume id was unknown (say, the server restarted): what follows is all it kept.
@@ -52,6 +55,26 @@
     source.addEventListener('direct', (e) => addDirect(JSON.parse(e.data)));
     source.addEventListener('tick', (e) => showTick(JSON.parse(e.data)));
     source.addEventListener('stats', (e) => showStats(JSON.parse(e.data)));
+    // Someone arrived in or left the room: the server sends who is there now.
+    source.addEventListener('presence', (e) => {
+      const presence = JSON.parse(e.data);
+      if (presence.room !== state.room) return;
+      state.presenceEvents++;
+      showPresence(presence);
+    });
+  }
+
+  // GET sse/presence?room=.. answers {"room", "count", "members"}: who is in the room when the page
+  // (re)connects; presence events keep it up to date from then on.
+  async function refreshPresence() {
+    const seen = state.presenceEvents;
+    const room = state.room;
+    try {
+      const presence = await answer(await fetch('sse/presence?' + new URLSearchParams({ room })));
+      if (state.presenceEvents === seen && room === state.room) showPresence(presence);
+    } catch (err) {
+      // Not shown: the next presence event brings it.
+    }
   }
 
   function setStatus(text) {
@@ -81,6 +104,15 @@
       body: JSON.stringify({ connectionId: state.connectionId, ...change }),
     });
     return answer(res);
+  }
+
+  // POST name tells the server the name to list this page's visitor by in the rooms it is in.
+  async function sendName(name) {
+    try {
+      await fetch('name', { method: 'POST', body: new URLSearchParams({ name }) });
+    } catch (err) {
+      // The chat works without it; the visitor is then counted but not listed.
+    }
   }
 
   async function answer(res) {
@@ -143,6 +175,24 @@
     $('tick-time').textContent = isNaN(time) ? String(tick.time) : time.toLocaleTimeString();
   }
 
+  function showPresence(p) {
+    $('presence-count').textContent = String(p.count);
+    const members = Array.isArray(p.members) ? p.members : [];
+    const items = members.map((m) => {
+      const li = document.createElement('li');
+      li.textContent = String(m);
+      return li;
+    });
+    const unnamed = Number(p.count) - members.length;
+    if (unnamed > 0 && members.length > 0) {
+      const li = document.createElement('li');
+      li.className = 'muted';
+      li.textContent = '+' + unnamed + ' unnamed';
+      items.push(li);
+    }
+    $('presence-members').replaceChildren(...items);
+  }
+
   function showStats(s) {
     $('stat-connections').textContent = String(s.connections);
     $('stat-rooms').textContent = String(s.rooms);
@@ -159,20 +209,24 @@
     return null;
   }
 
-  $('join-form').addEventListener('submit', (e) => {
+  $('join-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const name = $('name').value.trim();
     const room = $('room').value.trim();
     const problem = name ? checkRoom(room) : 'Choose a name.';
     $('chat-error').textContent = problem || '';
     if (problem) return;
+    const renamed = name !== state.name;
     state.name = name;
     localStorage.setItem('ssekit.name', name);
+    if (renamed) await sendName(name);
     if (room !== state.room) {
       state.room = room;
       localStorage.setItem('ssekit.room', room);
       $('room-label').textContent = room;
       connect(); // a new stream, so that the new room's history comes with it
+    } else if (renamed) {
+      refreshPresence();
     }
   });
 
@@ -236,5 +290,5 @@
   $('name').value = state.name;
   $('room').value = state.room;
   $('room-label').textContent = state.room;
-  connect();
+  sendName(state.name).then(connect); // the name first, so that the room lists it from the start
 })();

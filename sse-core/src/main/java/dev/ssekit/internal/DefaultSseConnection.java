@@ -2,7 +2,6 @@ package dev.ssekit.internal;
 
 import dev.ssekit.CloseReason;
 import dev.ssekit.SseConnection;
-import dev.ssekit.SseEncoder;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseFrame;
 import dev.ssekit.spi.SseTransport;
@@ -149,11 +148,6 @@ public final class DefaultSseConnection extends Drain implements SseConnection, 
     /** Time of the last frame queued, for the heartbeat sweep. */
     long lastOfferMillis() {
         return lastOfferMillis;
-    }
-
-    /** Encodes the connection-level {@code connected} event. */
-    SseFrame connectedFrame() {
-        return SseEncoder.encode(SseEvent.of(Hub.CONNECTED_EVENT, "{\"connectionId\":\"" + id + "\"}"));
     }
 
     // ---- TransportListener -----------------------------------------------------------------------

@@ -1,9 +1,10 @@
 package dev.ssekit.internal;
 
 import dev.ssekit.SseFrame;
-import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.NoSuchElementException;
 
 /**
  * The bounded record of published events, kept for replay after a reconnect.
@@ -16,6 +17,10 @@ import java.util.Iterator;
  *
  * <p>A <em>mirror</em> history records events whose ids come from a relay, in the relay's order: the
  * ids are opaque here, so each keeps a local sequence for ordering and is found by a lookup.
+ *
+ * <p>Every entry's sequence is one more than the previous entry's, so the entries sit in a ring by
+ * sequence, and a resume finds where to start by arithmetic: a storm of reconnects against a large
+ * history costs each of them only what it is sent, not a scan from the oldest entry under the lock.
  */
 final class History {
 
@@ -23,11 +28,31 @@ final class History {
     record Entry(long seq, String id, String room, String type, SseFrame frame, long recordedAtMillis) {}
 
     /** What a last event id means against this history. */
-    enum Resume { FROM_SEQ, UNKNOWN, EXPIRED }
+    enum Resume {
+        /** Everything after the id's sequence can be replayed. */
+        FROM_SEQ,
+        /** The id is not one of this history's: malformed, from a restarted server, or ahead of it. */
+        UNKNOWN,
+        /** The id is this history's, but events after it were already forgotten. */
+        EXPIRED,
+        /** A relay's id this mirror has not delivered yet: another server was ahead. */
+        AHEAD
+    }
+
+    /**
+     * The position before everything: a client resuming from it is given whatever is retained, and
+     * no {@code reset}. A mirror's position while it has recorded nothing.
+     */
+    static final String BEFORE_EVERYTHING = "0";
 
     private static final int MAX_ID_CHARS = 64;
 
-    private final ArrayDeque<Entry> entries = new ArrayDeque<>();
+    private static final int INITIAL_RING = 16; // a power of two, as every ring length is
+
+    // The retained entries, oldest at head; grows by doubling up to what maxEvents needs.
+    private Entry[] ring = new Entry[INITIAL_RING];
+    private int head;
+    private int size;
     private final int maxEvents;
     private final long maxBytes;
     private final long maxAgeMillis;
@@ -60,29 +85,65 @@ final class History {
         return epoch + "-" + seq;
     }
 
+    /**
+     * Records {@code entry}, whose sequence must be {@link #nextSeq()}'s latest: one more than the
+     * newest retained entry's.
+     */
     void add(Entry entry) {
-        entries.addLast(entry);
+        if (size > 0 && entry.seq() != newest().seq() + 1) {
+            throw new IllegalStateException("sequence " + entry.seq() + " does not follow " + newest().seq());
+        }
+        if (size == ring.length) {
+            grow();
+        }
+        ring[(head + size) & (ring.length - 1)] = entry;
+        size++;
         if (seqById != null) {
             seqById.put(entry.id(), entry.seq());
             newestId = entry.id();
         }
         bytes += entry.frame().size();
-        while (entries.size() > maxEvents || (bytes > maxBytes && entries.size() > 1)) {
+        while (size > maxEvents || (bytes > maxBytes && size > 1)) {
             evictFirst();
         }
+    }
+
+    private void grow() {
+        Entry[] bigger = new Entry[ring.length * 2];
+        for (int i = 0; i < size; i++) {
+            bigger[i] = at(i);
+        }
+        ring = bigger;
+        head = 0;
+    }
+
+    /** The {@code i}th retained entry, oldest first. */
+    private Entry at(int i) {
+        return ring[(head + i) & (ring.length - 1)];
+    }
+
+    private Entry oldest() {
+        return size == 0 ? null : ring[head];
+    }
+
+    private Entry newest() {
+        return size == 0 ? null : at(size - 1);
     }
 
     void expire(long nowMillis) {
         if (maxAgeMillis <= 0) {
             return;
         }
-        while (!entries.isEmpty() && nowMillis - entries.peekFirst().recordedAtMillis() > maxAgeMillis) {
+        while (size > 0 && nowMillis - oldest().recordedAtMillis() > maxAgeMillis) {
             evictFirst();
         }
     }
 
     private void evictFirst() {
-        Entry e = entries.removeFirst();
+        Entry e = ring[head];
+        ring[head] = null;
+        head = (head + 1) & (ring.length - 1);
+        size--;
         bytes -= e.frame().size();
         if (seqById != null) {
             seqById.remove(e.id());
@@ -92,7 +153,9 @@ final class History {
 
     /** Forgets every entry; a mirror does so when it is filled again from its relay. */
     void clear() {
-        entries.clear();
+        Arrays.fill(ring, null);
+        head = 0;
+        size = 0;
         bytes = 0;
         if (seqById != null) {
             seqById.clear();
@@ -103,7 +166,7 @@ final class History {
 
     /** The oldest retained entry's id, or {@code null} if none is retained. */
     String oldestId() {
-        return entries.isEmpty() ? null : entries.peekFirst().id();
+        return size == 0 ? null : oldest().id();
     }
 
     /** A mirror's newest recorded id, retained or not, or {@code null} if it recorded none. */
@@ -112,7 +175,7 @@ final class History {
     }
 
     int size() {
-        return entries.size();
+        return size;
     }
 
     /**
@@ -121,25 +184,25 @@ final class History {
      */
     long parse(String lastEventId) {
         if (seqById != null) {
-            if (lastEventId.equals("0")) {
-                return 0;
-            }
             Long seq = seqById.get(lastEventId);
-            return seq == null ? -1 : seq;
+            if (seq != null) {
+                return seq;
+            }
+            // The two positions this mirror hands out without retaining their event: just before
+            // what is retained (a reset's), and the newest when everything has expired.
+            if (lastEventId.equals(lastEvictedId) && size > 0) {
+                return oldest().seq() - 1;
+            }
+            return lastEventId.equals(newestId) && size == 0 ? lastSeq : -1;
         }
         if (lastEventId.length() > MAX_ID_CHARS) {
             return -1;
         }
-        String digits;
-        if (lastEventId.equals("0")) {
-            digits = "0";
-        } else {
-            int dash = lastEventId.indexOf('-');
-            if (dash < 0 || !lastEventId.regionMatches(0, epoch, 0, dash) || dash != epoch.length()) {
-                return -1;
-            }
-            digits = lastEventId.substring(dash + 1);
+        int dash = lastEventId.indexOf('-');
+        if (dash < 0 || !lastEventId.regionMatches(0, epoch, 0, dash) || dash != epoch.length()) {
+            return -1;
         }
+        String digits = lastEventId.substring(dash + 1);
         if (digits.isEmpty() || digits.length() > 18) {
             return -1;
         }
@@ -158,54 +221,53 @@ final class History {
         if (seq < 0) {
             return Resume.UNKNOWN;
         }
-        if (seq == 0) {
-            // "0" claims to have seen nothing and asks for whatever is retained: nothing it had
-            // is being skipped, so there is no gap to signal.
-            return Resume.FROM_SEQ;
-        }
-        long oldest = entries.isEmpty() ? lastSeq + 1 : entries.peekFirst().seq();
+        long oldest = size == 0 ? lastSeq + 1 : oldest().seq();
         return seq < oldest - 1 ? Resume.EXPIRED : Resume.FROM_SEQ;
     }
 
-    /** The id a client should hold once it has been told of a gap: just before what is retained. */
+    /**
+     * The id a client should hold once it has been told of a gap: just before what is retained.
+     * Never empty, which would erase a browser's last event id and leave it nothing to resume from.
+     */
     String resetId() {
         if (seqById != null) {
-            String before = entries.isEmpty() ? newestId : lastEvictedId;
-            return before == null ? "" : before;
+            String before = size == 0 ? newestId : lastEvictedId;
+            return before == null ? BEFORE_EVERYTHING : before;
         }
-        long before = entries.isEmpty() ? lastSeq : entries.peekFirst().seq() - 1;
-        return before == 0 ? "" : idOf(before);
+        return idOf(size == 0 ? lastSeq : oldest().seq() - 1);
     }
 
-    /** Entries after {@code seq}, oldest first. */
-    Iterator<Entry> after(long seq) {
-        Iterator<Entry> it = entries.iterator();
-        return new Iterator<>() {
-            private Entry next = advance();
+    /**
+     * The position of a client that has everything recorded so far: the newest recorded id, retained
+     * or not. A local history's position before its first event is {@code <epoch>-0}, which is
+     * still its own, so that resuming from it after the history overflowed, or after a restart, is
+     * told of the gap; a mirror's is {@link #BEFORE_EVERYTHING}.
+     */
+    String positionId() {
+        if (seqById != null) {
+            return newestId == null ? BEFORE_EVERYTHING : newestId;
+        }
+        return idOf(lastSeq);
+    }
 
-            private Entry advance() {
-                while (it.hasNext()) {
-                    Entry e = it.next();
-                    if (e.seq() > seq) {
-                        return e;
-                    }
-                }
-                return null;
-            }
+    /** Entries after {@code seq}, oldest first; where to start is found by arithmetic, not a scan. */
+    Iterator<Entry> after(long seq) {
+        long skip = size == 0 ? 0 : Math.max(0, seq + 1 - oldest().seq());
+        int from = (int) Math.min(size, skip);
+        return new Iterator<>() {
+            private int next = from;
 
             @Override
             public boolean hasNext() {
-                return next != null;
+                return next < size;
             }
 
             @Override
             public Entry next() {
-                Entry e = next;
-                if (e == null) {
-                    throw new java.util.NoSuchElementException();
+                if (next >= size) {
+                    throw new NoSuchElementException();
                 }
-                next = advance();
-                return e;
+                return at(next++);
             }
         };
     }

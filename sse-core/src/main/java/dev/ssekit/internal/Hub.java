@@ -4,6 +4,7 @@ import dev.ssekit.CloseReason;
 import dev.ssekit.ConnectOptions;
 import dev.ssekit.OverflowPolicy;
 import dev.ssekit.PublishResult;
+import dev.ssekit.ResetReason;
 import dev.ssekit.SseConnection;
 import dev.ssekit.SseEncoder;
 import dev.ssekit.SseEvent;
@@ -14,9 +15,10 @@ import dev.ssekit.spi.EventRelay;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
 import dev.ssekit.spi.SseTransport;
+import dev.ssekit.spi.Ticker;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -74,13 +76,14 @@ public final class Hub implements ConnectionContext {
             OverflowPolicy overflow,
             int maxRoomsPerConnection,
             int maxEventTypesPerConnection,
-            InstantSource clock,
+            Ticker ticker,
             ScheduledExecutorService scheduler,
             boolean ownScheduler,
             DataSerializer serializer,
             Executor drainExecutor,
             boolean ownDrainExecutor,
-            EventRelay relay) {}
+            EventRelay relay,
+            PresenceTracker.Settings presence) {}
 
     /**
      * Recipients one drain task covers: a broadcast to many connections becomes a few tasks, which
@@ -93,7 +96,7 @@ public final class Hub implements ConnectionContext {
     final int maxRoomsPerConnection;
     final int maxEventTypesPerConnection;
 
-    private final InstantSource clock;
+    private final Ticker ticker;
     private final DataSerializer serializer;
     private final Duration heartbeat;
     private final Duration writeTimeout;
@@ -119,8 +122,10 @@ public final class Hub implements ConnectionContext {
     private final String tagPrefix = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + ":";
     private final AtomicLong tags = new AtomicLong();
 
+    private final PresenceTracker presence;
+
     public Hub(Settings s) {
-        this.clock = s.clock();
+        this.ticker = s.ticker();
         this.serializer = s.serializer();
         this.heartbeat = s.heartbeat();
         this.writeTimeout = s.writeTimeout();
@@ -137,6 +142,7 @@ public final class Hub implements ConnectionContext {
         this.ownScheduler = s.ownScheduler();
         this.drainExecutor = s.drainExecutor();
         this.ownDrainExecutor = s.ownDrainExecutor();
+        this.presence = new PresenceTracker(s.presence(), serializer, this::deliverHere);
         long period = sweepPeriodMillis(heartbeat, writeTimeout);
         this.sweep = scheduler == null || period <= 0
                 ? null
@@ -172,9 +178,14 @@ public final class Hub implements ConnectionContext {
         return counters;
     }
 
+    /**
+     * Monotonic milliseconds, for intervals only (heartbeats, write deadlines, history age): the
+     * wall clock would stop heartbeats when stepped back and stall every waiting connection when
+     * stepped forward.
+     */
     @Override
     public long nowMillis() {
-        return clock.millis();
+        return Math.floorDiv(ticker.read(), 1_000_000L);
     }
 
     // ---- connecting ------------------------------------------------------------------------------
@@ -201,25 +212,33 @@ public final class Hub implements ConnectionContext {
         if (options.retry() != null) {
             c.offerReplay(SseEncoder.encode(SseEvent.builder().retry(options.retry()).build()));
         }
-        if (options.announce()) {
-            c.offerReplay(c.connectedFrame());
-        }
         lock.lock();
         try {
             if (closed) {
                 c.close(CloseReason.SHUTDOWN);
                 throw new IllegalStateException("registry is closed");
             }
-            if (lastEventId != null && history != null) {
-                replay(c, lastEventId, options.rooms(), heldByRelay);
+            // The connected event and the start of the replay are decided under the lock that
+            // orders publishing, so that the position the client is given is exactly where its
+            // live events begin.
+            Start start = history == null ? null
+                    : lastEventId == null ? new Start(History.Resume.FROM_SEQ, -1)
+                    : start(lastEventId, heldByRelay);
+            if (options.announce()) {
+                c.offerReplay(connectedFrame(c.id(), position(start, lastEventId)));
+            }
+            if (lastEventId != null && start != null) {
+                replay(c, lastEventId, start, options.rooms());
             }
             if (c.isOpen()) { // the client may already be gone; then it must not be added
                 c.rooms = options.rooms();
                 for (String room : options.rooms()) {
                     rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
+                    presence.joined(c, room);
                 }
                 all = append(all, c);
                 byId.put(c.id(), c);
+                counters.connectionsOpened.increment();
             }
         } finally {
             lock.unlock();
@@ -246,38 +265,85 @@ public final class Hub implements ConnectionContext {
     }
 
     /**
-     * Queues what a client resuming after {@code lastEventId} missed, as the prelude of a new
-     * connection or, after a relay's resync, on an open one. Called under the lock.
+     * Where a client resuming after an id starts: after {@code seq} ({@link History.Resume#FROM_SEQ}),
+     * after a {@code reset} ({@code UNKNOWN}, {@code EXPIRED}), or held back until the mirror has
+     * passed its id ({@code AHEAD}).
+     */
+    private record Start(History.Resume resume, long seq) {}
+
+    /**
+     * Classifies {@code lastEventId} against the history. Called under the lock.
      *
      * <p>With a relay, an id this server has not delivered yet but the relay holds ({@code
      * heldByRelay}) means the client came from a server that was ahead: nothing is replayed, and live
      * events are held back from the connection until the mirror has passed that id.
      */
-    private void replay(DefaultSseConnection c, String lastEventId, Set<String> memberOf, boolean heldByRelay) {
-        history.expire(clock.millis());
+    private Start start(String lastEventId, boolean heldByRelay) {
+        history.expire(nowMillis());
+        if (lastEventId.equals(History.BEFORE_EVERYTHING)) {
+            // "0" claims to have seen nothing and asks for whatever is retained: nothing it had
+            // is being skipped, so there is no gap to signal.
+            return new Start(History.Resume.FROM_SEQ, 0);
+        }
         long seq = history.parse(lastEventId);
-        History.Resume resume;
         if (relay == null) {
-            resume = history.resumeFrom(seq);
-        } else if (seq >= 0) {
-            resume = History.Resume.FROM_SEQ;
-        } else {
-            String oldest = history.oldestId();
-            String newest = history.newestId();
-            if (oldest != null && relay.precedes(lastEventId, oldest)) {
-                resume = History.Resume.EXPIRED;
-            } else if (heldByRelay && (newest == null || relay.precedes(newest, lastEventId))) {
-                catchingUp.put(c, lastEventId);
-                return;
-            } else {
-                resume = History.Resume.UNKNOWN;
+            return new Start(history.resumeFrom(seq), seq);
+        }
+        if (seq >= 0) {
+            return new Start(History.Resume.FROM_SEQ, seq);
+        }
+        String oldest = history.oldestId();
+        String newest = history.newestId();
+        if (oldest != null && relay.precedes(lastEventId, oldest)) {
+            return new Start(History.Resume.EXPIRED, 0);
+        }
+        if (heldByRelay && (newest == null || relay.precedes(newest, lastEventId))) {
+            return new Start(History.Resume.AHEAD, 0);
+        }
+        return new Start(History.Resume.UNKNOWN, 0);
+    }
+
+    /**
+     * The id a new connection's {@code connected} event carries: the position the client holds
+     * once it has it. A client that came without an id is given the newest position, so that it can
+     * resume from its first event on; one resuming from a position this server knows keeps it
+     * (should the stream drop before the replay arrives, it resumes from the same place); one whose
+     * id is unknown or expired gets none here, and its position from the {@code reset} that
+     * follows. Without history there is nothing to resume, and no id.
+     */
+    private String position(Start start, String lastEventId) {
+        if (start == null) {
+            return null;
+        }
+        if (lastEventId == null) {
+            return history.positionId();
+        }
+        return start.resume() == History.Resume.FROM_SEQ || start.resume() == History.Resume.AHEAD
+                ? lastEventId : null;
+    }
+
+    private static SseFrame connectedFrame(UUID id, String position) {
+        return SseEncoder.encode(SseEvent.builder()
+                .id(position)
+                .type(CONNECTED_EVENT)
+                .data("{\"connectionId\":\"" + id + "\"}")
+                .build());
+    }
+
+    /**
+     * Queues what a client resuming after {@code lastEventId} missed, as the prelude of a new
+     * connection or, after a relay's resync, on an open one. Called under the lock.
+     */
+    private void replay(DefaultSseConnection c, String lastEventId, Start start, Set<String> memberOf) {
+        switch (start.resume()) {
+            case AHEAD -> catchingUp.put(c, lastEventId);
+            case FROM_SEQ -> offerRetained(c, start.seq(), memberOf);
+            case UNKNOWN, EXPIRED -> {
+                c.offerReplay(resetFrame(start.resume() == History.Resume.UNKNOWN
+                        ? ResetReason.UNKNOWN : ResetReason.EXPIRED));
+                offerRetained(c, 0, memberOf);
             }
         }
-        if (resume != History.Resume.FROM_SEQ) {
-            c.offerReplay(resetFrame(resume == History.Resume.UNKNOWN ? "unknown" : "expired"));
-            seq = 0;
-        }
-        offerRetained(c, seq, memberOf);
     }
 
     /** Queues the retained events after {@code seq} that {@code c} is entitled to. Called under the lock. */
@@ -290,11 +356,13 @@ public final class Hub implements ConnectionContext {
         }
     }
 
-    private SseFrame resetFrame(String reason) {
+    /** Returns a {@code reset} for one connection, and counts it: called once per connection reset. */
+    private SseFrame resetFrame(ResetReason reason) {
+        counters.replayResets[reason.ordinal()].increment();
         return SseEncoder.encode(SseEvent.builder()
                 .id(history == null ? null : history.resetId())
                 .type(RESET_EVENT)
-                .data("{\"reason\":\"" + reason + "\"}")
+                .data("{\"reason\":\"" + reason.wireName() + "\"}")
                 .build());
     }
 
@@ -311,12 +379,9 @@ public final class Hub implements ConnectionContext {
         if (room != null) {
             Names.checkRoom(room);
         }
+        checkPublishable(event);
         checkOpen();
         boolean recorded = record && history != null;
-        if (recorded && event.id() != null) {
-            throw new IllegalArgumentException(
-                    "id must be null when history is on, because the registry assigns ids; was \"" + event.id() + "\"");
-        }
         if (relay != null) {
             return relayed(room == null ? RelayMessage.Scope.ALL : RelayMessage.Scope.ROOM, room, event, record);
         }
@@ -329,7 +394,7 @@ public final class Hub implements ConnectionContext {
         lock.lock();
         try {
             checkOpen(); // again under the lock: nothing is published after a shutdown's final event
-            long now = clock.millis(); // once for every recipient
+            long now = nowMillis(); // once for every recipient
             if (recorded) {
                 long seq = history.nextSeq();
                 id = history.idOf(seq);
@@ -353,9 +418,28 @@ public final class Hub implements ConnectionContext {
         return new PublishResult(id, queued);
     }
 
+    /**
+     * Refuses what an application may not publish: the registry's own event types, which would make
+     * pages adopt a foreign connection id or drop their state; and, with history on, an id of its
+     * own, which would replace the client's position with one the history does not know (an empty
+     * id would erase it), so that its next resume would be a reset and duplicates.
+     */
+    private void checkPublishable(SseEvent event) {
+        String type = event.type();
+        if (CONNECTED_EVENT.equals(type) || RESET_EVENT.equals(type) || PresenceTracker.PRESENCE_EVENT.equals(type)) {
+            throw new IllegalArgumentException("type \"" + type + "\" is reserved for the registry's own events");
+        }
+        if (history != null && event.id() != null) {
+            throw new IllegalArgumentException("id must be null when history is on: the registry gives recorded"
+                    + " events their ids, and any other id would replace the client's position; was \""
+                    + event.id() + "\"");
+        }
+    }
+
     public PublishResult send(UUID connectionId, SseEvent event) {
         Objects.requireNonNull(connectionId, "connectionId");
         Objects.requireNonNull(event, "event");
+        checkPublishable(event);
         checkOpen();
         if (relay != null) {
             return relayed(RelayMessage.Scope.CONNECTION, connectionId.toString(), event, false);
@@ -367,9 +451,10 @@ public final class Hub implements ConnectionContext {
     @Override
     public PublishResult send(DefaultSseConnection c, SseEvent event) {
         Objects.requireNonNull(event, "event");
+        checkPublishable(event);
         counters.eventsPublished.increment();
         FrameQueue.Offer offered = c.accepts(event.effectiveType())
-                ? c.offer(SseEncoder.encode(event), FrameKind.LIVE, clock.millis())
+                ? c.offer(SseEncoder.encode(event), FrameKind.LIVE, nowMillis())
                 : FrameQueue.Offer.REFUSED;
         boolean queued = offered.queued();
         if (queued) {
@@ -459,7 +544,18 @@ public final class Hub implements ConnectionContext {
         awaitingDelivery.put(tag, delivered);
         String id;
         try {
-            id = relay.publish(new RelayMessage(scope, target, event, record, tag));
+            RelayMessage message = new RelayMessage(scope, target, event, record, tag);
+            if (event.idempotencyKey() == null) {
+                id = relay.publish(message);
+            } else {
+                EventRelay.Appended appended = relay.publishOnce(message);
+                id = appended.id();
+                if (!appended.appended()) {
+                    // A repeat: delivered when it was first published, and not again.
+                    awaitingDelivery.remove(tag);
+                    return new PublishResult(record && history != null ? id : event.id(), 0);
+                }
+            }
         } catch (RuntimeException e) {
             awaitingDelivery.remove(tag);
             throw e;
@@ -495,6 +591,21 @@ public final class Hub implements ConnectionContext {
     }
 
     /**
+     * Queues a live event to the members of {@code room} on this server only, even with a relay: a
+     * presence event, which each server sends its own members.
+     */
+    private void deliverHere(String room, SseEvent event) {
+        // Not recorded, so the id only matters to a connection still catching up with the relay,
+        // which then skips this event.
+        deliverRelayed(PresenceTracker.PRESENCE_EVENT, new RelayMessage(RelayMessage.Scope.ROOM, room, event, false, null));
+    }
+
+    /** Who is in which room, its listeners and its events. */
+    public PresenceTracker presence() {
+        return presence;
+    }
+
+    /**
      * Records and queues one relayed event under the lock, as a publish does here, then has the
      * drain executor write it: the relay's reader only queues frames and moves on.
      */
@@ -512,7 +623,7 @@ public final class Hub implements ConnectionContext {
             if (closed) {
                 return;
             }
-            long now = clock.millis();
+            long now = nowMillis();
             if (recorded) {
                 history.add(new History.Entry(history.nextSeq(), id, m.target(), type, frame, now));
                 history.expire(now);
@@ -578,7 +689,7 @@ public final class Hub implements ConnectionContext {
             }
             if (history != null) {
                 history.clear();
-                long now = clock.millis();
+                long now = nowMillis();
                 for (RelaySink.Delivery d : retained) {
                     RelayMessage m = d.message();
                     if (m.recorded()) {
@@ -591,9 +702,9 @@ public final class Hub implements ConnectionContext {
             for (DefaultSseConnection c : told) {
                 String resumedFrom = catchingUp.remove(c);
                 if (history != null && resumedFrom != null) {
-                    replay(c, resumedFrom, c.rooms, false);
+                    replay(c, resumedFrom, start(resumedFrom, false), c.rooms);
                 } else if (gap) {
-                    c.offerReplay(resetFrame("expired"));
+                    c.offerReplay(resetFrame(ResetReason.EXPIRED));
                     if (history != null) {
                         offerRetained(c, 0, c.rooms);
                     }
@@ -631,6 +742,7 @@ public final class Hub implements ConnectionContext {
             next.add(room);
             c.rooms = Names.frozen(next);
             rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
+            presence.joined(c, room);
             return true;
         } finally {
             lock.unlock();
@@ -648,10 +760,80 @@ public final class Hub implements ConnectionContext {
             next.remove(room);
             c.rooms = Names.frozen(next);
             removeFromRoom(c, room);
+            presence.left(c, Set.of(room), null);
             return true;
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Checks names by the registry's rules and counts by its per-connection limits, without
+     * touching any connection: for adapters, before they ask anyone whether the names are allowed.
+     */
+    public void checkSubscriptions(Collection<String> rooms, Collection<String> eventTypes) {
+        checkCounts(Names.checkRooms(rooms).size(), Names.checkEventTypes(eventTypes).size());
+    }
+
+    private void checkCounts(int roomCount, int typeCount) {
+        if (roomCount > maxRoomsPerConnection) {
+            throw new IllegalArgumentException("rooms: a connection may join at most "
+                    + maxRoomsPerConnection + ", was " + roomCount);
+        }
+        if (typeCount > maxEventTypesPerConnection) {
+            throw new IllegalArgumentException("event types: a connection may choose at most "
+                    + maxEventTypesPerConnection + ", was " + typeCount);
+        }
+    }
+
+    /**
+     * Leaves, joins and replaces event types ({@code eventTypes == null}: unchanged) under the
+     * lock, so that a publish sees the connection either before or after the whole change. The
+     * names are checked; the limits are checked on the result, before anything changes.
+     *
+     * @return whether the connection is open here, and so was changed
+     */
+    public boolean changeSubscriptions(UUID id, Set<String> join, Set<String> leave, Set<String> eventTypes) {
+        DefaultSseConnection c = byId.get(Objects.requireNonNull(id, "id"));
+        if (c == null) {
+            return false;
+        }
+        lock.lock();
+        try {
+            if (!c.isOpen()) {
+                return false;
+            }
+            Set<String> next = new LinkedHashSet<>(c.rooms);
+            next.removeAll(leave);
+            next.addAll(join);
+            checkCounts(next.size(), eventTypes == null ? 0 : eventTypes.size());
+            Set<String> left = new LinkedHashSet<>();
+            for (String room : c.rooms) {
+                if (!next.contains(room)) {
+                    removeFromRoom(c, room);
+                    left.add(room);
+                }
+            }
+            presence.left(c, left, null);
+            for (String room : next) {
+                if (!c.rooms.contains(room)) {
+                    rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
+                    presence.joined(c, room);
+                }
+            }
+            c.rooms = Names.frozen(next);
+            if (eventTypes != null) {
+                c.eventTypes(eventTypes);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void countClosed(DefaultSseConnection c) {
+        CloseReason reason = c.closeReason();
+        counters.connectionsClosed[(reason == null ? CloseReason.CLIENT_GONE : reason).ordinal()].increment();
     }
 
     /** Removes a closed connection from every room and from the registry. */
@@ -660,12 +842,17 @@ public final class Hub implements ConnectionContext {
         lock.lock();
         try {
             catchingUp.remove(c);
+            presence.left(c, c.rooms, c.closeReason());
             if (closed) {
                 // Shutting down, every connection leaves: copying the arrays once per connection would
                 // make closing n connections cost n^2. Nothing is published any more, so the arrays
                 // only have to be right once the last one has left.
                 c.rooms = Set.of();
-                if (byId.remove(c.id(), c) && byId.isEmpty()) {
+                if (!byId.remove(c.id(), c)) {
+                    return;
+                }
+                countClosed(c);
+                if (byId.isEmpty()) {
                     all = NONE;
                     rooms.clear();
                     emptied.signalAll();
@@ -678,6 +865,7 @@ public final class Hub implements ConnectionContext {
             c.rooms = Set.of();
             if (byId.remove(c.id(), c)) {
                 all = remove(all, c);
+                countClosed(c);
             }
             if (all.length == 0) {
                 emptied.signalAll();
@@ -750,14 +938,17 @@ public final class Hub implements ConnectionContext {
                 counters.framesWritten.sum(),
                 counters.framesDropped.sum(),
                 counters.slowConsumers.sum(),
-                counters.heartbeats.sum());
+                counters.heartbeats.sum(),
+                counters.connectionsOpened.sum(),
+                Counters.sums(CloseReason.class, counters.connectionsClosed),
+                Counters.sums(ResetReason.class, counters.replayResets));
     }
 
     // ---- heartbeat and write deadline ------------------------------------------------------------
 
     /** Queues a heartbeat to idle connections and closes those whose writes have stalled. */
     public void sweep() {
-        long now = clock.millis();
+        long now = nowMillis();
         for (DefaultSseConnection c : all) {
             long waiting = c.waitingSinceMillis();
             if (writeTimeout != null && waiting != DefaultSseConnection.NOT_WAITING
@@ -809,7 +1000,7 @@ public final class Hub implements ConnectionContext {
             sweep.cancel(false);
         }
         SseFrame last = finalEvent == null ? null : SseEncoder.encode(finalEvent);
-        long now = clock.millis();
+        long now = nowMillis();
         for (DefaultSseConnection c : all) {
             c.seal();
             if (last != null && c.offer(last, FrameKind.CONTROL, now).queued()) {
@@ -830,6 +1021,7 @@ public final class Hub implements ConnectionContext {
         if (relay != null) {
             relay.close();
         }
+        presence.close();
         return drained;
     }
 

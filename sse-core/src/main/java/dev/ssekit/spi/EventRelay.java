@@ -37,6 +37,29 @@ public interface EventRelay extends AutoCloseable {
     String publish(RelayMessage message);
 
     /**
+     * Like {@link #publish}, for an event with an {@linkplain dev.ssekit.SseEvent#idempotencyKey()
+     * idempotency key}: appends {@code message} unless an event with the same key was appended
+     * within the relay's idempotency window, by any server sharing the relay, and returns the id
+     * the first one was given. The check and the append are one step, so that two servers publishing
+     * the same key at once append it once. Without an override, appends every time.
+     *
+     * @return the id, and whether this call appended the event
+     * @throws RelayUnavailableException if the event could not be appended; it then reaches no one
+     */
+    default Appended publishOnce(RelayMessage message) {
+        return new Appended(publish(message), true);
+    }
+
+    /**
+     * What {@link #publishOnce} did. Immutable.
+     *
+     * @param id the relay's id for the event
+     * @param appended {@code true} if this call appended it, {@code false} if it was a repeat
+     * @since 1.0
+     */
+    record Appended(String id, boolean appended) {}
+
+    /**
      * Returns whether the relay's id {@code first} was given before {@code second}; {@code false}
      * if either is not an id this relay could have given. Lets a registry tell an id that fell out
      * of its history (expired) from one it never knew (unknown).
@@ -49,6 +72,15 @@ public interface EventRelay extends AutoCloseable {
      * ahead); {@code false} when the store cannot be asked now.
      */
     boolean holds(String id);
+
+    /**
+     * Returns whether the relay carries events now; a relay that is {@linkplain RelayHealth.State#DOWN
+     * down} refuses publishing at once. Cheap enough to call from a health check or a metric.
+     * Without an override, always {@link RelayHealth#UP}.
+     */
+    default RelayHealth health() {
+        return RelayHealth.UP;
+    }
 
     /** Stops delivering and releases the relay's connections; idempotent. */
     @Override

@@ -5,6 +5,7 @@ import dev.ssekit.servlet.SseAuthorizer;
 import dev.ssekit.servlet.SseServlet;
 import org.eclipse.jetty.ee10.servlet.DefaultServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.resource.Resource;
@@ -43,7 +44,8 @@ public final class ExampleApp implements AutoCloseable {
      */
     public static ExampleApp start(String host, int port) throws Exception {
         // 1. The registry: who is connected, rooms, history, heartbeats (see ExampleListener).
-        SseRegistry registry = ExampleListener.newRegistry();
+        ChatNames names = new ChatNames();
+        SseRegistry registry = ExampleListener.newRegistry(names);
 
         // 2. The servlet that serves GET /sse, POST /sse and POST /sse/subscriptions.
         SseServlet servlet = SseServlet.builder(registry)
@@ -64,6 +66,8 @@ public final class ExampleApp implements AutoCloseable {
         Resource page = ResourceFactory.of(context).newClassLoaderResource("META-INF/resources/");
         context.setBaseResource(page);
         context.addServlet(DefaultServlet.class, "/").setInitParameter("dirAllowed", "false");
+        // The names visitors chose, which the chat room lists as its members.
+        context.addServlet(new ServletHolder(names.servlet()), "/name");
 
         // 5. The ticker and the stats, produced only while a page listens.
         LiveFeeds feeds = LiveFeeds.start(registry);

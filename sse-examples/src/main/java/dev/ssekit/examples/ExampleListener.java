@@ -24,6 +24,7 @@ public final class ExampleListener implements ServletContextListener {
 
     private SseRegistry registry;
     private LiveFeeds feeds;
+    private final ChatNames names = new ChatNames();
 
     /** Creates the listener; the container calls this. */
     public ExampleListener() {}
@@ -32,21 +33,28 @@ public final class ExampleListener implements ServletContextListener {
      * Returns a new registry as the example uses it, whichever way it runs: the last 500 room and
      * broadcast events are kept, so that a page joining a room shows its recent messages and a page
      * that reconnects receives exactly what it missed, and idle streams get a heartbeat every
-     * 15 seconds, so that proxies keep them open and dead ones are noticed.
+     * 15 seconds, so that proxies keep them open and dead ones are noticed. The members of a chat
+     * room hear who arrives and leaves ({@code presence} events), listed by the names in
+     * {@code names}.
      *
      * <p>When the environment variable {@code REDIS_URI} is set (for example
      * {@code redis://127.0.0.1:6379}), the registry shares its events through that Redis with every
      * other example server using it: several servers then act as one.
      */
-    public static SseRegistry newRegistry() {
-        return newRegistry(System.getenv("REDIS_URI"));
+    public static SseRegistry newRegistry(ChatNames names) {
+        return newRegistry(names, System.getenv("REDIS_URI"));
     }
 
-    /** Returns a new registry as {@link #newRegistry()} does, relayed through {@code redisUri} unless it is null or blank. */
-    static SseRegistry newRegistry(String redisUri) {
+    /**
+     * Returns a new registry as {@link #newRegistry(ChatNames)} does, relayed through {@code redisUri}
+     * unless it is null or blank.
+     */
+    static SseRegistry newRegistry(ChatNames names, String redisUri) {
         SseRegistry.Builder registry = SseRegistry.builder()
                 .history(500)
-                .heartbeat(Duration.ofSeconds(15));
+                .heartbeat(Duration.ofSeconds(15))
+                .describeOwners(names::describe)
+                .presenceEvents(ChatNames.CHAT_ROOMS);
         if (redisUri != null && !redisUri.isBlank()) {
             registry.relay(RedisRelay.builder()
                     .uri(redisUri.trim())
@@ -57,11 +65,15 @@ public final class ExampleListener implements ServletContextListener {
         return registry.build();
     }
 
-    /** Builds the registry, publishes it to the servlet through the context, and starts the feeds. */
+    /**
+     * Builds the registry, publishes it to the servlet through the context, adds the servlet that
+     * takes visitors' names at {@code /name}, and starts the feeds.
+     */
     @Override
     public void contextInitialized(ServletContextEvent event) {
-        registry = newRegistry();
+        registry = newRegistry(names);
         event.getServletContext().setAttribute(SseServlet.REGISTRY_ATTRIBUTE, registry);
+        event.getServletContext().addServlet("example-names", names.servlet()).addMapping("/name");
         feeds = LiveFeeds.start(registry);
     }
 

@@ -1,13 +1,17 @@
 package dev.ssekit.examples;
 
+import dev.ssekit.PresenceListener;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -17,12 +21,12 @@ import java.util.concurrent.TimeUnit;
  * <p><b>Only while someone listens.</b> A client asks for a stream by joining its room:
  * {@value #TICKER_ROOM} for ticks, {@value #STATS_ROOM} for stats, either in the URL
  * ({@code GET /sse?rooms=ticker}) or later on its open connection ({@code POST /sse/subscriptions}).
- * Each period the feed looks at the room's members and, if there are none, produces nothing: no
- * timestamp, no event, no counter step. A room is the cleaner signal than an event type: event types
- * are a filter that defaults to "everything", so a connection that never chose any would count as
- * a tick listener, and "is anyone listening?" would mean "is anyone connected?". Joining a room is an
- * explicit yes, costs the registry nothing to answer ({@link SseRegistry#members}), and ends by
- * itself when the connection closes.
+ * A {@link PresenceListener} starts a feed when its room becomes occupied and stops it when the
+ * room is emptied: while nobody listens, nothing is produced, no timestamp, no event, no counter
+ * step, and nothing polls. A room is the cleaner signal than an event type: event types are a
+ * filter that defaults to "everything", so a connection that never chose any would count as a tick
+ * listener, and "is anyone listening?" would mean "is anyone connected?". Joining a room is an
+ * explicit yes, and ends by itself when the connection closes.
  *
  * <p><b>Live, not recorded.</b> The event goes out with {@link SseRegistry#publishLive}, not
  * {@link SseRegistry#publish(String, SseEvent)}: a publish is recorded in the registry's history,
@@ -47,7 +51,31 @@ public final class LiveFeeds implements AutoCloseable {
 
     private final SseRegistry registry;
     private final ScheduledExecutorService scheduler;
+    private final Map<String, Feed> feeds = new HashMap<>(); // by room; guarded by itself
+    private final PresenceListener switcher = new PresenceListener() {
+        @Override
+        public void occupied(String room) {
+            switchFeed(room, true);
+        }
+
+        @Override
+        public void emptied(String room) {
+            switchFeed(room, false);
+        }
+    };
     private long ticks; // only the scheduler's one thread touches it
+
+    /** One feed: what it does, how often, and its schedule while its room has members. */
+    private static final class Feed {
+        final Runnable task;
+        final long periodMillis;
+        ScheduledFuture<?> running; // guarded by the feeds map
+
+        Feed(Runnable task, long periodMillis) {
+            this.task = task;
+            this.periodMillis = periodMillis;
+        }
+    }
 
     private LiveFeeds(SseRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -66,8 +94,13 @@ public final class LiveFeeds implements AutoCloseable {
      */
     public static LiveFeeds start(SseRegistry registry, Duration tickEvery, Duration statsEvery) {
         LiveFeeds feeds = new LiveFeeds(registry);
-        feeds.every(tickEvery, "tickEvery", feeds::tick);
-        feeds.every(statsEvery, "statsEvery", feeds::stats);
+        feeds.add(TICKER_ROOM, tickEvery, "tickEvery", feeds::tick);
+        feeds.add(STATS_ROOM, statsEvery, "statsEvery", feeds::stats);
+        registry.addPresenceListener(feeds.switcher);
+        // Rooms occupied before the listener was added: looked at once, from then on it is told.
+        for (String room : registry.rooms()) {
+            feeds.switchFeed(room, true);
+        }
         return feeds;
     }
 
@@ -76,12 +109,11 @@ public final class LiveFeeds implements AutoCloseable {
         return start(registry, Duration.ofSeconds(1), Duration.ofSeconds(2));
     }
 
-    private void every(Duration period, String name, Runnable task) {
+    private void add(String room, Duration period, String name, Runnable task) {
         if (period == null || period.isZero() || period.isNegative()) {
             throw new IllegalArgumentException(name + " must be positive: " + period);
         }
-        long millis = period.toMillis();
-        scheduler.scheduleAtFixedRate(() -> {
+        feeds.put(room, new Feed(() -> {
             try {
                 task.run();
             } catch (RuntimeException e) {
@@ -89,22 +121,33 @@ public final class LiveFeeds implements AutoCloseable {
                 System.getLogger(LiveFeeds.class.getName())
                         .log(System.Logger.Level.WARNING, name + " feed failed once", e);
             }
-        }, millis, millis, TimeUnit.MILLISECONDS);
+        }, period.toMillis()));
+    }
+
+    /** Starts or stops the feed of {@code room}, if it has one; harmless if it already is so. */
+    private void switchFeed(String room, boolean on) {
+        synchronized (feeds) {
+            Feed feed = feeds.get(room);
+            if (feed == null || scheduler.isShutdown() || on == (feed.running != null)) {
+                return;
+            }
+            if (on) {
+                feed.running = scheduler.scheduleAtFixedRate(feed.task, feed.periodMillis, feed.periodMillis,
+                        TimeUnit.MILLISECONDS);
+            } else {
+                feed.running.cancel(false);
+                feed.running = null;
+            }
+        }
     }
 
     private void tick() {
-        if (registry.members(TICKER_ROOM).isEmpty()) {
-            return; // nobody listens: nothing is produced
-        }
         ticks++;
         String now = Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
         registry.publishLive(TICKER_ROOM, "tick", new Tick(ticks, now));
     }
 
     private void stats() {
-        if (registry.members(STATS_ROOM).isEmpty()) {
-            return;
-        }
         // SseStats is a record: connections, rooms, eventsPublished, framesDropped, and more.
         registry.publishLive(STATS_ROOM, "stats", registry.stats());
     }
@@ -112,6 +155,9 @@ public final class LiveFeeds implements AutoCloseable {
     /** Stops both feeds; the registry stays open. Idempotent. */
     @Override
     public void close() {
-        scheduler.shutdownNow();
+        registry.removePresenceListener(switcher);
+        synchronized (feeds) {
+            scheduler.shutdownNow();
+        }
     }
 }

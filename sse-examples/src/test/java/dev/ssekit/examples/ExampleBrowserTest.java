@@ -46,11 +46,12 @@ class ExampleBrowserTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
 
     @TempDir
-    Path profile;
+    Path profiles;
 
     private ExampleApp app;
     private String base;
-    private ChromeDriver driver;
+    private ChromeDriver driver; // the browser the helpers below act in
+    private final List<ChromeDriver> browsers = new java.util.ArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
@@ -66,6 +67,12 @@ class ExampleBrowserTest {
         app = ExampleApp.start("127.0.0.1", 0);
         base = "http://127.0.0.1:" + app.port() + "/";
 
+        driver = newBrowser("first");
+    }
+
+    /** Starts a headless Chromium with a profile (so cookies, so a session) of its own. */
+    private ChromeDriver newBrowser(String name) throws IOException {
+        Path profile = Files.createDirectories(profiles.resolve(name));
         // Both paths are given, so Selenium Manager has nothing to look up or download.
         System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
         ChromeDriverService service = new ChromeDriverService.Builder()
@@ -78,13 +85,15 @@ class ExampleBrowserTest {
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--window-size=1280,900", "--user-data-dir=" + profile);
-        driver = new ChromeDriver(service, options);
+        ChromeDriver browser = new ChromeDriver(service, options);
+        browsers.add(browser);
+        return browser;
     }
 
     @AfterEach
     void stop() {
-        if (driver != null) {
-            driver.quit();
+        for (ChromeDriver browser : browsers) {
+            browser.quit();
         }
         if (app != null) {
             app.close();
@@ -172,6 +181,36 @@ class ExampleBrowserTest {
         screenshot("example.png");
         driver.manage().window().setSize(new Dimension(390, 1800));
         screenshot("example-phone.png");
+    }
+
+    @Test
+    void twoVisitorsSeeEachOtherArriveInTheRoomAndLeave() throws Exception {
+        // Two browsers, so two sessions: two windows of one browser are one visitor, counted once.
+        ChromeDriver alice = driver;
+        ChromeDriver bob = newBrowser("second");
+
+        driver = alice;
+        driver.get(base);
+        join("alice", "meeting");
+        await("Alice sees herself alone in the room",
+                d -> text("presence-count").equals("1") && texts("#presence-members li").equals(List.of("alice")));
+
+        driver = bob;
+        driver.get(base);
+        join("bob", "meeting");
+        await("Bob sees Alice and himself", d -> text("presence-count").equals("2")
+                && texts("#presence-members li").stream().sorted().toList().equals(List.of("alice", "bob")));
+
+        driver = alice;
+        await("Alice sees Bob arrive", d -> text("presence-count").equals("2")
+                && texts("#presence-members li").stream().sorted().toList().equals(List.of("alice", "bob")));
+
+        // Bob closes his browser; the server notices at its next write to that stream (the stats
+        // come every two seconds), and the room's members hear he left.
+        browsers.remove(bob);
+        bob.quit();
+        await("Alice sees Bob leave",
+                d -> text("presence-count").equals("1") && texts("#presence-members li").equals(List.of("alice")));
     }
 
     // ---- using the page, as a person would ------------------------------------------------------

@@ -3,11 +3,13 @@ package dev.ssekit.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ssekit.ConnectOptions;
+import dev.ssekit.SseConnection;
 import dev.ssekit.SseFrame;
 import dev.ssekit.SseRegistry;
 import dev.ssekit.spi.SseTransport;
 import dev.ssekit.spi.TransportListener;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +31,7 @@ class LiveFeedsTest {
     /** An always-ready transport that hands each frame's text to the test. */
     static final class Frames implements SseTransport {
         final BlockingQueue<String> frames = new LinkedBlockingQueue<>();
+        final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>(); // every frame next() took
 
         @Override
         public void start(TransportListener listener) {}
@@ -53,12 +56,19 @@ class LiveFeedsTest {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (System.nanoTime() < deadline) {
                 String frame = frames.poll(100, TimeUnit.MILLISECONDS);
+                if (frame != null) {
+                    seen.add(frame);
+                }
                 if (frame != null && frame.startsWith("event: " + type + "\n")) {
                     return frame;
                 }
             }
             throw new AssertionError("no \"" + type + "\" frame within 10 s");
         }
+    }
+
+    private static long count(String tickFrame) {
+        return Long.parseLong(tickFrame.replaceAll("(?s).*\"count\":(\\d+),.*", "$1"));
     }
 
     @Test
@@ -75,6 +85,31 @@ class LiveFeedsTest {
         registry.open(listener, ConnectOptions.builder("listener").rooms(LiveFeeds.TICKER_ROOM).build());
         assertThat(listener.next("tick")).contains("\"count\":1,");
         assertThat(listener.next("tick")).contains("\"count\":2,");
+    }
+
+    @Test
+    void feedStartsForARoomOccupiedBeforeTheFeedsAndStopsWhenItEmpties() throws Exception {
+        try (SseRegistry early = SseRegistry.builder().build()) {
+            Frames listener = new Frames();
+            SseConnection c = early.open(listener, ConnectOptions.builder("listener").rooms(LiveFeeds.TICKER_ROOM).build());
+            try (LiveFeeds later = LiveFeeds.start(early, Duration.ofMillis(10), Duration.ofMillis(10))) {
+                assertThat(listener.next("tick")).contains("\"count\":1,");
+
+                c.leave(LiveFeeds.TICKER_ROOM);
+                c.join(LiveFeeds.STATS_ROOM);
+                // Stats and ticks run on one thread at the same pace: six stats are six ticks' time.
+                for (int i = 0; i < 6; i++) {
+                    listener.next("stats");
+                }
+                long lastTick = listener.seen.stream().filter(f -> f.startsWith("event: tick")).mapToLong(LiveFeedsTest::count)
+                        .max().orElseThrow();
+                c.join(LiveFeeds.TICKER_ROOM);
+                // Had the ticker gone on in the empty room, about six more ticks would have been counted;
+                // one may have been under way when the room emptied.
+                assertThat(count(listener.next("tick")))
+                        .as("ticks produced while nobody listened, after tick %d", lastTick).isLessThanOrEqualTo(lastTick + 2);
+            }
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.ssekit.redis;
 
 import dev.ssekit.SseEvent;
 import dev.ssekit.spi.EventRelay;
+import dev.ssekit.spi.RelayHealth;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
 import dev.ssekit.spi.RelayUnavailableException;
@@ -11,13 +12,20 @@ import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.protocol.RedisCommand;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -25,6 +33,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -62,6 +74,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * server's history is filled again from the stream and every open stream is told with a
  * {@code reset} event. A server that dies takes only its own connections with it.
  *
+ * <p><b>Health.</b> {@link #health()} (and the registry's {@code relayHealth()}) is up while the
+ * reader follows the stream, and down, with the reason, while it does not: Redis unreachable, the
+ * reader reconnecting, or the reader failed for any other reason, after which it backs off and tries
+ * again like after losing Redis. While it is down, publishing fails at once with
+ * {@link RelayUnavailableException}, since the event would not come back to this server.
+ *
  * <p>Thread-safe. The registry starts and closes the relay; a relay serves one registry.
  *
  * @since 1.0
@@ -81,11 +99,31 @@ public final class RedisRelay implements EventRelay {
     private static final String RETRY = "y";
     private static final String COMMENT = "c";
 
+    // KEYS: the stream, the idempotency key. ARGV: the stream's bound, the window in ms, then the
+    // entry's fields and values. Answers the entry's id, and 1 if this call added it, 0 if the key
+    // was known (and nothing was added).
+    private static final String PUBLISH_ONCE = """
+            local known = redis.call('GET', KEYS[2])
+            if known then
+                return {known, 0}
+            end
+            local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 3))
+            redis.call('SET', KEYS[2], id, 'PX', ARGV[2])
+            return {id, 1}
+            """;
+
+    private static final String CLUSTER_REFUSED = "Redis Cluster is not supported: the relay keeps"
+            + " one stream, which a cluster would hold on one node anyway; use one primary (with"
+            + " replicas and Sentinel for failover), not";
+
+    private static final long MIN_BACKOFF_MILLIS = 50;
     private static final long MAX_BACKOFF_MILLIS = 1_000;
     private static final int READ_BATCH = 512;
 
     private final RedisURI uri;
     private final String streamKey;
+    private final String idempotencyPrefix;
+    private final Duration idempotencyWindow;
     private final long maxLength;
     private final Duration timeout;
     private final Duration block;
@@ -94,34 +132,70 @@ public final class RedisRelay implements EventRelay {
     // always reads a full batch, which is when it checks for a gap.
     private final int readBatch;
 
-    private final ReentrantLock publishLock = new ReentrantLock(); // guards opening publisher
+    private final ReentrantLock publishLock = new ReentrantLock(); // guards the two below
+    private CompletableFuture<StatefulRedisConnection<String, String>> connecting; // publisher's
     private volatile StatefulRedisConnection<String, String> publisher;
     private volatile StatefulRedisConnection<String, String> reader; // the reader thread's own
     private volatile boolean closed;
+    // Up while the reader follows the stream: only then does a publish come back to this server.
+    private volatile RelayHealth health = RelayHealth.down("not connected to Redis yet");
     private volatile Thread readerThread;
     private RelaySink sink;
 
     // The reader thread's state.
     private String lastId; // the last entry delivered, or null before the first sync
     private boolean synced;
+    private boolean faulted; // the last failure was not Redis's
 
     private RedisRelay(Builder b) {
         this.uri = RedisURI.create(b.uri);
         this.uri.setTimeout(b.timeout);
         this.streamKey = b.keyPrefix + "events";
+        this.idempotencyPrefix = b.keyPrefix + "idempotency:";
+        this.idempotencyWindow = b.idempotencyWindow;
         this.maxLength = b.history;
         this.timeout = b.timeout;
         this.block = b.block;
         this.readBatch = (int) Math.min(READ_BATCH, b.history);
         this.client = RedisClient.create(uri);
-        client.setOptions(ClientOptions.builder()
+        ClientOptions.Builder options = ClientOptions.builder();
+        if (b.trustedCertificates != null) {
+            options.sslOptions(SslOptions.builder().jdkSslProvider()
+                    .trustManager(b.trustedCertificates.toFile()).build());
+        }
+        client.setOptions(options
                 .autoReconnect(true)
                 // Fail fast instead of queueing commands while disconnected: a publisher learns at
                 // once that Redis is not there, and nothing piles up in memory meanwhile.
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .socketOptions(SocketOptions.builder().connectTimeout(b.timeout).build())
-                .timeoutOptions(TimeoutOptions.enabled(b.timeout))
+                .timeoutOptions(TimeoutOptions.builder().timeoutSource(new CommandTimeout(
+                        b.timeout.toMillis(), b.timeout.plus(b.block).toMillis())).build())
                 .build());
+    }
+
+    /**
+     * Every command may take the timeout, except a read of the stream, which waits up to the block
+     * time by design and may take that much longer: so no timeout and block time can conflict.
+     */
+    private static final class CommandTimeout extends TimeoutOptions.TimeoutSource {
+        private final long commandMillis;
+        private final long readMillis;
+
+        CommandTimeout(long commandMillis, long readMillis) {
+            this.commandMillis = commandMillis;
+            this.readMillis = readMillis;
+        }
+
+        @Override
+        public long getTimeout(RedisCommand<?, ?, ?> command) {
+            return command.getType() == CommandType.XREAD ? readMillis : commandMillis;
+        }
+
+        @Override
+        public TimeUnit getTimeUnit() {
+            return TimeUnit.MILLISECONDS;
+        }
     }
 
     /** Returns a builder with the defaults listed on {@link Builder}. */
@@ -153,8 +227,14 @@ public final class RedisRelay implements EventRelay {
             readOnce(true); // the first sync, without a gap: nobody is connected yet
         } catch (RedisException e) {
             LOG.log(System.Logger.Level.WARNING, "Redis at {0} is not reachable yet ({1}); this server"
-                    + " delivers nothing until it is, and keeps trying", redacted(), e.getMessage());
+                    + " delivers nothing until it is, and keeps trying", redacted(), describe(e));
+            health = RelayHealth.down("Redis at " + redacted() + " is not reachable: " + describe(e));
             dropReader();
+        } catch (IllegalStateException e) {
+            dropReader();
+            client.shutdown(Duration.ZERO, timeout);
+            closed = true;
+            throw e; // a Redis this relay cannot use: refuse at once
         }
         readerThread = new Thread(this::readLoop, "ssekit-redis-reader");
         readerThread.setDaemon(true);
@@ -164,15 +244,55 @@ public final class RedisRelay implements EventRelay {
     @Override
     public String publish(RelayMessage message) {
         Objects.requireNonNull(message, "message");
-        if (closed) {
-            throw new IllegalStateException("the relay is closed");
-        }
+        checkPublishable();
         try {
             return publisher().sync().xadd(streamKey,
                     XAddArgs.Builder.maxlen(maxLength).approximateTrimming(), encode(message));
         } catch (RedisException e) {
             throw new RelayUnavailableException("Redis at " + redacted() + " did not take the event: "
-                    + e.getMessage(), e);
+                    + describe(e), e);
+        }
+    }
+
+    /**
+     * Up while the reader follows the stream; down, with the reason, while Redis is unreachable,
+     * while the reader reconnects, or after it failed (it keeps trying, backing off up to a second).
+     */
+    @Override
+    public RelayHealth health() {
+        return health;
+    }
+
+    /**
+     * Appends the event and remembers its idempotency key for the window, in one Lua script, unless
+     * the key is already remembered: then appends nothing and returns the id the key was first given.
+     * So a publish retried after a timeout (when Redis may have applied it) is delivered once, and
+     * two servers publishing the same key at once append it once.
+     */
+    @Override
+    public Appended publishOnce(RelayMessage message) {
+        Objects.requireNonNull(message, "message");
+        String key = message.event().idempotencyKey();
+        if (key == null) {
+            return new Appended(publish(message), true);
+        }
+        checkPublishable();
+        Map<String, String> fields = encode(message);
+        String[] args = new String[2 + 2 * fields.size()];
+        args[0] = Long.toString(maxLength);
+        args[1] = Long.toString(idempotencyWindow.toMillis());
+        int i = 2;
+        for (Map.Entry<String, String> f : fields.entrySet()) {
+            args[i++] = f.getKey();
+            args[i++] = f.getValue();
+        }
+        try {
+            List<Object> answer = publisher().sync().eval(PUBLISH_ONCE, ScriptOutputType.MULTI,
+                    new String[] {streamKey, idempotencyPrefix + key}, args);
+            return new Appended((String) answer.get(0), ((Long) answer.get(1)) == 1L);
+        } catch (RedisException e) {
+            throw new RelayUnavailableException("Redis at " + redacted() + " did not take the event: "
+                    + describe(e), e);
         }
     }
 
@@ -205,6 +325,7 @@ public final class RedisRelay implements EventRelay {
             return;
         }
         closed = true;
+        health = RelayHealth.down("the relay is closed");
         Thread t = readerThread;
         if (t != null) {
             t.interrupt();
@@ -224,27 +345,78 @@ public final class RedisRelay implements EventRelay {
 
     // ---- publishing ----------------------------------------------------------------------------
 
+    private void checkPublishable() {
+        if (closed) {
+            throw new IllegalStateException("the relay is closed");
+        }
+        RelayHealth h = health;
+        if (!h.isUp()) {
+            // The event would not come back to this server: refuse it at once rather than let the
+            // publisher wait for it.
+            throw new RelayUnavailableException(h.reason(), null);
+        }
+    }
+
+    /**
+     * The publisher connection, opened on first use. Opening happens outside any lock: callers that
+     * arrive while it is being opened share that one attempt, and each waits for it at most the
+     * timeout, so a Redis that never answers costs every caller about one timeout, not one each.
+     */
     private StatefulRedisConnection<String, String> publisher() {
         StatefulRedisConnection<String, String> p = publisher;
         if (p != null) {
             return p; // reconnects by itself; commands fail fast while it is disconnected
         }
+        CompletableFuture<StatefulRedisConnection<String, String>> attempt;
         publishLock.lock();
         try {
-            if (publisher == null) {
-                if (closed) {
-                    throw new IllegalStateException("the relay is closed");
-                }
-                try {
-                    publisher = client.connect();
-                } catch (RedisException e) {
-                    throw new RelayUnavailableException("Redis at " + redacted() + " is not reachable: "
-                            + e.getMessage(), e);
-                }
+            if (closed) {
+                throw new IllegalStateException("the relay is closed");
             }
-            return publisher;
+            if (publisher != null) {
+                return publisher;
+            }
+            if (connecting == null) {
+                CompletableFuture<StatefulRedisConnection<String, String>> started =
+                        client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture();
+                connecting = started;
+                started.whenComplete((c, failure) -> opened(started, c));
+            }
+            attempt = connecting;
         } finally {
             publishLock.unlock();
+        }
+        try {
+            return attempt.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new RelayUnavailableException("Redis at " + redacted() + " did not answer within "
+                    + timeout.toMillis() + " ms", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new RelayUnavailableException("Redis at " + redacted() + " is not reachable: "
+                    + describe(cause), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RelayUnavailableException("interrupted while connecting to Redis at " + redacted(), e);
+        }
+    }
+
+    /** Ends a connection attempt: keeps the connection, or lets the next caller try again. */
+    private void opened(CompletableFuture<StatefulRedisConnection<String, String>> attempt,
+            StatefulRedisConnection<String, String> c) {
+        publishLock.lock();
+        try {
+            if (connecting == attempt) {
+                connecting = null;
+            }
+            if (c != null) {
+                publisher = c;
+            }
+        } finally {
+            publishLock.unlock();
+        }
+        if (c != null && closed) {
+            c.closeAsync(); // the relay was closed meanwhile
         }
     }
 
@@ -303,18 +475,39 @@ public final class RedisRelay implements EventRelay {
     // ---- reading -------------------------------------------------------------------------------
 
     private void readLoop() {
-        long backoff = 50;
-        while (!closed) {
-            try {
-                readOnce(false);
-                backoff = 50;
-            } catch (RedisException e) {
-                if (closed) {
-                    break;
-                }
-                if (synced) {
-                    LOG.log(System.Logger.Level.WARNING, "lost Redis at {0} ({1}); reconnecting",
-                            redacted(), e.getMessage());
+        long backoff = MIN_BACKOFF_MILLIS;
+        try {
+            while (!closed) {
+                try {
+                    readOnce(false);
+                    backoff = MIN_BACKOFF_MILLIS;
+                    if (faulted) {
+                        faulted = false;
+                        health = RelayHealth.UP;
+                    }
+                    continue;
+                } catch (RedisException e) {
+                    if (closed) {
+                        break;
+                    }
+                    if (synced) {
+                        LOG.log(System.Logger.Level.WARNING, "lost Redis at {0} ({1}); reconnecting",
+                                redacted(), describe(e));
+                    }
+                    health = RelayHealth.down("lost Redis at " + redacted() + ": " + describe(e));
+                } catch (RuntimeException | Error e) {
+                    // Not Redis's doing: a defect, or the JVM short of something. The reader backs
+                    // off and carries on all the same; meanwhile the relay is down, visibly.
+                    if (closed) {
+                        break;
+                    }
+                    if (health.isUp()) {
+                        LOG.log(System.Logger.Level.ERROR, "the Redis reader failed; retrying", e);
+                    } else {
+                        LOG.log(System.Logger.Level.DEBUG, "the Redis reader failed again", e);
+                    }
+                    health = RelayHealth.down("the reader of Redis at " + redacted() + " failed: " + e);
+                    faulted = true;
                 }
                 synced = false;
                 dropReader();
@@ -324,14 +517,10 @@ public final class RedisRelay implements EventRelay {
                     break;
                 }
                 backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
-            } catch (RuntimeException e) {
-                if (closed) {
-                    break;
-                }
-                LOG.log(System.Logger.Level.ERROR, "the Redis reader failed; retrying", e);
-                synced = false;
-                dropReader();
             }
+        } finally {
+            health = RelayHealth.down(closed ? "the relay is closed"
+                    : "the reader of Redis at " + redacted() + " stopped");
         }
     }
 
@@ -342,11 +531,17 @@ public final class RedisRelay implements EventRelay {
             c = client.connect();
             c.setTimeout(timeout.plus(block));
             reader = c;
+            if (c.sync().info("cluster").contains("cluster_enabled:1")) {
+                throw new IllegalStateException(CLUSTER_REFUSED + " " + redacted() + " is a cluster node");
+            }
         }
         RedisCommands<String, String> redis = c.sync();
         if (!synced) {
             sync(redis, starting);
             synced = true;
+            if (!faulted) {
+                health = RelayHealth.UP; // after a fault, only once a read went through
+            }
             if (starting) {
                 return;
             }
@@ -462,8 +657,35 @@ public final class RedisRelay implements EventRelay {
         }
     }
 
+    /**
+     * A failure's message and its root cause's, which Lettuce keeps out of its own ("Unable to
+     * connect"): what an operator needs to tell a refused connection from a certificate or a
+     * password problem.
+     */
+    static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = String.valueOf(e.getMessage());
+        if (root == e || root.getMessage() == null || message.contains(root.getMessage())) {
+            return message;
+        }
+        return message + ": " + root.getMessage();
+    }
+
     /** The URI without a password, for messages. */
     private String redacted() {
+        if (!uri.getSentinels().isEmpty()) {
+            StringBuilder sb = new StringBuilder(uri.getSentinelMasterId()).append(" via sentinels ");
+            for (RedisURI sentinel : uri.getSentinels()) {
+                if (sb.charAt(sb.length() - 1) != ' ') {
+                    sb.append(',');
+                }
+                sb.append(sentinel.getHost()).append(':').append(sentinel.getPort());
+            }
+            return sb.toString();
+        }
         return uri.getHost() + ":" + uri.getPort();
     }
 
@@ -471,7 +693,8 @@ public final class RedisRelay implements EventRelay {
      * Configures a {@link RedisRelay}. Not thread-safe: use one builder from one thread.
      *
      * <p>Defaults: {@code redis://127.0.0.1:6379}; key prefix {@code ssekit:}; about 10,000 entries
-     * kept in the stream; a timeout of 2 s; the reader blocks up to 1 s per read.
+     * kept in the stream; a timeout of 2 s; the reader blocks up to 1 s per read; idempotency keys
+     * remembered for 5 minutes.
      *
      * @since 1.0
      */
@@ -481,17 +704,53 @@ public final class RedisRelay implements EventRelay {
         private long history = 10_000;
         private Duration timeout = Duration.ofSeconds(2);
         private Duration block = Duration.ofSeconds(1);
+        private Duration idempotencyWindow = Duration.ofMinutes(5);
+        private Path trustedCertificates;
 
         private Builder() {}
 
         /**
-         * Sets the Redis to use, as a Redis URI: {@code redis://[password@]host[:port][/database]},
-         * or {@code rediss://} for TLS.
+         * Trusts the certificates in this PEM file (a private CA, for example) when connecting over
+         * TLS ({@code rediss://}), instead of the JVM's default trust store. The server's name or
+         * address must match its certificate.
+         *
+         * @throws IllegalArgumentException if the file cannot be read
+         */
+        public Builder trustedCertificates(Path pemFile) {
+            Objects.requireNonNull(pemFile, "trustedCertificates");
+            if (!Files.isReadable(pemFile)) {
+                throw new IllegalArgumentException("trustedCertificates: cannot read " + pemFile);
+            }
+            this.trustedCertificates = pemFile;
+            return this;
+        }
+
+        /**
+         * Sets how long the idempotency key of a published event is remembered in Redis (under
+         * {@code <keyPrefix>idempotency:<key>}): a publish with the same key within it, from any
+         * server, is delivered no more and answers the first one's id. Five minutes by default.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder idempotencyWindow(Duration window) {
+            this.idempotencyWindow = positive("idempotencyWindow", window);
+            return this;
+        }
+
+        /**
+         * Sets the Redis to use, as a Redis URI: {@code redis://[[user:]password@]host[:port][/database]},
+         * {@code rediss://} for TLS (see {@link #trustedCertificates}), or
+         * {@code redis-sentinel://[[user:]password@]host:port[,host:port...]/[database]#primaryName}
+         * to follow a primary through Sentinel's failovers. Redis Cluster is not supported: a
+         * {@code redis-cluster://} URI is refused here, and a cluster node when the relay starts.
          *
          * @throws IllegalArgumentException if the URI is malformed
          */
         public Builder uri(String uri) {
             Objects.requireNonNull(uri, "uri");
+            if (uri.startsWith("redis-cluster:") || uri.startsWith("rediss-cluster:")) {
+                throw new IllegalArgumentException("uri: " + CLUSTER_REFUSED + " a cluster URI");
+            }
             try {
                 RedisURI.create(uri);
             } catch (RuntimeException e) {
@@ -541,7 +800,12 @@ public final class RedisRelay implements EventRelay {
             return this;
         }
 
-        /** Sets how long one read of the stream waits for new entries. */
+        /**
+         * Sets how long one read of the stream waits for new entries. A read may take this plus the
+         * {@linkplain #timeout timeout}, so any block time goes with any timeout.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
         public Builder readBlock(Duration block) {
             this.block = positive("readBlock", block);
             return this;

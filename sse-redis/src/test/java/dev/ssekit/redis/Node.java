@@ -23,17 +23,30 @@ final class Node implements AutoCloseable {
     }
 
     static Node start(String redisUri, String keyPrefix, int history) throws Exception {
+        return start(relay(redisUri, keyPrefix, history), history);
+    }
+
+    /** The relay settings every test server uses, to be completed by a test. */
+    static RedisRelay.Builder relay(String redisUri, String keyPrefix, int history) {
+        return RedisRelay.builder()
+                .uri(redisUri)
+                .keyPrefix(keyPrefix)
+                .history(history)
+                .timeout(Duration.ofSeconds(1))
+                .readBlock(Duration.ofMillis(500));
+    }
+
+    static Node start(RedisRelay.Builder relay, int history) throws Exception {
         SseRegistry registry = SseRegistry.builder()
                 .history(history)
                 .heartbeat(Duration.ofSeconds(15))
-                .relay(RedisRelay.builder()
-                        .uri(redisUri)
-                        .keyPrefix(keyPrefix)
-                        .history(history)
-                        .timeout(Duration.ofSeconds(1))
-                        .readBlock(Duration.ofMillis(500))
-                        .build())
+                .relay(relay.build())
                 .build();
+        return serve(registry);
+    }
+
+    /** Serves {@code registry}, relayed or not, on a new Jetty; closes it if the server cannot start. */
+    static Node serve(SseRegistry registry) throws Exception {
         SseServlet servlet = SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).build();
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);

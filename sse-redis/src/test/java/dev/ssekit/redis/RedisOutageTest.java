@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseRegistry;
+import dev.ssekit.spi.RelayHealth;
 import dev.ssekit.spi.RelayUnavailableException;
 import dev.ssekit.testing.Await;
 import dev.ssekit.testing.EventStream;
@@ -80,10 +81,16 @@ class RedisOutageTest {
         try {
             Await.await("some events published", () -> published.get() >= 20);
 
+            assertThat(nodes.get(0).registry.relayHealth()).isEqualTo(RelayHealth.UP);
             redis.stop();
 
-            // Publishing fails at once, with the documented exception and a 503 over HTTP.
+            // Every server says its relay is down, and why; publishing fails at once, with the documented exception and a 503 over HTTP.
             Await.await("a publish refused", () -> refused.get() > 0);
+            for (Node n : nodes) {
+                Await.await("the relay to report the outage",
+                        () -> n.registry.relayHealth().state() == RelayHealth.State.DOWN);
+                assertThat(n.registry.relayHealth().reason()).contains("Redis at 127.0.0.1");
+            }
             assertThatThrownBy(() -> nodes.get(2).registry.publish("room", SseEvent.of("x")))
                     .isInstanceOf(RelayUnavailableException.class)
                     .hasMessageContaining("Redis at 127.0.0.1");
@@ -101,6 +108,9 @@ class RedisOutageTest {
             // Every server reconnects by itself: publishing works again from each of them.
             int before = published.get();
             Await.await("publishing to succeed again", () -> published.get() > before + 20);
+            for (Node n : nodes) {
+                Await.await("the relay to report it is up", () -> n.registry.relayHealth().isUp());
+            }
         } finally {
             publishing.set(false);
             loop.join(10_000);

@@ -11,11 +11,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real {@code redis-server} on a free loopback port, without persistence, started and stopped
+ * A real {@code redis-server} ({@link RedisBinary}) on a free loopback port, without persistence, started and stopped
  * by a test. Stopping and starting it again on the same port acts out a Redis restart that loses
  * everything.
  */
@@ -23,21 +24,39 @@ final class RedisProcess implements AutoCloseable {
 
     private final int port;
     private final Path dir;
+    private final List<String> extra;
     private Process process;
 
-    private RedisProcess(int port, Path dir) {
+    private RedisProcess(int port, Path dir, List<String> extra) {
         this.port = port;
         this.dir = dir;
+        this.extra = extra;
     }
 
     static RedisProcess start() throws IOException {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        RedisProcess redis = new RedisProcess(port, Files.createTempDirectory("ssekit-redis"));
+        return start(List.of());
+    }
+
+    /** Starts a server with {@code extra} arguments (configuration lines) after the usual ones. */
+    static RedisProcess start(List<String> extra) throws IOException {
+        RedisProcess redis = new RedisProcess(freePort(), Files.createTempDirectory("ssekit-redis"), extra);
         redis.startAgain();
         return redis;
+    }
+
+    /** A loopback port free now. */
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    int port() {
+        return port;
+    }
+
+    Path dir() {
+        return dir;
     }
 
     String uri() {
@@ -46,15 +65,18 @@ final class RedisProcess implements AutoCloseable {
 
     /** Starts the server (again) on its port, and waits until it answers PING. */
     void startAgain() throws IOException {
-        process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port),
-                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()))
+        List<String> command = new ArrayList<>(List.of(RedisBinary.executable().toString(),
+                "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", dir.toString()));
+        command.addAll(extra);
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile())
                 .start();
         Await.await("redis-server on port " + port + " to answer PING", Duration.ofSeconds(10), () -> {
             if (!process.isAlive()) {
                 throw new AssertionError("redis-server exited with " + process.exitValue()
-                        + "; is it installed (apt-get install redis-server)?");
+                        + "; see " + dir.resolve("redis.log"));
             }
             return ping();
         });
@@ -79,7 +101,9 @@ final class RedisProcess implements AutoCloseable {
             InputStream in = s.getInputStream();
             byte[] answer = new byte[7];
             int n = in.readNBytes(answer, 0, 7);
-            return n == 7 && new String(answer, StandardCharsets.US_ASCII).equals("+PONG\r\n");
+            String line = new String(answer, 0, n, StandardCharsets.US_ASCII);
+            // A server that wants a password first is up as well.
+            return line.equals("+PONG\r\n") || line.startsWith("-NOAUTH");
         } catch (IOException e) {
             return false;
         }

@@ -65,6 +65,11 @@ final class JettyFixture implements ServerFixture {
         }
     }
 
+    /** The server, once started: for tests of what Jetty itself does on stop. */
+    Server server() {
+        return server;
+    }
+
     @Override
     public HttpClient.Version version() {
         return h2c ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1;

@@ -83,6 +83,47 @@ final class ThirdPartyClient {
         }
     }
 
+    /**
+     * Connects to a stream of {@code room} with no last event id, as a page does; as soon as the
+     * {@code connected} event has arrived, and before any event of the room, drops the stream from
+     * the server's side, as a network failure would, and publishes {@code count} events {@code n} to
+     * the room while the client is away. The client reconnects by itself with the last event id it
+     * holds; once it is back, an {@code end} event closes the exchange. Returns the data received.
+     */
+    static List<String> receiveAcrossADrop(URI uri, SseRegistry registry, String room, int count) throws Exception {
+        List<String> received = new ArrayList<>();
+        long start = System.nanoTime();
+        int connected = 0;
+        try (EventSource es = eventSource(uri)) {
+            es.start();
+            for (StreamEvent e : es.anyEvents()) {
+                assertThat(System.nanoTime() - start).as("time to receive everything").isLessThan(DEADLINE_NANOS);
+                if (!(e instanceof MessageEvent m)) {
+                    continue;
+                }
+                switch (m.getEventName()) {
+                    case "connected" -> {
+                        connected++;
+                        if (connected == 1) {
+                            registry.connections().forEach(dev.ssekit.SseConnection::close);
+                            for (int i = 0; i < count; i++) {
+                                registry.publish(room, SseEvent.of("n", Integer.toString(i)));
+                            }
+                        } else {
+                            registry.publish(room, SseEvent.of("end", "."));
+                        }
+                    }
+                    case "n" -> received.add(m.getData());
+                    case "end" -> {
+                        return received;
+                    }
+                    default -> throw new AssertionError("unexpected event " + m);
+                }
+            }
+            throw new AssertionError("the event source ended");
+        }
+    }
+
     /** Connects, broadcasts each payload as an event {@code p}, and returns the data received. */
     static List<String> receive(URI uri, SseRegistry registry, List<String> payloads) throws Exception {
         List<String> received = new ArrayList<>();

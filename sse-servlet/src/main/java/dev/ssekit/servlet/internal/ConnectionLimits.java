@@ -4,7 +4,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Counts one servlet's open streams, in total and per owner, against its limits.
+ * Counts one servlet's open connections, in total and per owner, against its limits.
  *
  * <p>Thread-safe. A slot is taken before a connection is opened and given back when it closes,
  * so concurrent connects can never overshoot a limit.
@@ -13,9 +13,9 @@ public final class ConnectionLimits {
 
     /** Why a slot was refused. */
     public enum Refusal {
-        /** The servlet has as many streams as it allows in total. */
+        /** The servlet has as many connections as it allows in total. */
         TOTAL,
-        /** The owner has as many streams as one owner may. */
+        /** The owner has as many connections as one owner may. */
         OWNER
     }
 
@@ -24,10 +24,27 @@ public final class ConnectionLimits {
     private final AtomicInteger total = new AtomicInteger();
     private final ConcurrentHashMap<String, Integer> perOwner = new ConcurrentHashMap<>();
 
-    /** Creates limits of {@code maxTotal} streams, and {@code maxPerOwner} for any one owner. */
+    /** Creates limits of {@code maxTotal} connections, and {@code maxPerOwner} for any one owner. */
     public ConnectionLimits(int maxTotal, int maxPerOwner) {
         this.maxTotal = maxTotal;
         this.maxPerOwner = maxPerOwner;
+    }
+
+    /**
+     * Returns whether a slot for {@code owner} would be refused now, without taking one: for
+     * refusing early, before anything is created for the request. {@code owner} may be {@code
+     * null} for a client that has none yet, and so no connections: then only the total counts.
+     *
+     * @return {@code null} if a slot is free now, else why not
+     */
+    public Refusal check(String owner) {
+        if (total.get() >= maxTotal) {
+            return Refusal.TOTAL;
+        }
+        if (owner != null && perOwner.getOrDefault(owner, 0) >= maxPerOwner) {
+            return Refusal.OWNER;
+        }
+        return null;
     }
 
     /**

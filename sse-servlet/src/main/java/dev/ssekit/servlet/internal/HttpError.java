@@ -1,5 +1,7 @@
 package dev.ssekit.servlet.internal;
 
+import java.util.concurrent.ThreadLocalRandom;
+
 /**
  * A refusal to answer with an HTTP error status and a short message for the client.
  *
@@ -23,6 +25,16 @@ public final class HttpError extends Exception {
         super(message, null, false, false);
         this.status = status;
         this.retryAfter = retryAfter;
+    }
+
+    /** A 503 for a servlet that is shutting down or not yet initialized, with a jittered Retry-After. */
+    public static HttpError shuttingDown() {
+        return new HttpError(503, "the server is shutting down", jitteredRetryAfter());
+    }
+
+    /** A Retry-After of 5 to 14 seconds, so that refused clients do not all return at once. */
+    public static String jitteredRetryAfter() {
+        return Integer.toString(5 + ThreadLocalRandom.current().nextInt(10));
     }
 
     /** Returns the HTTP status. */

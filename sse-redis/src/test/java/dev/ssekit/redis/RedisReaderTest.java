@@ -1,0 +1,185 @@
+package dev.ssekit.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ssekit.SseEvent;
+import dev.ssekit.spi.RelayHealth;
+import dev.ssekit.spi.RelayMessage;
+import dev.ssekit.spi.RelaySink;
+import dev.ssekit.spi.RelayUnavailableException;
+import dev.ssekit.testing.Await;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The relay's reader thread against a real Redis: idle reads, and failures that are not Redis's. */
+class RedisReaderTest {
+
+    private static RedisProcess redis;
+    private static RedisClient admin;
+    private static StatefulRedisConnection<String, String> adminConnection;
+
+    @BeforeAll
+    static void startRedis() throws IOException {
+        redis = RedisProcess.start();
+        admin = RedisClient.create(redis.uri());
+        adminConnection = admin.connect();
+    }
+
+    @AfterAll
+    static void stopRedis() throws InterruptedException {
+        if (adminConnection != null) {
+            adminConnection.close();
+            admin.shutdown();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @Test
+    void aReadBlockLongerThanTheTimeoutDoesNotExpireIdleReads() {
+        RedisRelay relay = RedisRelay.builder()
+                .uri(redis.uri())
+                .keyPrefix("idle:")
+                .timeout(Duration.ofMillis(300))
+                .readBlock(Duration.ofMillis(1_000))
+                .build();
+        try {
+            relay.start(new CountingSink());
+            long xreads = stat("commandstats", "cmdstat_xread:calls=(\\d+)");
+            long connections = stat("stats", "total_connections_received:(\\d+)");
+            // Three idle reads end as Redis ends them, after the block time, on the same connection:
+            // none expires on the client, which would make the reader reconnect and resync.
+            Await.await("three idle reads to end", Duration.ofSeconds(15),
+                    () -> stat("commandstats", "cmdstat_xread:calls=(\\d+)") >= xreads + 3);
+            assertThat(stat("stats", "total_connections_received:(\\d+)"))
+                    .as("connections Redis received while the reader was idle").isEqualTo(connections);
+        } finally {
+            relay.close();
+        }
+    }
+
+    @Test
+    void aSinkThatKeepsFailingIsRetriedWithBackoffAndTheReaderRecovers() {
+        List<Long> attempts = new CopyOnWriteArrayList<>();
+        AtomicBoolean failing = new AtomicBoolean(true);
+        CountingSink sink = new CountingSink() {
+            @Override
+            public void deliver(String id, RelayMessage message) {
+                attempts.add(System.nanoTime());
+                if (failing.get()) {
+                    throw new IllegalStateException("the sink is broken");
+                }
+                super.deliver(id, message);
+            }
+        };
+        RedisRelay relay = RedisRelay.builder().uri(redis.uri()).keyPrefix("failing:")
+                .timeout(Duration.ofSeconds(1)).readBlock(Duration.ofMillis(200)).build();
+        try {
+            relay.start(sink);
+            assertThat(relay.health()).isEqualTo(RelayHealth.UP);
+            for (int i = 0; i < 5; i++) {
+                appendEntry(relay.streamKey(), "e" + i);
+            }
+            Await.await("five delivery attempts", Duration.ofSeconds(15), () -> attempts.size() >= 5);
+            assertThat(relay.health().state()).isEqualTo(RelayHealth.State.DOWN);
+            assertThat(relay.health().reason()).contains("IllegalStateException", "the sink is broken");
+            // Between attempts the reader waits 50, 100, 200 and 400 ms at least: it does not spin.
+            long spread = TimeUnit.NANOSECONDS.toMillis(attempts.get(4) - attempts.get(0));
+            assertThat(spread).as("ms from the first to the fifth attempt").isGreaterThanOrEqualTo(750);
+
+            failing.set(false);
+            Await.await("the reader to be up again", () -> relay.health().isUp());
+            int before = sink.deliveries.get();
+            relay.publish(broadcast("after"));
+            Await.await("the event published after recovery to come back", () -> sink.deliveries.get() > before);
+        } finally {
+            relay.close();
+        }
+    }
+
+    @Test
+    void anErrorInTheReaderLeavesTheRelayVisiblyDownAndPublishingFailsFastUntilItRecovers() {
+        AtomicBoolean failing = new AtomicBoolean(true);
+        CountingSink sink = new CountingSink() {
+            @Override
+            public void deliver(String id, RelayMessage message) {
+                if (failing.get()) {
+                    throw new SinkBroke();
+                }
+                super.deliver(id, message);
+            }
+        };
+        RedisRelay relay = RedisRelay.builder().uri(redis.uri()).keyPrefix("error:")
+                .timeout(Duration.ofSeconds(2)).readBlock(Duration.ofMillis(200)).build();
+        try {
+            relay.start(sink);
+            relay.publish(broadcast("breaks the reader"));
+            // A publish now would never come back: it is refused at once, saying why.
+            Await.await("a publish to be refused", Duration.ofSeconds(10), () -> {
+                try {
+                    relay.publish(broadcast("while down"));
+                    return false;
+                } catch (RelayUnavailableException e) {
+                    assertThat(e).hasMessageContaining("SinkBroke").hasMessageContaining("Redis at 127.0.0.1");
+                    return true;
+                }
+            });
+            assertThat(relay.health().state()).isEqualTo(RelayHealth.State.DOWN);
+
+            // The reader did not die: once the fault is gone it follows the stream again.
+            failing.set(false);
+            Await.await("the reader to be up again", () -> relay.health().isUp());
+            int before = sink.deliveries.get();
+            relay.publish(broadcast("after"));
+            Await.await("the event published after recovery to come back", () -> sink.deliveries.get() > before);
+        } finally {
+            relay.close();
+        }
+        assertThat(relay.health()).isEqualTo(RelayHealth.down("the relay is closed"));
+    }
+
+    /** An Error that is not Redis's doing, as a defect or an exhausted JVM would throw. */
+    private static final class SinkBroke extends Error {
+        private static final long serialVersionUID = 1L;
+    }
+
+    private static void appendEntry(String streamKey, String data) {
+        adminConnection.sync().xadd(streamKey, Map.of("s", "a", "r", "1", "d", data));
+    }
+
+    static long stat(String section, String pattern) {
+        Matcher m = Pattern.compile(pattern).matcher(adminConnection.sync().info(section));
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    static RelayMessage broadcast(String data) {
+        return new RelayMessage(RelayMessage.Scope.ALL, null, SseEvent.of(data), true, null);
+    }
+
+    /** Counts deliveries; throws what it is told to on each. */
+    static class CountingSink implements RelaySink {
+        final AtomicInteger deliveries = new AtomicInteger();
+
+        @Override
+        public void deliver(String id, RelayMessage message) {
+            deliveries.incrementAndGet();
+        }
+
+        @Override
+        public void resync(List<Delivery> retained, boolean gap) {}
+    }
+}

@@ -1,0 +1,114 @@
+package dev.ssekit.spring.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ssekit.SseRegistry;
+import dev.ssekit.servlet.SseServlet;
+import dev.ssekit.spi.DataSerializer;
+import dev.ssekit.spring.SseKitAutoConfiguration;
+import dev.ssekit.spring.SseKitHealthIndicator;
+import dev.ssekit.spring.SseKitMetrics;
+import dev.ssekit.spring.SseKitObservabilityAutoConfiguration;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+
+/** What the auto-configuration makes of properties and of the application's own beans, without a server. */
+class StarterConfigurationTest {
+
+    private final WebApplicationContextRunner runner = new WebApplicationContextRunner().withConfiguration(
+            AutoConfigurations.of(SseKitAutoConfiguration.class, SseKitObservabilityAutoConfiguration.class));
+
+    @Test
+    void badValuesFailStartupNamingTheProperty() {
+        for (String bad : new String[] {"ssekit.history=-1", "ssekit.queue-capacity=0", "ssekit.queue-bytes=0B",
+                "ssekit.max-connections=0", "ssekit.max-connections-per-owner=0", "ssekit.retry=-1s",
+                "ssekit.path=sse", "ssekit.shutdown.grace=-1s"}) {
+            String property = bad.substring(0, bad.indexOf('='));
+            runner.withPropertyValues(bad).run(context -> {
+                assertThat(context).as(bad).hasFailed();
+                assertThat(messages(context.getStartupFailure())).as(bad).contains(property + ": ");
+            });
+        }
+        runner.withPropertyValues("ssekit.overflow=SOMETIMES").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(messages(context.getStartupFailure())).contains("ssekit.overflow");
+        });
+    }
+
+    @Test
+    void servesAtThePathAndUnderIt() {
+        runner.withPropertyValues("ssekit.path=/live/updates").run(context -> {
+            ServletRegistrationBean<?> registration = context.getBean(
+                    SseKitAutoConfiguration.SERVLET_REGISTRATION_BEAN, ServletRegistrationBean.class);
+            assertThat(registration.getServlet()).isInstanceOf(SseServlet.class);
+            assertThat(registration.getUrlMappings()).containsExactly("/live/updates", "/live/updates/*");
+            assertThat(registration.isAsyncSupported()).isTrue();
+        });
+    }
+
+    @Test
+    void disabledLeavesSseKitOut() {
+        runner.withPropertyValues("ssekit.enabled=false")
+                .run(context -> assertThat(context).doesNotHaveBean(SseRegistry.class).doesNotHaveBean(SseKitMetrics.class));
+    }
+
+    @Test
+    void theApplicationsRegistryAndSerializerReplaceTheDefaults() {
+        SseRegistry own = SseRegistry.builder().build();
+        try {
+            runner.withBean(SseRegistry.class, () -> own).run(context ->
+                    assertThat(context.getBean(SseRegistry.class)).isSameAs(own));
+        } finally {
+            own.close();
+        }
+        var serialized = new java.util.concurrent.LinkedBlockingQueue<Object>();
+        runner.withPropertyValues("ssekit.history=1")
+                .withBean(DataSerializer.class, () -> data -> {
+                    serialized.add(data);
+                    return "custom";
+                })
+                .run(context -> {
+                    context.getBean(SseRegistry.class).broadcast("t", 42);
+                    assertThat(serialized).containsExactly(42);
+                });
+    }
+
+    @Test
+    void healthGoesDownWhenTheRegistryHasShutDown() {
+        runner.run(context -> {
+            SseKitHealthIndicator health = context.getBean(SseKitHealthIndicator.class);
+            assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+            context.getBean(SseRegistry.class).close();
+            assertThat(health.health().getStatus()).isEqualTo(Status.DOWN);
+            assertThat(health.health().getDetails()).containsEntry("reason", "shut down");
+        });
+    }
+
+    @Test
+    void aRedisUriSwitchesTheRelayOnAndItsHealthShowsWhenRedisIsUnreachable() {
+        // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+        runner.withPropertyValues("ssekit.redis.uri=redis://127.0.0.1:1", "ssekit.redis.key-prefix=starter-test:")
+                .run(context -> {
+                    SseRegistry registry = context.getBean(SseRegistry.class);
+                    assertThat(registry.isRelayed()).isTrue();
+                    var health = context.getBean(SseKitHealthIndicator.class).health();
+                    assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+                    assertThat((String) health.getDetails().get("reason")).contains("Redis at 127.0.0.1:1");
+
+                    var meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+                    context.getBean(SseKitMetrics.class).bindTo(meters);
+                    assertThat(meters.get("ssekit.relay.up").gauge().value()).isZero();
+                });
+    }
+
+    private static String messages(Throwable t) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            all.append(c.getMessage()).append('\n');
+        }
+        return all.toString();
+    }
+}
