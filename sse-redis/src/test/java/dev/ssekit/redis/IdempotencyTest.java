@@ -15,7 +15,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -128,8 +127,8 @@ class IdempotencyTest {
     @Test
     void withoutARelayTheRegistryKeepsTheSameContractInMemory() throws Exception {
         AtomicLong now = new AtomicLong(Instant.parse("2026-01-01T00:00:00Z").toEpochMilli());
-        InstantSource clock = () -> Instant.ofEpochMilli(now.get());
-        SseRegistry registry = SseRegistry.builder().history(100).clock(clock)
+        dev.ssekit.spi.Ticker ticker = () -> now.get() * 1_000_000L;
+        SseRegistry registry = SseRegistry.builder().history(100).ticker(ticker)
                 .idempotencyWindow(Duration.ofMinutes(1)).build();
         nodes.add(Node.serve(registry));
         EventStream s = open(0);
