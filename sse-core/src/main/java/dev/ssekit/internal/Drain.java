@@ -16,9 +16,9 @@ import java.lang.invoke.VarHandle;
  * Jetty's {@code IteratingCallback}). The drainer writes while the transport is ready, flushes once,
  * and either goes idle or waits for the transport's writable signal ({@link #writable()}), the only
  * thing that resumes a waiting drain. A connection to be closed is condemned first, which any thread
- * may do under any lock ({@link #condemn}): its queue is closed at once, so nothing more is queued
- * or written, and the transport is closed and the close callbacks run by whichever thread takes the
- * state to {@link State#CLOSED}, never under the condemner's locks. So the transport sees one call
+ * may do under any lock ({@link #condemn}): its queue takes nothing more at once, so nothing that
+ * follows a refused frame is ever written, and the transport is closed and the close callbacks run
+ * by whichever thread takes the state to {@link State#CLOSED}, never under the condemner's locks. So the transport sees one call
  * at a time, and nothing after its close.
  *
  * <p>A superclass of {@link DefaultSseConnection} rather than an object of its own, for the same
@@ -44,9 +44,13 @@ abstract class Drain extends CloseOnce {
         DRAINING_AGAIN,
         /** The transport said not ready; only its writable signal resumes the drain. */
         WAITING,
-        /** Condemned while nobody drained: the next kick closes the transport. */
+        /** Condemned while nobody drained: the next kick drains what is left and closes. */
         CONDEMNED,
-        /** Condemned while a thread drained: that thread closes the transport on its way out. */
+        /**
+         * Condemned: one thread writes what the queue still holds while the transport is ready
+         * (frames queued before a refused one, after a slow-consumer overflow; nothing otherwise),
+         * then closes the transport.
+         */
         CLOSING,
         /** The transport is closed, or being closed by the one thread that took the state here. */
         CLOSED
@@ -124,8 +128,8 @@ abstract class Drain extends CloseOnce {
                     }
                 }
                 case CONDEMNED -> {
-                    if (STATE.compareAndSet(this, State.CONDEMNED, State.CLOSED)) {
-                        finish();
+                    if (STATE.compareAndSet(this, State.CONDEMNED, State.CLOSING)) {
+                        drainLoop(); // writes what is left while ready, then closes
                         return;
                     }
                 }
@@ -155,9 +159,11 @@ abstract class Drain extends CloseOnce {
     }
 
     /**
-     * Condemns the connection for {@code reason}, if it is still open: its queue takes and keeps
-     * nothing more, and its drain writes nothing more. Safe under any lock: no I/O and no callback
-     * runs here; the next {@link #kick()} (or the running drainer) closes the transport.
+     * Condemns the connection for {@code reason}, if it is still open: its queue takes nothing
+     * more. After a slow-consumer overflow, what was queued before the refused frame may still be
+     * written while the transport is ready (it precedes the refused event, so the client resumes
+     * before it); for any other reason the queue is dropped. Safe under any lock: no I/O and no
+     * callback runs here; the next {@link #kick()} (or the running drainer) closes the transport.
      *
      * @return whether this call claimed the close
      */
@@ -166,7 +172,9 @@ abstract class Drain extends CloseOnce {
         if (claimed && reason == CloseReason.SLOW_CONSUMER) {
             context.counters().slowConsumers.increment(); // before the close callbacks, which may read stats
         }
-        queue.close();
+        if (reason != CloseReason.SLOW_CONSUMER) {
+            queue.close(); // a slow consumer's queue already refuses, and keeps what came first
+        }
         for (;;) {
             State s = state;
             State next = switch (s) {
@@ -198,8 +206,9 @@ abstract class Drain extends CloseOnce {
                 boolean ready = transport.isReady();
                 int written = 0;
                 try {
-                    // Condemned meanwhile: nothing more is written, not even what was polled before.
-                    while (ready && state != State.CLOSING) {
+                    // Condemned meanwhile: the queue takes nothing more, so what is polled here came
+                    // before whatever was refused.
+                    while (ready) {
                         // The volatile size first: the common last look at an empty queue takes no lock.
                         SseFrame frame = queue.isEmpty() ? null : queue.poll();
                         if (frame == null) {
@@ -215,14 +224,14 @@ abstract class Drain extends CloseOnce {
                         context.counters().framesWritten.add(written); // once per batch
                     }
                 }
-                if (state == State.CLOSING) {
-                    closeFromDrainer();
-                    return;
-                }
                 if (ready && unflushed) {
                     transport.flush();
                     unflushed = false;
                     ready = transport.isReady();
+                }
+                if (state == State.CLOSING) {
+                    closeFromDrainer(); // written what was left while ready; no waiting for more
+                    return;
                 }
                 if (!ready) {
                     waitingSinceMillis = context.nowMillis();

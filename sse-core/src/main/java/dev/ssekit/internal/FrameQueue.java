@@ -15,8 +15,8 @@ import java.util.Arrays;
  * them. Each ring doubles when full and halves once it is a quarter full, so a long replay does not
  * leave its array behind; the replay ring is let go once empty.
  *
- * <p>Once {@linkplain #close closed}, a queue holds nothing and takes nothing: that is how a
- * condemned connection writes nothing more.
+ * <p>Once a frame is refused for overflow, a queue takes nothing more, so nothing that follows the
+ * refused frame is ever written; once {@linkplain #close closed}, it holds nothing either.
  */
 final class FrameQueue {
 
@@ -30,8 +30,9 @@ final class FrameQueue {
         REFUSED,
         /**
          * Not queued: a live frame found the queue full under {@link OverflowPolicy#DISCONNECT}, or
-         * a replay passed {@link QueueLimits#replayBytes()}. The queue has closed itself, so that
-         * nothing offered later is queued; the caller condemns the connection.
+         * a replay passed {@link QueueLimits#replayBytes()}. The queue now refuses every offer, so
+         * that nothing offered later is queued, but keeps what came before, which a last drain may
+         * still write; the caller condemns the connection.
          */
         OVERFLOWED;
 
@@ -46,6 +47,8 @@ final class FrameQueue {
         OPEN,
         /** Takes control frames only: a shutdown's final event is queued, and nothing may follow. */
         SEALED,
+        /** Takes nothing: a frame was refused, and nothing may follow it; keeps what came before. */
+        REFUSING,
         /** Holds nothing and takes nothing. */
         CLOSED
     }
@@ -82,7 +85,7 @@ final class FrameQueue {
      */
     synchronized Offer offer(SseFrame frame, FrameKind kind, boolean drainerIdle, QueueLimits limits,
             Counters counters) {
-        if (status == Status.CLOSED || (status == Status.SEALED && kind != FrameKind.CONTROL)) {
+        if (status != Status.OPEN && !(status == Status.SEALED && kind == FrameKind.CONTROL)) {
             return Offer.REFUSED;
         }
         switch (kind) {
@@ -96,7 +99,7 @@ final class FrameQueue {
                     return Offer.DRAIN_NOW;
                 }
                 if (limits.overflow() == OverflowPolicy.DISCONNECT) {
-                    close();
+                    status = Status.REFUSING;
                     return Offer.OVERFLOWED;
                 }
                 while (liveSize > 0 && isFull(frame, limits)) {
@@ -108,7 +111,7 @@ final class FrameQueue {
             }
             case REPLAY -> {
                 if (otherSize > 0 && otherBytes + frame.size() > limits.replayBytes()) {
-                    close();
+                    status = Status.REFUSING;
                     return Offer.OVERFLOWED;
                 }
                 pushOther(frame);
