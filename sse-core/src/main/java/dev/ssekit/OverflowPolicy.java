@@ -11,15 +11,18 @@ package dev.ssekit;
 public enum OverflowPolicy {
 
     /**
-     * Drop the oldest queued frames until the new one fits. The client misses those events without
-     * being told, so use this for streams where only the latest state matters (tickers, stats).
-     * Counted in {@link SseStats#framesDropped()}.
+     * Drop the oldest queued live frames until the new one fits. The client misses those events
+     * without being told, so use this for streams where only the latest state matters (tickers,
+     * stats). What brings a client up to date ({@code retry}, {@code connected}, {@code reset}, a
+     * replay) never counted against the limits and is never dropped. Counted in
+     * {@link SseStats#framesDropped()}.
      */
     DROP_OLDEST,
 
     /**
-     * Close the connection with {@link CloseReason#SLOW_CONSUMER}. The browser reconnects with its
-     * last event id and, when history is on, gets what it missed. Counted in
+     * Close the connection with {@link CloseReason#SLOW_CONSUMER}. From the refused frame on, nothing
+     * more is queued or written to it, so the browser reconnects with the id of the last event
+     * before the refused one and, when history is on, gets everything it missed. Counted in
      * {@link SseStats#slowConsumersDisconnected()}.
      */
     DISCONNECT

@@ -63,8 +63,11 @@ import java.util.regex.Pattern;
  * even if older events were already forgotten: it claims to have seen nothing, so nothing is
  * skipped. An empty last event id counts as none (browsers never send one). The replay is bounded
  * by the history, not by the connection's queue limits: it never makes the connection look like a
- * slow consumer. Direct messages ({@link #send}) are never recorded and get no id from the
- * registry.
+ * slow consumer, and {@link OverflowPolicy#DROP_OLDEST} never drops any of it. (Only replays that
+ * pile up behind a reader who takes none of them, as a relay's resyncs can queue them, are bounded:
+ * past about one history's worth of bytes, the connection is closed as a slow consumer and its
+ * client resumes from its last id.) Direct messages ({@link #send}) are never recorded and get no
+ * id from the registry.
  *
  * <p><b>A position from the first event on.</b> With history on, every client holds an id it can
  * resume from, whatever it has received: a client that came without a last event id gets, on its
@@ -494,7 +497,10 @@ public final class SseRegistry implements AutoCloseable {
             return this;
         }
 
-        /** Bounds each connection's queue to this many frames. */
+        /**
+         * Bounds each connection's queue to this many live frames; frames that bring a client up to
+         * date ({@code retry}, {@code connected}, {@code reset}, a replay) and heartbeats do not count.
+         */
         public Builder queueCapacity(int frames) {
             if (frames < 1) {
                 throw new IllegalArgumentException("queueCapacity must be at least 1: " + frames);
@@ -503,7 +509,10 @@ public final class SseRegistry implements AutoCloseable {
             return this;
         }
 
-        /** Bounds each connection's queue to this many bytes; one frame always fits an empty queue. */
+        /**
+         * Bounds each connection's queue to this many bytes of live frames; one frame always fits an
+         * empty queue. Replayed frames are bounded by the history's bytes and this, together.
+         */
         public Builder queueBytes(long bytes) {
             if (bytes < 1) {
                 throw new IllegalArgumentException("queueBytes must be at least 1: " + bytes);

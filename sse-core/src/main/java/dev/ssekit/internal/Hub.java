@@ -55,7 +55,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * offering happen when the relay delivers it back through {@link #sink()}, under the same lock, so
  * the history mirrors the relay's order and the replay boundary stays exact on every server.
  */
-public final class Hub {
+public final class Hub implements ConnectionContext {
 
     /** The type of the first event of an announced connection. */
     public static final String CONNECTED_EVENT = "connected";
@@ -101,9 +101,7 @@ public final class Hub {
     static final int DRAIN_SLICE = 1_024;
 
     final Counters counters = new Counters();
-    final OverflowPolicy overflow;
-    final int queueFrames;
-    final long queueBytes;
+    private final QueueLimits limits;
     final int maxRoomsPerConnection;
     final int maxEventTypesPerConnection;
 
@@ -140,9 +138,8 @@ public final class Hub {
         this.serializer = s.serializer();
         this.heartbeat = s.heartbeat();
         this.writeTimeout = s.writeTimeout();
-        this.overflow = s.overflow();
-        this.queueFrames = s.queueFrames();
-        this.queueBytes = s.queueBytes();
+        this.limits = QueueLimits.of(s.queueFrames(), s.queueBytes(),
+                s.historyEvents() > 0 ? s.historyBytes() : 0, s.overflow());
         this.maxRoomsPerConnection = s.maxRoomsPerConnection();
         this.maxEventTypesPerConnection = s.maxEventTypesPerConnection();
         this.relay = s.relay();
@@ -173,12 +170,30 @@ public final class Hub {
         return shortest == Long.MAX_VALUE ? 0 : Math.max(1, shortest / 4);
     }
 
+    // ---- what a connection may ask (ConnectionContext) ------------------------------------------
+
+    @Override
+    public QueueLimits limits() {
+        return limits;
+    }
+
+    @Override
+    public int maxEventTypesPerConnection() {
+        return maxEventTypesPerConnection;
+    }
+
+    @Override
+    public Counters counters() {
+        return counters;
+    }
+
     /**
      * Monotonic milliseconds, for intervals only (heartbeats, write deadlines, history age): the
      * wall clock would stop heartbeats when stepped back and stall every waiting connection when
      * stepped forward.
      */
-    long nowMillis() {
+    @Override
+    public long nowMillis() {
         return Math.floorDiv(ticker.read(), 1_000_000L);
     }
 
@@ -204,7 +219,7 @@ public final class Hub {
                 UUID.randomUUID(), options.owner(), options.eventTypes(), transport, this);
         transport.start(c);
         if (options.retry() != null) {
-            c.offerPrelude(SseEncoder.encode(SseEvent.builder().retry(options.retry()).build()));
+            c.offerReplay(SseEncoder.encode(SseEvent.builder().retry(options.retry()).build()));
         }
         lock.lock();
         try {
@@ -219,10 +234,10 @@ public final class Hub {
                     : lastEventId == null ? new Start(History.Resume.FROM_SEQ, -1)
                     : start(lastEventId, heldByRelay);
             if (options.announce()) {
-                c.offerPrelude(connectedFrame(c.id(), position(start, lastEventId)));
+                c.offerReplay(connectedFrame(c.id(), position(start, lastEventId)));
             }
             if (lastEventId != null && start != null) {
-                replay(c, lastEventId, start, options.rooms(), true);
+                replay(c, lastEventId, start, options.rooms());
             }
             if (c.isOpen()) { // the client may already be gone; then it must not be added
                 c.rooms = options.rooms();
@@ -328,25 +343,24 @@ public final class Hub {
      * Queues what a client resuming after {@code lastEventId} missed, as the prelude of a new
      * connection or, after a relay's resync, on an open one. Called under the lock.
      */
-    private void replay(DefaultSseConnection c, String lastEventId, Start start, Set<String> memberOf,
-            boolean prelude) {
+    private void replay(DefaultSseConnection c, String lastEventId, Start start, Set<String> memberOf) {
         switch (start.resume()) {
             case AHEAD -> catchingUp.put(c, lastEventId);
-            case FROM_SEQ -> offerRetained(c, start.seq(), memberOf, prelude);
+            case FROM_SEQ -> offerRetained(c, start.seq(), memberOf);
             case UNKNOWN, EXPIRED -> {
-                offerReplayed(c, resetFrame(start.resume() == History.Resume.UNKNOWN
-                        ? ResetReason.UNKNOWN : ResetReason.EXPIRED), prelude);
-                offerRetained(c, 0, memberOf, prelude);
+                c.offerReplay(resetFrame(start.resume() == History.Resume.UNKNOWN
+                        ? ResetReason.UNKNOWN : ResetReason.EXPIRED));
+                offerRetained(c, 0, memberOf);
             }
         }
     }
 
     /** Queues the retained events after {@code seq} that {@code c} is entitled to. Called under the lock. */
-    private void offerRetained(DefaultSseConnection c, long seq, Set<String> memberOf, boolean prelude) {
+    private void offerRetained(DefaultSseConnection c, long seq, Set<String> memberOf) {
         for (Iterator<History.Entry> it = history.after(seq); it.hasNext(); ) {
             History.Entry e = it.next();
             if ((e.room() == null || memberOf.contains(e.room())) && c.accepts(e.type())) {
-                offerReplayed(c, e.frame(), prelude);
+                c.offerReplay(e.frame());
             }
         }
     }
@@ -359,14 +373,6 @@ public final class Hub {
                 .type(RESET_EVENT)
                 .data("{\"reason\":\"" + reason.wireName() + "\"}")
                 .build());
-    }
-
-    private void offerReplayed(DefaultSseConnection c, SseFrame frame, boolean prelude) {
-        if (prelude) {
-            c.offerPrelude(frame);
-        } else if (c.offer(frame, false, nowMillis()) != DefaultSseConnection.REFUSED) {
-            counters.framesQueued.increment(); // bounded by the history, like a prelude
-        }
     }
 
     // ---- publishing ------------------------------------------------------------------------------
@@ -407,10 +413,10 @@ public final class Hub {
             }
             targets = room == null ? all : rooms.getOrDefault(room, NONE);
             for (DefaultSseConnection c : targets) {
-                int offered = c.accepts(type) ? c.offer(frame, true, now) : DefaultSseConnection.REFUSED;
-                if (offered != DefaultSseConnection.REFUSED) {
+                FrameQueue.Offer offered = c.accepts(type) ? c.offer(frame, FrameKind.LIVE, now) : FrameQueue.Offer.REFUSED;
+                if (offered.queued()) {
                     queued++;
-                    drainNow |= offered == DefaultSseConnection.QUEUED_DRAIN_NOW;
+                    drainNow |= offered == FrameQueue.Offer.DRAIN_NOW;
                 }
             }
         } finally {
@@ -451,18 +457,19 @@ public final class Hub {
         return c == null ? new PublishResult(event.id(), 0) : send(c, event);
     }
 
-    PublishResult send(DefaultSseConnection c, SseEvent event) {
+    @Override
+    public PublishResult send(DefaultSseConnection c, SseEvent event) {
         Objects.requireNonNull(event, "event");
         checkPublishable(event);
         counters.eventsPublished.increment();
-        int offered = c.accepts(event.effectiveType())
-                ? c.offer(SseEncoder.encode(event), true, nowMillis())
-                : DefaultSseConnection.REFUSED;
-        boolean queued = offered != DefaultSseConnection.REFUSED;
+        FrameQueue.Offer offered = c.accepts(event.effectiveType())
+                ? c.offer(SseEncoder.encode(event), FrameKind.LIVE, nowMillis())
+                : FrameQueue.Offer.REFUSED;
+        boolean queued = offered.queued();
         if (queued) {
             counters.framesQueued.increment();
         }
-        dispatching(offered == DefaultSseConnection.QUEUED_DRAIN_NOW ? c::kick : () -> drainLater(c));
+        dispatching(offered == FrameQueue.Offer.DRAIN_NOW ? c::kick : () -> drainLater(c));
         return new PublishResult(event.id(), queued ? 1 : 0);
     }
 
@@ -485,7 +492,8 @@ public final class Hub {
      * the container's, the scheduler's, the drain executor's), unless this thread is publishing or
      * delivering relayed events; then on the scheduler. They run outside every lock either way.
      */
-    void runCallbacks(Runnable callbacks) {
+    @Override
+    public void runCallbacks(Runnable callbacks) {
         if (DISPATCHING.get() == null || scheduler == null) {
             callbacks.run();
             return;
@@ -665,10 +673,10 @@ public final class Hub {
                 if (!catchingUp.isEmpty() && isCatchingUp(c, id)) {
                     continue;
                 }
-                int offered = c.accepts(type) ? c.offer(frame, true, now) : DefaultSseConnection.REFUSED;
-                if (offered != DefaultSseConnection.REFUSED) {
+                FrameQueue.Offer offered = c.accepts(type) ? c.offer(frame, FrameKind.LIVE, now) : FrameQueue.Offer.REFUSED;
+                if (offered.queued()) {
                     queued++;
-                    drainNow |= offered == DefaultSseConnection.QUEUED_DRAIN_NOW;
+                    drainNow |= offered == FrameQueue.Offer.DRAIN_NOW;
                 }
             }
         } finally {
@@ -727,11 +735,11 @@ public final class Hub {
             for (DefaultSseConnection c : told) {
                 String resumedFrom = catchingUp.remove(c);
                 if (history != null && resumedFrom != null) {
-                    replay(c, resumedFrom, start(resumedFrom, false), c.rooms, false);
+                    replay(c, resumedFrom, start(resumedFrom, false), c.rooms);
                 } else if (gap) {
-                    offerReplayed(c, resetFrame(ResetReason.EXPIRED), false);
+                    c.offerReplay(resetFrame(ResetReason.EXPIRED));
                     if (history != null) {
-                        offerRetained(c, 0, c.rooms, false);
+                        offerRetained(c, 0, c.rooms);
                     }
                 }
             }
@@ -752,7 +760,8 @@ public final class Hub {
 
     // ---- rooms -----------------------------------------------------------------------------------
 
-    boolean join(DefaultSseConnection c, String room) {
+    @Override
+    public boolean join(DefaultSseConnection c, String room) {
         lock.lock();
         try {
             if (!c.isOpen() || c.rooms.contains(room)) {
@@ -773,7 +782,8 @@ public final class Hub {
         }
     }
 
-    boolean leave(DefaultSseConnection c, String room) {
+    @Override
+    public boolean leave(DefaultSseConnection c, String room) {
         lock.lock();
         try {
             if (!c.rooms.contains(room)) {
@@ -860,7 +870,8 @@ public final class Hub {
     }
 
     /** Removes a closed connection from every room and from the registry. */
-    void detach(DefaultSseConnection c) {
+    @Override
+    public void detach(DefaultSseConnection c) {
         lock.lock();
         try {
             catchingUp.remove(c);
@@ -981,7 +992,7 @@ public final class Hub {
             // A heartbeat goes only to an empty queue: queued frames are traffic enough once written,
             // and a stalled connection is the write deadline's business, so heartbeats never pile up.
             if (heartbeat != null && now - c.lastOfferMillis() >= heartbeat.toMillis() && c.queuedFrames() == 0) {
-                if (c.offer(heartbeatFrame, false, now) != DefaultSseConnection.REFUSED) {
+                if (c.offer(heartbeatFrame, FrameKind.CONTROL, now).queued()) {
                     counters.framesQueued.increment();
                     counters.heartbeats.increment();
                 }
@@ -1026,7 +1037,7 @@ public final class Hub {
         for (DefaultSseConnection c : all) {
             c.seal();
             SseFrame frame = last == null || finalEvent.retry() == null ? last : SseEncoder.encode(jittered(finalEvent));
-            if (frame != null && c.offer(frame, false, now) != DefaultSseConnection.REFUSED) {
+            if (frame != null && c.offer(frame, FrameKind.CONTROL, now).queued()) {
                 counters.framesQueued.increment();
             }
             c.finishWhenDrained();
