@@ -299,12 +299,17 @@ public final class Hub implements ConnectionContext {
             return new Start(history.resumeFrom(seq), seq);
         }
         if (seq >= 0) {
-            return new Start(History.Resume.FROM_SEQ, seq);
+            return new Start(history.resumeFrom(seq), seq);
         }
         String oldest = history.oldestId();
         String newest = history.newestId();
-        if (oldest != null && relay.precedes(lastEventId, oldest)) {
+        if (oldest != null ? relay.precedes(lastEventId, oldest) : newest != null && relay.precedes(lastEventId, newest)) {
             return new Start(History.Resume.EXPIRED, 0);
+        }
+        if (oldest != null && relay.precedes(oldest, lastEventId) && relay.precedes(lastEventId, newest)) {
+            // A relay id within what is retained, of a message this mirror does not record: the
+            // client has everything up to it.
+            return new Start(History.Resume.FROM_SEQ, history.seqBefore(lastEventId, relay::precedes));
         }
         if (heldByRelay && (newest == null || relay.precedes(newest, lastEventId))) {
             return new Start(History.Resume.AHEAD, 0);
@@ -723,7 +728,16 @@ public final class Hub implements ConnectionContext {
             if (history != null) {
                 history.clear();
                 long now = nowMillis();
-                for (RelaySink.Delivery d : retained) {
+                int first = 0;
+                if (gap && !retained.isEmpty()) {
+                    // Every open connection is about to be reset to just before what is retained:
+                    // that position must be a relay id, which any server can compare, not a local
+                    // one, which every other server would reset again, replaying what the client
+                    // has. So the oldest delivery is not retained but becomes the boundary.
+                    history.startAfter(retained.get(0).id());
+                    first = 1;
+                }
+                for (RelaySink.Delivery d : retained.subList(first, retained.size())) {
                     RelayMessage m = d.message();
                     if (m.recorded()) {
                         history.add(new History.Entry(history.nextSeq(), d.id(), m.target(),
