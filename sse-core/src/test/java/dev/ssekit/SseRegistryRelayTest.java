@@ -224,4 +224,20 @@ class SseRegistryRelayTest {
                 .as("resuming from the reset's \"%s\" on the other server: what b still had, nothing it had before", position)
                 .containsExactly("connected:", "message:e3", "message:e4");
     }
+
+    @Test
+    void clientResumingWhereTheServerLostItsPlaceWithNothingGivenBackIsReset() {
+        SharedLog.Relay relay = log.join();
+        SseRegistry a = server(relay, 100);
+        String first = a.broadcast(SseEvent.of("e1")).id();
+        a.broadcast(SseEvent.of("e2"));
+        relay.resyncWithGap(0); // the relay trimmed everything this server had not read
+
+        SseConnection resumed = open(a, ConnectOptions.builder("x").announce(true).lastEventId(first).build());
+        a.broadcast(SseEvent.of("e3"));
+
+        assertThat(typesAndData(awaitMessages(resumed, 3)))
+                .as("resuming from \"%s\": e2 may be gone, the client is told", first)
+                .containsExactly("connected:", "reset:", "message:e3");
+    }
 }

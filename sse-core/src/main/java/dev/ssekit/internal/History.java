@@ -65,6 +65,8 @@ final class History {
     // Mirror only: local positions below this were handed out before the mirror was last cleared,
     // and what followed them may be gone.
     private long clearedAt;
+    // Mirror only: cleared with nothing given back after a gap, and nothing recorded since.
+    private boolean placeLost;
 
     History(int maxEvents, long maxBytes, long maxAgeMillis) {
         this(maxEvents, maxBytes, maxAgeMillis, false);
@@ -101,6 +103,7 @@ final class History {
         }
         ring[(head + size) & (ring.length - 1)] = entry;
         size++;
+        placeLost = false;
         if (seqById != null) {
             seqById.put(entry.id(), entry.seq());
             newestId = entry.id();
@@ -178,6 +181,18 @@ final class History {
     void startAfter(String id) {
         lastEvictedId = id;
         newestId = id;
+    }
+
+    /**
+     * Notes that this cleared mirror lost its place in the relay and was given nothing back: until
+     * it records again, it cannot tell a relay id from before the gap from one after it.
+     */
+    void losePlace() {
+        placeLost = true;
+    }
+
+    boolean hasLostPlace() {
+        return placeLost;
     }
 
     /** The oldest retained entry's id, or {@code null} if none is retained. */

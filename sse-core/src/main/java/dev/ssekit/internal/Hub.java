@@ -278,7 +278,11 @@ public final class Hub implements ConnectionContext {
      * after a {@code reset} ({@code UNKNOWN}, {@code EXPIRED}), or held back until the mirror has
      * passed its id ({@code AHEAD}).
      */
-    private record Start(History.Resume resume, long seq) {}
+    private record Start(History.Resume resume, long seq, boolean holdBack) {
+        Start(History.Resume resume, long seq) {
+            this(resume, seq, false);
+        }
+    }
 
     /**
      * Classifies {@code lastEventId} against the history. Called under the lock.
@@ -310,6 +314,12 @@ public final class Hub implements ConnectionContext {
             // A relay id within what is retained, of a message this mirror does not record: the
             // client has everything up to it.
             return new Start(History.Resume.FROM_SEQ, history.seqBefore(lastEventId, relay::precedes));
+        }
+        if (heldByRelay && history.hasLostPlace()) {
+            // Since losing its place with nothing given back, this mirror cannot tell an id from
+            // before the gap (what followed may be gone) from one after it: the client is told of
+            // a gap, and live events up to its id are still held back, in case it was after.
+            return new Start(History.Resume.UNKNOWN, 0, true);
         }
         if (heldByRelay && (newest == null || relay.precedes(newest, lastEventId))) {
             return new Start(History.Resume.AHEAD, 0);
@@ -356,6 +366,9 @@ public final class Hub implements ConnectionContext {
                 c.offerReplay(resetFrame(start.resume() == History.Resume.UNKNOWN
                         ? ResetReason.UNKNOWN : ResetReason.EXPIRED));
                 offerRetained(c, 0, memberOf);
+                if (start.holdBack()) {
+                    catchingUp.put(c, lastEventId);
+                }
             }
         }
     }
@@ -736,6 +749,8 @@ public final class Hub implements ConnectionContext {
                     // has. So the oldest delivery is not retained but becomes the boundary.
                     history.startAfter(retained.get(0).id());
                     first = 1;
+                } else if (gap) {
+                    history.losePlace();
                 }
                 for (RelaySink.Delivery d : retained.subList(first, retained.size())) {
                     RelayMessage m = d.message();
