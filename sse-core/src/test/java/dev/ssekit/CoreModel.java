@@ -53,6 +53,9 @@ final class CoreModel {
         boolean paused;
         int delivered; // recorded events this server has delivered (its mirror's newest position)
         int base; // positions at or below were never given to it after its last resync
+        int resyncs; // times it lost its place in the relay
+        int lostPlaceAt = -1; // recorded events when it resynced with nothing given back
+        int boundary; // log index (1-based) of its mirror's boundary at its last resync: ids before it are expired here
         long published; // publishes and sends made through it that the core accepted
         long sends; // of which direct messages
         long dropped; // frames dropped under DROP_OLDEST, as last seen
@@ -450,6 +453,7 @@ final class CoreModel {
         Conn c = new Conn(cl, s.index, name, connection, t, cl.lastEventId,
                 retry == null ? null : retry.toMillis(), floor, s.delivered);
         c.expectsResumeReset = expectsResumeReset(s, options.lastEventId());
+        c.serverResyncs = s.resyncs;
         cl.conn = c;
         ledger.conns.add(c);
         ledger.trace(name + " opens on rooms " + cl.rooms() + " with last id \"" + cl.lastEventId + "\""
@@ -465,6 +469,31 @@ final class CoreModel {
             return false;
         }
         Integer pos = !relayed && lastEventId.endsWith("-0") ? Integer.valueOf(0) : ledger.posById.get(lastEventId);
+        if (relayed && s.lostPlaceAt >= 0 && s.delivered <= s.lostPlaceAt && lastEventId.matches("1-[0-9]{1,9}")) {
+            // It lost its place with nothing given back and recorded nothing since: it cannot place
+            // any relay id, so it tells the client of a gap (holding back what it may have had).
+            return true;
+        }
+        if (relayed && lastEventId.matches("1-[0-9]{1,9}") && Integer.parseInt(lastEventId.substring(2)) < s.boundary) {
+            // Before the message its mirror kept as the boundary when it lost its place in the
+            // relay: what followed the id may have been lost, and the server cannot tell.
+            return true;
+        }
+        if (pos == null && relayed && lastEventId.matches("1-[0-9]{1,9}")
+                && Integer.parseInt(lastEventId.substring(2)) <= logRecorded.size()) {
+            // An unrecorded message's relay id (a mirror's boundary after a resync): the client has
+            // every recorded event before it.
+            pos = 0;
+            for (int i = 0; i < Integer.parseInt(lastEventId.substring(2)); i++) {
+                pos = Math.max(pos, logRecorded.get(i));
+            }
+        }
+        if (pos == null && relayed) {
+            // A mirror's local position, given before it had a relay id: known only to the server
+            // that gave it, until that server resyncs or stops retaining what followed it.
+            int[] local = ledger.localPositions.get(lastEventId);
+            return local == null || local[0] != s.index || local[2] != s.resyncs || local[1] < s.floor();
+        }
         if (pos == null) {
             return true;
         }
@@ -495,11 +524,15 @@ final class CoreModel {
             Server s = servers.get(rnd.nextInt(2));
             int keep = rnd.nextInt(logRecorded.size() + 1);
             int base = 0;
-            for (int i = 0; i < logRecorded.size() - keep; i++) {
+            // With a gap, the mirror keeps the oldest message it is given as its boundary, not retained.
+            for (int i = 0; i < Math.min(logRecorded.size(), logRecorded.size() - keep + 1); i++) {
                 base = Math.max(base, logRecorded.get(i));
             }
             s.relay.resyncWithGap(keep);
             s.base = base;
+            s.resyncs++;
+            s.boundary = logRecorded.size() - keep + 1;
+            s.lostPlaceAt = keep == 0 ? ledger.pubs.size() : -1;
             s.delivered = ledger.pubs.size();
             for (Conn c : ledger.conns) {
                 if (!c.ended && c.server == s.index) {

@@ -93,6 +93,7 @@ final class ModelLedger {
         final int openFloor; // the server's retention floor when it opened
         final int liveAfter; // positions above this reached the connection live, not in its replay
         boolean expectsResumeReset; // its last event id was unknown or expired where it opened
+        int serverResyncs; // how often its server had resynced when it opened
         final List<int[]> resyncReplays = new ArrayList<>(); // (floor, newest] replayed after each resync
         boolean droppedByPolicy; // its server dropped frames under DROP_OLDEST while it was open
         final ArrayDeque<Integer> resyncFloors = new ArrayDeque<>();
@@ -143,6 +144,11 @@ final class ModelLedger {
 
     final List<Pub> pubs = new ArrayList<>();
     final Map<String, Integer> posById = new HashMap<>();
+    /**
+     * A mirror's local positions (ids that are not the relay's), as clients ended holding them:
+     * {server, position, the server's resyncs when the connection that got it opened}.
+     */
+    final Map<String, int[]> localPositions = new HashMap<>();
     final Map<String, Live> lives = new HashMap<>();
     final List<Client> clients = new ArrayList<>();
     final List<Conn> conns = new ArrayList<>();
@@ -246,6 +252,9 @@ final class ModelLedger {
             }
         }
         cl.lastEventId = parsed.lastEventId();
+        if (!cl.lastEventId.isEmpty() && !posById.containsKey(cl.lastEventId)) {
+            localPositions.put(cl.lastEventId, new int[] {conn.server, cl.progress, conn.serverResyncs});
+        }
         trace("  " + conn.name + " ended (" + conn.connection.closeReason() + ") after " + conn.framesAtEnd
                 + " frames:" + seen + " | last id \"" + cl.lastEventId + "\", has E" + cl.progress);
     }

@@ -143,15 +143,15 @@ class SseRegistryRelayTest {
     void lostPlaceInTheSharedOrderResetsOpenStreamsThenReplaysWhatIsRetained() {
         SharedLog.Relay relay = log.join();
         SseRegistry a = server(relay);
-        a.broadcast(SseEvent.of("1"));
+        String first = a.broadcast(SseEvent.of("1")).id();
         SseConnection c = open(a, ConnectOptions.builder("x").build());
         String second = a.broadcast(SseEvent.of("2")).id();
 
-        relay.resyncWithGap(1);
+        relay.resyncWithGap(2); // the oldest message given becomes the boundary, a relay id: the reset's
 
         assertThat(awaitMessages(c, 3)).containsExactly(
                 new Message("message", "2", second),
-                new Message("reset", "{\"reason\":\"expired\"}", "0"),
+                new Message("reset", "{\"reason\":\"expired\"}", first),
                 new Message("message", "2", second));
         assertThat(c.isOpen()).isTrue();
     }
@@ -170,5 +170,74 @@ class SseRegistryRelayTest {
 
         assertThat(awaitMessages(c, 1)).extracting(Message::data).containsExactly("2");
         assertThat(c.isOpen()).isTrue();
+    }
+
+    private SseRegistry server(SharedLog.Relay relay, int history) {
+        SseRegistry r = SseRegistry.builder().heartbeat(null).writeTimeout(null).history(history).relay(relay).build();
+        registries.add(r);
+        return r;
+    }
+
+    private static List<String> typesAndData(List<Message> messages) {
+        return messages.stream().map(m -> m.type() + ":" + m.data().replaceAll("\\{.*}", "")).toList();
+    }
+
+    @Test
+    void positionGivenBeforeAnyEventIsResetOnceWhatFollowedItIsNoLongerRetained() {
+        SseRegistry a = server(log.join(), 2);
+        SseRegistry b = server(log.join(), 2);
+        SseConnection first = open(b, ConnectOptions.builder("x").announce(true).build());
+        String position = awaitMessages(first, 1).get(0).lastEventId();
+        first.close();
+        for (int i = 1; i <= 5; i++) {
+            a.broadcast(SseEvent.of("e" + i));
+        }
+
+        SseConnection resumed = open(a, ConnectOptions.builder("x").announce(true).lastEventId(position).build());
+
+        assertThat(typesAndData(awaitMessages(resumed, 4)))
+                .as("resuming from \"%s\", events 1 to 3 are gone: the client is told", position)
+                .containsExactly("connected:", "reset:", "message:e4", "message:e5");
+    }
+
+    @Test
+    void resetAfterLosingThePlaceInTheRelayGivesAPositionAnotherServerResumesFromExactly() {
+        SharedLog.Relay relayOfB = log.join();
+        SseRegistry a = server(log.join(), 100);
+        SseRegistry b = server(relayOfB, 100);
+        SseConnection onB = open(b, ConnectOptions.builder("x").announce(true).build());
+        a.broadcast(SseEvent.of("e1"));
+        a.broadcast(SseEvent.of("e2"));
+        a.broadcast(SseEvent.of("e3"));
+        awaitMessages(onB, 4);
+
+        relayOfB.resyncWithGap(2); // b is given e2 and e3: e2 becomes its boundary, e3 is retained
+        List<Message> seen = awaitMessages(onB, 5);
+        assertThat(seen.get(4).type()).isEqualTo(SseRegistry.RESET_EVENT);
+        String position = seen.get(4).lastEventId(); // a client that went away right after the reset
+        onB.close();
+
+        SseConnection resumed = open(a, ConnectOptions.builder("x").announce(true).lastEventId(position).build());
+        a.broadcast(SseEvent.of("e4"));
+
+        assertThat(typesAndData(awaitMessages(resumed, 3)))
+                .as("resuming from the reset's \"%s\" on the other server: what b still had, nothing it had before", position)
+                .containsExactly("connected:", "message:e3", "message:e4");
+    }
+
+    @Test
+    void clientResumingWhereTheServerLostItsPlaceWithNothingGivenBackIsReset() {
+        SharedLog.Relay relay = log.join();
+        SseRegistry a = server(relay, 100);
+        String first = a.broadcast(SseEvent.of("e1")).id();
+        a.broadcast(SseEvent.of("e2"));
+        relay.resyncWithGap(0); // the relay trimmed everything this server had not read
+
+        SseConnection resumed = open(a, ConnectOptions.builder("x").announce(true).lastEventId(first).build());
+        a.broadcast(SseEvent.of("e3"));
+
+        assertThat(typesAndData(awaitMessages(resumed, 3)))
+                .as("resuming from \"%s\": e2 may be gone, the client is told", first)
+                .containsExactly("connected:", "reset:", "message:e3");
     }
 }

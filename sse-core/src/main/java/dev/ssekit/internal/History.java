@@ -62,6 +62,11 @@ final class History {
     private long lastSeq;
     private String lastEvictedId; // mirror only
     private String newestId; // mirror only
+    // Mirror only: local positions below this were handed out before the mirror was last cleared,
+    // and what followed them may be gone.
+    private long clearedAt;
+    // Mirror only: cleared with nothing given back after a gap, and nothing recorded since.
+    private boolean placeLost;
 
     History(int maxEvents, long maxBytes, long maxAgeMillis) {
         this(maxEvents, maxBytes, maxAgeMillis, false);
@@ -98,6 +103,7 @@ final class History {
         }
         ring[(head + size) & (ring.length - 1)] = entry;
         size++;
+        placeLost = false;
         if (seqById != null) {
             seqById.put(entry.id(), entry.seq());
             newestId = entry.id();
@@ -161,7 +167,32 @@ final class History {
             seqById.clear();
             lastEvictedId = null;
             newestId = null;
+            // A local position handed out before now may be followed by events the relay no longer
+            // gives back: every such position is at or below clearedAt, and every new one above.
+            clearedAt = nextSeq();
         }
+    }
+
+    /**
+     * Makes a cleared mirror's boundary {@code id}, a relay id it does not retain, before everything
+     * it records next: the position it hands out, in a {@code reset} or a {@code connected} event,
+     * until it records more, and that any server sharing the relay can compare.
+     */
+    void startAfter(String id) {
+        lastEvictedId = id;
+        newestId = id;
+    }
+
+    /**
+     * Notes that this cleared mirror lost its place in the relay and was given nothing back: until
+     * it records again, it cannot tell a relay id from before the gap from one after it.
+     */
+    void losePlace() {
+        placeLost = true;
+    }
+
+    boolean hasLostPlace() {
+        return placeLost;
     }
 
     /** The oldest retained entry's id, or {@code null} if none is retained. */
@@ -193,8 +224,18 @@ final class History {
             if (lastEventId.equals(lastEvictedId) && size > 0) {
                 return oldest().seq() - 1;
             }
-            return lastEventId.equals(newestId) && size == 0 ? lastSeq : -1;
+            if (lastEventId.equals(newestId) && size == 0) {
+                return lastSeq;
+            }
+            // A local position (see positionId), handed out before this mirror had a relay id to
+            // give: one from before the last clear is expired, which sequence 0 says to resumeFrom.
+            long local = parseLocal(lastEventId);
+            return local < 0 ? -1 : local < clearedAt ? 0 : local;
         }
+        return parseLocal(lastEventId);
+    }
+
+    private long parseLocal(String lastEventId) {
         if (lastEventId.length() > MAX_ID_CHARS) {
             return -1;
         }
@@ -232,7 +273,9 @@ final class History {
     String resetId() {
         if (seqById != null) {
             String before = size == 0 ? newestId : lastEvictedId;
-            return before == null ? BEFORE_EVERYTHING : before;
+            if (before != null) {
+                return before;
+            }
         }
         return idOf(size == 0 ? lastSeq : oldest().seq() - 1);
     }
@@ -241,13 +284,36 @@ final class History {
      * The position of a client that has everything recorded so far: the newest recorded id, retained
      * or not. A local history's position before its first event is {@code <epoch>-0}, which is
      * still its own, so that resuming from it after the history overflowed, or after a restart, is
-     * told of the gap; a mirror's is {@link #BEFORE_EVERYTHING}.
+     * told of the gap. A mirror's is its newest relay id; before it has one, a local position of
+     * the same form, never {@link #BEFORE_EVERYTHING}: "0" cannot tell a client that was here before
+     * events the relay has since trimmed from one that was not, so resuming from it would skip them
+     * without a {@code reset}, while a local position is known here (and expires with the mirror's
+     * entries) and is unknown, so reset, everywhere else.
      */
     String positionId() {
-        if (seqById != null) {
-            return newestId == null ? BEFORE_EVERYTHING : newestId;
+        if (seqById != null && newestId != null) {
+            return newestId;
         }
         return idOf(lastSeq);
+    }
+
+    /**
+     * A mirror's sequence for a relay id it does not retain, which lies between its oldest and newest
+     * entries (an unrecorded message's, such as a boundary after a resync): the newest entry before
+     * it, found by bisection with the relay's order.
+     */
+    long seqBefore(String relayId, java.util.function.BiPredicate<String, String> precedes) {
+        int lo = 0; // entries before lo precede relayId
+        int hi = size; // entries at or after hi do not
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (precedes.test(at(mid).id(), relayId)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo == 0 ? (size == 0 ? lastSeq : oldest().seq() - 1) : at(lo - 1).seq();
     }
 
     /** Entries after {@code seq}, oldest first; where to start is found by arithmetic, not a scan. */

@@ -278,7 +278,11 @@ public final class Hub implements ConnectionContext {
      * after a {@code reset} ({@code UNKNOWN}, {@code EXPIRED}), or held back until the mirror has
      * passed its id ({@code AHEAD}).
      */
-    private record Start(History.Resume resume, long seq) {}
+    private record Start(History.Resume resume, long seq, boolean holdBack) {
+        Start(History.Resume resume, long seq) {
+            this(resume, seq, false);
+        }
+    }
 
     /**
      * Classifies {@code lastEventId} against the history. Called under the lock.
@@ -299,12 +303,23 @@ public final class Hub implements ConnectionContext {
             return new Start(history.resumeFrom(seq), seq);
         }
         if (seq >= 0) {
-            return new Start(History.Resume.FROM_SEQ, seq);
+            return new Start(history.resumeFrom(seq), seq);
         }
         String oldest = history.oldestId();
         String newest = history.newestId();
-        if (oldest != null && relay.precedes(lastEventId, oldest)) {
+        if (oldest != null ? relay.precedes(lastEventId, oldest) : newest != null && relay.precedes(lastEventId, newest)) {
             return new Start(History.Resume.EXPIRED, 0);
+        }
+        if (oldest != null && relay.precedes(oldest, lastEventId) && relay.precedes(lastEventId, newest)) {
+            // A relay id within what is retained, of a message this mirror does not record: the
+            // client has everything up to it.
+            return new Start(History.Resume.FROM_SEQ, history.seqBefore(lastEventId, relay::precedes));
+        }
+        if (heldByRelay && history.hasLostPlace()) {
+            // Since losing its place with nothing given back, this mirror cannot tell an id from
+            // before the gap (what followed may be gone) from one after it: the client is told of
+            // a gap, and live events up to its id are still held back, in case it was after.
+            return new Start(History.Resume.UNKNOWN, 0, true);
         }
         if (heldByRelay && (newest == null || relay.precedes(newest, lastEventId))) {
             return new Start(History.Resume.AHEAD, 0);
@@ -351,6 +366,9 @@ public final class Hub implements ConnectionContext {
                 c.offerReplay(resetFrame(start.resume() == History.Resume.UNKNOWN
                         ? ResetReason.UNKNOWN : ResetReason.EXPIRED));
                 offerRetained(c, 0, memberOf);
+                if (start.holdBack()) {
+                    catchingUp.put(c, lastEventId);
+                }
             }
         }
     }
@@ -723,7 +741,18 @@ public final class Hub implements ConnectionContext {
             if (history != null) {
                 history.clear();
                 long now = nowMillis();
-                for (RelaySink.Delivery d : retained) {
+                int first = 0;
+                if (gap && !retained.isEmpty()) {
+                    // Every open connection is about to be reset to just before what is retained:
+                    // that position must be a relay id, which any server can compare, not a local
+                    // one, which every other server would reset again, replaying what the client
+                    // has. So the oldest delivery is not retained but becomes the boundary.
+                    history.startAfter(retained.get(0).id());
+                    first = 1;
+                } else if (gap) {
+                    history.losePlace();
+                }
+                for (RelaySink.Delivery d : retained.subList(first, retained.size())) {
                     RelayMessage m = d.message();
                     if (m.recorded()) {
                         history.add(new History.Entry(history.nextSeq(), d.id(), m.target(),
