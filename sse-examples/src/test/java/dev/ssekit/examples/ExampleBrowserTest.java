@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -242,8 +243,14 @@ class ExampleBrowserTest {
         return driver.findElement(By.id(id)).getText();
     }
 
+    /**
+     * The texts of the elements matching {@code css}, read in one script: the page re-renders lists
+     * as events arrive, and reading element by element could meet one already replaced.
+     */
     private List<String> texts(String css) {
-        return driver.findElements(By.cssSelector(css)).stream().map(WebElement::getText).toList();
+        List<?> texts = (List<?>) ((JavascriptExecutor) driver).executeScript(
+                "return Array.from(document.querySelectorAll(arguments[0]), e => e.innerText.trim());", css);
+        return texts.stream().map(String::valueOf).toList();
     }
 
     private List<String> chatTexts() {
