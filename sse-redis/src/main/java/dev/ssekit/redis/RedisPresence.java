@@ -368,13 +368,7 @@ public final class RedisPresence implements PresenceShare {
          * @throws IllegalArgumentException if the URI is malformed
          */
         public Builder uri(String uri) {
-            Objects.requireNonNull(uri, "uri");
-            try {
-                RedisURI.create(uri);
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException("uri is not a Redis URI: " + e.getMessage(), e);
-            }
-            this.uri = uri;
+            this.uri = RedisSettings.uri(uri);
             return this;
         }
 
@@ -384,11 +378,7 @@ public final class RedisPresence implements PresenceShare {
          * @throws IllegalArgumentException if empty
          */
         public Builder keyPrefix(String keyPrefix) {
-            Objects.requireNonNull(keyPrefix, "keyPrefix");
-            if (keyPrefix.isEmpty()) {
-                throw new IllegalArgumentException("keyPrefix must not be empty");
-            }
-            this.keyPrefix = keyPrefix;
+            this.keyPrefix = RedisSettings.keyPrefix(keyPrefix);
             return this;
         }
 

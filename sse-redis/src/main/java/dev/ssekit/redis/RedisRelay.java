@@ -751,12 +751,7 @@ public final class RedisRelay implements EventRelay {
             if (uri.startsWith("redis-cluster:") || uri.startsWith("rediss-cluster:")) {
                 throw new IllegalArgumentException("uri: " + CLUSTER_REFUSED + " a cluster URI");
             }
-            try {
-                RedisURI.create(uri);
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException("uri is not a Redis URI: " + e.getMessage(), e);
-            }
-            this.uri = uri;
+            this.uri = RedisSettings.uri(uri);
             return this;
         }
 
@@ -767,11 +762,7 @@ public final class RedisRelay implements EventRelay {
          * @throws IllegalArgumentException if the prefix is empty
          */
         public Builder keyPrefix(String keyPrefix) {
-            Objects.requireNonNull(keyPrefix, "keyPrefix");
-            if (keyPrefix.isEmpty()) {
-                throw new IllegalArgumentException("keyPrefix must not be empty");
-            }
-            this.keyPrefix = keyPrefix;
+            this.keyPrefix = RedisSettings.keyPrefix(keyPrefix);
             return this;
         }
 
