@@ -114,8 +114,9 @@ abstract class FaultSuite {
     abstract ServerFixture newServer(int port);
 
     /**
-     * Whether {@code record} is an ERROR the container logs of its own accord when a client has
-     * gone, which no Servlet API call avoids: none, except on Undertow (see UndertowFaultTest).
+     * Whether {@code record} is an ERROR the container logs of its own accord, rarely, when a client
+     * has gone: none, except on Undertow (see UndertowFaultTest). The churn of disconnects asserts
+     * that at most one disconnect in a hundred leaves one.
      */
     boolean isContainersOwnDisconnectError(String record) {
         return false;
@@ -375,6 +376,8 @@ abstract class FaultSuite {
         report("gone " + server, "streams", total, "containerLogRecords", logged.size(),
                 "containersOwnDisconnectErrors", containersOwnDisconnectErrors, "first", logged.isEmpty() ? "-" : logged.get(0));
 
+        assertThat(containersOwnDisconnectErrors).as("the container's own disconnect errors")
+                .hasValueLessThanOrEqualTo(total / 100);
         assertThat(completions.byClient).hasSize(total);
         completions.byClient.forEach((client, counts) -> {
             assertThat(counts.completeCalls.get()).as("%s: AsyncContext.complete() calls (%s)", client, counts).isLessThanOrEqualTo(1);
@@ -406,7 +409,14 @@ abstract class FaultSuite {
         int threadsPeak = ManagementFactory.getThreadMXBean().getThreadCount();
         await("the thread count to return to its baseline of " + threadsBefore, Duration.ofSeconds(20),
                 () -> ManagementFactory.getThreadMXBean().getThreadCount() <= threadsBefore + 2);
+        // A container may keep closed connections reachable for a while (Undertow, from its idle
+        // timer, until that fires): what counts is what stays.
         long heapAfter = settledHeap();
+        for (long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                heapAfter - heapBefore >= 8L * 1024 * 1024 && System.nanoTime() < until; ) {
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+            heapAfter = settledHeap();
+        }
         int threadsAfter = ManagementFactory.getThreadMXBean().getThreadCount();
         report("churn " + server, "cycles", cycles, "tookMs", tookMillis, "heapBeforeKiB", heapBefore / 1024,
                 "heapAfterKiB", heapAfter / 1024, "threadsBefore", threadsBefore, "threadsPeak", threadsPeak, "threadsAfter", threadsAfter);

@@ -41,6 +41,8 @@ public final class ServletTransport implements SseTransport, WriteListener, Asyn
     private AsyncContext async;
     private ServletOutputStream out;
     private boolean closed;
+    /** The connection's I/O thread, where its container needs flushes and completion; set by arm. */
+    private IoThread ioThread;
 
     /** Creates a transport for this request's response; nothing is started yet. */
     public ServletTransport(HttpServletRequest request, HttpServletResponse response) {
@@ -68,6 +70,7 @@ public final class ServletTransport implements SseTransport, WriteListener, Asyn
             if (closed) {
                 return false;
             }
+            ioThread = IoThread.of(request);
             AsyncContext context = request.startAsync(request, response);
             async = context;
             context.setTimeout(timeoutMillis);
@@ -84,7 +87,7 @@ public final class ServletTransport implements SseTransport, WriteListener, Asyn
         } catch (IOException | RuntimeException e) {
             closed = true;
             if (async != null) {
-                completeQuietly();
+                completeQuietly(async);
             }
             throw e;
         } finally {
@@ -117,8 +120,18 @@ public final class ServletTransport implements SseTransport, WriteListener, Asyn
         }
     }
 
+    /**
+     * Flushes the response. Where the container needs it (see {@link IoThread}), the flush is handed
+     * to the connection's I/O thread, in order with the writes before it and the completion after;
+     * a failure there is reported to the listener as the end of the stream.
+     */
     @Override
     public void flush() throws IOException {
+        IoThread io = ioThread;
+        if (io != null && !io.isCurrent()) {
+            io.execute(this::flushOnIoThread);
+            return;
+        }
         lock.lock();
         try {
             checkOpen();
@@ -127,6 +140,22 @@ public final class ServletTransport implements SseTransport, WriteListener, Asyn
             throw new IOException("the response can no longer be flushed", e);
         } finally {
             lock.unlock();
+        }
+    }
+
+    private void flushOnIoThread() {
+        try {
+            lock.lock();
+            try {
+                if (closed) {
+                    return;
+                }
+                out.flush();
+            } finally {
+                lock.unlock();
+            }
+        } catch (IOException | IllegalStateException e) {
+            ended(e, true);
         }
     }
 
@@ -139,7 +168,7 @@ public final class ServletTransport implements SseTransport, WriteListener, Asyn
             }
             closed = true;
             if (async != null) {
-                completeQuietly();
+                complete();
             }
         } finally {
             lock.unlock();
@@ -162,10 +191,31 @@ public final class ServletTransport implements SseTransport, WriteListener, Asyn
         }
     }
 
-    /** Completes the async cycle; called with the lock held, at most once. */
-    private void completeQuietly() {
+    /**
+     * Completes the async cycle, on the connection's I/O thread where the container needs it (see
+     * {@link IoThread}); called with the lock held, at most once. The lock is always taken before
+     * the container's own (which it holds while it calls back), on every thread.
+     */
+    private void complete() {
+        AsyncContext context = async;
+        IoThread io = ioThread;
+        if (io == null || io.isCurrent()) {
+            completeQuietly(context);
+        } else {
+            io.execute(() -> {
+                lock.lock();
+                try {
+                    completeQuietly(context);
+                } finally {
+                    lock.unlock();
+                }
+            });
+        }
+    }
+
+    private static void completeQuietly(AsyncContext context) {
         try {
-            async.complete();
+            context.complete();
         } catch (IllegalStateException e) {
             // Completed or recycled by the container already: nothing of ours remains to finish.
         }
@@ -181,7 +231,7 @@ public final class ServletTransport implements SseTransport, WriteListener, Asyn
             if (!closed) {
                 closed = true;
                 if (complete && async != null) {
-                    completeQuietly();
+                    completeQuietly(async); // here, on the thread the container called us on
                 }
             }
         } finally {
