@@ -53,6 +53,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 abstract class SseServletSuite {
 
     static final ObjectMapper JSON = new ObjectMapper();
+    /** The history of the suite's registry, in events. */
+    static final int HISTORY = 1_000;
 
     /** Runs the test registries' heartbeat sweeps, so that only registries built by a servlet own threads. */
     static final ScheduledExecutorService SWEEPER = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -74,7 +76,7 @@ abstract class SseServletSuite {
     @BeforeEach
     void setUp() {
         server = newServer();
-        registry = registry(SseRegistry.builder().history(1_000));
+        registry = registry(SseRegistry.builder().history(HISTORY));
         client = newClient();
     }
 
@@ -1029,7 +1031,7 @@ abstract class SseServletSuite {
     void eventSourceReconnectsAfterMaxAgeAndResumesWithoutGapOrDuplicate() throws Exception {
         start(SseServlet.builder(registry).maxConnectionAge(Duration.ofMillis(300)).build());
 
-        List<Integer> received = ThirdPartyClient.receiveWhilePublishing(sse, registry, 3);
+        List<Integer> received = ThirdPartyClient.receiveWhilePublishing(sse, registry, 3, HISTORY);
 
         assertThat(received).isNotEmpty();
         assertThat(received).containsExactlyElementsOf(

@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ThirdPartyClient {
 
     private static final long DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(30);
-    private static final int MAX_EVENTS = 5_000;
 
     private ThirdPartyClient() {}
 
@@ -38,10 +37,13 @@ final class ThirdPartyClient {
 
     /**
      * Reads events {@code n} (their data is a counter) while a publisher broadcasts one every 2 ms,
-     * until the client has connected {@code connections} times; then the publisher stops, an
-     * {@code end} event says how many were published, and the counters received are returned.
+     * at most {@code maxEvents} of them, until the client has connected {@code connections} times;
+     * then the publisher stops, an {@code end} event says how many were published, and the counters
+     * received are returned. With {@code maxEvents} no more than the registry's history, a client
+     * that a loaded machine keeps away longer is replayed what it missed, never told it is gone.
      */
-    static List<Integer> receiveWhilePublishing(URI uri, SseRegistry registry, int connections) throws Exception {
+    static List<Integer> receiveWhilePublishing(URI uri, SseRegistry registry, int connections, int maxEvents)
+            throws Exception {
         List<Integer> received = new ArrayList<>();
         AtomicInteger next = new AtomicInteger();
         ScheduledExecutorService publisher = Executors.newSingleThreadScheduledExecutor();
@@ -59,7 +61,7 @@ final class ThirdPartyClient {
                         connected++;
                         if (connected == 1) {
                             publisher.scheduleAtFixedRate(() -> {
-                                if (next.get() < MAX_EVENTS) {
+                                if (next.get() < maxEvents) {
                                     registry.broadcast(SseEvent.of("n", Integer.toString(next.getAndIncrement())));
                                 }
                             }, 0, 2, TimeUnit.MILLISECONDS);
