@@ -33,7 +33,7 @@ class CoreModelTest {
      * {@code EnumSet.noneOf(ModelInvariant.class)}.
      *
      * <ul>
-     *   <li>MISSING, PRELUDE: DROP_OLDEST drops the prelude and the replay (retry, connected, reset,
+     *   <li>MISSING: DROP_OLDEST drops the prelude and the replay (retry, connected, reset,
      *       the retained events) ahead of live frames; under DISCONNECT, frames after a refused one
      *       may be written before the close.
      *   <li>NEEDLESS_RESET: a relay's mirror that lost its place in the relay and was given nothing
@@ -47,7 +47,7 @@ class CoreModelTest {
      * </ul>
      */
     static final Set<ModelInvariant> KNOWN_BROKEN = EnumSet.of(ModelInvariant.MISSING,
-            ModelInvariant.PRELUDE, ModelInvariant.NEEDLESS_RESET, ModelInvariant.DUPLICATE_LIVE);
+            ModelInvariant.NEEDLESS_RESET, ModelInvariant.DUPLICATE_LIVE);
 
     /** New schedules per build. */
     static final int SCHEDULES = 2_000;
@@ -70,9 +70,13 @@ class CoreModelTest {
      * 574, 1255: under DISCONNECT, an event after a refused one was written before the close, so
      * the client resumed past the refused one (MISSING);
      * 716: a server behind the relay delivered an unrecorded event the client had already seen
-     * on the other server (DUPLICATE_LIVE).
+     * on the other server (DUPLICATE_LIVE);
+     * 10752709958984, 10752709958989: a client carried one server's local position through a
+     * connection to the other that read nothing, and the model took the position for the other's,
+     * so it called that server's reset of it unasked for (PRELUDE, a fault of the model).
      */
-    static final long[] REGRESSIONS = {2L, 3L, 9L, 15L, 16L, 574L, 1255L, 716L, 6331026207730L, 6331026207773L, 6331026207858L, 6331026207919L, 6331026208645L};
+    static final long[] REGRESSIONS = {2L, 3L, 9L, 15L, 16L, 574L, 1255L, 716L, 6331026207730L, 6331026207773L, 6331026207858L, 6331026207919L, 6331026208645L,
+            10752709958984L, 10752709958989L};
 
     @Test
     void randomSchedulesKeepEveryPromise() {

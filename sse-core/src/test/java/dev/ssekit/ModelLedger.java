@@ -252,7 +252,10 @@ final class ModelLedger {
             }
         }
         cl.lastEventId = parsed.lastEventId();
-        if (!cl.lastEventId.isEmpty() && !posById.containsKey(cl.lastEventId)) {
+        // A local position belongs to the server that handed it out: a connection that only carried
+        // it (it read no id of its own, on whichever server) does not make it that server's.
+        if (!cl.lastEventId.isEmpty() && !posById.containsKey(cl.lastEventId)
+                && !cl.lastEventId.equals(conn.startLastEventId)) {
             localPositions.put(cl.lastEventId, new int[] {conn.server, cl.progress, conn.serverResyncs});
         }
         trace("  " + conn.name + " ended (" + conn.connection.closeReason() + ") after " + conn.framesAtEnd
