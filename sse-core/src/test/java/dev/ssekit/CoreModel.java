@@ -101,7 +101,7 @@ final class CoreModel {
     private final ManualScheduler scheduler = new ManualScheduler();
     private final HeldExecutor drains = new HeldExecutor();
     private final List<Server> servers = new ArrayList<>();
-    private final List<Integer> logRecorded = new ArrayList<>(); // relay: each log entry's position, 0 if unrecorded
+    private final List<Integer> logRecorded = ledger.logRecorded;
 
     private final boolean relayed;
     private final OverflowPolicy overflow;
@@ -536,7 +536,6 @@ final class CoreModel {
             s.delivered = ledger.pubs.size();
             for (Conn c : ledger.conns) {
                 if (!c.ended && c.server == s.index) {
-                    c.resyncFloors.add(s.floor());
                     c.resyncReplays.add(new int[] {s.floor(), s.delivered});
                 }
             }

@@ -73,10 +73,14 @@ class CoreModelTest {
      * on the other server (DUPLICATE_LIVE);
      * 10752709958984, 10752709958989: a client carried one server's local position through a
      * connection to the other that read nothing, and the model took the position for the other's,
-     * so it called that server's reset of it unasked for (PRELUDE, a fault of the model).
+     * so it called that server's reset of it unasked for (PRELUDE, a fault of the model);
+     * 10752709958216, 10752709958628, 781778, 10752709959757: DROP_OLDEST dropped a live frame
+     * before a resync's reset, and the model took it for part of that resync's replay, or gave a
+     * reset the floor of a resync that had sent none, or took a resync's reset for the resuming
+     * one (MISSING, faults of the model).
      */
     static final long[] REGRESSIONS = {2L, 3L, 9L, 15L, 16L, 574L, 1255L, 716L, 6331026207730L, 6331026207773L, 6331026207858L, 6331026207919L, 6331026208645L,
-            10752709958984L, 10752709958989L};
+            10752709958984L, 10752709958989L, 10752709958216L, 10752709958628L, 781778L, 10752709959757L};
 
     @Test
     void randomSchedulesKeepEveryPromise() {
