@@ -240,4 +240,24 @@ class SseRegistryRelayTest {
                 .as("resuming from \"%s\": e2 may be gone, the client is told", first)
                 .containsExactly("connected:", "reset:", "message:e3");
     }
+
+    @Test
+    void serverThatLostItsPlaceAndWasGivenABoundaryLaterPlacesClientsFromAfterIt() {
+        SharedLog.Relay relayOfB = log.join();
+        SseRegistry a = server(log.join(), 100);
+        SseRegistry b = server(relayOfB, 100);
+        relayOfB.pause();
+        relayOfB.resyncWithGap(0); // b lost its place, and is given nothing back
+        a.broadcast(SseEvent.of("e1"));
+        relayOfB.resyncWithGap(1); // b lost it again, and is given e1 back: its boundary, its place again
+        String seen = a.broadcast(SseEvent.of("e2")).id(); // after the boundary; b has not read it yet
+
+        SseConnection resumed = open(b, ConnectOptions.builder("x").announce(true).lastEventId(seen).build());
+        relayOfB.resume();
+        a.broadcast(SseEvent.of("e3"));
+
+        assertThat(typesAndData(awaitMessages(resumed, 2)))
+                .as("resuming from \"%s\", after the boundary b was given: nothing was lost", seen)
+                .containsExactly("connected:", "message:e3");
+    }
 }
