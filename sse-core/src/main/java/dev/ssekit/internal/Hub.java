@@ -316,9 +316,10 @@ public final class Hub implements ConnectionContext {
             return new Start(History.Resume.FROM_SEQ, history.seqBefore(lastEventId, relay::precedes));
         }
         if (heldByRelay && history.hasLostPlace()) {
-            // Since losing its place with nothing given back, this mirror cannot tell an id from
-            // before the gap (what followed may be gone) from one after it: the client is told of
-            // a gap, and live events up to its id are still held back, in case it was after.
+            // Since losing its place with nothing given back by a relay that did not say where it
+            // stood, this mirror cannot tell an id from before the gap (what followed may be gone)
+            // from one after it: the client is told of a gap, and live events up to its id are
+            // still held back, in case it was after.
             return new Start(History.Resume.UNKNOWN, 0, true);
         }
         if (heldByRelay && (newest == null || relay.precedes(newest, lastEventId))) {
@@ -636,7 +637,12 @@ public final class Hub implements ConnectionContext {
 
             @Override
             public void resync(List<Delivery> retained, boolean gap) {
-                dispatching(() -> resyncRelayed(retained, gap));
+                dispatching(() -> resyncRelayed(retained, gap, null, false));
+            }
+
+            @Override
+            public void resync(List<Delivery> retained, boolean gap, String after) {
+                dispatching(() -> resyncRelayed(retained, gap, after, true));
             }
         };
     }
@@ -731,7 +737,12 @@ public final class Hub implements ConnectionContext {
         }
     }
 
-    private void resyncRelayed(List<RelaySink.Delivery> retained, boolean gap) {
+    /**
+     * Replaces the mirror with what the relay gave back and tells the open connections of a gap.
+     * {@code afterKnown}: the relay said where it stood before {@code retained} ({@code after}, or
+     * nothing at all when {@code after} is null).
+     */
+    private void resyncRelayed(List<RelaySink.Delivery> retained, boolean gap, String after, boolean afterKnown) {
         DefaultSseConnection[] told;
         lock.lock();
         try {
@@ -749,9 +760,14 @@ public final class Hub implements ConnectionContext {
                     // has. So the oldest delivery is not retained but becomes the boundary.
                     history.startAfter(retained.get(0).id());
                     first = 1;
-                } else if (gap) {
+                } else if (gap && after != null) {
+                    // Nothing given back, but the relay said where it stood: that relay id is the
+                    // boundary, so an id before it is expired here and one after it is placed.
+                    history.startAfter(after);
+                } else if (gap && !afterKnown) {
                     history.losePlace();
                 }
+                // (A gap with nothing before it: every id the relay holds came after the gap.)
                 for (RelaySink.Delivery d : retained.subList(first, retained.size())) {
                     RelayMessage m = d.message();
                     if (m.recorded()) {
