@@ -66,6 +66,16 @@ final class SharedLog {
         }
 
         @Override
+        public String newestId() {
+            lock.lock();
+            try {
+                return log.isEmpty() ? null : log.get(log.size() - 1).id();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
         public boolean holds(String id) {
             int p = position(id);
             lock.lock();

@@ -279,4 +279,22 @@ class SseRegistryRelayTest {
                 .as("resuming from \"%s\", after the boundary b was given: nothing was lost", seen)
                 .containsExactly("connected:", "message:e3");
     }
+
+    @Test
+    void serverBehindTheRelayGivesANewConnectionNoLiveEventPublishedBeforeItOpened() {
+        SharedLog.Relay slow = log.join();
+        SseRegistry a = server(log.join());
+        SseRegistry b = server(slow);
+        slow.pause();
+        String seen = a.broadcast(SseEvent.of("e1")).id();
+        a.broadcastLive(SseEvent.of("before")); // the client saw e1 and this on A
+
+        SseConnection c = open(b, ConnectOptions.builder("x").lastEventId(seen).build());
+        slow.resume(); // b now delivers what it had not read, "before" among it
+        a.broadcastLive(SseEvent.of("after"));
+        String last = a.broadcast(SseEvent.of("e2")).id();
+
+        assertThat(awaitMessages(c, 2)).as("what was published before the connection opened is not live to it")
+                .containsExactly(new Message("message", "after", ""), new Message("message", "e2", last));
+    }
 }
