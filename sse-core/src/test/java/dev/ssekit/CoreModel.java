@@ -54,7 +54,6 @@ final class CoreModel {
         int delivered; // recorded events this server has delivered (its mirror's newest position)
         int base; // positions at or below were never given to it after its last resync
         int resyncs; // times it lost its place in the relay
-        int lostPlaceAt = -1; // recorded events when it resynced with nothing given back
         int boundary; // log index (1-based) of its mirror's boundary at its last resync: ids before it are expired here
         long published; // publishes and sends made through it that the core accepted
         long sends; // of which direct messages
@@ -101,7 +100,7 @@ final class CoreModel {
     private final ManualScheduler scheduler = new ManualScheduler();
     private final HeldExecutor drains = new HeldExecutor();
     private final List<Server> servers = new ArrayList<>();
-    private final List<Integer> logRecorded = new ArrayList<>(); // relay: each log entry's position, 0 if unrecorded
+    private final List<Integer> logRecorded = ledger.logRecorded;
 
     private final boolean relayed;
     private final OverflowPolicy overflow;
@@ -469,11 +468,6 @@ final class CoreModel {
             return false;
         }
         Integer pos = !relayed && lastEventId.endsWith("-0") ? Integer.valueOf(0) : ledger.posById.get(lastEventId);
-        if (relayed && s.lostPlaceAt >= 0 && s.delivered <= s.lostPlaceAt && lastEventId.matches("1-[0-9]{1,9}")) {
-            // It lost its place with nothing given back and recorded nothing since: it cannot place
-            // any relay id, so it tells the client of a gap (holding back what it may have had).
-            return true;
-        }
         if (relayed && lastEventId.matches("1-[0-9]{1,9}") && Integer.parseInt(lastEventId.substring(2)) < s.boundary) {
             // Before the message its mirror kept as the boundary when it lost its place in the
             // relay: what followed the id may have been lost, and the server cannot tell.
@@ -531,12 +525,13 @@ final class CoreModel {
             s.relay.resyncWithGap(keep);
             s.base = base;
             s.resyncs++;
-            s.boundary = logRecorded.size() - keep + 1;
-            s.lostPlaceAt = keep == 0 ? ledger.pubs.size() : -1;
+            // The relay names the entry before those it gives back (given nothing, the newest), so
+            // the mirror never loses its place: that entry is its boundary. With an empty log there is
+            // none, and every id the relay holds comes after the gap.
+            s.boundary = keep == 0 ? logRecorded.size() : logRecorded.size() - keep + 1;
             s.delivered = ledger.pubs.size();
             for (Conn c : ledger.conns) {
                 if (!c.ended && c.server == s.index) {
-                    c.resyncFloors.add(s.floor());
                     c.resyncReplays.add(new int[] {s.floor(), s.delivered});
                 }
             }

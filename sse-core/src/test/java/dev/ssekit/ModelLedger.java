@@ -1,7 +1,6 @@
 package dev.ssekit;
 
 import dev.ssekit.WhatwgParser.Message;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -95,8 +94,8 @@ final class ModelLedger {
         boolean expectsResumeReset; // its last event id was unknown or expired where it opened
         int serverResyncs; // how often its server had resynced when it opened
         final List<int[]> resyncReplays = new ArrayList<>(); // (floor, newest] replayed after each resync
+        int resyncsRead; // resyncs matched to a reset the client read, or passed over
         boolean droppedByPolicy; // its server dropped frames under DROP_OLDEST while it was open
-        final ArrayDeque<Integer> resyncFloors = new ArrayDeque<>();
         final Map<String, Integer> memberUntil = new HashMap<>(); // room -> last tick a member
         int closeTick = Integer.MAX_VALUE;
         boolean ended;
@@ -119,19 +118,48 @@ final class ModelLedger {
         }
 
         /**
-         * Whether the event at {@code pos} came as a live frame, which DROP_OLDEST may drop without
-         * telling the client, rather than in a replay, which it must not.
+         * Whether the event at {@code pos}, found missing after the client last read the {@code reset}
+         * of the resync at index {@code resync} on this connection (-1: none yet), came as a live
+         * frame, which DROP_OLDEST may drop without telling the client, rather than in a replay,
+         * which it must not. Only the replay that follows the last reset read is one: a frame
+         * queued before a resync's reset was queued live, even when that resync then replays the
+         * same event again.
          */
-        boolean mayBeDropped(int pos) {
+        boolean mayBeDropped(int pos, int resync) {
             if (!droppedByPolicy || pos <= liveAfter) {
                 return false;
             }
-            for (int[] r : resyncReplays) {
-                if (pos > r[0] && pos <= r[1]) {
-                    return false;
-                }
+            if (resync >= 0) {
+                int[] r = resyncReplays.get(resync);
+                return !(pos > r[0] && pos <= r[1]);
             }
             return true;
+        }
+
+        /** Whether a resync whose reset the client has not read yet put it at {@code floor}. */
+        boolean resyncPending(int floor) {
+            for (int i = resyncsRead; i < resyncReplays.size(); i++) {
+                if (resyncReplays.get(i)[0] == floor) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * The resync whose {@code reset} the client just read, which put it at {@code floor} (null if
+         * the reset's id does not say): the next one not yet read with that floor, since a resync
+         * that placed a connection still catching up sends it no reset; else the next one; -1 if none
+         * is left.
+         */
+        int readResync(Integer floor) {
+            for (int i = resyncsRead; floor != null && i < resyncReplays.size(); i++) {
+                if (resyncReplays.get(i)[0] == floor) {
+                    resyncsRead = i + 1;
+                    return i;
+                }
+            }
+            return resyncsRead < resyncReplays.size() ? resyncsRead++ : -1;
         }
 
         boolean memberAtOrAfter(String room, int tick) {
@@ -143,6 +171,7 @@ final class ModelLedger {
     }
 
     final List<Pub> pubs = new ArrayList<>();
+    final List<Integer> logRecorded = new ArrayList<>(); // relay: each log entry's position, 0 if unrecorded
     final Map<String, Integer> posById = new HashMap<>();
     /**
      * A mirror's local positions (ids that are not the relay's), as clients ended holding them:
@@ -196,6 +225,7 @@ final class ModelLedger {
         StringBuilder seen = new StringBuilder();
         boolean preludeResetTaken = false;
         boolean eventSeen = false;
+        int resync = -1; // the last resync whose reset was read
         for (int i = 0; i < messages.size(); i++) {
             Message m = messages.get(i);
             switch (m.type()) {
@@ -207,7 +237,11 @@ final class ModelLedger {
                     }
                 }
                 case SseRegistry.RESET_EVENT -> {
-                    boolean prelude = conn.expectsResumeReset && !eventSeen && !preludeResetTaken;
+                    // A resync's reset may come first too, when the server had nothing to replay: the
+                    // reset's position tells it from the one the model expected on resuming.
+                    Integer at = positionAt(m.lastEventId());
+                    boolean prelude = conn.expectsResumeReset && !eventSeen && !preludeResetTaken
+                            && (at == null || at == conn.openFloor || !conn.resyncPending(at));
                     int floor;
                     if (prelude) {
                         preludeResetTaken = true;
@@ -221,12 +255,13 @@ final class ModelLedger {
                                     + ", but was reset to E" + floor + ", before what it had");
                         }
                     } else {
-                        Integer f = conn.resyncFloors.poll();
-                        if (f == null) {
+                        resync = conn.readResync(positionAt(m.lastEventId()));
+                        if (resync < 0) {
                             violation(ModelInvariant.PRELUDE, conn.name + ": a reset nothing asked for, at " + i);
-                            f = cl.progress;
+                            floor = cl.progress;
+                        } else {
+                            floor = conn.resyncReplays.get(resync)[0];
                         }
-                        floor = f;
                     }
                     seen.append(" reset(E").append(floor).append(prelude ? ",resume" : ",resync").append(')');
                     // Whatever the client lacked up to the floor is gone, and it was told.
@@ -241,7 +276,7 @@ final class ModelLedger {
                         violation(ModelInvariant.UNENTITLED, conn.name + ": unknown recorded event " + m.data());
                         continue;
                     }
-                    received(conn, p, m);
+                    received(conn, p, m, resync);
                 }
                 case "live", "dm" -> {
                     eventSeen = true;
@@ -252,7 +287,10 @@ final class ModelLedger {
             }
         }
         cl.lastEventId = parsed.lastEventId();
-        if (!cl.lastEventId.isEmpty() && !posById.containsKey(cl.lastEventId)) {
+        // A local position belongs to the server that handed it out: a connection that only carried
+        // it (it read no id of its own, on whichever server) does not make it that server's.
+        if (!cl.lastEventId.isEmpty() && !posById.containsKey(cl.lastEventId)
+                && !cl.lastEventId.equals(conn.startLastEventId)) {
             localPositions.put(cl.lastEventId, new int[] {conn.server, cl.progress, conn.serverResyncs});
         }
         trace("  " + conn.name + " ended (" + conn.connection.closeReason() + ") after " + conn.framesAtEnd
@@ -272,7 +310,7 @@ final class ModelLedger {
         }
     }
 
-    private void received(Conn conn, Pub p, Message m) {
+    private void received(Conn conn, Pub p, Message m, int resync) {
         start(conn);
         Client cl = conn.client;
         if (!p.id().equals(m.lastEventId())) {
@@ -290,7 +328,7 @@ final class ModelLedger {
             return;
         }
         List<Integer> skipped = owedBetween(cl, cl.progress, p.pos());
-        skipped.removeIf(conn::mayBeDropped); // lost by the overflow policy, as documented
+        skipped.removeIf(pos -> conn.mayBeDropped(pos, resync)); // lost by the overflow policy, as documented
         if (!skipped.isEmpty()) {
             violation(ModelInvariant.MISSING, conn.name + ": E" + p.pos() + " came after E" + cl.progress
                     + ", skipping owed " + names(skipped) + hint(conn));
@@ -316,6 +354,26 @@ final class ModelLedger {
             violation(ModelInvariant.UNENTITLED, conn.name + ": " + l.token() + " ("
                     + l.scope() + (l.room() == null ? "" : " " + l.room()) + ") was not for it");
         }
+    }
+
+    /**
+     * The position a client holding {@code id} has: a recorded event's, or for a relay's id of an
+     * unrecorded message, the last recorded one before it; null for any other id.
+     */
+    Integer positionAt(String id) {
+        Integer pos = posById.get(id);
+        if (pos != null || !id.matches("1-[0-9]{1,9}")) {
+            return pos;
+        }
+        int index = Integer.parseInt(id.substring(2));
+        if (index > logRecorded.size()) {
+            return null;
+        }
+        int before = 0;
+        for (int i = 0; i < index; i++) {
+            before = Math.max(before, logRecorded.get(i));
+        }
+        return before;
     }
 
     /** What the connection went through that may explain a loss, for the reader of a failure. */

@@ -66,6 +66,16 @@ final class SharedLog {
         }
 
         @Override
+        public String newestId() {
+            lock.lock();
+            try {
+                return log.isEmpty() ? null : log.get(log.size() - 1).id();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
         public boolean holds(String id) {
             int p = position(id);
             lock.lock();
@@ -109,11 +119,28 @@ final class SharedLog {
             this.refusing = refuse;
         }
 
-        /** Tells the registry it lost its place: it gets the log's last {@code keep} entries. */
+        /**
+         * Tells the registry it lost its place: it gets the log's last {@code keep} entries, and the
+         * id of the entry before them (the newest, when {@code keep} is 0), if there is one.
+         */
         void resyncWithGap(int keep) {
+            resyncWithGap(keep, true);
+        }
+
+        /**
+         * Like {@link #resyncWithGap(int)}; without {@code sayingWhere}, as a relay that does not
+         * know where it stood would: without the id of the entry before those it gives back.
+         */
+        void resyncWithGap(int keep, boolean sayingWhere) {
             lock.lock();
             try {
-                sink.resync(List.copyOf(log.subList(Math.max(0, log.size() - keep), log.size())), true);
+                int from = Math.max(0, log.size() - keep);
+                List<RelaySink.Delivery> retained = List.copyOf(log.subList(from, log.size()));
+                if (sayingWhere) {
+                    sink.resync(retained, true, from == 0 ? null : log.get(from - 1).id());
+                } else {
+                    sink.resync(retained, true);
+                }
                 delivered = log.size();
             } finally {
                 lock.unlock();

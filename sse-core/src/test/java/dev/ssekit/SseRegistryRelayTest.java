@@ -231,7 +231,7 @@ class SseRegistryRelayTest {
         SseRegistry a = server(relay, 100);
         String first = a.broadcast(SseEvent.of("e1")).id();
         a.broadcast(SseEvent.of("e2"));
-        relay.resyncWithGap(0); // the relay trimmed everything this server had not read
+        relay.resyncWithGap(0, false); // the relay trimmed everything this server had not read, and does not say where it stood
 
         SseConnection resumed = open(a, ConnectOptions.builder("x").announce(true).lastEventId(first).build());
         a.broadcast(SseEvent.of("e3"));
@@ -239,5 +239,62 @@ class SseRegistryRelayTest {
         assertThat(typesAndData(awaitMessages(resumed, 3)))
                 .as("resuming from \"%s\": e2 may be gone, the client is told", first)
                 .containsExactly("connected:", "reset:", "message:e3");
+    }
+
+    @Test
+    void clientResumingFromAfterTheGapWhereTheServerLostItsPlaceWithNothingGivenBackIsNotReset() {
+        SharedLog.Relay relayOfB = log.join();
+        SseRegistry a = server(log.join(), 100);
+        SseRegistry b = server(relayOfB, 100);
+        a.broadcast(SseEvent.of("e1"));
+        relayOfB.pause();
+        relayOfB.resyncWithGap(0); // b lost its place, and is given back nothing: e1 is where the gap ends
+        String seen = a.broadcast(SseEvent.of("e2")).id(); // after the gap; b has not read it yet
+
+        SseConnection resumed = open(b, ConnectOptions.builder("x").announce(true).lastEventId(seen).build());
+        relayOfB.resume();
+        a.broadcast(SseEvent.of("e3"));
+
+        assertThat(typesAndData(awaitMessages(resumed, 2)))
+                .as("resuming from \"%s\", which came after the gap: nothing was lost, nothing is repeated", seen)
+                .containsExactly("connected:", "message:e3");
+    }
+
+    @Test
+    void serverThatLostItsPlaceAndWasGivenABoundaryLaterPlacesClientsFromAfterIt() {
+        SharedLog.Relay relayOfB = log.join();
+        SseRegistry a = server(log.join(), 100);
+        SseRegistry b = server(relayOfB, 100);
+        relayOfB.pause();
+        relayOfB.resyncWithGap(0, false); // b lost its place, and is told nothing
+        a.broadcast(SseEvent.of("e1"));
+        relayOfB.resyncWithGap(1); // b lost it again, and is given e1 back: its boundary, its place again
+        String seen = a.broadcast(SseEvent.of("e2")).id(); // after the boundary; b has not read it yet
+
+        SseConnection resumed = open(b, ConnectOptions.builder("x").announce(true).lastEventId(seen).build());
+        relayOfB.resume();
+        a.broadcast(SseEvent.of("e3"));
+
+        assertThat(typesAndData(awaitMessages(resumed, 2)))
+                .as("resuming from \"%s\", after the boundary b was given: nothing was lost", seen)
+                .containsExactly("connected:", "message:e3");
+    }
+
+    @Test
+    void serverBehindTheRelayGivesANewConnectionNoLiveEventPublishedBeforeItOpened() {
+        SharedLog.Relay slow = log.join();
+        SseRegistry a = server(log.join());
+        SseRegistry b = server(slow);
+        slow.pause();
+        String seen = a.broadcast(SseEvent.of("e1")).id();
+        a.broadcastLive(SseEvent.of("before")); // the client saw e1 and this on A
+
+        SseConnection c = open(b, ConnectOptions.builder("x").lastEventId(seen).build());
+        slow.resume(); // b now delivers what it had not read, "before" among it
+        a.broadcastLive(SseEvent.of("after"));
+        String last = a.broadcast(SseEvent.of("e2")).id();
+
+        assertThat(awaitMessages(c, 2)).as("what was published before the connection opened is not live to it")
+                .containsExactly(new Message("message", "after", ""), new Message("message", "e2", last));
     }
 }

@@ -167,6 +167,7 @@ final class History {
             seqById.clear();
             lastEvictedId = null;
             newestId = null;
+            placeLost = false; // until told again: a boundary given back places it anew
             // A local position handed out before now may be followed by events the relay no longer
             // gives back: every such position is at or below clearedAt, and every new one above.
             clearedAt = nextSeq();

@@ -127,6 +127,10 @@ public final class Hub implements ConnectionContext {
     // With a relay: publishing goes through it, and the relay delivers back through the sink.
     private final EventRelay relay; // null for one server on its own
     private final Map<DefaultSseConnection, String> catchingUp = new HashMap<>(); // guarded by lock
+    // Connections opened while this server was behind the relay, and the relay's newest id then:
+    // unrecorded messages up to it were published before they opened. Guarded by lock.
+    private final Map<DefaultSseConnection, String> openedAt = new HashMap<>();
+    private String lastRelayedId; // the relay id of the newest message delivered here; guarded by lock
     private final ConcurrentHashMap<String, CompletableFuture<Integer>> awaitingDelivery = new ConcurrentHashMap<>();
     private final String tagPrefix = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + ":";
     private final AtomicLong tags = new AtomicLong();
@@ -215,6 +219,7 @@ public final class Hub implements ConnectionContext {
                 ? null : options.lastEventId();
         boolean heldByRelay = lastEventId != null && history != null && relay != null
                 && isAheadOfMirror(lastEventId) && relay.holds(lastEventId);
+        String relayNewest = relay == null ? null : relay.newestId();
         DefaultSseConnection c = new DefaultSseConnection(
                 UUID.randomUUID(), options.owner(), options.eventTypes(), transport, this);
         transport.start(c);
@@ -248,6 +253,9 @@ public final class Hub implements ConnectionContext {
                 all = append(all, c);
                 byId.put(c.id(), c);
                 counters.connectionsOpened.increment();
+                if (relayNewest != null && (lastRelayedId == null || relay.precedes(lastRelayedId, relayNewest))) {
+                    openedAt.put(c, relayNewest); // this server is behind the relay
+                }
             }
         } finally {
             lock.unlock();
@@ -316,9 +324,10 @@ public final class Hub implements ConnectionContext {
             return new Start(History.Resume.FROM_SEQ, history.seqBefore(lastEventId, relay::precedes));
         }
         if (heldByRelay && history.hasLostPlace()) {
-            // Since losing its place with nothing given back, this mirror cannot tell an id from
-            // before the gap (what followed may be gone) from one after it: the client is told of
-            // a gap, and live events up to its id are still held back, in case it was after.
+            // Since losing its place with nothing given back by a relay that did not say where it
+            // stood, this mirror cannot tell an id from before the gap (what followed may be gone)
+            // from one after it: the client is told of a gap, and live events up to its id are
+            // still held back, in case it was after.
             return new Start(History.Resume.UNKNOWN, 0, true);
         }
         if (heldByRelay && (newest == null || relay.precedes(newest, lastEventId))) {
@@ -631,12 +640,17 @@ public final class Hub implements ConnectionContext {
         return new RelaySink() {
             @Override
             public void deliver(String id, RelayMessage message) {
-                dispatching(() -> deliverRelayed(id, message));
+                dispatching(() -> deliverRelayed(id, message, true));
             }
 
             @Override
             public void resync(List<Delivery> retained, boolean gap) {
-                dispatching(() -> resyncRelayed(retained, gap));
+                dispatching(() -> resyncRelayed(retained, gap, null, false));
+            }
+
+            @Override
+            public void resync(List<Delivery> retained, boolean gap, String after) {
+                dispatching(() -> resyncRelayed(retained, gap, after, true));
             }
         };
     }
@@ -648,7 +662,7 @@ public final class Hub implements ConnectionContext {
     private void deliverHere(String room, SseEvent event) {
         // Not recorded, so the id only matters to a connection still catching up with the relay,
         // which then skips this event.
-        deliverRelayed(PresenceTracker.PRESENCE_EVENT, new RelayMessage(RelayMessage.Scope.ROOM, room, event, false, null));
+        deliverRelayed(PresenceTracker.PRESENCE_EVENT, new RelayMessage(RelayMessage.Scope.ROOM, room, event, false, null), false);
     }
 
     /** Who is in which room, its listeners and its events. */
@@ -658,9 +672,10 @@ public final class Hub implements ConnectionContext {
 
     /**
      * Records and queues one relayed event under the lock, as a publish does here, then has the
-     * drain executor write it: the relay's reader only queues frames and moves on.
+     * drain executor write it: the relay's reader only queues frames and moves on. {@code fromRelay}:
+     * {@code id} is the relay's (not so for this server's own presence events).
      */
-    private void deliverRelayed(String id, RelayMessage m) {
+    private void deliverRelayed(String id, RelayMessage m, boolean fromRelay) {
         Objects.requireNonNull(id, "id");
         SseEvent event = m.event();
         boolean recorded = m.recorded() && history != null;
@@ -679,6 +694,9 @@ public final class Hub implements ConnectionContext {
                 history.add(new History.Entry(history.nextSeq(), id, m.target(), type, frame, now));
                 history.expire(now);
             }
+            if (fromRelay) {
+                lastRelayedId = id;
+            }
             targets = switch (m.scope()) {
                 case ALL -> all;
                 case ROOM -> rooms.getOrDefault(m.target(), NONE);
@@ -690,6 +708,9 @@ public final class Hub implements ConnectionContext {
             for (DefaultSseConnection c : targets) {
                 if (!catchingUp.isEmpty() && isCatchingUp(c, id)) {
                     continue;
+                }
+                if (fromRelay && !openedAt.isEmpty() && openedAfter(c, id) && !recorded) {
+                    continue; // published before c opened: not live to it (what is recorded, its position decides)
                 }
                 FrameQueue.Offer offered = c.accepts(type) ? c.offer(frame, FrameKind.LIVE, now) : FrameQueue.Offer.REFUSED;
                 if (offered.queued()) {
@@ -723,6 +744,22 @@ public final class Hub implements ConnectionContext {
         return true;
     }
 
+    /**
+     * Whether {@code c} opened after the relay had appended {@code id} (a message this server
+     * delivers late, being behind). Called under the lock.
+     */
+    private boolean openedAfter(DefaultSseConnection c, String id) {
+        String newestThen = openedAt.get(c);
+        if (newestThen == null) {
+            return false;
+        }
+        if (relay.precedes(newestThen, id)) {
+            openedAt.remove(c); // this server has caught up with where the relay stood
+            return false;
+        }
+        return true;
+    }
+
     private DefaultSseConnection connectionOrNull(String id) {
         try {
             return byId.get(UUID.fromString(id));
@@ -731,7 +768,12 @@ public final class Hub implements ConnectionContext {
         }
     }
 
-    private void resyncRelayed(List<RelaySink.Delivery> retained, boolean gap) {
+    /**
+     * Replaces the mirror with what the relay gave back and tells the open connections of a gap.
+     * {@code afterKnown}: the relay said where it stood before {@code retained} ({@code after}, or
+     * nothing at all when {@code after} is null).
+     */
+    private void resyncRelayed(List<RelaySink.Delivery> retained, boolean gap, String after, boolean afterKnown) {
         DefaultSseConnection[] told;
         lock.lock();
         try {
@@ -749,9 +791,14 @@ public final class Hub implements ConnectionContext {
                     // has. So the oldest delivery is not retained but becomes the boundary.
                     history.startAfter(retained.get(0).id());
                     first = 1;
-                } else if (gap) {
+                } else if (gap && after != null) {
+                    // Nothing given back, but the relay said where it stood: that relay id is the
+                    // boundary, so an id before it is expired here and one after it is placed.
+                    history.startAfter(after);
+                } else if (gap && !afterKnown) {
                     history.losePlace();
                 }
+                // (A gap with nothing before it: every id the relay holds came after the gap.)
                 for (RelaySink.Delivery d : retained.subList(first, retained.size())) {
                     RelayMessage m = d.message();
                     if (m.recorded()) {
@@ -760,6 +807,8 @@ public final class Hub implements ConnectionContext {
                     }
                 }
             }
+            // What the relay delivers next comes after these (if it did not say, after something).
+            lastRelayedId = retained.isEmpty() ? after : retained.get(retained.size() - 1).id();
             told = all;
             for (DefaultSseConnection c : told) {
                 String resumedFrom = catchingUp.remove(c);
@@ -904,6 +953,7 @@ public final class Hub implements ConnectionContext {
         lock.lock();
         try {
             catchingUp.remove(c);
+            openedAt.remove(c);
             presence.left(c, c.rooms, c.closeReason());
             if (closed) {
                 // Shutting down, every connection leaves: copying the arrays once per connection would

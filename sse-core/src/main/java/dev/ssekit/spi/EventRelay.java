@@ -74,6 +74,19 @@ public interface EventRelay extends AutoCloseable {
     boolean holds(String id);
 
     /**
+     * Returns the id of the newest event appended to the shared order, delivered here yet or not, or
+     * {@code null} if there is none or the relay cannot tell at once. A registry asks, outside its
+     * locks, when a connection opens: a server behind the relay then gives that connection none of
+     * the unrecorded events and direct messages up to that id when it delivers them, since they were
+     * published before the connection opened (a client that resumes here may have had them on
+     * another server). Without an override, {@code null}: such events reach every connection open
+     * when they are delivered.
+     */
+    default String newestId() {
+        return null;
+    }
+
+    /**
      * Returns whether the relay carries events now; a relay that is {@linkplain RelayHealth.State#DOWN
      * down} refuses publishing at once. Cheap enough to call from a health check or a metric.
      * Without an override, always {@link RelayHealth#UP}.

@@ -33,6 +33,23 @@ public interface RelaySink {
     void resync(List<Delivery> retained, boolean gap);
 
     /**
+     * Like {@link #resync(List, boolean)}, from a relay that also says where the shared order stood
+     * before {@code retained}; a relay that knows should call this one.
+     *
+     * @param after the id of the newest event of the shared order before the first of {@code
+     *     retained} (held or not): nothing at or before it is delivered here any more; {@code null}
+     *     if the shared order had no event before them, so that every id the relay holds came after
+     *     the gap. After a gap with nothing given back, this id is the one place the server can still
+     *     give its clients and place theirs against: told nothing, it cannot tell a relay id from
+     *     before the gap from one after it, and resets every client that resumes with one until it
+     *     records again. The default drops it.
+     * @since 1.0
+     */
+    default void resync(List<Delivery> retained, boolean gap, String after) {
+        resync(retained, gap);
+    }
+
+    /**
      * One event of the shared order and its id. Immutable.
      *
      * @param id the relay's id
