@@ -24,7 +24,8 @@
 #   WARMUP_PASS=200            first a pass at this rate, not reported, so that the servers' JIT
 #                              has compiled the publish and delivery paths before anything is
 #                              measured: a fresh server still compiles for tens of seconds, and
-#                              at first answers a relayed publish ten times slower (0: no pass)
+#                              until then spends several times the CPU on each relayed publish
+#                              (0: no pass)
 #   WARMUP_PASS_DURATION=30s   how long that pass publishes
 #   OUT=sse-bench/results/redis-ceiling/<date>-<time>-<SERVERS>x<CONNECTIONS_PER_SERVER>
 #   SERVER_JVM="-Xms256m -Xmx512m"  LOADGEN_JVM="-Xms512m -Xmx1g"
