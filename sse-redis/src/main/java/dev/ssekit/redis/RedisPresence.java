@@ -363,8 +363,7 @@ public final class RedisPresence implements PresenceShare {
         private Builder() {}
 
         /**
-         * Sets the Redis to use, as a Redis URI: {@code redis://}, {@code rediss://} or
-         * {@code redis-sentinel://}, as {@link RedisRelay.Builder#uri} takes. Redis Cluster is not
+         * Sets the Redis to use, as a Redis URI, usually the relay's. Redis Cluster is not
          * supported: a {@code redis-cluster://} URI is refused here.
          *
          * @throws IllegalArgumentException if the URI is malformed or a Redis Cluster URI
