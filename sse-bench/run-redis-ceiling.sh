@@ -11,7 +11,7 @@
 # time goes) and the machine's load average.
 # Short, bounded runs; every process it starts is stopped on exit.
 #
-# usage: sse-bench/run-redis-ceiling.sh [rate ...]     (from the repository root; 250 500 1000 2000 4000)
+# usage: sse-bench/run-redis-ceiling.sh [rate ...]     (from the repository root; 100 250 500 1000)
 #
 # Environment (all optional):
 #   SERVERS=2                  servers sharing Redis, on ports BASE_PORT.. (at most 8)
@@ -47,7 +47,7 @@ LOADGEN_JVM=${LOADGEN_JVM:-"-Xms512m -Xmx1g"}
 JAR=sse-bench/target/sse-bench.jar
 RATES=("$@")
 if [ ${#RATES[@]} -eq 0 ]; then
-  RATES=(250 500 1000 2000 4000)
+  RATES=(100 250 500 1000)
 fi
 if [ "$SERVERS" -lt 1 ] || [ "$SERVERS" -gt 8 ]; then
   echo "SERVERS must be 1 to 8: $SERVERS" >&2
