@@ -134,6 +134,8 @@ final class LoadEngine implements AutoCloseable {
 
     // ---- deliveries
     private final Histogram latencyMicros = new Histogram(MAX_MICROS, 3);
+    // From writing a measured publish request to reading its answer: what a publisher waits.
+    private final Histogram answerMicros = new Histogram(MAX_MICROS, 3);
     private long deliveries;
     private long duplicates;
     private long measuredDeliveries;
@@ -381,6 +383,9 @@ final class LoadEngine implements AutoCloseable {
         }
         acked.set((int) seq);
         ackedCount++;
+        if (measuring && seq >= measureFromSeq) {
+            answerMicros.recordValue(Math.max(0, Math.min(MAX_MICROS, (System.nanoTime() - p.sentNanos) / 1_000)));
+        }
         if (window > 0) {
             checkDone((int) seq);
         }
@@ -556,6 +561,7 @@ final class LoadEngine implements AutoCloseable {
                 measuredDeliveries,
                 deliverySeconds,
                 latencyMicros.copy(),
+                answerMicros.copy(),
                 expected,
                 deliveries,
                 lost,
@@ -587,6 +593,7 @@ final class LoadEngine implements AutoCloseable {
             long measuredDeliveries,
             double deliverySeconds,
             Histogram latencyMicros,
+            Histogram answerMicros,
             long expected,
             long received,
             long lost,

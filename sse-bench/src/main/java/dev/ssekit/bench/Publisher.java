@@ -23,6 +23,7 @@ final class Publisher implements LoadEngine.Handler, HttpResponseDecoder.Listene
     boolean busy;
     boolean closed;
     long seq = -1;
+    long sentNanos; // when the request now in flight was written
 
     Publisher(LoadEngine engine) {
         this.engine = engine;
@@ -51,6 +52,7 @@ final class Publisher implements LoadEngine.Handler, HttpResponseDecoder.Listene
     void send(long seq, byte[] requestBytes) throws IOException {
         this.seq = seq;
         this.busy = true;
+        this.sentNanos = System.nanoTime();
         out = ByteBuffer.wrap(requestBytes);
         channel.write(out);
         key.interestOps(out.hasRemaining() ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);

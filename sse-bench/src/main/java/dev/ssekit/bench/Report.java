@@ -49,6 +49,10 @@ final class Report {
             rows.add(row("deliveries/s", num(r.deliveriesPerSecond())));
             rows.add(row("latency p50 / p90 / p99 / max", millis(r.p50Millis()) + " / " + millis(r.p90Millis())
                     + " / " + millis(r.p99Millis()) + " / " + millis(r.maxMillis()) + " ms (" + r.latencyCount() + " deliveries)"));
+            if (r.publishP50Millis() != null) {
+                rows.add(row("publish answered p50 / p99", millis(r.publishP50Millis()) + " / "
+                        + millis(r.publishP99Millis()) + " ms"));
+            }
             rows.add(row("deliveries expected / received / lost / duplicated",
                     r.expected() + " / " + r.received() + " / " + r.lost() + " / " + r.duplicated()));
         }

@@ -35,6 +35,9 @@ import java.util.List;
  * @param p90Millis 90th percentile latency
  * @param p99Millis 99th percentile latency
  * @param maxMillis highest latency
+ * @param publishP50Millis median time from writing a measured publish request to reading its
+ *     answer, or {@code null} if none was answered (and in results written before it was measured)
+ * @param publishP99Millis 99th percentile of that time
  * @param expected deliveries owed to the streams
  * @param received distinct deliveries received (owed or not)
  * @param lost owed deliveries that did not arrive
@@ -82,6 +85,8 @@ public record RunResult(
         double p90Millis,
         double p99Millis,
         double maxMillis,
+        Double publishP50Millis,
+        Double publishP99Millis,
         long expected,
         long received,
         long lost,

@@ -137,6 +137,7 @@ public final class WorkloadRunner {
                                     long serverCpuNanos) {
         Histogram lat = f.latencyMicros();
         boolean any = lat.getTotalCount() > 0;
+        boolean answered = f.answerMicros().getTotalCount() > 0;
         double measured = f.measuredSeconds();
         int open = f.connected();
         String impl = p.label() != null ? p.label() : f.impl() != null ? f.impl() : "unknown";
@@ -170,6 +171,8 @@ public final class WorkloadRunner {
                 any ? lat.getValueAtPercentile(90) / 1000.0 : 0,
                 any ? lat.getValueAtPercentile(99) / 1000.0 : 0,
                 any ? lat.getMaxValue() / 1000.0 : 0,
+                answered ? f.answerMicros().getValueAtPercentile(50) / 1000.0 : null,
+                answered ? f.answerMicros().getValueAtPercentile(99) / 1000.0 : null,
                 f.expected(),
                 f.received(),
                 f.lost(),

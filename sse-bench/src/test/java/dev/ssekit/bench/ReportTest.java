@@ -19,7 +19,7 @@ class ReportTest {
         boolean churn = workload.equals("churn");
         return new RunResult(workload, impl, startedAt, false, connections, stalled, 20, 32, 64, 20, churn ? 100 : 0,
                 connections + stalled, 1500, 3.5, 0, 0, 400, 400, 400, 20, 0, 0.2, deliveriesPerSecond,
-                400L * connections, p99 / 4, p99 / 2, p99, p99 * 2, 400L * connections, 400L * connections, 0, 0,
+                400L * connections, p99 / 4, p99 / 2, p99, p99 * 2, null, null, 400L * connections, 400L * connections, 0, 0,
                 churn ? 1900L : null, churn ? 95.0 : null,
                 heapPerConnection == null ? null : 10L << 20,
                 heapPerConnection == null ? null : (10L << 20) + (long) (heapPerConnection * connections),

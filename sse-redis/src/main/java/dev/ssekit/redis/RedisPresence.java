@@ -363,12 +363,14 @@ public final class RedisPresence implements PresenceShare {
         private Builder() {}
 
         /**
-         * Sets the Redis to use, as a Redis URI.
+         * Sets the Redis to use, as a Redis URI, usually the relay's. Redis Cluster is not
+         * supported: a {@code redis-cluster://} URI is refused here.
          *
-         * @throws IllegalArgumentException if the URI is malformed
+         * @throws IllegalArgumentException if the URI is malformed or a Redis Cluster URI
          */
         public Builder uri(String uri) {
-            this.uri = RedisSettings.uri(uri);
+            this.uri = RedisSettings.singleRedisUri(uri, "presence reads every server's key in one"
+                    + " MGET, which a cluster refuses across its slots");
             return this;
         }
 

@@ -112,9 +112,8 @@ public final class RedisRelay implements EventRelay {
             return {id, 1}
             """;
 
-    private static final String CLUSTER_REFUSED = "Redis Cluster is not supported: the relay keeps"
-            + " one stream, which a cluster would hold on one node anyway; use one primary (with"
-            + " replicas and Sentinel for failover), not";
+    private static final String WHY_NOT_CLUSTER = "the relay keeps one stream, which a cluster would"
+            + " hold on one node anyway";
 
     private static final long MIN_BACKOFF_MILLIS = 50;
     private static final long MAX_BACKOFF_MILLIS = 1_000;
@@ -532,7 +531,9 @@ public final class RedisRelay implements EventRelay {
             c.setTimeout(timeout.plus(block));
             reader = c;
             if (c.sync().info("cluster").contains("cluster_enabled:1")) {
-                throw new IllegalStateException(CLUSTER_REFUSED + " " + redacted() + " is a cluster node");
+                throw new IllegalStateException("Redis Cluster is not supported: " + WHY_NOT_CLUSTER
+                        + "; use one primary (with replicas and Sentinel for failover), not "
+                        + redacted() + ": it is a cluster node");
             }
         }
         RedisCommands<String, String> redis = c.sync();
@@ -747,11 +748,7 @@ public final class RedisRelay implements EventRelay {
          * @throws IllegalArgumentException if the URI is malformed
          */
         public Builder uri(String uri) {
-            Objects.requireNonNull(uri, "uri");
-            if (uri.startsWith("redis-cluster:") || uri.startsWith("rediss-cluster:")) {
-                throw new IllegalArgumentException("uri: " + CLUSTER_REFUSED + " a cluster URI");
-            }
-            this.uri = RedisSettings.uri(uri);
+            this.uri = RedisSettings.singleRedisUri(uri, WHY_NOT_CLUSTER);
             return this;
         }
 

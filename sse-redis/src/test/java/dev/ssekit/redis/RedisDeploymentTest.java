@@ -119,7 +119,17 @@ class RedisDeploymentTest {
                 .relay(Node.relay("redis://127.0.0.1:" + redis.port(), "cluster:", 10).build()).build())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("Redis Cluster is not supported")
-                .hasMessageContaining("127.0.0.1:" + redis.port() + " is a cluster node");
+                .hasMessageContaining("127.0.0.1:" + redis.port() + ": it is a cluster node");
+    }
+
+    @Test
+    void presenceRefusesARedisClusterUriAsTheRelayDoes() {
+        for (String uri : List.of("redis-cluster://127.0.0.1:7000", "rediss-cluster://127.0.0.1:7000")) {
+            assertThatThrownBy(() -> RedisPresence.builder().uri(uri))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("uri: Redis Cluster is not supported")
+                    .hasMessageEndingWith("a cluster URI");
+        }
     }
 
     private static boolean skipUnless(boolean condition, String reason) {

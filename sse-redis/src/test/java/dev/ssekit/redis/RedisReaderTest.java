@@ -2,15 +2,19 @@ package dev.ssekit.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ssekit.PublishResult;
 import dev.ssekit.SseEvent;
+import dev.ssekit.SseRegistry;
 import dev.ssekit.spi.RelayHealth;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
 import dev.ssekit.spi.RelayUnavailableException;
 import dev.ssekit.testing.Await;
+import dev.ssekit.testing.EventStream;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
+import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +31,7 @@ import org.junit.jupiter.api.Test;
 /** The relay's reader thread against a real Redis: idle reads, and failures that are not Redis's. */
 class RedisReaderTest {
 
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static RedisProcess redis;
     private static RedisClient admin;
     private static StatefulRedisConnection<String, String> adminConnection;
@@ -69,6 +74,30 @@ class RedisReaderTest {
                     .as("connections Redis received while the reader was idle").isEqualTo(connections);
         } finally {
             relay.close();
+        }
+    }
+
+    /**
+     * The reader waits in a read far longer than a publisher waits for its own event (2 s), so
+     * {@code queued} can be 1 only if the event itself ended the read: a reader that saw new
+     * entries only when its read timed out would make every publish here answer 0 queued.
+     */
+    @Test
+    void aPublishWakesTheWaitingReaderAndReturnsOnceItsOwnEventCameBack() throws Exception {
+        Node node = Node.serve(SseRegistry.builder().history(100)
+                .relay(Node.relay(redis.uri(), "wake:", 100).readBlock(Duration.ofMinutes(5)).build())
+                .build());
+        try (EventStream stream = EventStream.open(HTTP, node.uri)) {
+            assertThat(stream.next().type()).isEqualTo("connected");
+            for (int i = 0; i < 3; i++) {
+                Await.await("the reader to wait in a read of the stream", Duration.ofSeconds(10),
+                        () -> stat("clients", "blocked_clients:(\\d+)") == 1);
+                PublishResult published = node.registry.broadcast(SseEvent.of("n", Integer.toString(i)));
+                assertThat(published.queued()).as("connections the publish %d was queued to here", i).isEqualTo(1);
+                assertThat(stream.next()).isEqualTo(new EventStream.Event(published.id(), "n", Integer.toString(i)));
+            }
+        } finally {
+            node.close();
         }
     }
 
