@@ -391,6 +391,8 @@ public final class SseRegistry implements AutoCloseable {
      * stopping server do not all come back at the same moment.
      *
      * @return whether every connection finished within {@code grace}
+     * @throws IllegalArgumentException if {@code finalEvent} could not be published: it has one of
+     *     the registry's own types, or an id while history is on; the registry then stays open
      */
     public boolean shutdown(SseEvent finalEvent, Duration grace) {
         return hub.shutdown(finalEvent, Objects.requireNonNull(grace, "grace"));

@@ -313,6 +313,24 @@ class SseConnectionCloseTest {
     }
 
     @Test
+    void aFinalEventThatCouldNotBePublishedIsRefusedAndTheRegistryStaysOpen() {
+        registry.close();
+        registry = SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null).history(10).build();
+        RecordingTransport transport = new RecordingTransport();
+        open(transport, "r");
+
+        // With history on, an id of the application's would replace each client's position.
+        assertThatThrownBy(() -> registry.shutdown(SseEvent.builder().id("7").data("bye").build(), Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("id ");
+        assertThatThrownBy(() -> registry.shutdown(SseEvent.of("reset", "{}"), Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserved");
+
+        assertThat(registry.isClosed()).isFalse();
+        assertThat(registry.connectionCount()).isEqualTo(1);
+        assertThat(transport.text()).doesNotContain("bye");
+    }
+
+    @Test
     void shutdownWaitsWithinGraceForASlowStream() throws Exception {
         RecordingTransport slow = RecordingTransport.notReady();
         SseConnection c = open(slow, "r");

@@ -1099,6 +1099,9 @@ public final class Hub implements ConnectionContext {
      * @return whether every connection drained within the grace period
      */
     public boolean shutdown(SseEvent finalEvent, Duration grace) {
+        if (finalEvent != null) {
+            checkPublishable(finalEvent); // before anything stops: a refused final event changes nothing
+        }
         lock.lock();
         try {
             if (closed) {

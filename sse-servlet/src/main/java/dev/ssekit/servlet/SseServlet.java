@@ -463,9 +463,16 @@ public final class SseServlet extends HttpServlet {
          * Sets the event every connection receives last when {@link SseServlet#shutdown()} shuts the
          * registry down, for example {@code SseEvent.builder().retry(Duration.ofSeconds(10)).build()}
          * to tell browsers when to come back (each connection receives a retry between that and
-         * twice it, so that clients do not all return at once); {@code null} for none.
+         * twice it, so that clients do not all return at once); {@code null} for none. It is never
+         * recorded, so it carries no id.
+         *
+         * @throws IllegalArgumentException if {@code finalEvent} has an id
          */
         public Builder finalEvent(SseEvent finalEvent) {
+            if (finalEvent != null && finalEvent.id() != null) {
+                throw new IllegalArgumentException("finalEvent: id must be null, a final event is never recorded; was \""
+                        + finalEvent.id() + "\"");
+            }
             this.finalEvent = finalEvent;
             return this;
         }
