@@ -376,13 +376,16 @@ public final class RedisRelay implements EventRelay {
             if (publisher != null) {
                 return publisher;
             }
-            if (connecting == null) {
+            attempt = connecting;
+            if (attempt == null) {
                 CompletableFuture<StatefulRedisConnection<String, String>> started =
                         client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture();
                 connecting = started;
+                // An attempt already over runs opened() here, at once, and clears connecting:
+                // this caller waits on its own attempt, not on the field.
                 started.whenComplete((c, failure) -> opened(started, c));
+                attempt = started;
             }
-            attempt = connecting;
         } finally {
             publishLock.unlock();
         }
