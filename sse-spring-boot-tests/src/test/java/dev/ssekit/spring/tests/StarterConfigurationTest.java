@@ -3,8 +3,10 @@ package dev.ssekit.spring.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ssekit.SseRegistry;
+import dev.ssekit.redis.RedisPresence;
 import dev.ssekit.servlet.SseServlet;
 import dev.ssekit.spi.DataSerializer;
+import dev.ssekit.spi.PresenceShare;
 import dev.ssekit.spring.SseKitAutoConfiguration;
 import dev.ssekit.spring.SseKitHealthIndicator;
 import dev.ssekit.spring.SseKitMetrics;
@@ -102,6 +104,19 @@ class StarterConfigurationTest {
                     context.getBean(SseKitMetrics.class).bindTo(meters);
                     assertThat(meters.get("ssekit.relay.up").gauge().value()).isZero();
                 });
+    }
+
+    @Test
+    void aRedisUriSharesPresenceUnlessTurnedOff() {
+        WebApplicationContextRunner redis = runner.withPropertyValues("ssekit.redis.uri=redis://127.0.0.1:1",
+                "ssekit.redis.key-prefix=starter-test:");
+        redis.run(context -> assertThat(context).hasSingleBean(RedisPresence.class));
+        redis.withPropertyValues("ssekit.redis.presence.enabled=false")
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(PresenceShare.class));
+        redis.withPropertyValues("ssekit.redis.presence.ttl=100ms").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(messages(context.getStartupFailure())).contains("ssekit.redis.presence.ttl: ");
+        });
     }
 
     private static String messages(Throwable t) {
