@@ -377,6 +377,14 @@ public final class SseRegistry implements AutoCloseable {
         return relay == null ? RelayHealth.UP : relay.health();
     }
 
+    /**
+     * Returns how far this server's delivery of relayed events is behind the relay's shared order
+     * (see {@link EventRelay#lag()}), for metrics; {@link Duration#ZERO} without a relay.
+     */
+    public Duration relayLag() {
+        return relay == null ? Duration.ZERO : relay.lag();
+    }
+
     /** Returns whether {@link #close()} or {@link #shutdown} has been called. */
     public boolean isClosed() {
         return hub.isClosed();

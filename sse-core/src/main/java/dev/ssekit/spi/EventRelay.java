@@ -1,5 +1,7 @@
 package dev.ssekit.spi;
 
+import java.time.Duration;
+
 /**
  * A total order of published events shared by several servers, through which a registry publishes
  * when it is {@linkplain dev.ssekit.SseRegistry.Builder#relay configured with one}.
@@ -93,6 +95,17 @@ public interface EventRelay extends AutoCloseable {
      */
     default RelayHealth health() {
         return RelayHealth.UP;
+    }
+
+    /**
+     * Returns how far this server's delivery is behind the shared order: how long the oldest event
+     * appended to it but not yet delivered here has been waiting, or {@link Duration#ZERO} when
+     * every event the relay has seen is delivered. It grows while this server's reader falls behind
+     * (a burst, a slow sink) and says nothing of a relay that is down, which {@link #health()}
+     * reports. Cheap enough to call from a metric. Without an override, always zero.
+     */
+    default Duration lag() {
+        return Duration.ZERO;
     }
 
     /** Stops delivering and releases the relay's connections; idempotent. */

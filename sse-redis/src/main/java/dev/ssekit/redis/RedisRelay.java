@@ -140,6 +140,7 @@ public final class RedisRelay implements EventRelay {
     private volatile RelayHealth health = RelayHealth.down("not connected to Redis yet");
     private volatile Thread readerThread;
     private RelaySink sink;
+    private final ReaderLag lag = new ReaderLag();
 
     // The reader thread's state.
     private String lastId; // the last entry delivered, or null before the first sync
@@ -263,6 +264,17 @@ public final class RedisRelay implements EventRelay {
     }
 
     /**
+     * How long the oldest entry this server has read from the stream but not yet delivered has
+     * been there, by the entry's id (Redis's clock) against this server's clock; zero once the
+     * reader has delivered every entry of a read that reached the end of the stream. During a read
+     * that filled a whole batch, it counts from the last entry delivered until the next read.
+     */
+    @Override
+    public Duration lag() {
+        return lag.at(System.currentTimeMillis());
+    }
+
+    /**
      * Appends the event and remembers its idempotency key for the window, in one Lua script, unless
      * the key is already remembered: then appends nothing and returns the id the key was first given.
      * So a publish retried after a timeout (when Redis may have applied it) is delivered once, and
@@ -375,13 +387,16 @@ public final class RedisRelay implements EventRelay {
             if (publisher != null) {
                 return publisher;
             }
-            if (connecting == null) {
+            attempt = connecting;
+            if (attempt == null) {
                 CompletableFuture<StatefulRedisConnection<String, String>> started =
                         client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture();
                 connecting = started;
+                // An attempt already over runs opened() here, at once, and clears connecting:
+                // this caller waits on its own attempt, not on the field.
                 started.whenComplete((c, failure) -> opened(started, c));
+                attempt = started;
             }
-            attempt = connecting;
         } finally {
             publishLock.unlock();
         }
@@ -549,9 +564,11 @@ public final class RedisRelay implements EventRelay {
         }
         String after = lastId;
         List<StreamMessage<String, String>> batch = xreadAfter(redis, after);
-        if (batch == null) {
+        if (batch == null || batch.isEmpty()) {
+            lag.caughtUp();
             return;
         }
+        lag.waitingFrom(batch.get(0).getId());
         if (batch.size() == readBatch && !after.equals("0-0")
                 && redis.xrange(streamKey, Range.create(after, after)).isEmpty()) {
             // A full batch means this server is behind. If the entry it read last is gone, the
@@ -563,15 +580,22 @@ public final class RedisRelay implements EventRelay {
             synced = true;
             return;
         }
-        for (StreamMessage<String, String> m : batch) {
+        for (int i = 0; i < batch.size(); i++) {
             if (closed) {
                 return;
             }
+            StreamMessage<String, String> m = batch.get(i);
             lastId = m.getId();
             RelayMessage message = decodeOrNull(m);
             if (message != null) {
                 sink.deliver(m.getId(), message);
             }
+            if (i + 1 < batch.size()) {
+                lag.waitingFrom(batch.get(i + 1).getId());
+            }
+        }
+        if (batch.size() < readBatch) {
+            lag.caughtUp(); // the read reached the end of the stream, and all of it is delivered
         }
     }
 
@@ -612,6 +636,7 @@ public final class RedisRelay implements EventRelay {
                     + " its streams are told with a reset event", redacted());
         }
         sink.resync(retained, gap);
+        lag.caughtUp();
         lastId = newest.isEmpty() ? "0-0" : newest.get(0).getId();
     }
 

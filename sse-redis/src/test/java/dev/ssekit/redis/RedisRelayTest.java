@@ -7,6 +7,7 @@ import dev.ssekit.SseEvent;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
 import dev.ssekit.spi.RelayUnavailableException;
+import dev.ssekit.testing.Await;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -138,6 +139,27 @@ class RedisRelayTest {
             Object next = sink.next();
             assertThat(next).isInstanceOf(Resync.class);
             assertThat(((Resync) next).gap()).as("the lost entries are signalled").isTrue();
+        }
+    }
+
+    @Test
+    void lagGrowsWhileTheReaderIsHeldAndIsZeroOnceItCaughtUp() throws Exception {
+        try (RedisRelay writer = relay("lag:", 1_000); RedisRelay reader = relay("lag:", 1_000)) {
+            writer.start(new RecordingSink(false));
+            RecordingSink sink = new RecordingSink(true);
+            reader.start(sink);
+            assertThat(sink.next()).isEqualTo(new Resync(List.of(), false));
+            assertThat(reader.lag()).isZero();
+
+            writer.publish(broadcast("first"));
+            writer.publish(broadcast("second"));
+            assertThat(sink.next()).isInstanceOf(RelaySink.Delivery.class); // now held in the sink
+
+            Await.await("the lag to pass 300 ms while the reader is held",
+                    () -> reader.lag().compareTo(Duration.ofMillis(300)) >= 0);
+            sink.release.countDown();
+            assertThat(sink.next()).isInstanceOf(RelaySink.Delivery.class);
+            Await.await("the lag to be zero once the reader has caught up", () -> reader.lag().isZero());
         }
     }
 

@@ -1,12 +1,14 @@
 package dev.ssekit.spring;
 
 import dev.ssekit.SseRegistry;
+import dev.ssekit.redis.RedisPresence;
 import dev.ssekit.redis.RedisRelay;
 import dev.ssekit.servlet.OwnerResolver;
 import dev.ssekit.servlet.SseAuthorizer;
 import dev.ssekit.servlet.SseServlet;
 import dev.ssekit.spi.DataSerializer;
 import dev.ssekit.spi.EventRelay;
+import dev.ssekit.spi.PresenceShare;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -25,8 +27,10 @@ import org.springframework.util.ClassUtils;
 /**
  * Serves SSEKit in a servlet web application: an {@link SseRegistry} bean, unless the application
  * has its own, and an asynchronous {@link SseServlet} at {@code ssekit.path} and everything under
- * it. The application's {@link SseAuthorizer}, {@link OwnerResolver}, {@link DataSerializer} and
- * {@link EventRelay} beans are used when present. At the start of a graceful shutdown every
+ * it. The application's {@link SseAuthorizer}, {@link OwnerResolver}, {@link DataSerializer},
+ * {@link EventRelay} and {@link PresenceShare} beans are used when present; with {@code ssekit.redis.uri}
+ * set and {@code sse-redis} on the classpath, the starter's are a {@link RedisRelay} and a
+ * {@link RedisPresence} on that Redis. At the start of a graceful shutdown every
  * connection receives a final event and is ended, see {@link SseKitShutdown}.
  *
  * @since 1.0
@@ -52,7 +56,8 @@ public class SseKitAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     public SseRegistry sseRegistry(SseKitProperties properties, ObjectProvider<DataSerializer> serializers,
-            ObjectProvider<EventRelay> relays, ListableBeanFactory beans) {
+            ObjectProvider<EventRelay> relays, ObjectProvider<PresenceShare> presenceShares,
+            ListableBeanFactory beans) {
         SseRegistry.Builder b = SseRegistry.builder();
         set("ssekit.heartbeat", () -> b.heartbeat(properties.getHeartbeat()));
         set("ssekit.history", () -> b.history(properties.getHistory()));
@@ -65,6 +70,7 @@ public class SseKitAutoConfiguration {
         if (relay != null) {
             b.relay(relay);
         }
+        presenceShares.ifAvailable(b::presenceShare);
         return b.build();
     }
 
@@ -104,7 +110,10 @@ public class SseKitAutoConfiguration {
         return new SseKitShutdown(registry, retry, grace);
     }
 
-    /** Relays events between servers through Redis when {@code ssekit.redis.uri} is set. */
+    /**
+     * Relays events, and shares presence, between servers through Redis when {@code ssekit.redis.uri}
+     * is set; presence unless {@code ssekit.redis.presence.enabled} is false.
+     */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(RedisRelay.class)
     @ConditionalOnProperty(prefix = "ssekit.redis", name = "uri")
@@ -119,6 +128,20 @@ public class SseKitAutoConfiguration {
             set("ssekit.redis.uri", () -> b.uri(redis.getUri()));
             set("ssekit.redis.key-prefix", () -> b.keyPrefix(redis.getKeyPrefix()));
             set("ssekit.redis.history", () -> b.history(redis.getHistory()));
+            return b.build();
+        }
+
+        // The registry starts and closes the share it is given.
+        @Bean(destroyMethod = "")
+        @ConditionalOnMissingBean
+        @ConditionalOnProperty(prefix = "ssekit.redis.presence", name = "enabled", havingValue = "true",
+                matchIfMissing = true)
+        PresenceShare sseRedisPresence(SseKitProperties properties) {
+            SseKitProperties.Redis redis = properties.getRedis();
+            RedisPresence.Builder b = RedisPresence.builder();
+            set("ssekit.redis.uri", () -> b.uri(redis.getUri()));
+            set("ssekit.redis.key-prefix", () -> b.keyPrefix(redis.getKeyPrefix()));
+            set("ssekit.redis.presence.ttl", () -> b.ttl(redis.getPresence().getTtl()));
             return b.build();
         }
     }

@@ -8,9 +8,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -34,6 +36,9 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>{@code ssekit.replay.resets}</td><td>counter</td><td>{@code reason}: {@code unknown}, {@code expired}</td></tr>
  *   <tr><td>{@code ssekit.relay.up}</td><td>gauge</td><td>only for a relayed registry: 1 while its relay
  *       carries events, 0 while it is down</td></tr>
+ *   <tr><td>{@code ssekit.relay.lag}</td><td>time gauge, seconds</td><td>only for a relayed registry: how
+ *       long the oldest relayed event not yet delivered on this server has waited, 0 when it is
+ *       caught up ({@link SseRegistry#relayLag()}); Prometheus shows {@code ssekit_relay_lag_seconds}</td></tr>
  * </table>
  *
  * <p>Immutable and thread-safe.
@@ -63,6 +68,9 @@ public final class SseKitMetrics implements MeterBinder {
         if (registry.isRelayed()) {
             gauge(meters, "ssekit.relay.up", "1 while the relay carries events between servers, 0 while it is down",
                     r -> r.relayHealth().isUp() ? 1 : 0);
+            TimeGauge.builder("ssekit.relay.lag", registry, TimeUnit.MILLISECONDS, r -> r.relayLag().toMillis())
+                    .description("How long the oldest relayed event not yet delivered on this server has waited")
+                    .tags(tags).register(meters);
         }
         counter(meters, "ssekit.connections.opened", "Connections opened", Tags.empty(), r -> r.stats().connectionsOpened());
         for (CloseReason reason : CloseReason.values()) {

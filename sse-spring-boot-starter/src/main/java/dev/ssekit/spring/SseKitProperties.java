@@ -54,7 +54,7 @@ public class SseKitProperties {
     /** What happens to open connections when the application shuts down. */
     private final Shutdown shutdown = new Shutdown();
 
-    /** Relays events between servers through a Redis Stream; on when a URI is set and sse-redis is on the classpath. */
+    /** Relays events, and shares presence, between servers through Redis; on when a URI is set and sse-redis is on the classpath. */
     private final Redis redis = new Redis();
 
     public boolean isEnabled() {
@@ -191,6 +191,9 @@ public class SseKitProperties {
         /** Entries the Redis Stream keeps, approximately; a server that was away longer resets its clients. */
         private long history = 10_000;
 
+        /** Presence shared through the same Redis, so that counts and presence events cover every server. */
+        private final Presence presence = new Presence();
+
         public String getUri() {
             return uri;
         }
@@ -213,6 +216,36 @@ public class SseKitProperties {
 
         public void setHistory(long history) {
             this.history = history;
+        }
+
+        public Presence getPresence() {
+            return presence;
+        }
+    }
+
+    /** The {@code ssekit.redis.presence.*} properties. */
+    public static class Presence {
+
+        /** Whether presence is shared through Redis when the relay is on; false counts this server's owners only. */
+        private boolean enabled = true;
+
+        /** How long a server that stopped without closing still counts: the bound within which its owners drop out. */
+        private Duration ttl = Duration.ofSeconds(3);
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public Duration getTtl() {
+            return ttl;
+        }
+
+        public void setTtl(Duration ttl) {
+            this.ttl = ttl;
         }
     }
 }

@@ -3,12 +3,20 @@ package dev.ssekit.spring.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ssekit.SseRegistry;
+import dev.ssekit.redis.RedisPresence;
 import dev.ssekit.servlet.SseServlet;
 import dev.ssekit.spi.DataSerializer;
+import dev.ssekit.spi.EventRelay;
+import dev.ssekit.spi.RelayMessage;
+import dev.ssekit.spi.RelaySink;
+import dev.ssekit.spi.RelayUnavailableException;
+import dev.ssekit.spi.PresenceShare;
 import dev.ssekit.spring.SseKitAutoConfiguration;
 import dev.ssekit.spring.SseKitHealthIndicator;
 import dev.ssekit.spring.SseKitMetrics;
 import dev.ssekit.spring.SseKitObservabilityAutoConfiguration;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.Status;
@@ -102,6 +110,66 @@ class StarterConfigurationTest {
                     context.getBean(SseKitMetrics.class).bindTo(meters);
                     assertThat(meters.get("ssekit.relay.up").gauge().value()).isZero();
                 });
+    }
+
+    @Test
+    void aRedisUriSharesPresenceUnlessTurnedOff() {
+        WebApplicationContextRunner redis = runner.withPropertyValues("ssekit.redis.uri=redis://127.0.0.1:1",
+                "ssekit.redis.key-prefix=starter-test:");
+        redis.run(context -> assertThat(context).hasSingleBean(RedisPresence.class));
+        redis.withPropertyValues("ssekit.redis.presence.enabled=false")
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(PresenceShare.class));
+        redis.withPropertyValues("ssekit.redis.presence.ttl=100ms").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(messages(context.getStartupFailure())).contains("ssekit.redis.presence.ttl: ");
+        });
+    }
+
+    @Test
+    void theRelaysLagIsAGaugeInSeconds() {
+        LaggingRelay relay = new LaggingRelay();
+        runner.withBean(EventRelay.class, () -> relay).run(context -> {
+            var meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+            context.getBean(SseKitMetrics.class).bindTo(meters);
+            var lag = meters.get("ssekit.relay.lag").timeGauge();
+            assertThat(lag.value(TimeUnit.SECONDS)).isZero();
+
+            relay.lag = Duration.ofMillis(1_500);
+
+            assertThat(lag.value(TimeUnit.SECONDS)).isEqualTo(1.5);
+            assertThat(lag.baseTimeUnit()).isEqualTo(TimeUnit.SECONDS);
+        });
+    }
+
+    /** The application's own relay, as far as metrics see it: one whose lag the test sets. */
+    private static final class LaggingRelay implements EventRelay {
+        volatile Duration lag = Duration.ZERO;
+
+        @Override
+        public void start(RelaySink sink) {}
+
+        @Override
+        public String publish(RelayMessage message) {
+            throw new RelayUnavailableException("this relay takes nothing", null);
+        }
+
+        @Override
+        public boolean precedes(String first, String second) {
+            return false;
+        }
+
+        @Override
+        public boolean holds(String id) {
+            return false;
+        }
+
+        @Override
+        public Duration lag() {
+            return lag;
+        }
+
+        @Override
+        public void close() {}
     }
 
     private static String messages(Throwable t) {
