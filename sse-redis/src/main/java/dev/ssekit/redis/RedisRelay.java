@@ -583,7 +583,8 @@ public final class RedisRelay implements EventRelay {
     /**
      * Finds this server's place in the stream: after a reconnect, the last entry it delivered, if
      * the stream still holds it; otherwise (first start, or a gap) the newest entries, which replace
-     * the history.
+     * the history, and the id of the entry before them: where the stream stood before what is given
+     * back.
      */
     private void sync(RedisCommands<String, String> redis, boolean starting) {
         // Nothing was lost if the last entry delivered is still there; or, for a server that had
@@ -594,15 +595,27 @@ public final class RedisRelay implements EventRelay {
             LOG.log(System.Logger.Level.INFO, "Redis at {0} is back; nothing was lost", redacted());
             return;
         }
-        List<StreamMessage<String, String>> newest = redis.xrevrange(
-                streamKey, Range.unbounded(), Limit.from(Math.min(maxLength, Integer.MAX_VALUE)));
+        // One entry more than is given back, in the same command, so that the relay can say where
+        // the stream stood before what it gives back: the entry just before the oldest one given
+        // (the newest of all when none is), still in the stream or not, if there is one; trimming
+        // with MAXLEN ~ usually leaves more than the bound. Given nothing, the registry keeps its
+        // place by it. With none, every id the stream holds, now or later, came after the gap: the
+        // stream was emptied, or never held more.
+        int given = (int) Math.min(maxLength, Integer.MAX_VALUE - 1);
+        List<StreamMessage<String, String>> read = redis.xrevrange(
+                streamKey, Range.unbounded(), Limit.from(given + 1L));
+        List<StreamMessage<String, String>> newest = read.subList(0, Math.min(given, read.size()));
         List<RelaySink.Delivery> retained = new ArrayList<>(newest.size());
-        for (StreamMessage<String, String> m : newest) {
+        int before = 0; // index in read of the entry before the oldest given back
+        for (int i = 0; i < newest.size(); i++) {
+            StreamMessage<String, String> m = newest.get(i);
             RelayMessage message = decodeOrNull(m);
             if (message != null) {
                 retained.add(new RelaySink.Delivery(m.getId(), message));
+                before = i + 1;
             }
         }
+        String after = before < read.size() ? read.get(before).getId() : null;
         Collections.reverse(retained);
         boolean gap = !starting;
         if (gap) {
@@ -610,7 +623,7 @@ public final class RedisRelay implements EventRelay {
                     + " {0} (it restarted empty, or trimmed them while this server was away or behind);"
                     + " its streams are told with a reset event", redacted());
         }
-        sink.resync(retained, gap);
+        sink.resync(retained, gap, after);
         lastId = newest.isEmpty() ? "0-0" : newest.get(0).getId();
     }
 
