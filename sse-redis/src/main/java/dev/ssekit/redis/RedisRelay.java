@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -137,6 +138,10 @@ public final class RedisRelay implements EventRelay {
     private volatile StatefulRedisConnection<String, String> publisher;
     private volatile StatefulRedisConnection<String, String> reader; // the reader thread's own
     private volatile boolean closed;
+    // The question newestId() asks Redis, asked once for every caller meanwhile.
+    private final ReentrantLock newestLock = new ReentrantLock(); // guards the two below
+    private CompletableFuture<String> newestAsked; // sent to Redis, not answered yet
+    private CompletableFuture<String> newestNext; // for callers who came after it was sent
     // Up while the reader follows the stream: only then does a publish come back to this server.
     private volatile RelayHealth health = RelayHealth.down("not connected to Redis yet");
     private volatile Thread readerThread;
@@ -316,6 +321,87 @@ public final class RedisRelay implements EventRelay {
         } catch (RedisException | RelayUnavailableException e) {
             return false;
         }
+    }
+
+    /**
+     * The id of the stream's newest entry, asked of Redis ({@code XREVRANGE <key> + - COUNT 1}), or
+     * {@code null} if the stream is empty, the relay is closed or not up, or Redis does not answer
+     * within the timeout. Not what this server's reader has read: the registry asks so as to tell
+     * whether this server is behind the stream, and a reader's own position cannot say that, since
+     * the entries it has not read yet are exactly what it does not know of.
+     *
+     * <p>Asked on every connection opened, so asked once for many: callers that come while the
+     * question is with Redis wait for the next one, sent as soon as it is answered, and share its
+     * answer; so a storm of reconnections makes one round trip at a time. They do not take the one
+     * in flight: it may have been answered before an event published just before they came, which
+     * would then reach their connection from a server behind. Waits at most the timeout in all; with
+     * the relay down (Redis unreachable, the reader reconnecting), answers at once.
+     */
+    @Override
+    public String newestId() {
+        if (closed || !health.isUp()) {
+            return null; // the reader cannot reach Redis: no request waits for it to fail
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            StatefulRedisConnection<String, String> p = publisher(); // opened once, shared, bounded
+            CompletableFuture<String> answer;
+            boolean ask = false;
+            newestLock.lock();
+            try {
+                if (newestAsked == null) {
+                    answer = newestAsked = new CompletableFuture<>();
+                    ask = true;
+                } else {
+                    if (newestNext == null) {
+                        newestNext = new CompletableFuture<>();
+                    }
+                    answer = newestNext;
+                }
+            } finally {
+                newestLock.unlock();
+            }
+            if (ask) {
+                askNewest(p, answer);
+            }
+            return answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            return null; // cannot tell at once: the registry then treats the connection as before
+        }
+    }
+
+    /** Asks Redis for the newest entry's id into {@code answer}; once answered, asks for who came meanwhile. */
+    private void askNewest(StatefulRedisConnection<String, String> p, CompletableFuture<String> answer) {
+        CompletionStage<List<StreamMessage<String, String>>> reply;
+        try {
+            reply = p.async().xrevrange(streamKey, Range.unbounded(), Limit.from(1));
+        } catch (RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
+        }
+        // Lettuce ends every command within the timeout, or when the client shuts down: each
+        // question is answered, and the next one asked.
+        reply.whenComplete((newest, failure) -> {
+            CompletableFuture<String> next;
+            newestLock.lock();
+            try {
+                next = newestNext;
+                newestNext = null;
+                newestAsked = next;
+            } finally {
+                newestLock.unlock();
+            }
+            if (next != null) {
+                askNewest(p, next);
+            }
+            if (failure != null) {
+                answer.completeExceptionally(failure);
+            } else {
+                answer.complete(newest.isEmpty() ? null : newest.get(0).getId());
+            }
+        });
     }
 
     /** Stops the reader, closes the connections and releases the client's threads; idempotent. */
