@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -136,6 +137,10 @@ public final class RedisRelay implements EventRelay {
     private volatile StatefulRedisConnection<String, String> publisher;
     private volatile StatefulRedisConnection<String, String> reader; // the reader thread's own
     private volatile boolean closed;
+    // The question newestId() asks Redis, asked once for every caller meanwhile.
+    private final ReentrantLock newestLock = new ReentrantLock(); // guards the two below
+    private CompletableFuture<String> newestAsked; // sent to Redis, not answered yet
+    private CompletableFuture<String> newestNext; // for callers who came after it was sent
     // Up while the reader follows the stream: only then does a publish come back to this server.
     private volatile RelayHealth health = RelayHealth.down("not connected to Redis yet");
     private volatile Thread readerThread;
@@ -327,6 +332,87 @@ public final class RedisRelay implements EventRelay {
         } catch (RedisException | RelayUnavailableException e) {
             return false;
         }
+    }
+
+    /**
+     * The id of the stream's newest entry, asked of Redis ({@code XREVRANGE <key> + - COUNT 1}), or
+     * {@code null} if the stream is empty, the relay is closed or not up, or Redis does not answer
+     * within the timeout. Not what this server's reader has read: the registry asks so as to tell
+     * whether this server is behind the stream, and a reader's own position cannot say that, since
+     * the entries it has not read yet are exactly what it does not know of.
+     *
+     * <p>Asked on every connection opened, so asked once for many: callers that come while the
+     * question is with Redis wait for the next one, sent as soon as it is answered, and share its
+     * answer; so a storm of reconnections makes one round trip at a time. They do not take the one
+     * in flight: it may have been answered before an event published just before they came, which
+     * would then reach their connection from a server behind. Waits at most the timeout in all; with
+     * the relay down (Redis unreachable, the reader reconnecting), answers at once.
+     */
+    @Override
+    public String newestId() {
+        if (closed || !health.isUp()) {
+            return null; // the reader cannot reach Redis: no request waits for it to fail
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            StatefulRedisConnection<String, String> p = publisher(); // opened once, shared, bounded
+            CompletableFuture<String> answer;
+            boolean ask = false;
+            newestLock.lock();
+            try {
+                if (newestAsked == null) {
+                    answer = newestAsked = new CompletableFuture<>();
+                    ask = true;
+                } else {
+                    if (newestNext == null) {
+                        newestNext = new CompletableFuture<>();
+                    }
+                    answer = newestNext;
+                }
+            } finally {
+                newestLock.unlock();
+            }
+            if (ask) {
+                askNewest(p, answer);
+            }
+            return answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            return null; // cannot tell at once: the registry then treats the connection as before
+        }
+    }
+
+    /** Asks Redis for the newest entry's id into {@code answer}; once answered, asks for who came meanwhile. */
+    private void askNewest(StatefulRedisConnection<String, String> p, CompletableFuture<String> answer) {
+        CompletionStage<List<StreamMessage<String, String>>> reply;
+        try {
+            reply = p.async().xrevrange(streamKey, Range.unbounded(), Limit.from(1));
+        } catch (RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
+        }
+        // Lettuce ends every command within the timeout, or when the client shuts down: each
+        // question is answered, and the next one asked.
+        reply.whenComplete((newest, failure) -> {
+            CompletableFuture<String> next;
+            newestLock.lock();
+            try {
+                next = newestNext;
+                newestNext = null;
+                newestAsked = next;
+            } finally {
+                newestLock.unlock();
+            }
+            if (next != null) {
+                askNewest(p, next);
+            }
+            if (failure != null) {
+                answer.completeExceptionally(failure);
+            } else {
+                answer.complete(newest.isEmpty() ? null : newest.get(0).getId());
+            }
+        });
     }
 
     /** Stops the reader, closes the connections and releases the client's threads; idempotent. */
@@ -608,7 +694,8 @@ public final class RedisRelay implements EventRelay {
     /**
      * Finds this server's place in the stream: after a reconnect, the last entry it delivered, if
      * the stream still holds it; otherwise (first start, or a gap) the newest entries, which replace
-     * the history.
+     * the history, and the id of the entry before them: where the stream stood before what is given
+     * back.
      */
     private void sync(RedisCommands<String, String> redis, boolean starting) {
         // Nothing was lost if the last entry delivered is still there; or, for a server that had
@@ -619,15 +706,27 @@ public final class RedisRelay implements EventRelay {
             LOG.log(System.Logger.Level.INFO, "Redis at {0} is back; nothing was lost", redacted());
             return;
         }
-        List<StreamMessage<String, String>> newest = redis.xrevrange(
-                streamKey, Range.unbounded(), Limit.from(Math.min(maxLength, Integer.MAX_VALUE)));
+        // One entry more than is given back, in the same command, so that the relay can say where
+        // the stream stood before what it gives back: the entry just before the oldest one given
+        // (the newest of all when none is), still in the stream or not, if there is one; trimming
+        // with MAXLEN ~ usually leaves more than the bound. Given nothing, the registry keeps its
+        // place by it. With none, every id the stream holds, now or later, came after the gap: the
+        // stream was emptied, or never held more.
+        int given = (int) Math.min(maxLength, Integer.MAX_VALUE - 1);
+        List<StreamMessage<String, String>> read = redis.xrevrange(
+                streamKey, Range.unbounded(), Limit.from(given + 1L));
+        List<StreamMessage<String, String>> newest = read.subList(0, Math.min(given, read.size()));
         List<RelaySink.Delivery> retained = new ArrayList<>(newest.size());
-        for (StreamMessage<String, String> m : newest) {
+        int before = 0; // index in read of the entry before the oldest given back
+        for (int i = 0; i < newest.size(); i++) {
+            StreamMessage<String, String> m = newest.get(i);
             RelayMessage message = decodeOrNull(m);
             if (message != null) {
                 retained.add(new RelaySink.Delivery(m.getId(), message));
+                before = i + 1;
             }
         }
+        String after = before < read.size() ? read.get(before).getId() : null;
         Collections.reverse(retained);
         boolean gap = !starting;
         if (gap) {
@@ -635,7 +734,7 @@ public final class RedisRelay implements EventRelay {
                     + " {0} (it restarted empty, or trimmed them while this server was away or behind);"
                     + " its streams are told with a reset event", redacted());
         }
-        sink.resync(retained, gap);
+        sink.resync(retained, gap, after);
         lag.caughtUp();
         lastId = newest.isEmpty() ? "0-0" : newest.get(0).getId();
     }
