@@ -71,12 +71,14 @@ class CoreModelTest {
      * given a boundary (PRELUDE, as the reset it sent was one nothing asked for);
      * 10752709958121, 10752709958130: a server behind the relay delivered to a connection unrecorded
      * events published before it opened, which its client had seen on the other server
-     * (DUPLICATE_LIVE).
+     * (DUPLICATE_LIVE);
+     * 13154843412456: two servers, DISCONNECT, history 11, a queue of 4: a client was replayed an
+     * event from before the position a reset had given it (ORDER), the mirror's lost place again.
      */
     static final long[] REGRESSIONS = {2L, 3L, 9L, 15L, 16L, 574L, 1255L, 716L, 6331026207730L, 6331026207773L, 6331026207858L, 6331026207919L, 6331026208645L,
             10752709958984L, 10752709958989L, 10752709958216L, 10752709958628L, 781778L, 10752709959757L,
             10752709958221L, 10752709958615L, 10752709958728L, 10752709958557L, 10752709959916L, 780548L,
-            10752709958853L, 10752709958121L, 10752709958130L};
+            10752709958853L, 10752709958121L, 10752709958130L, 13154843412456L};
 
     @Test
     void randomSchedulesKeepEveryPromise() {
