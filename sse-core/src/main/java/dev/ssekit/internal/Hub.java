@@ -32,8 +32,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -64,15 +62,6 @@ public final class Hub implements ConnectionContext {
 
     private static final DefaultSseConnection[] NONE = new DefaultSseConnection[0];
 
-    /**
-     * Set while this thread hands what a publish or a relayed delivery queued to the drain. The drain
-     * may run right here (a publisher helping a lagging executor, an executor that runs tasks on the
-     * calling thread) and close a connection; its close callbacks then run on the scheduler instead,
-     * because they are the application's code and may publish, which on the relay's reader would wait
-     * for a delivery only that thread can make, and a publisher must not run other people's code.
-     */
-    private static final ThreadLocal<Boolean> DISPATCHING = new ThreadLocal<>();
-
     /** Settings, validated by the registry builder. */
     public record Settings(
             Duration heartbeat,
@@ -94,12 +83,6 @@ public final class Hub implements ConnectionContext {
             EventRelay relay,
             PresenceTracker.Settings presence) {}
 
-    /**
-     * Recipients one drain task covers: a broadcast to many connections becomes a few tasks, which
-     * an executor of several threads runs side by side, and never one task per recipient.
-     */
-    static final int DRAIN_SLICE = 1_024;
-
     final Counters counters = new Counters();
     private final QueueLimits limits;
     final int maxRoomsPerConnection;
@@ -112,8 +95,7 @@ public final class Hub implements ConnectionContext {
     private final ScheduledExecutorService scheduler;
     private final boolean ownScheduler;
     private final ScheduledFuture<?> sweep;
-    private final Executor drainExecutor;
-    private final boolean ownDrainExecutor;
+    private final DrainDispatch drains;
     private final SseFrame heartbeatFrame = SseEncoder.comment("ping");
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -153,8 +135,7 @@ public final class Hub implements ConnectionContext {
                 : null;
         this.scheduler = s.scheduler();
         this.ownScheduler = s.ownScheduler();
-        this.drainExecutor = s.drainExecutor();
-        this.ownDrainExecutor = s.ownDrainExecutor();
+        this.drains = new DrainDispatch(s.drainExecutor(), s.ownDrainExecutor(), scheduler);
         this.presence = new PresenceTracker(s.presence(), serializer, this::deliverHere);
         long period = sweepPeriodMillis(heartbeat, writeTimeout);
         this.sweep = scheduler == null || period <= 0
@@ -526,40 +507,13 @@ public final class Hub implements ConnectionContext {
         if (queued) {
             counters.framesQueued.increment();
         }
-        dispatching(offered == FrameQueue.Offer.DRAIN_NOW ? c::kick : () -> drainLater(c));
+        drains.drain(c, offered == FrameQueue.Offer.DRAIN_NOW);
         return new PublishResult(event.id(), queued ? 1 : 0);
     }
 
-    /** Runs {@code drains} marked as {@link #DISPATCHING}, so that closes they cause defer their callbacks. */
-    private static void dispatching(Runnable drains) {
-        if (DISPATCHING.get() != null) {
-            drains.run();
-            return;
-        }
-        DISPATCHING.set(Boolean.TRUE);
-        try {
-            drains.run();
-        } finally {
-            DISPATCHING.remove();
-        }
-    }
-
-    /**
-     * Runs a closed connection's callbacks: here, on the thread that closed it (the application's,
-     * the container's, the scheduler's, the drain executor's), unless this thread is publishing or
-     * delivering relayed events; then on the scheduler. They run outside every lock either way.
-     */
     @Override
     public void runCallbacks(Runnable callbacks) {
-        if (DISPATCHING.get() == null || scheduler == null) {
-            callbacks.run();
-            return;
-        }
-        try {
-            scheduler.execute(callbacks);
-        } catch (RejectedExecutionException e) {
-            callbacks.run(); // the registry is shutting down and its scheduler has stopped
-        }
+        drains.runCallbacks(callbacks);
     }
 
     // ---- draining --------------------------------------------------------------------------------
@@ -571,47 +525,7 @@ public final class Hub implements ConnectionContext {
      */
     private void drain(Fanned fanned) {
         counters.framesQueued.add(fanned.queued());
-        DefaultSseConnection[] targets = fanned.targets();
-        dispatching(fanned.drainNow() ? () -> drainHere(targets) : () -> drainLater(targets));
-    }
-
-    /**
-     * Has the drain executor write what a publish queued for {@code targets}: a few tasks, each
-     * kicking a slice of them. The publisher returns without waiting for any client, and frames
-     * queued while a drain task waits or runs are written together and flushed once. A kick is cheap
-     * for a connection whose queue was emptied meanwhile or that another thread drains, and the
-     * connection's state machine lets only one thread drain it at a time.
-     */
-    private void drainLater(DefaultSseConnection[] targets) {
-        for (int from = 0; from < targets.length; from += DRAIN_SLICE) {
-            execute(new DrainSlice(targets, from, Math.min(targets.length, from + DRAIN_SLICE)));
-        }
-    }
-
-    private static void drainHere(DefaultSseConnection[] targets) {
-        new DrainSlice(targets, 0, targets.length).run();
-    }
-
-    private void drainLater(DefaultSseConnection c) {
-        execute(c::kick);
-    }
-
-    private void execute(Runnable drain) {
-        try {
-            drainExecutor.execute(drain);
-        } catch (RejectedExecutionException e) {
-            drain.run(); // the executor is shutting down: drain here, so that nothing queued is stranded
-        }
-    }
-
-    /** One drain task: kicks {@code targets[from, to)}. */
-    private record DrainSlice(DefaultSseConnection[] targets, int from, int to) implements Runnable {
-        @Override
-        public void run() {
-            for (int i = from; i < to; i++) {
-                targets[i].kick();
-            }
-        }
+        drains.drain(fanned.targets(), fanned.drainNow());
     }
 
     // ---- publishing through a relay ----------------------------------------------------------------
@@ -671,17 +585,17 @@ public final class Hub implements ConnectionContext {
         return new RelaySink() {
             @Override
             public void deliver(String id, RelayMessage message) {
-                dispatching(() -> deliverRelayed(id, message, true));
+                drains.dispatching(() -> deliverRelayed(id, message, true));
             }
 
             @Override
             public void resync(List<Delivery> retained, boolean gap) {
-                dispatching(() -> resyncRelayed(retained, gap, null, false));
+                drains.dispatching(() -> resyncRelayed(retained, gap, null, false));
             }
 
             @Override
             public void resync(List<Delivery> retained, boolean gap, String after) {
-                dispatching(() -> resyncRelayed(retained, gap, after, true));
+                drains.dispatching(() -> resyncRelayed(retained, gap, after, true));
             }
         };
     }
@@ -854,7 +768,7 @@ public final class Hub implements ConnectionContext {
         } finally {
             lock.unlock();
         }
-        drainLater(told);
+        drains.drainLater(told);
     }
 
     public SseEvent event(String type, Object data) {
@@ -1161,9 +1075,7 @@ public final class Hub implements ConnectionContext {
         if (ownScheduler) {
             scheduler.shutdownNow();
         }
-        if (ownDrainExecutor) {
-            ((ExecutorService) drainExecutor).shutdown(); // what is still queued runs, and finds connections closed
-        }
+        drains.shutdown();
         if (relay != null) {
             relay.close();
         }
