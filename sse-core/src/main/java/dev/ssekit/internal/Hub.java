@@ -17,7 +17,6 @@ import dev.ssekit.spi.RelaySink;
 import dev.ssekit.spi.SseTransport;
 import dev.ssekit.spi.Ticker;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -60,8 +59,6 @@ public final class Hub implements ConnectionContext {
     /** The type of the event that tells a resuming client its history has a gap. */
     public static final String RESET_EVENT = "reset";
 
-    private static final DefaultSseConnection[] NONE = new DefaultSseConnection[0];
-
     /** Settings, validated by the registry builder. */
     public record Settings(
             Duration heartbeat,
@@ -102,8 +99,7 @@ public final class Hub implements ConnectionContext {
     private final Condition emptied = lock.newCondition();
     private final History history; // null when off; guarded by lock
     private final ConcurrentHashMap<UUID, DefaultSseConnection> byId = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, DefaultSseConnection[]> rooms = new ConcurrentHashMap<>(); // written under lock
-    private volatile DefaultSseConnection[] all = NONE; // written under lock
+    private final Rooms rooms = new Rooms(); // changed under lock
     private volatile boolean closed;
 
     // With a relay: publishing goes through it, and the relay delivers back through the sink.
@@ -228,10 +224,10 @@ public final class Hub implements ConnectionContext {
             if (c.isOpen()) { // the client may already be gone; then it must not be added
                 c.rooms = options.rooms();
                 for (String room : options.rooms()) {
-                    rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
+                    rooms.addMember(room, c);
                     presence.joined(c, room);
                 }
-                all = append(all, c);
+                rooms.add(c);
                 byId.put(c.id(), c);
                 counters.connectionsOpened.increment();
                 if (relayNewest != null && (lastRelayedId == null || relay.precedes(lastRelayedId, relayNewest))) {
@@ -417,7 +413,7 @@ public final class Hub implements ConnectionContext {
                 history.add(new History.Entry(seq, id, room, type, frame, now));
                 history.expire(now);
             }
-            fanned = fanOut(room == null ? all : rooms.getOrDefault(room, NONE), type, frame, now, null, false, recorded);
+            fanned = fanOut(room == null ? rooms.everyone() : rooms.members(room), type, frame, now, null, false, recorded);
         } finally {
             lock.unlock();
         }
@@ -641,11 +637,11 @@ public final class Hub implements ConnectionContext {
                 lastRelayedId = id;
             }
             DefaultSseConnection[] targets = switch (m.scope()) {
-                case ALL -> all;
-                case ROOM -> rooms.getOrDefault(m.target(), NONE);
+                case ALL -> rooms.everyone();
+                case ROOM -> rooms.members(m.target());
                 case CONNECTION -> {
                     DefaultSseConnection c = connectionOrNull(m.target());
-                    yield c == null ? NONE : new DefaultSseConnection[] {c};
+                    yield c == null ? Rooms.NONE : new DefaultSseConnection[] {c};
                 }
             };
             fanned = fanOut(targets, type, frame, now, id, fromRelay, recorded);
@@ -753,7 +749,7 @@ public final class Hub implements ConnectionContext {
             }
             // What the relay delivers next comes after these (if it did not say, after something).
             lastRelayedId = retained.isEmpty() ? after : retained.get(retained.size() - 1).id();
-            told = all;
+            told = rooms.everyone();
             for (DefaultSseConnection c : told) {
                 String resumedFrom = catchingUp.remove(c);
                 if (history != null && resumedFrom != null) {
@@ -786,17 +782,9 @@ public final class Hub implements ConnectionContext {
     public boolean join(DefaultSseConnection c, String room) {
         lock.lock();
         try {
-            if (!c.isOpen() || c.rooms.contains(room)) {
+            if (!rooms.join(c, room, maxRoomsPerConnection)) {
                 return false;
             }
-            if (c.rooms.size() >= maxRoomsPerConnection) {
-                throw new IllegalArgumentException(
-                        "rooms: a connection may join at most " + maxRoomsPerConnection);
-            }
-            Set<String> next = new LinkedHashSet<>(c.rooms);
-            next.add(room);
-            c.rooms = Names.frozen(next);
-            rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
             presence.joined(c, room);
             return true;
         } finally {
@@ -808,13 +796,9 @@ public final class Hub implements ConnectionContext {
     public boolean leave(DefaultSseConnection c, String room) {
         lock.lock();
         try {
-            if (!c.rooms.contains(room)) {
+            if (!rooms.leave(c, room)) {
                 return false;
             }
-            Set<String> next = new LinkedHashSet<>(c.rooms);
-            next.remove(room);
-            c.rooms = Names.frozen(next);
-            removeFromRoom(c, room);
             presence.left(c, Set.of(room), null);
             return true;
         } finally {
@@ -865,14 +849,14 @@ public final class Hub implements ConnectionContext {
             Set<String> left = new LinkedHashSet<>();
             for (String room : c.rooms) {
                 if (!next.contains(room)) {
-                    removeFromRoom(c, room);
+                    rooms.removeMember(room, c);
                     left.add(room);
                 }
             }
             presence.left(c, left, null);
             for (String room : next) {
                 if (!c.rooms.contains(room)) {
-                    rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
+                    rooms.addMember(room, c);
                     presence.joined(c, room);
                 }
             }
@@ -909,57 +893,25 @@ public final class Hub implements ConnectionContext {
                 }
                 countClosed(c);
                 if (byId.isEmpty()) {
-                    all = NONE;
                     rooms.clear();
                     emptied.signalAll();
                 }
                 return;
             }
             for (String room : c.rooms) {
-                removeFromRoom(c, room);
+                rooms.removeMember(room, c);
             }
             c.rooms = Set.of();
             if (byId.remove(c.id(), c)) {
-                all = remove(all, c);
+                rooms.remove(c);
                 countClosed(c);
             }
-            if (all.length == 0) {
+            if (rooms.everyone().length == 0) {
                 emptied.signalAll();
             }
         } finally {
             lock.unlock();
         }
-    }
-
-    private void removeFromRoom(DefaultSseConnection c, String room) {
-        DefaultSseConnection[] members = rooms.get(room);
-        if (members == null) {
-            return;
-        }
-        DefaultSseConnection[] rest = remove(members, c);
-        if (rest.length == 0) {
-            rooms.remove(room);
-        } else {
-            rooms.put(room, rest);
-        }
-    }
-
-    private static DefaultSseConnection[] append(DefaultSseConnection[] array, DefaultSseConnection c) {
-        DefaultSseConnection[] bigger = Arrays.copyOf(array, array.length + 1);
-        bigger[array.length] = c;
-        return bigger;
-    }
-
-    private static DefaultSseConnection[] remove(DefaultSseConnection[] array, DefaultSseConnection c) {
-        for (int i = 0; i < array.length; i++) {
-            if (array[i] == c) {
-                DefaultSseConnection[] smaller = new DefaultSseConnection[array.length - 1];
-                System.arraycopy(array, 0, smaller, 0, i);
-                System.arraycopy(array, i + 1, smaller, i, array.length - i - 1);
-                return smaller;
-            }
-        }
-        return array;
     }
 
     // ---- looking -------------------------------------------------------------------------------
@@ -969,26 +921,26 @@ public final class Hub implements ConnectionContext {
     }
 
     public List<SseConnection> connections() {
-        return closed ? List.copyOf(byId.values()) : List.of(all);
+        return closed ? List.copyOf(byId.values()) : List.of(rooms.everyone());
     }
 
     public int connectionCount() {
-        return closed ? byId.size() : all.length;
+        return closed ? byId.size() : rooms.everyone().length;
     }
 
     public Set<String> rooms() {
-        return Set.copyOf(rooms.keySet());
+        return rooms.names();
     }
 
     public List<SseConnection> members(String room) {
-        List<SseConnection> members = List.of(rooms.getOrDefault(Objects.requireNonNull(room, "room"), NONE));
+        List<SseConnection> members = List.of(rooms.members(Objects.requireNonNull(room, "room")));
         return closed ? members.stream().filter(SseConnection::isOpen).toList() : members;
     }
 
     public SseStats stats() {
         return new SseStats(
                 connectionCount(),
-                rooms.size(),
+                rooms.count(),
                 counters.eventsPublished.sum(),
                 counters.framesQueued.sum(),
                 counters.framesWritten.sum(),
@@ -1005,7 +957,7 @@ public final class Hub implements ConnectionContext {
     /** Queues a heartbeat to idle connections and closes those whose writes have stalled. */
     public void sweep() {
         long now = nowMillis();
-        for (DefaultSseConnection c : all) {
+        for (DefaultSseConnection c : rooms.everyone()) {
             long waiting = c.waitingSinceMillis();
             if (writeTimeout != null && waiting != DefaultSseConnection.NOT_WAITING
                     && now - waiting >= writeTimeout.toMillis()) {
@@ -1060,7 +1012,7 @@ public final class Hub implements ConnectionContext {
         }
         SseFrame last = finalEvent == null ? null : SseEncoder.encode(finalEvent);
         long now = nowMillis();
-        for (DefaultSseConnection c : all) {
+        for (DefaultSseConnection c : rooms.everyone()) {
             c.seal();
             SseFrame frame = last == null || finalEvent.retry() == null ? last : SseEncoder.encode(jittered(finalEvent));
             if (frame != null && c.offer(frame, FrameKind.CONTROL, now).queued()) {
@@ -1069,7 +1021,7 @@ public final class Hub implements ConnectionContext {
             c.finishWhenDrained();
         }
         boolean drained = awaitEmpty(grace);
-        for (DefaultSseConnection c : all) {
+        for (DefaultSseConnection c : rooms.everyone()) {
             c.close(CloseReason.SHUTDOWN);
         }
         if (ownScheduler) {
