@@ -18,25 +18,19 @@ import dev.ssekit.spi.SseTransport;
 import dev.ssekit.spi.Ticker;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -51,6 +45,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>With an {@link EventRelay}, publishing only hands the event to the relay; recording and
  * offering happen when the relay delivers it back through {@link #sink()}, under the same lock, so
  * the history mirrors the relay's order and the replay boundary stays exact on every server.
+ *
+ * <p>The hub keeps the lock and the one fan-out that local and relayed events share; the other
+ * jobs are helpers it calls: {@link Rooms} (who is in which room) and {@link RelayMirror} (this
+ * server's place in the relay's order) under the lock, {@link History} for the replay,
+ * {@link DrainDispatch} (who writes what was queued) after it.
  */
 public final class Hub implements ConnectionContext {
 
@@ -104,14 +103,7 @@ public final class Hub implements ConnectionContext {
 
     // With a relay: publishing goes through it, and the relay delivers back through the sink.
     private final EventRelay relay; // null for one server on its own
-    private final Map<DefaultSseConnection, String> catchingUp = new HashMap<>(); // guarded by lock
-    // Connections opened while this server was behind the relay, and the relay's newest id then:
-    // unrecorded messages up to it were published before they opened. Guarded by lock.
-    private final Map<DefaultSseConnection, String> openedAt = new HashMap<>();
-    private String lastRelayedId; // the relay id of the newest message delivered here; guarded by lock
-    private final ConcurrentHashMap<String, CompletableFuture<Integer>> awaitingDelivery = new ConcurrentHashMap<>();
-    private final String tagPrefix = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + ":";
-    private final AtomicLong tags = new AtomicLong();
+    private final RelayMirror mirror; // null without a relay; guarded by lock but for publishing
 
     private final PresenceTracker presence;
 
@@ -125,6 +117,7 @@ public final class Hub implements ConnectionContext {
         this.maxRoomsPerConnection = s.maxRoomsPerConnection();
         this.maxEventTypesPerConnection = s.maxEventTypesPerConnection();
         this.relay = s.relay();
+        this.mirror = relay == null ? null : new RelayMirror(relay);
         this.history = s.historyEvents() > 0
                 ? new History(s.historyEvents(), s.historyBytes(),
                         s.historyMaxAge() == null ? 0 : s.historyMaxAge().toMillis(), relay != null)
@@ -230,8 +223,8 @@ public final class Hub implements ConnectionContext {
                 rooms.add(c);
                 byId.put(c.id(), c);
                 counters.connectionsOpened.increment();
-                if (relayNewest != null && (lastRelayedId == null || relay.precedes(lastRelayedId, relayNewest))) {
-                    openedAt.put(c, relayNewest); // this server is behind the relay
+                if (mirror != null) {
+                    mirror.opened(c, relayNewest);
                 }
             }
         } finally {
@@ -346,14 +339,14 @@ public final class Hub implements ConnectionContext {
      */
     private void replay(DefaultSseConnection c, String lastEventId, Start start, Set<String> memberOf) {
         switch (start.resume()) {
-            case AHEAD -> catchingUp.put(c, lastEventId);
+            case AHEAD -> mirror.holdBack(c, lastEventId);
             case FROM_SEQ -> offerRetained(c, start.seq(), memberOf);
             case UNKNOWN, EXPIRED -> {
                 c.offerReplay(resetFrame(start.resume() == History.Resume.UNKNOWN
                         ? ResetReason.UNKNOWN : ResetReason.EXPIRED));
                 offerRetained(c, 0, memberOf);
                 if (start.holdBack()) {
-                    catchingUp.put(c, lastEventId);
+                    mirror.holdBack(c, lastEventId);
                 }
             }
         }
@@ -395,8 +388,9 @@ public final class Hub implements ConnectionContext {
         checkPublishable(event);
         checkOpen();
         boolean recorded = record && history != null;
-        if (relay != null) {
-            return relayed(room == null ? RelayMessage.Scope.ALL : RelayMessage.Scope.ROOM, room, event, record);
+        if (mirror != null) {
+            return mirror.publish(room == null ? RelayMessage.Scope.ALL : RelayMessage.Scope.ROOM, room, event, record,
+                    history != null, counters);
         }
         SseFrame frame = recorded ? null : SseEncoder.encode(event);
         String type = event.effectiveType();
@@ -434,19 +428,18 @@ public final class Hub implements ConnectionContext {
      * ({@code relayId == null}) and a relayed delivery alike. Called under the lock; the caller
      * drains the result after releasing it. O(1) and no allocation per recipient, and no I/O.
      *
-     * <p>With {@code relayId}, a connection still catching up with the relay skips a message at or
-     * before the id it resumed from, and one opened after the relay had appended a message this
-     * server delivers late skips it unless it is {@code recorded} ({@code fromRelay}: the id is the
-     * relay's, not that of one of this server's own presence events).
+     * <p>With {@code relayId}, the relay mirror may hold the message back from a connection (see
+     * {@link RelayMirror#isHeldBack}; {@code fromRelay}: the id is the relay's, not that of one of
+     * this server's own presence events).
      */
     private Fanned fanOut(DefaultSseConnection[] targets, String type, SseFrame frame, long now,
             String relayId, boolean fromRelay, boolean recorded) {
         // Decided once: without a relay, or with nobody held back, the loop does what it always did.
-        boolean mayHoldBack = relayId != null && (!catchingUp.isEmpty() || fromRelay && !openedAt.isEmpty());
+        boolean mayHoldBack = relayId != null && mirror != null && mirror.mayHoldBack(fromRelay);
         int queued = 0;
         boolean drainNow = false;
         for (DefaultSseConnection c : targets) {
-            if (mayHoldBack && isHeldBack(c, relayId, fromRelay, recorded)) {
+            if (mayHoldBack && mirror.isHeldBack(c, relayId, fromRelay, recorded)) {
                 continue;
             }
             FrameQueue.Offer offered = offerLive(c, type, frame, now);
@@ -486,8 +479,9 @@ public final class Hub implements ConnectionContext {
         Objects.requireNonNull(event, "event");
         checkPublishable(event);
         checkOpen();
-        if (relay != null) {
-            return relayed(RelayMessage.Scope.CONNECTION, connectionId.toString(), event, false);
+        if (mirror != null) {
+            return mirror.publish(RelayMessage.Scope.CONNECTION, connectionId.toString(), event, false,
+                    history != null, counters);
         }
         DefaultSseConnection c = byId.get(connectionId);
         return c == null ? new PublishResult(event.id(), 0) : send(c, event);
@@ -526,54 +520,9 @@ public final class Hub implements ConnectionContext {
 
     // ---- publishing through a relay ----------------------------------------------------------------
 
-    /** How long a publisher waits for its own event to come back, to count what it queued here. */
-    private static final long RELAY_ECHO_WAIT_MILLIS = 2_000;
-
     /** Whether this hub publishes through a relay. */
     public boolean isRelayed() {
         return relay != null;
-    }
-
-    /**
-     * Hands an event to the relay, then waits (briefly) until the relay has delivered it back here,
-     * so that the result counts the connections it was queued to on this server, and a client that
-     * connects here after the publish returned replays it.
-     */
-    private PublishResult relayed(RelayMessage.Scope scope, String target, SseEvent event, boolean record) {
-        String tag = tagPrefix + tags.incrementAndGet();
-        CompletableFuture<Integer> delivered = new CompletableFuture<>();
-        awaitingDelivery.put(tag, delivered);
-        String id;
-        try {
-            RelayMessage message = new RelayMessage(scope, target, event, record, tag);
-            if (event.idempotencyKey() == null) {
-                id = relay.publish(message);
-            } else {
-                EventRelay.Appended appended = relay.publishOnce(message);
-                id = appended.id();
-                if (!appended.appended()) {
-                    // A repeat: delivered when it was first published, and not again.
-                    awaitingDelivery.remove(tag);
-                    return new PublishResult(record && history != null ? id : event.id(), 0);
-                }
-            }
-        } catch (RuntimeException e) {
-            awaitingDelivery.remove(tag);
-            throw e;
-        }
-        counters.eventsPublished.increment();
-        int queued = 0;
-        try {
-            queued = delivered.get(RELAY_ECHO_WAIT_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            // Published, but not back here yet (the relay's reader is behind or reconnecting): it
-            // will be delivered here in order when it arrives; nothing was queued here so far.
-        } finally {
-            awaitingDelivery.remove(tag);
-        }
-        return new PublishResult(record && history != null ? id : event.id(), queued);
     }
 
     /** The sink through which the relay delivers the shared order of events to this server. */
@@ -634,7 +583,7 @@ public final class Hub implements ConnectionContext {
                 history.expire(now);
             }
             if (fromRelay) {
-                lastRelayedId = id;
+                mirror.passed(id);
             }
             DefaultSseConnection[] targets = switch (m.scope()) {
                 case ALL -> rooms.everyone();
@@ -649,55 +598,9 @@ public final class Hub implements ConnectionContext {
             lock.unlock();
         }
         drain(fanned);
-        CompletableFuture<Integer> waiting = m.tag() == null ? null : awaitingDelivery.remove(m.tag());
-        if (waiting != null) {
-            waiting.complete(fanned.queued());
+        if (mirror != null) {
+            mirror.delivered(m.tag(), fanned.queued());
         }
-    }
-
-    /**
-     * Whether the relay mirror holds {@code id} back from {@code c}: the connection resumed from an
-     * id at or after it, or (unless {@code recorded}, when its position decides) opened after the
-     * relay had appended it. Called under the lock; either check forgets {@code c} once passed.
-     */
-    private boolean isHeldBack(DefaultSseConnection c, String id, boolean fromRelay, boolean recorded) {
-        if (!catchingUp.isEmpty() && isCatchingUp(c, id)) {
-            return true;
-        }
-        // Published before c opened: not live to it (what is recorded, its position decides).
-        return fromRelay && !openedAt.isEmpty() && openedAfter(c, id) && !recorded;
-    }
-
-    /**
-     * Whether {@code c} resumed from an id this server has not passed yet, so that {@code id} (at or
-     * before it) is one the client already has. Called under the lock.
-     */
-    private boolean isCatchingUp(DefaultSseConnection c, String id) {
-        String resumedFrom = catchingUp.get(c);
-        if (resumedFrom == null) {
-            return false;
-        }
-        if (relay.precedes(resumedFrom, id)) {
-            catchingUp.remove(c);
-            return false;
-        }
-        return true;
-    }
-
-    /**
-     * Whether {@code c} opened after the relay had appended {@code id} (a message this server
-     * delivers late, being behind). Called under the lock.
-     */
-    private boolean openedAfter(DefaultSseConnection c, String id) {
-        String newestThen = openedAt.get(c);
-        if (newestThen == null) {
-            return false;
-        }
-        if (relay.precedes(newestThen, id)) {
-            openedAt.remove(c); // this server has caught up with where the relay stood
-            return false;
-        }
-        return true;
     }
 
     private DefaultSseConnection connectionOrNull(String id) {
@@ -721,37 +624,12 @@ public final class Hub implements ConnectionContext {
                 return;
             }
             if (history != null) {
-                history.clear();
-                long now = nowMillis();
-                int first = 0;
-                if (gap && !retained.isEmpty()) {
-                    // Every open connection is about to be reset to just before what is retained:
-                    // that position must be a relay id, which any server can compare, not a local
-                    // one, which every other server would reset again, replaying what the client
-                    // has. So the oldest delivery is not retained but becomes the boundary.
-                    history.startAfter(retained.get(0).id());
-                    first = 1;
-                } else if (gap && after != null) {
-                    // Nothing given back, but the relay said where it stood: that relay id is the
-                    // boundary, so an id before it is expired here and one after it is placed.
-                    history.startAfter(after);
-                } else if (gap && !afterKnown) {
-                    history.losePlace();
-                }
-                // (A gap with nothing before it: every id the relay holds came after the gap.)
-                for (RelaySink.Delivery d : retained.subList(first, retained.size())) {
-                    RelayMessage m = d.message();
-                    if (m.recorded()) {
-                        history.add(new History.Entry(history.nextSeq(), d.id(), m.target(),
-                                m.event().effectiveType(), SseEncoder.encode(m.event().withId(d.id())), now));
-                    }
-                }
+                mirror.rebuild(history, retained, gap, after, afterKnown, nowMillis());
             }
-            // What the relay delivers next comes after these (if it did not say, after something).
-            lastRelayedId = retained.isEmpty() ? after : retained.get(retained.size() - 1).id();
+            mirror.resynced(retained, after);
             told = rooms.everyone();
             for (DefaultSseConnection c : told) {
-                String resumedFrom = catchingUp.remove(c);
+                String resumedFrom = mirror.release(c);
                 if (history != null && resumedFrom != null) {
                     replay(c, resumedFrom, start(resumedFrom, false), c.rooms);
                 } else if (gap) {
@@ -880,8 +758,9 @@ public final class Hub implements ConnectionContext {
     public void detach(DefaultSseConnection c) {
         lock.lock();
         try {
-            catchingUp.remove(c);
-            openedAt.remove(c);
+            if (mirror != null) {
+                mirror.forget(c);
+            }
             presence.left(c, c.rooms, c.closeReason());
             if (closed) {
                 // Shutting down, every connection leaves: copying the arrays once per connection would
@@ -1028,8 +907,8 @@ public final class Hub implements ConnectionContext {
             scheduler.shutdownNow();
         }
         drains.shutdown();
-        if (relay != null) {
-            relay.close();
+        if (mirror != null) {
+            mirror.close();
         }
         presence.close();
         return drained;
