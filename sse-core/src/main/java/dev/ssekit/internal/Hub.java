@@ -18,7 +18,6 @@ import dev.ssekit.spi.SseTransport;
 import dev.ssekit.spi.Ticker;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -47,9 +46,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * the history mirrors the relay's order and the replay boundary stays exact on every server.
  *
  * <p>The hub keeps the lock and the one fan-out that local and relayed events share; the other
- * jobs are helpers it calls: {@link Rooms} (who is in which room) and {@link RelayMirror} (this
- * server's place in the relay's order) under the lock, {@link History} for the replay,
- * {@link DrainDispatch} (who writes what was queued) after it.
+ * jobs are helpers it calls: {@link Rooms} (who is in which room), {@link Replay} (what a connection
+ * is owed before its live events, from the {@link History}) and {@link RelayMirror} (this
+ * server's place in the relay's order) under the lock, {@link DrainDispatch} (who writes what was
+ * queued) after it.
  */
 public final class Hub implements ConnectionContext {
 
@@ -104,6 +104,7 @@ public final class Hub implements ConnectionContext {
     // With a relay: publishing goes through it, and the relay delivers back through the sink.
     private final EventRelay relay; // null for one server on its own
     private final RelayMirror mirror; // null without a relay; guarded by lock but for publishing
+    private final Replay replay; // guarded by lock
 
     private final PresenceTracker presence;
 
@@ -122,6 +123,7 @@ public final class Hub implements ConnectionContext {
                 ? new History(s.historyEvents(), s.historyBytes(),
                         s.historyMaxAge() == null ? 0 : s.historyMaxAge().toMillis(), relay != null)
                 : null;
+        this.replay = new Replay(history, relay, mirror, counters);
         this.scheduler = s.scheduler();
         this.ownScheduler = s.ownScheduler();
         this.drains = new DrainDispatch(s.drainExecutor(), s.ownDrainExecutor(), scheduler);
@@ -205,14 +207,14 @@ public final class Hub implements ConnectionContext {
             // The connected event and the start of the replay are decided under the lock that
             // orders publishing, so that the position the client is given is exactly where its
             // live events begin.
-            Start start = history == null ? null
-                    : lastEventId == null ? new Start(History.Resume.FROM_SEQ, -1)
-                    : start(lastEventId, heldByRelay);
+            Replay.Start start = history == null ? null
+                    : lastEventId == null ? Replay.FRESH
+                    : replay.start(lastEventId, heldByRelay, nowMillis());
             if (options.announce()) {
-                c.offerReplay(connectedFrame(c.id(), position(start, lastEventId)));
+                c.offerReplay(Replay.connectedFrame(c.id(), replay.position(start, lastEventId)));
             }
             if (lastEventId != null && start != null) {
-                replay(c, lastEventId, start, options.rooms());
+                replay.replay(c, lastEventId, start, options.rooms());
             }
             if (c.isOpen()) { // the client may already be gone; then it must not be added
                 c.rooms = options.rooms();
@@ -234,142 +236,14 @@ public final class Hub implements ConnectionContext {
         return c;
     }
 
-    /**
-     * Whether a relayed id is neither in this server's mirror nor older than it: another server may
-     * have delivered it before this one has.
-     */
+    /** {@link Replay#isAheadOfMirror}, under the lock: called before it is taken to open. */
     private boolean isAheadOfMirror(String lastEventId) {
-        if (lastEventId.equals("0")) {
-            return false;
-        }
         lock.lock();
         try {
-            String oldest = history.oldestId();
-            return history.parse(lastEventId) < 0 && (oldest == null || !relay.precedes(lastEventId, oldest));
+            return replay.isAheadOfMirror(lastEventId);
         } finally {
             lock.unlock();
         }
-    }
-
-    /**
-     * Where a client resuming after an id starts: after {@code seq} ({@link History.Resume#FROM_SEQ}),
-     * after a {@code reset} ({@code UNKNOWN}, {@code EXPIRED}), or held back until the mirror has
-     * passed its id ({@code AHEAD}).
-     */
-    private record Start(History.Resume resume, long seq, boolean holdBack) {
-        Start(History.Resume resume, long seq) {
-            this(resume, seq, false);
-        }
-    }
-
-    /**
-     * Classifies {@code lastEventId} against the history. Called under the lock.
-     *
-     * <p>With a relay, an id this server has not delivered yet but the relay holds ({@code
-     * heldByRelay}) means the client came from a server that was ahead: nothing is replayed, and live
-     * events are held back from the connection until the mirror has passed that id.
-     */
-    private Start start(String lastEventId, boolean heldByRelay) {
-        history.expire(nowMillis());
-        if (lastEventId.equals(History.BEFORE_EVERYTHING)) {
-            // "0" claims to have seen nothing and asks for whatever is retained: nothing it had
-            // is being skipped, so there is no gap to signal.
-            return new Start(History.Resume.FROM_SEQ, 0);
-        }
-        long seq = history.parse(lastEventId);
-        if (relay == null) {
-            return new Start(history.resumeFrom(seq), seq);
-        }
-        if (seq >= 0) {
-            return new Start(history.resumeFrom(seq), seq);
-        }
-        String oldest = history.oldestId();
-        String newest = history.newestId();
-        if (oldest != null ? relay.precedes(lastEventId, oldest) : newest != null && relay.precedes(lastEventId, newest)) {
-            return new Start(History.Resume.EXPIRED, 0);
-        }
-        if (oldest != null && relay.precedes(oldest, lastEventId) && relay.precedes(lastEventId, newest)) {
-            // A relay id within what is retained, of a message this mirror does not record: the
-            // client has everything up to it.
-            return new Start(History.Resume.FROM_SEQ, history.seqBefore(lastEventId, relay::precedes));
-        }
-        if (heldByRelay && history.hasLostPlace()) {
-            // Since losing its place with nothing given back by a relay that did not say where it
-            // stood, this mirror cannot tell an id from before the gap (what followed may be gone)
-            // from one after it: the client is told of a gap, and live events up to its id are
-            // still held back, in case it was after.
-            return new Start(History.Resume.UNKNOWN, 0, true);
-        }
-        if (heldByRelay && (newest == null || relay.precedes(newest, lastEventId))) {
-            return new Start(History.Resume.AHEAD, 0);
-        }
-        return new Start(History.Resume.UNKNOWN, 0);
-    }
-
-    /**
-     * The id a new connection's {@code connected} event carries: the position the client holds
-     * once it has it. A client that came without an id is given the newest position, so that it can
-     * resume from its first event on; one resuming from a position this server knows keeps it
-     * (should the stream drop before the replay arrives, it resumes from the same place); one whose
-     * id is unknown or expired gets none here, and its position from the {@code reset} that
-     * follows. Without history there is nothing to resume, and no id.
-     */
-    private String position(Start start, String lastEventId) {
-        if (start == null) {
-            return null;
-        }
-        if (lastEventId == null) {
-            return history.positionId();
-        }
-        return start.resume() == History.Resume.FROM_SEQ || start.resume() == History.Resume.AHEAD
-                ? lastEventId : null;
-    }
-
-    private static SseFrame connectedFrame(UUID id, String position) {
-        return SseEncoder.encode(SseEvent.builder()
-                .id(position)
-                .type(CONNECTED_EVENT)
-                .data("{\"connectionId\":\"" + id + "\"}")
-                .build());
-    }
-
-    /**
-     * Queues what a client resuming after {@code lastEventId} missed, as the prelude of a new
-     * connection or, after a relay's resync, on an open one. Called under the lock.
-     */
-    private void replay(DefaultSseConnection c, String lastEventId, Start start, Set<String> memberOf) {
-        switch (start.resume()) {
-            case AHEAD -> mirror.holdBack(c, lastEventId);
-            case FROM_SEQ -> offerRetained(c, start.seq(), memberOf);
-            case UNKNOWN, EXPIRED -> {
-                c.offerReplay(resetFrame(start.resume() == History.Resume.UNKNOWN
-                        ? ResetReason.UNKNOWN : ResetReason.EXPIRED));
-                offerRetained(c, 0, memberOf);
-                if (start.holdBack()) {
-                    mirror.holdBack(c, lastEventId);
-                }
-            }
-        }
-    }
-
-    /** Queues the retained events after {@code seq} that {@code c} is entitled to. Called under the lock. */
-    private void offerRetained(DefaultSseConnection c, long seq, Set<String> memberOf) {
-        for (Iterator<History.Entry> it = history.after(seq); it.hasNext(); ) {
-            History.Entry e = it.next();
-            if ((e.room() == null || memberOf.contains(e.room())) && c.accepts(e.type())) {
-                c.offerReplay(e.frame());
-            }
-        }
-    }
-
-    /** Returns a {@code reset} for one connection, and counts it: called once per connection reset. */
-    private SseFrame resetFrame(ResetReason reason) {
-        counters.replayResets[reason.ordinal()].increment();
-        return SseEncoder.encode(SseEvent.builder()
-                .id(history == null ? null : history.resetId())
-                .type(RESET_EVENT)
-                .data("{\"reason\":\"" + reason.wireName() + "\"}")
-                .build());
     }
 
     // ---- publishing ------------------------------------------------------------------------------
@@ -631,11 +505,11 @@ public final class Hub implements ConnectionContext {
             for (DefaultSseConnection c : told) {
                 String resumedFrom = mirror.release(c);
                 if (history != null && resumedFrom != null) {
-                    replay(c, resumedFrom, start(resumedFrom, false), c.rooms);
+                    replay.replay(c, resumedFrom, replay.start(resumedFrom, false, nowMillis()), c.rooms);
                 } else if (gap) {
-                    c.offerReplay(resetFrame(ResetReason.EXPIRED));
+                    c.offerReplay(replay.resetFrame(ResetReason.EXPIRED));
                     if (history != null) {
-                        offerRetained(c, 0, c.rooms);
+                        replay.offerRetained(c, 0, c.rooms);
                     }
                 }
             }
