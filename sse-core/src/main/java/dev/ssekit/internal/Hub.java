@@ -49,7 +49,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * jobs are helpers it calls: {@link Rooms} (who is in which room), {@link Replay} (what a connection
  * is owed before its live events, from the {@link History}) and {@link RelayMirror} (this
  * server's place in the relay's order) under the lock, {@link DrainDispatch} (who writes what was
- * queued) after it.
+ * queued) after it, and {@link Sweep} (heartbeats and write deadlines) on the scheduler.
  */
 public final class Hub implements ConnectionContext {
 
@@ -86,13 +86,10 @@ public final class Hub implements ConnectionContext {
 
     private final Ticker ticker;
     private final DataSerializer serializer;
-    private final Duration heartbeat;
-    private final Duration writeTimeout;
     private final ScheduledExecutorService scheduler;
     private final boolean ownScheduler;
     private final ScheduledFuture<?> sweep;
     private final DrainDispatch drains;
-    private final SseFrame heartbeatFrame = SseEncoder.comment("ping");
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition emptied = lock.newCondition();
@@ -111,8 +108,6 @@ public final class Hub implements ConnectionContext {
     public Hub(Settings s) {
         this.ticker = s.ticker();
         this.serializer = s.serializer();
-        this.heartbeat = s.heartbeat();
-        this.writeTimeout = s.writeTimeout();
         this.limits = QueueLimits.of(s.queueFrames(), s.queueBytes(),
                 s.historyEvents() > 0 ? s.historyBytes() : 0, s.overflow());
         this.maxRoomsPerConnection = s.maxRoomsPerConnection();
@@ -128,22 +123,11 @@ public final class Hub implements ConnectionContext {
         this.ownScheduler = s.ownScheduler();
         this.drains = new DrainDispatch(s.drainExecutor(), s.ownDrainExecutor(), scheduler);
         this.presence = new PresenceTracker(s.presence(), serializer, this::deliverHere);
-        long period = sweepPeriodMillis(heartbeat, writeTimeout);
+        Sweep sweeper = new Sweep(s.heartbeat(), s.writeTimeout(), rooms, counters, this::nowMillis);
+        long period = sweeper.periodMillis();
         this.sweep = scheduler == null || period <= 0
                 ? null
-                : scheduler.scheduleAtFixedRate(this::sweep, period, period, TimeUnit.MILLISECONDS);
-    }
-
-    /** Sweeps a few times per interval so that an idle connection hears a heartbeat promptly. */
-    private static long sweepPeriodMillis(Duration heartbeat, Duration writeTimeout) {
-        long shortest = Long.MAX_VALUE;
-        if (heartbeat != null) {
-            shortest = Math.min(shortest, heartbeat.toMillis());
-        }
-        if (writeTimeout != null) {
-            shortest = Math.min(shortest, writeTimeout.toMillis());
-        }
-        return shortest == Long.MAX_VALUE ? 0 : Math.max(1, shortest / 4);
+                : scheduler.scheduleAtFixedRate(sweeper, period, period, TimeUnit.MILLISECONDS);
     }
 
     // ---- what a connection may ask (ConnectionContext) ------------------------------------------
@@ -703,30 +687,6 @@ public final class Hub implements ConnectionContext {
                 counters.connectionsOpened.sum(),
                 Counters.sums(CloseReason.class, counters.connectionsClosed),
                 Counters.sums(ResetReason.class, counters.replayResets));
-    }
-
-    // ---- heartbeat and write deadline ------------------------------------------------------------
-
-    /** Queues a heartbeat to idle connections and closes those whose writes have stalled. */
-    public void sweep() {
-        long now = nowMillis();
-        for (DefaultSseConnection c : rooms.everyone()) {
-            long waiting = c.waitingSinceMillis();
-            if (writeTimeout != null && waiting != DefaultSseConnection.NOT_WAITING
-                    && now - waiting >= writeTimeout.toMillis()) {
-                c.close(CloseReason.STALLED);
-                continue;
-            }
-            // A heartbeat goes only to an empty queue: queued frames are traffic enough once written,
-            // and a stalled connection is the write deadline's business, so heartbeats never pile up.
-            if (heartbeat != null && now - c.lastOfferMillis() >= heartbeat.toMillis() && c.queuedFrames() == 0) {
-                if (c.offer(heartbeatFrame, FrameKind.CONTROL, now).queued()) {
-                    counters.framesQueued.increment();
-                    counters.heartbeats.increment();
-                }
-                c.kick();
-            }
-        }
     }
 
     // ---- closing -------------------------------------------------------------------------------
