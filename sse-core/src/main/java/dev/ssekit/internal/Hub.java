@@ -17,29 +17,19 @@ import dev.ssekit.spi.RelaySink;
 import dev.ssekit.spi.SseTransport;
 import dev.ssekit.spi.Ticker;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -54,6 +44,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>With an {@link EventRelay}, publishing only hands the event to the relay; recording and
  * offering happen when the relay delivers it back through {@link #sink()}, under the same lock, so
  * the history mirrors the relay's order and the replay boundary stays exact on every server.
+ *
+ * <p>The hub keeps the lock and the one fan-out that local and relayed events share; the other
+ * jobs are helpers it calls: {@link Rooms} (who is in which room), {@link Replay} (what a connection
+ * is owed before its live events, from the {@link History}) and {@link RelayMirror} (this
+ * server's place in the relay's order) under the lock, {@link DrainDispatch} (who writes what was
+ * queued) after it, and {@link Sweep} (heartbeats and write deadlines) on the scheduler.
  */
 public final class Hub implements ConnectionContext {
 
@@ -61,17 +57,6 @@ public final class Hub implements ConnectionContext {
     public static final String CONNECTED_EVENT = "connected";
     /** The type of the event that tells a resuming client its history has a gap. */
     public static final String RESET_EVENT = "reset";
-
-    private static final DefaultSseConnection[] NONE = new DefaultSseConnection[0];
-
-    /**
-     * Set while this thread hands what a publish or a relayed delivery queued to the drain. The drain
-     * may run right here (a publisher helping a lagging executor, an executor that runs tasks on the
-     * calling thread) and close a connection; its close callbacks then run on the scheduler instead,
-     * because they are the application's code and may publish, which on the relay's reader would wait
-     * for a delivery only that thread can make, and a publisher must not run other people's code.
-     */
-    private static final ThreadLocal<Boolean> DISPATCHING = new ThreadLocal<>();
 
     /** Settings, validated by the registry builder. */
     public record Settings(
@@ -94,12 +79,6 @@ public final class Hub implements ConnectionContext {
             EventRelay relay,
             PresenceTracker.Settings presence) {}
 
-    /**
-     * Recipients one drain task covers: a broadcast to many connections becomes a few tasks, which
-     * an executor of several threads runs side by side, and never one task per recipient.
-     */
-    static final int DRAIN_SLICE = 1_024;
-
     final Counters counters = new Counters();
     private final QueueLimits limits;
     final int maxRoomsPerConnection;
@@ -107,71 +86,48 @@ public final class Hub implements ConnectionContext {
 
     private final Ticker ticker;
     private final DataSerializer serializer;
-    private final Duration heartbeat;
-    private final Duration writeTimeout;
     private final ScheduledExecutorService scheduler;
     private final boolean ownScheduler;
     private final ScheduledFuture<?> sweep;
-    private final Executor drainExecutor;
-    private final boolean ownDrainExecutor;
-    private final SseFrame heartbeatFrame = SseEncoder.comment("ping");
+    private final DrainDispatch drains;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition emptied = lock.newCondition();
     private final History history; // null when off; guarded by lock
     private final ConcurrentHashMap<UUID, DefaultSseConnection> byId = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, DefaultSseConnection[]> rooms = new ConcurrentHashMap<>(); // written under lock
-    private volatile DefaultSseConnection[] all = NONE; // written under lock
+    private final Rooms rooms = new Rooms(); // changed under lock
     private volatile boolean closed;
 
     // With a relay: publishing goes through it, and the relay delivers back through the sink.
     private final EventRelay relay; // null for one server on its own
-    private final Map<DefaultSseConnection, String> catchingUp = new HashMap<>(); // guarded by lock
-    // Connections opened while this server was behind the relay, and the relay's newest id then:
-    // unrecorded messages up to it were published before they opened. Guarded by lock.
-    private final Map<DefaultSseConnection, String> openedAt = new HashMap<>();
-    private String lastRelayedId; // the relay id of the newest message delivered here; guarded by lock
-    private final ConcurrentHashMap<String, CompletableFuture<Integer>> awaitingDelivery = new ConcurrentHashMap<>();
-    private final String tagPrefix = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + ":";
-    private final AtomicLong tags = new AtomicLong();
+    private final RelayMirror mirror; // null without a relay; guarded by lock but for publishing
+    private final Replay replay; // guarded by lock
 
     private final PresenceTracker presence;
 
     public Hub(Settings s) {
         this.ticker = s.ticker();
         this.serializer = s.serializer();
-        this.heartbeat = s.heartbeat();
-        this.writeTimeout = s.writeTimeout();
         this.limits = QueueLimits.of(s.queueFrames(), s.queueBytes(),
                 s.historyEvents() > 0 ? s.historyBytes() : 0, s.overflow());
         this.maxRoomsPerConnection = s.maxRoomsPerConnection();
         this.maxEventTypesPerConnection = s.maxEventTypesPerConnection();
         this.relay = s.relay();
+        this.mirror = relay == null ? null : new RelayMirror(relay);
         this.history = s.historyEvents() > 0
                 ? new History(s.historyEvents(), s.historyBytes(),
                         s.historyMaxAge() == null ? 0 : s.historyMaxAge().toMillis(), relay != null)
                 : null;
+        this.replay = new Replay(history, relay, mirror, counters);
         this.scheduler = s.scheduler();
         this.ownScheduler = s.ownScheduler();
-        this.drainExecutor = s.drainExecutor();
-        this.ownDrainExecutor = s.ownDrainExecutor();
+        this.drains = new DrainDispatch(s.drainExecutor(), s.ownDrainExecutor(), scheduler);
         this.presence = new PresenceTracker(s.presence(), serializer, this::deliverHere);
-        long period = sweepPeriodMillis(heartbeat, writeTimeout);
+        Sweep sweeper = new Sweep(s.heartbeat(), s.writeTimeout(), rooms, counters, this::nowMillis);
+        long period = sweeper.periodMillis();
         this.sweep = scheduler == null || period <= 0
                 ? null
-                : scheduler.scheduleAtFixedRate(this::sweep, period, period, TimeUnit.MILLISECONDS);
-    }
-
-    /** Sweeps a few times per interval so that an idle connection hears a heartbeat promptly. */
-    private static long sweepPeriodMillis(Duration heartbeat, Duration writeTimeout) {
-        long shortest = Long.MAX_VALUE;
-        if (heartbeat != null) {
-            shortest = Math.min(shortest, heartbeat.toMillis());
-        }
-        if (writeTimeout != null) {
-            shortest = Math.min(shortest, writeTimeout.toMillis());
-        }
-        return shortest == Long.MAX_VALUE ? 0 : Math.max(1, shortest / 4);
+                : scheduler.scheduleAtFixedRate(sweeper, period, period, TimeUnit.MILLISECONDS);
     }
 
     // ---- what a connection may ask (ConnectionContext) ------------------------------------------
@@ -235,26 +191,26 @@ public final class Hub implements ConnectionContext {
             // The connected event and the start of the replay are decided under the lock that
             // orders publishing, so that the position the client is given is exactly where its
             // live events begin.
-            Start start = history == null ? null
-                    : lastEventId == null ? new Start(History.Resume.FROM_SEQ, -1)
-                    : start(lastEventId, heldByRelay);
+            Replay.Start start = history == null ? null
+                    : lastEventId == null ? Replay.FRESH
+                    : replay.start(lastEventId, heldByRelay, nowMillis());
             if (options.announce()) {
-                c.offerReplay(connectedFrame(c.id(), position(start, lastEventId)));
+                c.offerReplay(Replay.connectedFrame(c.id(), replay.position(start, lastEventId)));
             }
             if (lastEventId != null && start != null) {
-                replay(c, lastEventId, start, options.rooms());
+                replay.replay(c, lastEventId, start, options.rooms());
             }
             if (c.isOpen()) { // the client may already be gone; then it must not be added
                 c.rooms = options.rooms();
                 for (String room : options.rooms()) {
-                    rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
+                    rooms.addMember(room, c);
                     presence.joined(c, room);
                 }
-                all = append(all, c);
+                rooms.add(c);
                 byId.put(c.id(), c);
                 counters.connectionsOpened.increment();
-                if (relayNewest != null && (lastRelayedId == null || relay.precedes(lastRelayedId, relayNewest))) {
-                    openedAt.put(c, relayNewest); // this server is behind the relay
+                if (mirror != null) {
+                    mirror.opened(c, relayNewest);
                 }
             }
         } finally {
@@ -264,142 +220,14 @@ public final class Hub implements ConnectionContext {
         return c;
     }
 
-    /**
-     * Whether a relayed id is neither in this server's mirror nor older than it: another server may
-     * have delivered it before this one has.
-     */
+    /** {@link Replay#isAheadOfMirror}, under the lock: called before it is taken to open. */
     private boolean isAheadOfMirror(String lastEventId) {
-        if (lastEventId.equals("0")) {
-            return false;
-        }
         lock.lock();
         try {
-            String oldest = history.oldestId();
-            return history.parse(lastEventId) < 0 && (oldest == null || !relay.precedes(lastEventId, oldest));
+            return replay.isAheadOfMirror(lastEventId);
         } finally {
             lock.unlock();
         }
-    }
-
-    /**
-     * Where a client resuming after an id starts: after {@code seq} ({@link History.Resume#FROM_SEQ}),
-     * after a {@code reset} ({@code UNKNOWN}, {@code EXPIRED}), or held back until the mirror has
-     * passed its id ({@code AHEAD}).
-     */
-    private record Start(History.Resume resume, long seq, boolean holdBack) {
-        Start(History.Resume resume, long seq) {
-            this(resume, seq, false);
-        }
-    }
-
-    /**
-     * Classifies {@code lastEventId} against the history. Called under the lock.
-     *
-     * <p>With a relay, an id this server has not delivered yet but the relay holds ({@code
-     * heldByRelay}) means the client came from a server that was ahead: nothing is replayed, and live
-     * events are held back from the connection until the mirror has passed that id.
-     */
-    private Start start(String lastEventId, boolean heldByRelay) {
-        history.expire(nowMillis());
-        if (lastEventId.equals(History.BEFORE_EVERYTHING)) {
-            // "0" claims to have seen nothing and asks for whatever is retained: nothing it had
-            // is being skipped, so there is no gap to signal.
-            return new Start(History.Resume.FROM_SEQ, 0);
-        }
-        long seq = history.parse(lastEventId);
-        if (relay == null) {
-            return new Start(history.resumeFrom(seq), seq);
-        }
-        if (seq >= 0) {
-            return new Start(history.resumeFrom(seq), seq);
-        }
-        String oldest = history.oldestId();
-        String newest = history.newestId();
-        if (oldest != null ? relay.precedes(lastEventId, oldest) : newest != null && relay.precedes(lastEventId, newest)) {
-            return new Start(History.Resume.EXPIRED, 0);
-        }
-        if (oldest != null && relay.precedes(oldest, lastEventId) && relay.precedes(lastEventId, newest)) {
-            // A relay id within what is retained, of a message this mirror does not record: the
-            // client has everything up to it.
-            return new Start(History.Resume.FROM_SEQ, history.seqBefore(lastEventId, relay::precedes));
-        }
-        if (heldByRelay && history.hasLostPlace()) {
-            // Since losing its place with nothing given back by a relay that did not say where it
-            // stood, this mirror cannot tell an id from before the gap (what followed may be gone)
-            // from one after it: the client is told of a gap, and live events up to its id are
-            // still held back, in case it was after.
-            return new Start(History.Resume.UNKNOWN, 0, true);
-        }
-        if (heldByRelay && (newest == null || relay.precedes(newest, lastEventId))) {
-            return new Start(History.Resume.AHEAD, 0);
-        }
-        return new Start(History.Resume.UNKNOWN, 0);
-    }
-
-    /**
-     * The id a new connection's {@code connected} event carries: the position the client holds
-     * once it has it. A client that came without an id is given the newest position, so that it can
-     * resume from its first event on; one resuming from a position this server knows keeps it
-     * (should the stream drop before the replay arrives, it resumes from the same place); one whose
-     * id is unknown or expired gets none here, and its position from the {@code reset} that
-     * follows. Without history there is nothing to resume, and no id.
-     */
-    private String position(Start start, String lastEventId) {
-        if (start == null) {
-            return null;
-        }
-        if (lastEventId == null) {
-            return history.positionId();
-        }
-        return start.resume() == History.Resume.FROM_SEQ || start.resume() == History.Resume.AHEAD
-                ? lastEventId : null;
-    }
-
-    private static SseFrame connectedFrame(UUID id, String position) {
-        return SseEncoder.encode(SseEvent.builder()
-                .id(position)
-                .type(CONNECTED_EVENT)
-                .data("{\"connectionId\":\"" + id + "\"}")
-                .build());
-    }
-
-    /**
-     * Queues what a client resuming after {@code lastEventId} missed, as the prelude of a new
-     * connection or, after a relay's resync, on an open one. Called under the lock.
-     */
-    private void replay(DefaultSseConnection c, String lastEventId, Start start, Set<String> memberOf) {
-        switch (start.resume()) {
-            case AHEAD -> catchingUp.put(c, lastEventId);
-            case FROM_SEQ -> offerRetained(c, start.seq(), memberOf);
-            case UNKNOWN, EXPIRED -> {
-                c.offerReplay(resetFrame(start.resume() == History.Resume.UNKNOWN
-                        ? ResetReason.UNKNOWN : ResetReason.EXPIRED));
-                offerRetained(c, 0, memberOf);
-                if (start.holdBack()) {
-                    catchingUp.put(c, lastEventId);
-                }
-            }
-        }
-    }
-
-    /** Queues the retained events after {@code seq} that {@code c} is entitled to. Called under the lock. */
-    private void offerRetained(DefaultSseConnection c, long seq, Set<String> memberOf) {
-        for (Iterator<History.Entry> it = history.after(seq); it.hasNext(); ) {
-            History.Entry e = it.next();
-            if ((e.room() == null || memberOf.contains(e.room())) && c.accepts(e.type())) {
-                c.offerReplay(e.frame());
-            }
-        }
-    }
-
-    /** Returns a {@code reset} for one connection, and counts it: called once per connection reset. */
-    private SseFrame resetFrame(ResetReason reason) {
-        counters.replayResets[reason.ordinal()].increment();
-        return SseEncoder.encode(SseEvent.builder()
-                .id(history == null ? null : history.resetId())
-                .type(RESET_EVENT)
-                .data("{\"reason\":\"" + reason.wireName() + "\"}")
-                .build());
     }
 
     // ---- publishing ------------------------------------------------------------------------------
@@ -418,15 +246,14 @@ public final class Hub implements ConnectionContext {
         checkPublishable(event);
         checkOpen();
         boolean recorded = record && history != null;
-        if (relay != null) {
-            return relayed(room == null ? RelayMessage.Scope.ALL : RelayMessage.Scope.ROOM, room, event, record);
+        if (mirror != null) {
+            return mirror.publish(room == null ? RelayMessage.Scope.ALL : RelayMessage.Scope.ROOM, room, event, record,
+                    history != null, counters);
         }
         SseFrame frame = recorded ? null : SseEncoder.encode(event);
         String type = event.effectiveType();
         String id = event.id();
-        DefaultSseConnection[] targets;
-        int queued = 0;
-        boolean drainNow = false;
+        Fanned fanned;
         lock.lock();
         try {
             checkOpen(); // again under the lock: nothing is published after a shutdown's final event
@@ -438,20 +265,53 @@ public final class Hub implements ConnectionContext {
                 history.add(new History.Entry(seq, id, room, type, frame, now));
                 history.expire(now);
             }
-            targets = room == null ? all : rooms.getOrDefault(room, NONE);
-            for (DefaultSseConnection c : targets) {
-                FrameQueue.Offer offered = c.accepts(type) ? c.offer(frame, FrameKind.LIVE, now) : FrameQueue.Offer.REFUSED;
-                if (offered.queued()) {
-                    queued++;
-                    drainNow |= offered == FrameQueue.Offer.DRAIN_NOW;
-                }
-            }
+            fanned = fanOut(room == null ? rooms.everyone() : rooms.members(room), type, frame, now, null, false, recorded);
         } finally {
             lock.unlock();
         }
         counters.eventsPublished.increment();
-        drain(targets, queued, drainNow);
-        return new PublishResult(id, queued);
+        drain(fanned);
+        return new PublishResult(id, fanned.queued());
+    }
+
+    /**
+     * What one fan-out did: the connections it offered to (all of them are kicked afterwards, even
+     * those that refused: a kick is cheap and finds nothing to do), how many queued the frame, and
+     * whether one found the drain executor behind.
+     */
+    private record Fanned(DefaultSseConnection[] targets, int queued, boolean drainNow) {}
+
+    /**
+     * Offers {@code frame} to each of {@code targets} that accepts its type, for a local publish
+     * ({@code relayId == null}) and a relayed delivery alike. Called under the lock; the caller
+     * drains the result after releasing it. O(1) and no allocation per recipient, and no I/O.
+     *
+     * <p>With {@code relayId}, the relay mirror may hold the message back from a connection (see
+     * {@link RelayMirror#isHeldBack}; {@code fromRelay}: the id is the relay's, not that of one of
+     * this server's own presence events).
+     */
+    private Fanned fanOut(DefaultSseConnection[] targets, String type, SseFrame frame, long now,
+            String relayId, boolean fromRelay, boolean recorded) {
+        // Decided once: without a relay, or with nobody held back, the loop does what it always did.
+        boolean mayHoldBack = relayId != null && mirror != null && mirror.mayHoldBack(fromRelay);
+        int queued = 0;
+        boolean drainNow = false;
+        for (DefaultSseConnection c : targets) {
+            if (mayHoldBack && mirror.isHeldBack(c, relayId, fromRelay, recorded)) {
+                continue;
+            }
+            FrameQueue.Offer offered = offerLive(c, type, frame, now);
+            if (offered.queued()) {
+                queued++;
+                drainNow |= offered == FrameQueue.Offer.DRAIN_NOW;
+            }
+        }
+        return new Fanned(targets, queued, drainNow);
+    }
+
+    /** Offers a live frame to {@code c}, if it accepts {@code type}: the one step of every fan-out. */
+    private static FrameQueue.Offer offerLive(DefaultSseConnection c, String type, SseFrame frame, long now) {
+        return c.accepts(type) ? c.offer(frame, FrameKind.LIVE, now) : FrameQueue.Offer.REFUSED;
     }
 
     /**
@@ -477,8 +337,9 @@ public final class Hub implements ConnectionContext {
         Objects.requireNonNull(event, "event");
         checkPublishable(event);
         checkOpen();
-        if (relay != null) {
-            return relayed(RelayMessage.Scope.CONNECTION, connectionId.toString(), event, false);
+        if (mirror != null) {
+            return mirror.publish(RelayMessage.Scope.CONNECTION, connectionId.toString(), event, false,
+                    history != null, counters);
         }
         DefaultSseConnection c = byId.get(connectionId);
         return c == null ? new PublishResult(event.id(), 0) : send(c, event);
@@ -489,150 +350,37 @@ public final class Hub implements ConnectionContext {
         Objects.requireNonNull(event, "event");
         checkPublishable(event);
         counters.eventsPublished.increment();
-        FrameQueue.Offer offered = c.accepts(event.effectiveType())
-                ? c.offer(SseEncoder.encode(event), FrameKind.LIVE, nowMillis())
-                : FrameQueue.Offer.REFUSED;
+        FrameQueue.Offer offered = offerLive(c, event.effectiveType(), SseEncoder.encode(event), nowMillis());
         boolean queued = offered.queued();
         if (queued) {
             counters.framesQueued.increment();
         }
-        dispatching(offered == FrameQueue.Offer.DRAIN_NOW ? c::kick : () -> drainLater(c));
+        drains.drain(c, offered == FrameQueue.Offer.DRAIN_NOW);
         return new PublishResult(event.id(), queued ? 1 : 0);
     }
 
-    /** Runs {@code drains} marked as {@link #DISPATCHING}, so that closes they cause defer their callbacks. */
-    private static void dispatching(Runnable drains) {
-        if (DISPATCHING.get() != null) {
-            drains.run();
-            return;
-        }
-        DISPATCHING.set(Boolean.TRUE);
-        try {
-            drains.run();
-        } finally {
-            DISPATCHING.remove();
-        }
-    }
-
-    /**
-     * Runs a closed connection's callbacks: here, on the thread that closed it (the application's,
-     * the container's, the scheduler's, the drain executor's), unless this thread is publishing or
-     * delivering relayed events; then on the scheduler. They run outside every lock either way.
-     */
     @Override
     public void runCallbacks(Runnable callbacks) {
-        if (DISPATCHING.get() == null || scheduler == null) {
-            callbacks.run();
-            return;
-        }
-        try {
-            scheduler.execute(callbacks);
-        } catch (RejectedExecutionException e) {
-            callbacks.run(); // the registry is shutting down and its scheduler has stopped
-        }
+        drains.runCallbacks(callbacks);
     }
 
     // ---- draining --------------------------------------------------------------------------------
 
     /**
-     * Has the drain executor write what a publish queued for {@code targets}: a few tasks, each
-     * kicking a slice of them. The publisher returns without waiting for any client, and frames
-     * queued while a drain task waits or runs are written together and flushed once. A kick is cheap
-     * for a connection whose queue was emptied meanwhile or that another thread drains, and the
-     * connection's state machine lets only one thread drain it at a time.
-     */
-    /**
      * After a fan-out, outside the lock: counts what was queued and has it written, by the drain
      * executor, or right here when an offer found the executor behind (so this thread helps, and a
      * publisher faster than the drain thread is held back).
      */
-    private void drain(DefaultSseConnection[] targets, int queued, boolean drainNow) {
-        counters.framesQueued.add(queued);
-        dispatching(drainNow ? () -> drainHere(targets) : () -> drainLater(targets));
-    }
-
-    private void drainLater(DefaultSseConnection[] targets) {
-        for (int from = 0; from < targets.length; from += DRAIN_SLICE) {
-            execute(new DrainSlice(targets, from, Math.min(targets.length, from + DRAIN_SLICE)));
-        }
-    }
-
-    private static void drainHere(DefaultSseConnection[] targets) {
-        new DrainSlice(targets, 0, targets.length).run();
-    }
-
-    private void drainLater(DefaultSseConnection c) {
-        execute(c::kick);
-    }
-
-    private void execute(Runnable drain) {
-        try {
-            drainExecutor.execute(drain);
-        } catch (RejectedExecutionException e) {
-            drain.run(); // the executor is shutting down: drain here, so that nothing queued is stranded
-        }
-    }
-
-    /** One drain task: kicks {@code targets[from, to)}. */
-    private record DrainSlice(DefaultSseConnection[] targets, int from, int to) implements Runnable {
-        @Override
-        public void run() {
-            for (int i = from; i < to; i++) {
-                targets[i].kick();
-            }
-        }
+    private void drain(Fanned fanned) {
+        counters.framesQueued.add(fanned.queued());
+        drains.drain(fanned.targets(), fanned.drainNow());
     }
 
     // ---- publishing through a relay ----------------------------------------------------------------
 
-    /** How long a publisher waits for its own event to come back, to count what it queued here. */
-    private static final long RELAY_ECHO_WAIT_MILLIS = 2_000;
-
     /** Whether this hub publishes through a relay. */
     public boolean isRelayed() {
         return relay != null;
-    }
-
-    /**
-     * Hands an event to the relay, then waits (briefly) until the relay has delivered it back here,
-     * so that the result counts the connections it was queued to on this server, and a client that
-     * connects here after the publish returned replays it.
-     */
-    private PublishResult relayed(RelayMessage.Scope scope, String target, SseEvent event, boolean record) {
-        String tag = tagPrefix + tags.incrementAndGet();
-        CompletableFuture<Integer> delivered = new CompletableFuture<>();
-        awaitingDelivery.put(tag, delivered);
-        String id;
-        try {
-            RelayMessage message = new RelayMessage(scope, target, event, record, tag);
-            if (event.idempotencyKey() == null) {
-                id = relay.publish(message);
-            } else {
-                EventRelay.Appended appended = relay.publishOnce(message);
-                id = appended.id();
-                if (!appended.appended()) {
-                    // A repeat: delivered when it was first published, and not again.
-                    awaitingDelivery.remove(tag);
-                    return new PublishResult(record && history != null ? id : event.id(), 0);
-                }
-            }
-        } catch (RuntimeException e) {
-            awaitingDelivery.remove(tag);
-            throw e;
-        }
-        counters.eventsPublished.increment();
-        int queued = 0;
-        try {
-            queued = delivered.get(RELAY_ECHO_WAIT_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            // Published, but not back here yet (the relay's reader is behind or reconnecting): it
-            // will be delivered here in order when it arrives; nothing was queued here so far.
-        } finally {
-            awaitingDelivery.remove(tag);
-        }
-        return new PublishResult(record && history != null ? id : event.id(), queued);
     }
 
     /** The sink through which the relay delivers the shared order of events to this server. */
@@ -640,17 +388,17 @@ public final class Hub implements ConnectionContext {
         return new RelaySink() {
             @Override
             public void deliver(String id, RelayMessage message) {
-                dispatching(() -> deliverRelayed(id, message, true));
+                drains.dispatching(() -> deliverRelayed(id, message, true));
             }
 
             @Override
             public void resync(List<Delivery> retained, boolean gap) {
-                dispatching(() -> resyncRelayed(retained, gap, null, false));
+                drains.dispatching(() -> resyncRelayed(retained, gap, null, false));
             }
 
             @Override
             public void resync(List<Delivery> retained, boolean gap, String after) {
-                dispatching(() -> resyncRelayed(retained, gap, after, true));
+                drains.dispatching(() -> resyncRelayed(retained, gap, after, true));
             }
         };
     }
@@ -681,9 +429,7 @@ public final class Hub implements ConnectionContext {
         boolean recorded = m.recorded() && history != null;
         SseFrame frame = SseEncoder.encode(recorded ? event.withId(id) : event);
         String type = event.effectiveType();
-        DefaultSseConnection[] targets;
-        int queued = 0;
-        boolean drainNow = false;
+        Fanned fanned;
         lock.lock();
         try {
             if (closed) {
@@ -695,69 +441,24 @@ public final class Hub implements ConnectionContext {
                 history.expire(now);
             }
             if (fromRelay) {
-                lastRelayedId = id;
+                mirror.passed(id);
             }
-            targets = switch (m.scope()) {
-                case ALL -> all;
-                case ROOM -> rooms.getOrDefault(m.target(), NONE);
+            DefaultSseConnection[] targets = switch (m.scope()) {
+                case ALL -> rooms.everyone();
+                case ROOM -> rooms.members(m.target());
                 case CONNECTION -> {
                     DefaultSseConnection c = connectionOrNull(m.target());
-                    yield c == null ? NONE : new DefaultSseConnection[] {c};
+                    yield c == null ? Rooms.NONE : new DefaultSseConnection[] {c};
                 }
             };
-            for (DefaultSseConnection c : targets) {
-                if (!catchingUp.isEmpty() && isCatchingUp(c, id)) {
-                    continue;
-                }
-                if (fromRelay && !openedAt.isEmpty() && openedAfter(c, id) && !recorded) {
-                    continue; // published before c opened: not live to it (what is recorded, its position decides)
-                }
-                FrameQueue.Offer offered = c.accepts(type) ? c.offer(frame, FrameKind.LIVE, now) : FrameQueue.Offer.REFUSED;
-                if (offered.queued()) {
-                    queued++;
-                    drainNow |= offered == FrameQueue.Offer.DRAIN_NOW;
-                }
-            }
+            fanned = fanOut(targets, type, frame, now, id, fromRelay, recorded);
         } finally {
             lock.unlock();
         }
-        drain(targets, queued, drainNow);
-        CompletableFuture<Integer> waiting = m.tag() == null ? null : awaitingDelivery.remove(m.tag());
-        if (waiting != null) {
-            waiting.complete(queued);
+        drain(fanned);
+        if (mirror != null) {
+            mirror.delivered(m.tag(), fanned.queued());
         }
-    }
-
-    /**
-     * Whether {@code c} resumed from an id this server has not passed yet, so that {@code id} (at or
-     * before it) is one the client already has. Called under the lock.
-     */
-    private boolean isCatchingUp(DefaultSseConnection c, String id) {
-        String resumedFrom = catchingUp.get(c);
-        if (resumedFrom == null) {
-            return false;
-        }
-        if (relay.precedes(resumedFrom, id)) {
-            catchingUp.remove(c);
-            return false;
-        }
-        return true;
-    }
-
-    /**
-     * Whether {@code c} opened after the relay had appended {@code id} (a message this server
-     * delivers late, being behind). Called under the lock.
-     */
-    private boolean openedAfter(DefaultSseConnection c, String id) {
-        String newestThen = openedAt.get(c);
-        if (newestThen == null) {
-            return false;
-        }
-        if (relay.precedes(newestThen, id)) {
-            openedAt.remove(c); // this server has caught up with where the relay stood
-            return false;
-        }
-        return true;
     }
 
     private DefaultSseConnection connectionOrNull(String id) {
@@ -781,50 +482,25 @@ public final class Hub implements ConnectionContext {
                 return;
             }
             if (history != null) {
-                history.clear();
-                long now = nowMillis();
-                int first = 0;
-                if (gap && !retained.isEmpty()) {
-                    // Every open connection is about to be reset to just before what is retained:
-                    // that position must be a relay id, which any server can compare, not a local
-                    // one, which every other server would reset again, replaying what the client
-                    // has. So the oldest delivery is not retained but becomes the boundary.
-                    history.startAfter(retained.get(0).id());
-                    first = 1;
-                } else if (gap && after != null) {
-                    // Nothing given back, but the relay said where it stood: that relay id is the
-                    // boundary, so an id before it is expired here and one after it is placed.
-                    history.startAfter(after);
-                } else if (gap && !afterKnown) {
-                    history.losePlace();
-                }
-                // (A gap with nothing before it: every id the relay holds came after the gap.)
-                for (RelaySink.Delivery d : retained.subList(first, retained.size())) {
-                    RelayMessage m = d.message();
-                    if (m.recorded()) {
-                        history.add(new History.Entry(history.nextSeq(), d.id(), m.target(),
-                                m.event().effectiveType(), SseEncoder.encode(m.event().withId(d.id())), now));
-                    }
-                }
+                mirror.rebuild(history, retained, gap, after, afterKnown, nowMillis());
             }
-            // What the relay delivers next comes after these (if it did not say, after something).
-            lastRelayedId = retained.isEmpty() ? after : retained.get(retained.size() - 1).id();
-            told = all;
+            mirror.resynced(retained, after);
+            told = rooms.everyone();
             for (DefaultSseConnection c : told) {
-                String resumedFrom = catchingUp.remove(c);
+                String resumedFrom = mirror.release(c);
                 if (history != null && resumedFrom != null) {
-                    replay(c, resumedFrom, start(resumedFrom, false), c.rooms);
+                    replay.replay(c, resumedFrom, replay.start(resumedFrom, false, nowMillis()), c.rooms);
                 } else if (gap) {
-                    c.offerReplay(resetFrame(ResetReason.EXPIRED));
+                    c.offerReplay(replay.resetFrame(ResetReason.EXPIRED));
                     if (history != null) {
-                        offerRetained(c, 0, c.rooms);
+                        replay.offerRetained(c, 0, c.rooms);
                     }
                 }
             }
         } finally {
             lock.unlock();
         }
-        drainLater(told);
+        drains.drainLater(told);
     }
 
     public SseEvent event(String type, Object data) {
@@ -842,17 +518,9 @@ public final class Hub implements ConnectionContext {
     public boolean join(DefaultSseConnection c, String room) {
         lock.lock();
         try {
-            if (!c.isOpen() || c.rooms.contains(room)) {
+            if (!rooms.join(c, room, maxRoomsPerConnection)) {
                 return false;
             }
-            if (c.rooms.size() >= maxRoomsPerConnection) {
-                throw new IllegalArgumentException(
-                        "rooms: a connection may join at most " + maxRoomsPerConnection);
-            }
-            Set<String> next = new LinkedHashSet<>(c.rooms);
-            next.add(room);
-            c.rooms = Names.frozen(next);
-            rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
             presence.joined(c, room);
             return true;
         } finally {
@@ -864,13 +532,9 @@ public final class Hub implements ConnectionContext {
     public boolean leave(DefaultSseConnection c, String room) {
         lock.lock();
         try {
-            if (!c.rooms.contains(room)) {
+            if (!rooms.leave(c, room)) {
                 return false;
             }
-            Set<String> next = new LinkedHashSet<>(c.rooms);
-            next.remove(room);
-            c.rooms = Names.frozen(next);
-            removeFromRoom(c, room);
             presence.left(c, Set.of(room), null);
             return true;
         } finally {
@@ -921,14 +585,14 @@ public final class Hub implements ConnectionContext {
             Set<String> left = new LinkedHashSet<>();
             for (String room : c.rooms) {
                 if (!next.contains(room)) {
-                    removeFromRoom(c, room);
+                    rooms.removeMember(room, c);
                     left.add(room);
                 }
             }
             presence.left(c, left, null);
             for (String room : next) {
                 if (!c.rooms.contains(room)) {
-                    rooms.put(room, append(rooms.getOrDefault(room, NONE), c));
+                    rooms.addMember(room, c);
                     presence.joined(c, room);
                 }
             }
@@ -952,8 +616,9 @@ public final class Hub implements ConnectionContext {
     public void detach(DefaultSseConnection c) {
         lock.lock();
         try {
-            catchingUp.remove(c);
-            openedAt.remove(c);
+            if (mirror != null) {
+                mirror.forget(c);
+            }
             presence.left(c, c.rooms, c.closeReason());
             if (closed) {
                 // Shutting down, every connection leaves: copying the arrays once per connection would
@@ -965,57 +630,25 @@ public final class Hub implements ConnectionContext {
                 }
                 countClosed(c);
                 if (byId.isEmpty()) {
-                    all = NONE;
                     rooms.clear();
                     emptied.signalAll();
                 }
                 return;
             }
             for (String room : c.rooms) {
-                removeFromRoom(c, room);
+                rooms.removeMember(room, c);
             }
             c.rooms = Set.of();
             if (byId.remove(c.id(), c)) {
-                all = remove(all, c);
+                rooms.remove(c);
                 countClosed(c);
             }
-            if (all.length == 0) {
+            if (rooms.everyone().length == 0) {
                 emptied.signalAll();
             }
         } finally {
             lock.unlock();
         }
-    }
-
-    private void removeFromRoom(DefaultSseConnection c, String room) {
-        DefaultSseConnection[] members = rooms.get(room);
-        if (members == null) {
-            return;
-        }
-        DefaultSseConnection[] rest = remove(members, c);
-        if (rest.length == 0) {
-            rooms.remove(room);
-        } else {
-            rooms.put(room, rest);
-        }
-    }
-
-    private static DefaultSseConnection[] append(DefaultSseConnection[] array, DefaultSseConnection c) {
-        DefaultSseConnection[] bigger = Arrays.copyOf(array, array.length + 1);
-        bigger[array.length] = c;
-        return bigger;
-    }
-
-    private static DefaultSseConnection[] remove(DefaultSseConnection[] array, DefaultSseConnection c) {
-        for (int i = 0; i < array.length; i++) {
-            if (array[i] == c) {
-                DefaultSseConnection[] smaller = new DefaultSseConnection[array.length - 1];
-                System.arraycopy(array, 0, smaller, 0, i);
-                System.arraycopy(array, i + 1, smaller, i, array.length - i - 1);
-                return smaller;
-            }
-        }
-        return array;
     }
 
     // ---- looking -------------------------------------------------------------------------------
@@ -1025,26 +658,26 @@ public final class Hub implements ConnectionContext {
     }
 
     public List<SseConnection> connections() {
-        return closed ? List.copyOf(byId.values()) : List.of(all);
+        return closed ? List.copyOf(byId.values()) : List.of(rooms.everyone());
     }
 
     public int connectionCount() {
-        return closed ? byId.size() : all.length;
+        return closed ? byId.size() : rooms.everyone().length;
     }
 
     public Set<String> rooms() {
-        return Set.copyOf(rooms.keySet());
+        return rooms.names();
     }
 
     public List<SseConnection> members(String room) {
-        List<SseConnection> members = List.of(rooms.getOrDefault(Objects.requireNonNull(room, "room"), NONE));
+        List<SseConnection> members = List.of(rooms.members(Objects.requireNonNull(room, "room")));
         return closed ? members.stream().filter(SseConnection::isOpen).toList() : members;
     }
 
     public SseStats stats() {
         return new SseStats(
                 connectionCount(),
-                rooms.size(),
+                rooms.count(),
                 counters.eventsPublished.sum(),
                 counters.framesQueued.sum(),
                 counters.framesWritten.sum(),
@@ -1054,30 +687,6 @@ public final class Hub implements ConnectionContext {
                 counters.connectionsOpened.sum(),
                 Counters.sums(CloseReason.class, counters.connectionsClosed),
                 Counters.sums(ResetReason.class, counters.replayResets));
-    }
-
-    // ---- heartbeat and write deadline ------------------------------------------------------------
-
-    /** Queues a heartbeat to idle connections and closes those whose writes have stalled. */
-    public void sweep() {
-        long now = nowMillis();
-        for (DefaultSseConnection c : all) {
-            long waiting = c.waitingSinceMillis();
-            if (writeTimeout != null && waiting != DefaultSseConnection.NOT_WAITING
-                    && now - waiting >= writeTimeout.toMillis()) {
-                c.close(CloseReason.STALLED);
-                continue;
-            }
-            // A heartbeat goes only to an empty queue: queued frames are traffic enough once written,
-            // and a stalled connection is the write deadline's business, so heartbeats never pile up.
-            if (heartbeat != null && now - c.lastOfferMillis() >= heartbeat.toMillis() && c.queuedFrames() == 0) {
-                if (c.offer(heartbeatFrame, FrameKind.CONTROL, now).queued()) {
-                    counters.framesQueued.increment();
-                    counters.heartbeats.increment();
-                }
-                c.kick();
-            }
-        }
     }
 
     // ---- closing -------------------------------------------------------------------------------
@@ -1116,7 +725,7 @@ public final class Hub implements ConnectionContext {
         }
         SseFrame last = finalEvent == null ? null : SseEncoder.encode(finalEvent);
         long now = nowMillis();
-        for (DefaultSseConnection c : all) {
+        for (DefaultSseConnection c : rooms.everyone()) {
             c.seal();
             SseFrame frame = last == null || finalEvent.retry() == null ? last : SseEncoder.encode(jittered(finalEvent));
             if (frame != null && c.offer(frame, FrameKind.CONTROL, now).queued()) {
@@ -1125,17 +734,15 @@ public final class Hub implements ConnectionContext {
             c.finishWhenDrained();
         }
         boolean drained = awaitEmpty(grace);
-        for (DefaultSseConnection c : all) {
+        for (DefaultSseConnection c : rooms.everyone()) {
             c.close(CloseReason.SHUTDOWN);
         }
         if (ownScheduler) {
             scheduler.shutdownNow();
         }
-        if (ownDrainExecutor) {
-            ((ExecutorService) drainExecutor).shutdown(); // what is still queued runs, and finds connections closed
-        }
-        if (relay != null) {
-            relay.close();
+        drains.shutdown();
+        if (mirror != null) {
+            mirror.close();
         }
         presence.close();
         return drained;
