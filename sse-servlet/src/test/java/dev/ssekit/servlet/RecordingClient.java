@@ -3,6 +3,8 @@ package dev.ssekit.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ssekit.testing.Await;
+import dev.ssekit.testing.EventParser;
+import dev.ssekit.testing.SseTestEvent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,24 +21,35 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
- * Reads one event stream with the JDK HttpClient, raw: lines are split on LF only, so a stray CR
- * from the server would show, and each frame keeps its exact bytes. Frames that hold only comments
- * (heartbeats) are recorded apart from events.
+ * Reads one event stream with the JDK HttpClient, raw: frames are split on LF only, so a stray CR
+ * from the server would show, each frame keeps its exact bytes, and a line that is neither a
+ * comment nor one of the four fields fails the test. What a browser makes of each frame comes from
+ * the test kit's spec parser, {@link EventParser}, fed the frames in order. Frames that hold only
+ * comments (heartbeats) are recorded apart from events.
  */
 final class RecordingClient implements AutoCloseable {
 
-    /** One received frame with at least one field. {@code data} is null when it had no data line. */
-    record Event(String id, String type, String data, String retry, byte[] raw) {
+    /**
+     * One received frame with at least one field. {@code id}, {@code type} and {@code data} are those
+     * of the event a browser dispatched for it: its own id (null if it had none), its type
+     * ({@code "message"} if it named none); all three are null when it dispatched none (no data line).
+     */
+    record Event(String id, String type, String data, byte[] raw) {
         String text() {
             return new String(raw, StandardCharsets.UTF_8);
         }
     }
 
+    private static final Pattern FIELD = Pattern.compile("(id|event|data|retry)(:.*)?", Pattern.DOTALL);
+
     private final HttpResponse<InputStream> response;
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final List<String> comments = new CopyOnWriteArrayList<>();
+    private final EventParser parser = new EventParser("", e -> dispatched = e, comments::add);
+    private SseTestEvent dispatched; // confined to the reader thread
     private final CountDownLatch ended = new CountDownLatch(1);
     private final Thread reader;
     private volatile Throwable failure;
@@ -81,7 +94,7 @@ final class RecordingClient implements AutoCloseable {
     /** Returns the next event and checks its type; a frame without {@code event:} is a {@code message}. */
     Event awaitEvent(String type) throws InterruptedException {
         Event e = awaitEvent();
-        assertThat(e.type() == null ? "message" : e.type()).as("type of %s", e.text()).isEqualTo(type);
+        assertThat(e.type()).as("type of %s", e.text()).isEqualTo(type);
         return e;
     }
 
@@ -144,33 +157,21 @@ final class RecordingClient implements AutoCloseable {
     }
 
     private void dispatch(List<String> lines, byte[] raw) {
-        String id = null;
-        String type = null;
-        String retry = null;
-        StringBuilder data = null;
         boolean fields = false;
         for (String line : lines) {
-            if (line.startsWith(":")) {
-                comments.add(line.substring(1));
-                continue;
+            if (!line.startsWith(":")) {
+                fields = true;
+                if (!FIELD.matcher(line).matches()) {
+                    throw new AssertionError("unexpected field in " + lines);
+                }
             }
-            fields = true;
-            int colon = line.indexOf(':');
-            String name = colon < 0 ? line : line.substring(0, colon);
-            String value = colon < 0 ? "" : line.substring(colon + 1);
-            if (value.startsWith(" ")) {
-                value = value.substring(1);
-            }
-            switch (name) {
-                case "id" -> id = value;
-                case "event" -> type = value;
-                case "retry" -> retry = value;
-                case "data" -> data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
-                default -> throw new AssertionError("unexpected field in " + lines);
-            }
+            parser.line(line);
         }
+        dispatched = null;
+        parser.line("");
         if (fields) {
-            events.add(new Event(id, type, data == null ? null : data.toString(), retry, raw));
+            SseTestEvent e = dispatched;
+            events.add(e == null ? new Event(null, null, null, raw) : new Event(e.id(), e.type(), e.data(), raw));
         }
     }
 }

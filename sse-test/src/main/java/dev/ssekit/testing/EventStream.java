@@ -8,7 +8,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -17,7 +16,8 @@ import java.util.stream.Stream;
 
 /**
  * A test client for one event stream: reads it with the JDK HttpClient on a thread of its own and
- * parses the WHATWG event-stream format into {@link Event}s that a test awaits with a deadline.
+ * parses it with {@link EventParser}, the WHATWG event-stream interpretation, into {@link Event}s
+ * that a test awaits with a deadline.
  *
  * <p>Thread-safe: the reader thread fills a queue that any test thread takes from.
  */
@@ -27,8 +27,9 @@ public final class EventStream implements AutoCloseable {
     public static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     /**
-     * One dispatched event: its own {@code id} field (null if it had none, unlike a browser's
-     * lastEventId, which carries over), and its type, "message" when the stream named none.
+     * One dispatched event: its own {@code id} field (null if it had none or only one holding NUL,
+     * unlike a browser's lastEventId, which carries over), and its type, "message" when the stream
+     * named none or an empty one.
      */
     public record Event(String id, String type, String data) {}
 
@@ -101,40 +102,13 @@ public final class EventStream implements AutoCloseable {
     }
 
     private void read() {
-        String id = null;
-        String type = null;
-        StringBuilder data = null;
+        EventParser parser = new EventParser("", e -> events.add(new Event(e.id(), e.type(), e.data())));
         try (Stream<String> lines = response.body()) {
-            for (Iterator<String> it = lines.iterator(); it.hasNext(); ) {
-                String line = it.next();
-                if (line.isEmpty()) {
-                    if (data != null) {
-                        events.add(new Event(id, type == null ? "message" : type, data.toString()));
-                    }
-                    id = null;
-                    type = null;
-                    data = null;
-                    continue;
-                }
-                if (line.startsWith(":")) {
-                    continue; // a comment, such as a heartbeat
-                }
-                int colon = line.indexOf(':');
-                String field = colon < 0 ? line : line.substring(0, colon);
-                String value = colon < 0 ? "" : line.substring(colon + 1);
-                if (value.startsWith(" ")) {
-                    value = value.substring(1);
-                }
-                switch (field) {
-                    case "id" -> id = value;
-                    case "event" -> type = value;
-                    case "data" -> data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
-                    default -> { } // retry and unknown fields
-                }
-            }
+            lines.forEach(parser::line);
         } catch (RuntimeException e) {
             // The stream was closed under the reader: the test is over with it.
         }
+        parser.end();
     }
 
     @Override

@@ -156,8 +156,7 @@ public final class SseTestClient implements AutoCloseable {
 
     /** Returns the reconnection delay the server last set with {@code retry}, if it set one. */
     public Optional<Duration> retry() {
-        long millis = current().parser.retryMillis();
-        return millis < 0 ? Optional.empty() : Optional.of(Duration.ofMillis(millis));
+        return current().parser.retry();
     }
 
     /**

@@ -38,7 +38,7 @@ class EventParserTest {
         feed("event: nothing", "", "retry: 1500", "retry: 12x", "data:", "");
 
         assertThat(events).containsExactly(new SseTestEvent("message", "", null, ""));
-        assertThat(parser.retryMillis()).isEqualTo(1500);
+        assertThat(parser.retry()).contains(java.time.Duration.ofMillis(1500));
     }
 
     @Test
@@ -48,5 +48,14 @@ class EventParserTest {
         feed("data: whole", "");
 
         assertThat(events).extracting(SseTestEvent::data).containsExactly("whole");
+    }
+
+    @Test
+    void anIdTakesEffectOnlyWhenItsEventIsDispatched() {
+        feed("id: 1", "data: a", "", "id: 2", "data: cut off");
+
+        assertThat(parser.lastEventId()).as("before the blank line").isEqualTo("1");
+        parser.end();
+        assertThat(parser.lastEventId()).as("after the end of the stream").isEqualTo("1");
     }
 }

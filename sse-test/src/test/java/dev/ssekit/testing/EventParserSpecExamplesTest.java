@@ -1,20 +1,37 @@
-package dev.ssekit;
+package dev.ssekit.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ssekit.WhatwgParser.Message;
-import dev.ssekit.WhatwgParser.Result;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Checks the test-only parser against the examples of the WHATWG "Server-sent events" section, so
- * that the encoder is measured by a ruler that is itself right.
+ * Checks the spec parser against the examples of the WHATWG "Server-sent events" section, so that
+ * servers and the encoder are measured by a ruler that is itself right.
  */
-class WhatwgParserTest {
+class EventParserSpecExamplesTest {
+
+    /** An event as the assertions below name it: a browser's {@code MessageEvent}. */
+    record Message(String type, String data, String lastEventId) {}
+
+    record Result(List<Message> messages, Long reconnectionTime, List<String> comments) {}
+
+    private static Result parse(byte[] stream) {
+        EventParser.Parse p = EventParser.parse(stream);
+        return new Result(
+                p.events().stream().map(e -> new Message(e.type(), e.data(), e.lastEventId())).toList(),
+                p.retry().map(Duration::toMillis).orElse(null),
+                p.comments());
+    }
+
+    private static Result parse(String stream) {
+        return parse(stream.getBytes(StandardCharsets.UTF_8));
+    }
 
     static Stream<String> lineTerminators() {
         return Stream.of("\n", "\r", "\r\n");
@@ -28,7 +45,7 @@ class WhatwgParserTest {
     @ParameterizedTest
     @MethodSource("lineTerminators")
     void dataLinesJoinWithLineFeed(String eol) {
-        Result r = WhatwgParser.parse(with(eol, """
+        Result r = parse(with(eol, """
                 data: YHOO
                 data: +2
                 data: 10
@@ -41,7 +58,7 @@ class WhatwgParserTest {
     @ParameterizedTest
     @MethodSource("lineTerminators")
     void idPersistsAndBareIdFieldResetsIt(String eol) {
-        Result r = WhatwgParser.parse(with(eol, """
+        Result r = parse(with(eol, """
                 : test stream
 
                 data: first event
@@ -64,7 +81,7 @@ class WhatwgParserTest {
     @ParameterizedTest
     @MethodSource("lineTerminators")
     void emptyDataDispatchesAndUnterminatedEventIsDiscarded(String eol) {
-        Result r = WhatwgParser.parse(with(eol, """
+        Result r = parse(with(eol, """
                 data
 
                 data
@@ -79,52 +96,52 @@ class WhatwgParserTest {
 
     @Test
     void oneLeadingSpaceIsRemovedAndAtMostOne() {
-        Result r = WhatwgParser.parse("data:test\n\ndata: test\n\ndata:  test\n\n");
+        Result r = parse("data:test\n\ndata: test\n\ndata:  test\n\n");
 
         assertThat(r.messages()).extracting(Message::data).containsExactly("test", "test", " test");
     }
 
     @Test
     void eventWithoutDataIsNotDispatchedAndItsTypeIsForgotten() {
-        Result r = WhatwgParser.parse("event: tick\nid: 4\n\ndata: x\n\n");
+        Result r = parse("event: tick\nid: 4\n\ndata: x\n\n");
 
         assertThat(r.messages()).containsExactly(new Message("message", "x", "4"));
     }
 
     @Test
     void idContainingNulIsIgnored() {
-        Result r = WhatwgParser.parse("id: 1\ndata: a\n\nid: 2\0x\ndata: b\n\n");
+        Result r = parse("id: 1\ndata: a\n\nid: 2\0x\ndata: b\n\n");
 
         assertThat(r.messages()).extracting(Message::lastEventId).containsExactly("1", "1");
     }
 
     @Test
     void retryIsTakenOnlyWhenAllAsciiDigits() {
-        assertThat(WhatwgParser.parse("retry: 1500\n\n").reconnectionTime()).isEqualTo(1500L);
-        assertThat(WhatwgParser.parse("retry: 1500\n\nretry: 1.5\n\nretry: -1\n\nretry: 2s\n\nretry:\n\n")
+        assertThat(parse("retry: 1500\n\n").reconnectionTime()).isEqualTo(1500L);
+        assertThat(parse("retry: 1500\n\nretry: 1.5\n\nretry: -1\n\nretry: 2s\n\nretry:\n\n")
                 .reconnectionTime()).isEqualTo(1500L);
-        assertThat(WhatwgParser.parse("retry: \u0661\u0662\n\n").reconnectionTime()).isNull(); // Arabic-Indic digits
+        assertThat(parse("retry: \u0661\u0662\n\n").reconnectionTime()).isNull(); // Arabic-Indic digits
     }
 
     @Test
     void unknownFieldsAndLinesWithoutColonAreIgnored() {
-        Result r = WhatwgParser.parse("foo: bar\nDATA: x\nevent\ndata: y\n\n");
+        Result r = parse("foo: bar\nDATA: x\nevent\ndata: y\n\n");
 
         assertThat(r.messages()).containsExactly(new Message("message", "y", ""));
     }
 
     @Test
     void fieldNameEndsAtTheFirstColon() {
-        Result r = WhatwgParser.parse("event: a:b\ndata: c: d\n\n");
+        Result r = parse("event: a:b\ndata: c: d\n\n");
 
         assertThat(r.messages()).containsExactly(new Message("a:b", "c: d", ""));
     }
 
     @Test
     void crFollowedByLfAcrossLinesIsOneTerminatorButLfThenCrIsTwo() {
-        assertThat(WhatwgParser.parse("data: a\r\n\r\n").messages()).extracting(Message::data).containsExactly("a");
+        assertThat(parse("data: a\r\n\r\n").messages()).extracting(Message::data).containsExactly("a");
         // LF then CR: the CR ends an empty line, which dispatches "a" before "b" starts.
-        assertThat(WhatwgParser.parse("data: a\n\rdata: b\n\n").messages()).extracting(Message::data)
+        assertThat(parse("data: a\n\rdata: b\n\n").messages()).extracting(Message::data)
                 .containsExactly("a", "b");
     }
 
@@ -136,13 +153,13 @@ class WhatwgParserTest {
         System.arraycopy(bom, 0, stream, 0, bom.length);
         System.arraycopy(rest, 0, stream, bom.length, rest.length);
 
-        assertThat(WhatwgParser.parse(stream).messages()).extracting(Message::data).containsExactly("\uFEFFx");
+        assertThat(parse(stream).messages()).extracting(Message::data).containsExactly("\uFEFFx");
     }
 
     @Test
     void invalidUtf8BecomesReplacementCharacter() {
         byte[] stream = {'d', 'a', 't', 'a', ':', ' ', (byte) 0xC3, '\n', '\n'};
 
-        assertThat(WhatwgParser.parse(stream).messages()).extracting(Message::data).containsExactly("\uFFFD");
+        assertThat(parse(stream).messages()).extracting(Message::data).containsExactly("\uFFFD");
     }
 }
