@@ -6,17 +6,18 @@ import java.lang.reflect.Method;
 import java.util.concurrent.Executor;
 
 /**
- * The I/O thread of a connection, for the one container that needs a response flushed and
- * completed there: Undertow.
+ * The I/O thread of a connection, for the one container that needs a response written to the
+ * connection, flushed and completed there: Undertow.
  *
- * <p>When a flush from another thread finds the client gone, Undertow completes the response from
- * that thread; and a response completed from any thread but the connection's I/O thread has its
- * finish (the last chunk) handed to that thread, which fails on the dead connection and logs the
- * failure at ERROR with a stack trace ({@code UT005088}): an ordinary disconnect that reads like a
- * server fault. Flushed and completed on the I/O thread, the same disconnect is a DEBUG record. No
- * Servlet API call reaches that thread, so for Undertow's own request type it is found through
- * Undertow's public methods ({@code HttpServletRequestImpl.getExchange().getIoThread()}), by
- * reflection, since the adapter depends on no container. Other containers have no such thread.
+ * <p>When a write or flush from another thread finds the client gone, Undertow ends the response
+ * from that thread (after a failed write, through the connection's close); and a response
+ * completed from any thread but the connection's I/O thread has its finish (the last chunk) handed
+ * to that thread, which fails on the dead connection and logs the failure at ERROR with a stack
+ * trace ({@code UT005088}): an ordinary disconnect that reads like a server fault. On the I/O
+ * thread itself, the same disconnect is a DEBUG record. No Servlet API call reaches that thread,
+ * so for Undertow's own request type it is found through Undertow's public methods
+ * ({@code HttpServletRequestImpl.getExchange().getIoThread()}), by reflection, since the adapter
+ * depends on no container. Other containers have no such thread.
  *
  * <p>Immutable and thread-safe.
  */

@@ -43,6 +43,11 @@ public final class ServletTransport implements SseTransport, WriteListener, Asyn
     private boolean closed;
     /** The connection's I/O thread, where its container needs flushes and completion; set by arm. */
     private IoThread ioThread;
+    /** With an I/O thread: the response's buffer size, and the bytes written into it since its last flush. */
+    private int bufferSize;
+    private int buffered;
+    /** With an I/O thread: a write was handed to it, and nothing is written until it has run. */
+    private boolean handedOff;
 
     /** Creates a transport for this request's response; nothing is started yet. */
     public ServletTransport(HttpServletRequest request, HttpServletResponse response) {
@@ -80,6 +85,7 @@ public final class ServletTransport implements SseTransport, WriteListener, Asyn
             // write into a returned buffer corrupted another connection's request (a bare 400, or a
             // request never answered). On Jetty and Tomcat this restates the size they use.
             response.setBufferSize(response.getBufferSize());
+            bufferSize = response.getBufferSize();
             out = response.getOutputStream();
             // The container calls onWritePossible once the stream is writable, on one of its threads.
             out.setWriteListener(this);
@@ -99,7 +105,7 @@ public final class ServletTransport implements SseTransport, WriteListener, Asyn
     public boolean isReady() {
         lock.lock();
         try {
-            return !closed && out != null && out.isReady();
+            return !closed && out != null && !handedOff && out.isReady();
         } catch (IllegalStateException e) {
             return false; // the container no longer considers the stream usable; its callbacks follow
         } finally {
@@ -107,16 +113,56 @@ public final class ServletTransport implements SseTransport, WriteListener, Asyn
         }
     }
 
+    /**
+     * Writes a frame into the response's buffer. Where the container needs it (see {@link IoThread}),
+     * a frame that would not fit in what is left of the buffer, and so would be written to the
+     * connection at once, is handed to the connection's I/O thread instead; until it has been
+     * written there, {@link #isReady()} is {@code false}, and the listener hears when it may go on.
+     */
     @Override
     public void write(SseFrame frame) throws IOException {
+        IoThread io = null;
         lock.lock();
         try {
             checkOpen();
-            frame.writeTo(out);
+            if (ioThread != null && !ioThread.isCurrent() && buffered + frame.size() >= bufferSize) {
+                handedOff = true;
+                io = ioThread;
+            } else {
+                buffered += frame.size();
+                frame.writeTo(out);
+            }
         } catch (IllegalStateException e) {
             throw new IOException("the response can no longer be written", e);
         } finally {
             lock.unlock();
+        }
+        if (io != null) {
+            io.execute(() -> writeOnIoThread(frame));
+        }
+    }
+
+    private void writeOnIoThread(SseFrame frame) {
+        try {
+            lock.lock();
+            try {
+                if (closed) {
+                    return;
+                }
+                frame.writeTo(out);
+                out.flush();
+                buffered = 0;
+                handedOff = false;
+            } finally {
+                lock.unlock();
+            }
+        } catch (IOException | IllegalStateException e) {
+            ended(e, true);
+            return;
+        }
+        TransportListener l = listener;
+        if (l != null) {
+            l.onWritable();
         }
     }
 
@@ -136,6 +182,7 @@ public final class ServletTransport implements SseTransport, WriteListener, Asyn
         try {
             checkOpen();
             out.flush();
+            buffered = 0;
         } catch (IllegalStateException e) {
             throw new IOException("the response can no longer be flushed", e);
         } finally {
@@ -151,6 +198,7 @@ public final class ServletTransport implements SseTransport, WriteListener, Asyn
                     return;
                 }
                 out.flush();
+                buffered = 0;
             } finally {
                 lock.unlock();
             }
