@@ -125,7 +125,9 @@ public final class ServletTransport implements SseTransport, WriteListener, Asyn
         lock.lock();
         try {
             checkOpen();
-            if (ioThread != null && !ioThread.isCurrent() && buffered + frame.size() >= bufferSize) {
+            if (ioThread == null) {
+                frame.writeTo(out);
+            } else if (!ioThread.isCurrent() && buffered + frame.size() >= bufferSize) {
                 handedOff = true;
                 io = ioThread;
             } else {
@@ -138,31 +140,7 @@ public final class ServletTransport implements SseTransport, WriteListener, Asyn
             lock.unlock();
         }
         if (io != null) {
-            io.execute(() -> writeOnIoThread(frame));
-        }
-    }
-
-    private void writeOnIoThread(SseFrame frame) {
-        try {
-            lock.lock();
-            try {
-                if (closed) {
-                    return;
-                }
-                frame.writeTo(out);
-                out.flush();
-                buffered = 0;
-                handedOff = false;
-            } finally {
-                lock.unlock();
-            }
-        } catch (IOException | IllegalStateException e) {
-            ended(e, true);
-            return;
-        }
-        TransportListener l = listener;
-        if (l != null) {
-            l.onWritable();
+            io.execute(() -> flushOnIoThread(frame));
         }
     }
 
@@ -175,7 +153,7 @@ public final class ServletTransport implements SseTransport, WriteListener, Asyn
     public void flush() throws IOException {
         IoThread io = ioThread;
         if (io != null && !io.isCurrent()) {
-            io.execute(this::flushOnIoThread);
+            io.execute(() -> flushOnIoThread(null));
             return;
         }
         lock.lock();
@@ -190,12 +168,21 @@ public final class ServletTransport implements SseTransport, WriteListener, Asyn
         }
     }
 
-    private void flushOnIoThread() {
+    /**
+     * On the I/O thread: writes {@code frame} (a frame {@link #write} handed over, or null for a
+     * flush alone), flushes, and, after a handed-over frame, tells the listener it may go on. A
+     * failure ends the stream here, where the container logs it at DEBUG.
+     */
+    private void flushOnIoThread(SseFrame frame) {
         try {
             lock.lock();
             try {
                 if (closed) {
                     return;
+                }
+                if (frame != null) {
+                    frame.writeTo(out);
+                    handedOff = false;
                 }
                 out.flush();
                 buffered = 0;
@@ -204,6 +191,11 @@ public final class ServletTransport implements SseTransport, WriteListener, Asyn
             }
         } catch (IOException | IllegalStateException e) {
             ended(e, true);
+            return;
+        }
+        TransportListener l = listener;
+        if (frame != null && l != null) {
+            l.onWritable();
         }
     }
 
