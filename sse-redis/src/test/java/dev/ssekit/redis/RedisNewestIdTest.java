@@ -12,7 +12,6 @@ import dev.ssekit.testing.Await;
 import dev.ssekit.testing.EventStream;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +21,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,30 +28,7 @@ import org.junit.jupiter.api.Test;
  * whose reader is behind gives the connection no live event published before it opened: against a
  * real Redis, stopped in one test.
  */
-class RedisNewestIdTest {
-
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-
-    private RedisProcess redis;
-    private final List<AutoCloseable> closing = new ArrayList<>();
-
-    @BeforeEach
-    void startRedis() throws Exception {
-        redis = RedisProcess.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = closing.size() - 1; i >= 0; i--) {
-            closing.get(i).close();
-        }
-        redis.close();
-    }
-
-    private <T extends AutoCloseable> T closeLater(T resource) {
-        closing.add(resource);
-        return resource;
-    }
+class RedisNewestIdTest extends FreshRedisTest {
 
     private static final RelaySink IGNORING = new RelaySink() {
         @Override

@@ -11,14 +11,11 @@ import dev.ssekit.testing.Await;
 import dev.ssekit.testing.EventStream;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,30 +23,7 @@ import org.junit.jupiter.api.Test;
  * stood before them, so that the server keeps its place: against a real Redis, restarted empty in
  * one test.
  */
-class RedisResyncTest {
-
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-
-    private RedisProcess redis;
-    private final List<AutoCloseable> closing = new ArrayList<>();
-
-    @BeforeEach
-    void startRedis() throws Exception {
-        redis = RedisProcess.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = closing.size() - 1; i >= 0; i--) {
-            closing.get(i).close();
-        }
-        redis.close();
-    }
-
-    private <T extends AutoCloseable> T closeLater(T resource) {
-        closing.add(resource);
-        return resource;
-    }
+class RedisResyncTest extends FreshRedisTest {
 
     private HeldRelay held(String prefix, int history) {
         return new HeldRelay(Node.relay(redis.uri(), prefix, history).build());
