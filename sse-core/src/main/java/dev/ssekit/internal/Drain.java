@@ -72,8 +72,10 @@ abstract class Drain extends CloseOnce {
     private volatile State state = State.IDLE; // through STATE
     private volatile long waitingSinceMillis = NOT_WAITING;
     private volatile boolean finishWhenDrained;
-    // Written by the drainer; read by a kick, which may have to flush what the drainer left.
-    private volatile boolean unflushed;
+    // Written by the drainer; read by a kick, which may have to flush what the drainer left. Plain:
+    // only the thread that holds DRAINING writes it, and it leaves that state by a CAS or a volatile
+    // write of the state, which a kick reads before it reads this.
+    private boolean unflushed;
 
     Drain(SseTransport transport, ConnectionContext context) {
         this.transport = transport;
@@ -95,58 +97,73 @@ abstract class Drain extends CloseOnce {
      * does, closes a condemned connection, and does nothing while the transport is not ready.
      */
     final void kick() {
-        kick(false);
+        count(kick(false));
+    }
+
+    /**
+     * {@link #kick()}, leaving the count of frames written to the caller, who counts the kicks of a
+     * whole fan-out at once: the counter is then bumped once per fan-out, not once per recipient.
+     *
+     * @return the frames this call wrote
+     */
+    final int kickUncounted() {
+        return kick(false);
     }
 
     /** The transport can take writes again: a waiting drain resumes. */
     final void writable() {
         waitingSinceMillis = NOT_WAITING;
-        kick(true);
+        count(kick(true));
+    }
+
+    private void count(int written) {
+        if (written > 0) {
+            context.counters().framesWritten.add(written);
+        }
     }
 
     /**
      * {@link #kick()}, and with {@code writable} the transport's signal that it can take writes,
      * which alone moves a waiting drain. One method, so that the signal is never lost between a look
      * at the state and the drainer's move to {@link State#WAITING}.
+     *
+     * @return the frames this call wrote
      */
-    private void kick(boolean writable) {
+    private int kick(boolean writable) {
         for (;;) {
             State s = state;
             switch (s) {
                 case IDLE -> {
                     if (queue.isEmpty() && !unflushed && !finishWhenDrained) {
-                        return;
+                        return 0;
                     }
                     if (STATE.compareAndSet(this, State.IDLE, State.DRAINING)) {
-                        drainLoop();
-                        return;
+                        return drainLoop();
                     }
                 }
                 case DRAINING -> {
                     if (STATE.compareAndSet(this, State.DRAINING, State.DRAINING_AGAIN)) {
-                        return;
+                        return 0;
                     }
                 }
                 case CONDEMNED -> {
                     if (STATE.compareAndSet(this, State.CONDEMNED, State.CLOSING)) {
-                        drainLoop(); // writes what is left while ready, then closes
-                        return;
+                        return drainLoop(); // writes what is left while ready, then closes
                     }
                 }
                 case WAITING -> {
                     if (!writable) {
-                        return;
+                        return 0;
                     }
                     // Straight to DRAINING, not through IDLE: a publisher that saw IDLE would take a
                     // full queue for a drain executor behind, and queue past the limit.
                     if (STATE.compareAndSet(this, State.WAITING, State.DRAINING)) {
                         waitingSinceMillis = NOT_WAITING; // the drainer may have set it after our first reset
-                        drainLoop();
-                        return;
+                        return drainLoop();
                     }
                 }
                 default -> {
-                    return; // DRAINING_AGAIN, CLOSING, CLOSED
+                    return 0; // DRAINING_AGAIN, CLOSING, CLOSED
                 }
             }
         }
@@ -200,7 +217,8 @@ abstract class Drain extends CloseOnce {
     }
 
     /** Runs while this thread owns the drain; leaves the state anything but DRAINING(_AGAIN). */
-    private void drainLoop() {
+    private int drainLoop() {
+        int total = 0; // frames written, over every pass
         try {
             for (;;) {
                 boolean ready = transport.isReady();
@@ -215,13 +233,13 @@ abstract class Drain extends CloseOnce {
                             break;
                         }
                         transport.write(frame);
-                        unflushed = true;
                         written++;
+                        total++;
                         ready = transport.isReady();
                     }
                 } finally {
                     if (written > 0) {
-                        context.counters().framesWritten.add(written); // once per batch
+                        unflushed = true; // once per pass
                     }
                 }
                 if (ready && unflushed) {
@@ -231,17 +249,17 @@ abstract class Drain extends CloseOnce {
                 }
                 if (state == State.CLOSING) {
                     closeFromDrainer(); // written what was left while ready; no waiting for more
-                    return;
+                    return total;
                 }
                 if (!ready) {
                     waitingSinceMillis = context.nowMillis();
                     if (STATE.compareAndSet(this, State.DRAINING, State.WAITING)) {
-                        return;
+                        return total;
                     }
                     waitingSinceMillis = NOT_WAITING;
                     if (!STATE.compareAndSet(this, State.DRAINING_AGAIN, State.DRAINING)) {
                         closeFromDrainer(); // CLOSING
-                        return;
+                        return total;
                     }
                     continue; // kicked meanwhile, perhaps writable: isReady() again, which re-arms the signal
                 }
@@ -250,17 +268,17 @@ abstract class Drain extends CloseOnce {
                     claim(CloseReason.SHUTDOWN);
                     queue.close();
                     closeFromDrainer();
-                    return;
+                    return total;
                 }
                 if (STATE.compareAndSet(this, State.DRAINING, State.IDLE)) {
                     // A producer may have queued after our last poll but before we went idle; it saw
                     // DRAINING and left the frame to us, so look once more.
                     if (queue.isEmpty() || !STATE.compareAndSet(this, State.IDLE, State.DRAINING)) {
-                        return; // nothing to do, or another thread took over, or condemned meanwhile
+                        return total; // nothing to do, or another thread took over, or condemned meanwhile
                     }
                 } else if (!STATE.compareAndSet(this, State.DRAINING_AGAIN, State.DRAINING)) {
                     closeFromDrainer(); // CLOSING
-                    return;
+                    return total;
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -269,6 +287,7 @@ abstract class Drain extends CloseOnce {
             claim(CloseReason.WRITE_FAILED); // if another thread closed first, its reason stands
             queue.close();
             closeFromDrainer();
+            return total;
         }
     }
 

@@ -33,11 +33,14 @@ final class DrainDispatch {
     private final Executor drainExecutor;
     private final boolean ownDrainExecutor;
     private final ScheduledExecutorService scheduler; // null: callbacks always run where the close was found
+    private final Counters counters;
 
-    DrainDispatch(Executor drainExecutor, boolean ownDrainExecutor, ScheduledExecutorService scheduler) {
+    DrainDispatch(Executor drainExecutor, boolean ownDrainExecutor, ScheduledExecutorService scheduler,
+            Counters counters) {
         this.drainExecutor = drainExecutor;
         this.ownDrainExecutor = ownDrainExecutor;
         this.scheduler = scheduler;
+        this.counters = counters;
     }
 
     /**
@@ -63,12 +66,12 @@ final class DrainDispatch {
      */
     void drainLater(DefaultSseConnection[] targets) {
         for (int from = 0; from < targets.length; from += DRAIN_SLICE) {
-            execute(new DrainSlice(targets, from, Math.min(targets.length, from + DRAIN_SLICE)));
+            execute(new DrainSlice(targets, from, Math.min(targets.length, from + DRAIN_SLICE), counters));
         }
     }
 
-    private static void drainHere(DefaultSseConnection[] targets) {
-        new DrainSlice(targets, 0, targets.length).run();
+    private void drainHere(DefaultSseConnection[] targets) {
+        new DrainSlice(targets, 0, targets.length, counters).run();
     }
 
     private void drainLater(DefaultSseConnection c) {
@@ -83,12 +86,21 @@ final class DrainDispatch {
         }
     }
 
-    /** One drain task: kicks {@code targets[from, to)}. */
-    private record DrainSlice(DefaultSseConnection[] targets, int from, int to) implements Runnable {
+    /**
+     * One drain task: kicks {@code targets[from, to)}, and counts the frames written once for the
+     * slice, so that counting costs nothing per recipient.
+     */
+    private record DrainSlice(DefaultSseConnection[] targets, int from, int to, Counters counters)
+            implements Runnable {
         @Override
         public void run() {
-            for (int i = from; i < to; i++) {
-                targets[i].kick();
+            long written = 0;
+            try {
+                for (int i = from; i < to; i++) {
+                    written += targets[i].kickUncounted();
+                }
+            } finally {
+                counters.framesWritten.add(written);
             }
         }
     }

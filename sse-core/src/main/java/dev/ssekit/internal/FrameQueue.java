@@ -2,6 +2,8 @@ package dev.ssekit.internal;
 
 import dev.ssekit.OverflowPolicy;
 import dev.ssekit.SseFrame;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 
 /**
@@ -12,7 +14,8 @@ import java.util.Arrays;
  * held for O(1) work and never for I/O. The two kinds sit in rings of their own, so that
  * {@link OverflowPolicy#DROP_OLDEST} drops the oldest live frame in O(1) even behind a long replay;
  * a short list of runs (so many live frames, then so many others, ...) keeps the order between
- * them. Each ring doubles when full and halves once it is a quarter full, so a long replay does not
+ * them. Each ring doubles when full and halves once it is a quarter full (so its length is always a
+ * power of two, and an index wraps with a mask), so a long replay does not
  * leave its array behind; the replay ring is let go once empty.
  *
  * <p>Once a frame is refused for overflow, a queue takes nothing more, so nothing that follows the
@@ -70,9 +73,21 @@ final class FrameQueue {
     private int runCount;
     private Status status = Status.OPEN;
 
-    // Written under the monitor; read anywhere, so that a drain's last look at an empty queue and
-    // queuedFrames() take no lock.
-    private volatile int size;
+    // Written under the monitor with release semantics and read anywhere with acquire, so that a
+    // drain's look at an empty queue and queuedFrames() take no lock, and an offer or poll costs no
+    // store fence. A reader that sees a stale size loses nothing: every offer is followed by a kick,
+    // ordered after it, which sees its own frame and drains it or hands it to the draining thread
+    // (see Drain#kick).
+    private int size; // through SIZE
+    private static final VarHandle SIZE;
+
+    static {
+        try {
+            SIZE = MethodHandles.lookup().findVarHandle(FrameQueue.class, "size", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /**
      * Queues {@code frame}, as its {@code kind} allows.
@@ -137,7 +152,7 @@ final class FrameQueue {
         if (runs[0] > 0) {
             frame = live[liveHead];
             live[liveHead] = null;
-            liveHead = (liveHead + 1) % live.length;
+            liveHead = (liveHead + 1) & (live.length - 1);
             liveSize--;
             liveBytes -= frame.size();
             runs[0]--;
@@ -149,7 +164,7 @@ final class FrameQueue {
         } else {
             frame = other[otherHead];
             other[otherHead] = null;
-            otherHead = (otherHead + 1) % other.length;
+            otherHead = (otherHead + 1) & (other.length - 1);
             otherSize--;
             otherBytes -= frame.size();
             runs[0]++;
@@ -162,18 +177,18 @@ final class FrameQueue {
         if (runs[0] == 0) {
             removeRun(0);
         }
-        size--;
+        SIZE.setRelease(this, size - 1);
         return frame;
     }
 
     /** Returns how many frames are queued; no lock. */
     int size() {
-        return size;
+        return (int) SIZE.getAcquire(this);
     }
 
     /** Whether nothing is queued; no lock. */
     boolean isEmpty() {
-        return size == 0;
+        return (int) SIZE.getAcquire(this) == 0;
     }
 
     /** Refuses every further offer but a control frame: after a shutdown's final event nothing may follow. */
@@ -191,7 +206,7 @@ final class FrameQueue {
         runs = null;
         liveHead = liveSize = otherHead = otherSize = runCount = 0;
         liveBytes = otherBytes = 0;
-        size = 0;
+        SIZE.setRelease(this, 0);
     }
 
     /** The length of the live ring and of the other ring, for tests of how a queue shrinks. */
@@ -206,11 +221,11 @@ final class FrameQueue {
             live = resized(live, liveHead, liveSize, Math.max(INITIAL_CAPACITY, live.length * 2));
             liveHead = 0;
         }
-        live[(liveHead + liveSize) % live.length] = frame;
+        live[(liveHead + liveSize) & (live.length - 1)] = frame;
         liveSize++;
         liveBytes += frame.size();
         appendToRun(1);
-        size++;
+        SIZE.setRelease(this, size + 1);
     }
 
     private void pushOther(SseFrame frame) {
@@ -218,21 +233,21 @@ final class FrameQueue {
             other = resized(other, otherHead, otherSize, Math.max(INITIAL_CAPACITY, other.length * 2));
             otherHead = 0;
         }
-        other[(otherHead + otherSize) % other.length] = frame;
+        other[(otherHead + otherSize) & (other.length - 1)] = frame;
         otherSize++;
         otherBytes += frame.size();
         appendToRun(-1);
-        size++;
+        SIZE.setRelease(this, size + 1);
     }
 
     /** Drops the oldest live frame, wherever it stands among the others. */
     private void dropOldestLive() {
         SseFrame frame = live[liveHead];
         live[liveHead] = null;
-        liveHead = (liveHead + 1) % live.length;
+        liveHead = (liveHead + 1) & (live.length - 1);
         liveSize--;
         liveBytes -= frame.size();
-        size--;
+        SIZE.setRelease(this, size - 1);
         int i = 0;
         while (runs[i] <= 0) {
             i++;
@@ -260,7 +275,7 @@ final class FrameQueue {
     private static SseFrame[] resized(SseFrame[] ring, int head, int size, int length) {
         SseFrame[] next = new SseFrame[length];
         for (int i = 0; i < size; i++) {
-            next[i] = ring[(head + i) % ring.length];
+            next[i] = ring[(head + i) & (ring.length - 1)];
         }
         return next;
     }

@@ -121,7 +121,7 @@ public final class Hub implements ConnectionContext {
         this.replay = new Replay(history, relay, mirror, counters);
         this.scheduler = s.scheduler();
         this.ownScheduler = s.ownScheduler();
-        this.drains = new DrainDispatch(s.drainExecutor(), s.ownDrainExecutor(), scheduler);
+        this.drains = new DrainDispatch(s.drainExecutor(), s.ownDrainExecutor(), scheduler, counters);
         this.presence = new PresenceTracker(s.presence(), serializer, this::deliverHere);
         Sweep sweeper = new Sweep(s.heartbeat(), s.writeTimeout(), rooms, counters, this::nowMillis);
         long period = sweeper.periodMillis();
