@@ -12,10 +12,10 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * The names visitors chose for the chat, by owner key (their session id), so that the chat room
+ * The names visitors chose for the chat, by owner key (derived from their owner cookie or session), so that the chat room
  * can show who is in it: the registry's {@linkplain SseRegistry.Builder#describeOwners owner
  * describer} looks names up here, and the page sets its name with {@code POST name} (a form field
- * {@code name}). The session id itself never leaves the server.
+ * {@code name}). The cookie and session id themselves never leave the server.
  *
  * <p>A demo keeps the most recent {@value #MAX_VISITORS} names in memory; an application would
  * describe its users from its own accounts. Thread-safe.
@@ -78,8 +78,16 @@ public final class ChatNames {
                         + " characters, without control characters\"}").getBytes(StandardCharsets.UTF_8));
                 return;
             }
-            // The same owner key the SSE servlet gives this visitor's streams: the session id.
-            names.set(OwnerResolver.principalOrSession().owner(request), name);
+            // The same owner key the SSE servlet gives this visitor's streams (its default resolver).
+            String owner = OwnerResolver.principalSessionOrCookie().owner(request);
+            if (owner == null) {
+                response.setStatus(400);
+                response.setContentType("application/json;charset=UTF-8");
+                response.getOutputStream().write(
+                        "{\"error\":\"owner: this visitor has none yet; open a stream first\"}".getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            names.set(owner, name);
             response.setStatus(204);
         }
     }

@@ -33,7 +33,7 @@ public interface OwnerResolver {
 
     /**
      * Returns the owner key for a client whose connection is allowed and about to open, creating
-     * what the key needs, such as an HTTP session. Called only when {@link #owner} returned
+     * what the key needs, such as a cookie or an HTTP session. Called only when {@link #owner} returned
      * {@code null}. If the connection then does not open after all (the limits filled meanwhile, or
      * the server is stopping), a session this call created is invalidated. By default, the same
      * as {@link #owner}.
@@ -45,18 +45,37 @@ public interface OwnerResolver {
     }
 
     /**
-     * Returns the default resolver: the authenticated principal's name if there is one, else a key
-     * derived from the HTTP session, {@code "session:"} followed by 22 characters (the first 128
-     * bits of the SHA-256 of the session id, base64url). The session id itself, a credential, never
-     * reaches application code; the key is stable for the session's life and cannot be turned
-     * back into the id. {@link #owner} never creates a session; {@link #createOwner} does, so a
-     * session (and its cookie) exists only for a client that has opened a connection.
+     * Returns the default resolver: the authenticated principal's name if there is one; else, if
+     * the client already has an HTTP session, a key derived from it, {@code "session:"} followed by
+     * 22 characters (the first 128 bits of the SHA-256 of the session id, base64url); else a key
+     * derived the same way from the client's {@code ssekit-owner} cookie, {@code "client:"} and 22
+     * characters. Neither the session id nor the cookie, both credentials, reaches application
+     * code, and neither key can be turned back into them.
      *
-     * <p>A session id changes when the application rotates it (for example at login); connections
-     * opened before keep the old owner key. A principal whose name has the form of a session key
-     * would share that session's owner; user names of that form should not be allowed.
+     * <p>{@link #owner} creates nothing. {@link #createOwner}, for a client with none of the three,
+     * makes a new cookie (128 random bits; a session cookie, {@code HttpOnly}, {@code Secure} on a
+     * secure request, {@code SameSite=Lax}, for the context path), which the servlet sends with
+     * the stream's response. It creates no HTTP session and keeps nothing on the server: an owner
+     * costs the server no memory, and the tabs of one browser share it. A request that is refused
+     * receives no cookie.
+     *
+     * <p>An owner key changes when the client's identity does (it logs in, or the application
+     * creates or rotates its session); connections opened before keep the old key. A principal
+     * whose name has the form of one of these keys would share that owner; user names of that form
+     * should not be allowed.
+     */
+    static OwnerResolver principalSessionOrCookie() {
+        return DefaultOwners.PRINCIPAL_SESSION_OR_COOKIE;
+    }
+
+    /**
+     * Returns the resolver that identifies anonymous clients by HTTP session only, as
+     * {@link #principalSessionOrCookie()} does a client that has a session: {@link #createOwner}
+     * creates a session (and its cookie) for a client that has none, for applications that keep
+     * per-client state in the session anyway. Each session costs the server its memory for the
+     * session's life.
      */
     static OwnerResolver principalOrSession() {
-        return SessionOwners.PRINCIPAL_OR_SESSION;
+        return DefaultOwners.PRINCIPAL_OR_SESSION;
     }
 }

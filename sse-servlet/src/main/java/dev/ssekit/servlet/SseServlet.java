@@ -374,7 +374,7 @@ public final class SseServlet extends HttpServlet {
      * Configures an {@link SseServlet}. Not thread-safe: use one builder from one thread.
      *
      * <p>Defaults: {@link SseAuthorizer#defaults()} (anyone connects, nobody publishes);
-     * {@link OwnerResolver#principalOrSession()}; 10,000 connections in total and 64 per owner; request
+     * {@link OwnerResolver#principalSessionOrCookie()}; 10,000 connections in total and 64 per owner; request
      * bodies up to 64 KiB; no initial {@code retry}; no maximum connection age; on destroy, a grace
      * of 5 s, no final event, and the registry is shut down only if the servlet built it.
      *
@@ -383,7 +383,7 @@ public final class SseServlet extends HttpServlet {
     public static final class Builder {
         private final SseRegistry registry;
         private SseAuthorizer authorizer = SseAuthorizer.defaults();
-        private OwnerResolver ownerResolver = OwnerResolver.principalOrSession();
+        private OwnerResolver ownerResolver = OwnerResolver.principalSessionOrCookie();
         private int maxConnections = 10_000;
         private int maxConnectionsPerOwner = 64;
         private int maxBodyBytes = ServletSettings.DEFAULT_MAX_BODY_BYTES;

@@ -260,8 +260,46 @@ abstract class SseAuthorizationSuite {
     // ---- no state for a refused request --------------------------------------------------------------
 
     @Test
-    void refusedRequestsLeaveNoSessionAndOwnersAreNotSessionIds() throws Exception {
+    void defaultOwnersAreACookieNotASessionAndRefusedRequestsGetNone() throws Exception {
         start(SseServlet.builder(registry).maxConnections(2));
+        HttpClient member = newClient();
+        RecordingClient a = connect(member, "");
+        RecordingClient b = connect(member, "?rooms=public");
+        assertThat(sessions.created.get()).as("sessions created").isZero();
+        String owner = registry.connection(id(a)).orElseThrow().owner();
+        String cookie = ((CookieManager) member.cookieHandler().orElseThrow()).getCookieStore().getCookies().stream()
+                .filter(k -> k.getName().equals("ssekit-owner")).findFirst().orElseThrow().getValue();
+        assertThat(owner).matches("client:[A-Za-z0-9_-]{22}");
+        assertThat(registry.connection(id(b)).orElseThrow().owner()).isEqualTo(owner);
+        assertThat(owner).doesNotContain(cookie);
+
+        HttpClient stranger = newClient();
+        List<Integer> statuses = new ArrayList<>();
+        statuses.add(get(stranger, "/sse").statusCode()); // two connections in total: 503
+        a.close();
+        Await.await("the first connection to close", () -> registry.connectionCount() == 1);
+        statuses.add(get(stranger, "/sse?rooms=a,,b").statusCode());
+        statuses.add(get(stranger, "/sse?rooms=secret.r").statusCode());
+        statuses.add(get(stranger, "/sse?who=banned").statusCode());
+        statuses.add(get(stranger, "/sse?who=done").statusCode());
+        statuses.add(post(stranger, "/sse/subscriptions", SseServletSuite.subscription(UUID.randomUUID(), "")).statusCode());
+        statuses.add(change(stranger, id(b), "\"join\":[\"x\"]").statusCode());
+        statuses.add(post(stranger, "/sse/subscriptions", "{\"connectionId\":1}").statusCode());
+        statuses.add(post(stranger, "/sse", "{}").statusCode());
+        statuses.add(get(stranger, "/sse/nope").statusCode());
+
+        assertThat(statuses).containsExactly(503, 400, 403, 403, 204, 404, 403, 400, 403, 404);
+        assertThat(sessions.created.get()).as("sessions created").isZero();
+        assertThat(((CookieManager) stranger.cookieHandler().orElseThrow()).getCookieStore().getCookies()).isEmpty();
+
+        RecordingClient c = connect(stranger, "");
+        assertThat(sessions.created.get()).as("sessions created").isZero();
+        assertThat(registry.connection(id(c)).orElseThrow().owner()).matches("client:[A-Za-z0-9_-]{22}").isNotEqualTo(owner);
+    }
+
+    @Test
+    void withSessionOwnersRefusedRequestsLeaveNoSessionAndOwnersAreNotSessionIds() throws Exception {
+        start(SseServlet.builder(registry).maxConnections(2).ownerResolver(OwnerResolver.principalOrSession()));
         HttpClient member = newClient();
         RecordingClient a = connect(member, "");
         RecordingClient b = connect(member, "?rooms=public");

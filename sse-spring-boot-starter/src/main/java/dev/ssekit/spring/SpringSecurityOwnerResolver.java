@@ -9,7 +9,7 @@ import org.springframework.security.core.context.SecurityContextHolder;
 /** The default owner when Spring Security is present: the authenticated user's name, else the servlet's default. */
 final class SpringSecurityOwnerResolver implements OwnerResolver {
 
-    private static final OwnerResolver FALLBACK = OwnerResolver.principalOrSession();
+    private static final OwnerResolver FALLBACK = OwnerResolver.principalSessionOrCookie();
 
     private SpringSecurityOwnerResolver() {}
 

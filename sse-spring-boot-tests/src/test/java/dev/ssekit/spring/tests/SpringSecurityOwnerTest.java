@@ -32,7 +32,7 @@ class SpringSecurityOwnerTest {
             assertThat(ownerOf(registry, alice)).isEqualTo("alice");
             assertThat(ownerOf(registry, bob)).isEqualTo("bob");
 
-            // alice again, from a client with no session: the same owner, over its limit of one.
+            // alice again, from a client with no cookie: the same owner, over its limit of one.
             HttpResponse<String> again = Clients.HTTP.send(HttpRequest.newBuilder(Clients.uri(env, "/events"))
                     .header("Authorization", as("alice").get("Authorization"))
                     .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
@@ -41,9 +41,9 @@ class SpringSecurityOwnerTest {
     }
 
     @Test
-    void anAnonymousClientIsOwnedByItsSession() throws Exception {
+    void anAnonymousClientIsOwnedByItsOwnerCookieWithoutASession() throws Exception {
         try (EventStream anonymous = EventStream.open(Clients.HTTP, Clients.uri(env, "/events"))) {
-            assertThat(ownerOf(registry, anonymous)).startsWith("session:");
+            assertThat(ownerOf(registry, anonymous)).matches("client:[A-Za-z0-9_-]{22}");
         }
     }
 }
