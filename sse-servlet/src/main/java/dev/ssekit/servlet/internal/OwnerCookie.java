@@ -67,12 +67,10 @@ public final class OwnerCookie {
         if (!(request.getAttribute(ATTRIBUTE) instanceof String token)) {
             return;
         }
-        Cookie c = new Cookie(NAME, token);
+        // One header string rather than a Cookie object: the response keeps its headers for the
+        // stream's whole life, and a Cookie with its attribute map costs several times as much.
         String path = request.getContextPath();
-        c.setPath(path == null || path.isEmpty() ? "/" : path);
-        c.setHttpOnly(true);
-        c.setSecure(request.isSecure());
-        c.setAttribute("SameSite", "Lax");
-        response.addCookie(c);
+        response.addHeader("Set-Cookie", NAME + "=" + token + "; Path=" + (path == null || path.isEmpty() ? "/" : path)
+                + "; HttpOnly; SameSite=Lax" + (request.isSecure() ? "; Secure" : ""));
     }
 }
