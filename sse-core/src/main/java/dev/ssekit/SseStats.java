@@ -1,6 +1,9 @@
 package dev.ssekit;
 
+import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A snapshot of a registry's counters. Immutable; counters count since the registry was built.
@@ -10,12 +13,14 @@ import java.util.Map;
  * @param eventsPublished events published (broadcast, to a room, or to one connection)
  * @param framesQueued frames accepted into connection queues, heartbeats included
  * @param framesWritten frames handed to transports
- * @param framesDropped frames dropped by {@link OverflowPolicy#DROP_OLDEST}
- * @param slowConsumersDisconnected connections closed by {@link OverflowPolicy#DISCONNECT}
+ * @param framesDropped frames dropped by {@link SseRegistry.OverflowPolicy#DROP_OLDEST}
+ * @param slowConsumersDisconnected connections closed by {@link SseRegistry.OverflowPolicy#DISCONNECT}
  * @param heartbeats heartbeat frames queued
  * @param connectionsOpened connections opened
  * @param connectionsClosed connections closed, by reason (every reason present)
  * @param replayResets {@code reset} events queued to resuming connections, by reason (every reason present)
+ * @param relay the relay's health and lag now, or {@code null} if the registry has no
+ *     {@linkplain SseRegistry.Builder#relay relay}
  * @since 1.0
  */
 public record SseStats(
@@ -29,11 +34,56 @@ public record SseStats(
         long heartbeats,
         long connectionsOpened,
         Map<CloseReason, Long> connectionsClosed,
-        Map<ResetReason, Long> replayResets) {
+        Map<ResetReason, Long> replayResets,
+        Relay relay) {
 
     /** Copies the maps, so that a snapshot stays as it was. */
     public SseStats {
         connectionsClosed = Map.copyOf(connectionsClosed);
         replayResets = Map.copyOf(replayResets);
+    }
+
+    /**
+     * Whether a registry's relay carries events now and how far this server's delivery is behind
+     * it, for health checks and metrics. Immutable.
+     *
+     * @param up whether the relay carries events; while it does not, publishing throws
+     *     {@link RelayUnavailableException} at once
+     * @param reason why the relay is down, for operators; {@code null} when it is up
+     * @param lag how long the oldest event appended to the relay's shared order but not yet
+     *     delivered here has waited; {@link Duration#ZERO} when this server is caught up
+     */
+    public record Relay(boolean up, String reason, Duration lag) {
+
+        /**
+         * Checks the fields.
+         *
+         * @throws IllegalArgumentException if a reason is given exactly when the relay is up, or
+         *     the lag is negative
+         */
+        public Relay {
+            Objects.requireNonNull(lag, "lag");
+            if (up == (reason != null)) {
+                throw new IllegalArgumentException("reason must be given exactly when the relay is down");
+            }
+            if (lag.isNegative()) {
+                throw new IllegalArgumentException("lag must not be negative: " + lag);
+            }
+        }
+    }
+
+    /**
+     * Why a connection received a {@code reset} event instead of the events it missed.
+     */
+    public enum ResetReason {
+        /** The last event id the client resumed from is not one this registry or its relay knows. */
+        UNKNOWN,
+        /** The events after the client's last event id are no longer retained. */
+        EXPIRED;
+
+        /** Returns the reason as the {@code reset} event's data names it: {@code unknown} or {@code expired}. */
+        public String wireName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 }

@@ -2,6 +2,8 @@ package dev.ssekit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import dev.ssekit.spi.EventRelay;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
@@ -87,17 +89,17 @@ class CloseCallbackThreadTest {
                 .relay(new ThreadedRelay()).build();
         RecordingTransport broken = new RecordingTransport();
         broken.failWrites(new IOException("connection reset"));
-        SseConnection doomed = registry.open(broken, ConnectOptions.of("a"));
+        SseConnection doomed = Connections.open(registry, broken, ConnectOptions.of("a"));
         RecordingTransport watcher = new RecordingTransport();
-        registry.open(watcher, ConnectOptions.of("b"));
+        Connections.open(registry, watcher, ConnectOptions.of("b"));
         List<String> threads = new CopyOnWriteArrayList<>();
         List<PublishResult> published = new CopyOnWriteArrayList<>();
         doomed.onClose(reason -> {
             threads.add(Thread.currentThread().getName());
-            published.add(registry.broadcast(SseEvent.of("left", "a")));
+            published.add(registry.publish(SseEvent.of("left", "a")));
         });
 
-        registry.broadcast(SseEvent.of("1"));
+        registry.publish(SseEvent.of("1"));
 
         // The watcher may read the event before the callback's publish has returned its result.
         Await.await("the callback's event and its publish's result",
@@ -114,11 +116,11 @@ class CloseCallbackThreadTest {
                 .drainExecutor(Runnable::run).build(); // writes on the publishing thread
         RecordingTransport broken = new RecordingTransport();
         broken.failWrites(new IOException("connection reset"));
-        SseConnection doomed = registry.open(broken, ConnectOptions.of("a"));
+        SseConnection doomed = Connections.open(registry, broken, ConnectOptions.of("a"));
         List<Thread> threads = new CopyOnWriteArrayList<>();
         doomed.onClose(reason -> threads.add(Thread.currentThread()));
 
-        registry.broadcast(SseEvent.of("1"));
+        registry.publish(SseEvent.of("1"));
 
         assertThat(doomed.closeReason()).isEqualTo(CloseReason.WRITE_FAILED);
         Await.await("the callback", () -> threads.size() == 1);
@@ -128,7 +130,7 @@ class CloseCallbackThreadTest {
     @Test
     void callbackOfAConnectionTheApplicationClosesRunsBeforeCloseReturns() {
         registry = SseRegistry.builder().heartbeat(null).writeTimeout(null).build();
-        SseConnection c = registry.open(new RecordingTransport(), ConnectOptions.of("a"));
+        SseConnection c = Connections.open(registry, new RecordingTransport(), ConnectOptions.of("a"));
         List<Thread> threads = new CopyOnWriteArrayList<>();
         c.onClose(reason -> threads.add(Thread.currentThread()));
 

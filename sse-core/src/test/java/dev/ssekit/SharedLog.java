@@ -1,9 +1,9 @@
 package dev.ssekit;
 
+import dev.ssekit.RelayUnavailableException;
 import dev.ssekit.spi.EventRelay;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
-import dev.ssekit.spi.RelayUnavailableException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;

@@ -3,6 +3,8 @@ package dev.ssekit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import dev.ssekit.testing.Await;
 import java.io.IOException;
 import java.time.Duration;
@@ -36,7 +38,7 @@ class SseConnectionCloseTest {
     }
 
     private SseConnection open(RecordingTransport transport, String... rooms) {
-        SseConnection c = registry.open(transport, ConnectOptions.builder("client").rooms(rooms).build());
+        SseConnection c = Connections.open(registry, transport, ConnectOptions.builder("client").rooms(rooms).build());
         transports.put(c, transport);
         return c;
     }
@@ -61,7 +63,7 @@ class SseConnectionCloseTest {
         assertThat(c.isOpen()).isFalse();
         assertThat(c.closeReason()).isEqualTo(CloseReason.CLOSED_BY_APP);
         assertThat(transports.get(c).isClosed()).isTrue();
-        assertThat(registry.connectionCount()).isZero();
+        assertThat(registry.stats().connections()).isZero();
         assertThat(registry.rooms()).isEmpty();
     }
 
@@ -247,7 +249,7 @@ class SseConnectionCloseTest {
             assertThat(heard.get(c)).as("%s", c).containsExactly(c.closeReason());
             assertThat(c.rooms()).isEmpty();
         }
-        assertThat(registry.connectionCount()).isZero();
+        assertThat(registry.stats().connections()).isZero();
         assertThat(registry.rooms()).isEmpty();
     }
 
@@ -263,7 +265,7 @@ class SseConnectionCloseTest {
 
         assertThat(heard).containsExactly(CloseReason.SHUTDOWN, CloseReason.SHUTDOWN, CloseReason.SHUTDOWN);
         assertThat(all).allSatisfy(c -> assertThat(transports.get(c).isClosed()).isTrue());
-        assertThat(registry.connectionCount()).isZero();
+        assertThat(registry.stats().connections()).isZero();
         assertThat(registry.rooms()).isEmpty();
         assertThat(registry.stats().connections()).isZero();
     }
@@ -288,7 +290,7 @@ class SseConnectionCloseTest {
             assertThat(c.closeReason()).isEqualTo(CloseReason.SHUTDOWN);
             assertThat(transports.get(c).isClosed()).isTrue();
         });
-        assertThatThrownBy(() -> registry.open(new RecordingTransport(), ConnectOptions.of("late")))
+        assertThatThrownBy(() -> Connections.open(registry, new RecordingTransport(), ConnectOptions.of("late")))
                 .isInstanceOf(IllegalStateException.class);
     }
 
@@ -326,7 +328,7 @@ class SseConnectionCloseTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserved");
 
         assertThat(registry.isClosed()).isFalse();
-        assertThat(registry.connectionCount()).isEqualTo(1);
+        assertThat(registry.stats().connections()).isEqualTo(1);
         assertThat(transport.text()).doesNotContain("bye");
     }
 
@@ -356,7 +358,7 @@ class SseConnectionCloseTest {
 
         CompletableFuture<Boolean> lateSend = CompletableFuture.supplyAsync(() -> {
             Await.await("final event queued", () -> c.queuedFrames() == 1);
-            boolean queued = c.send(SseEvent.of("too late"));
+            boolean queued = c.send(SseEvent.of("too late")).queued() == 1;
             slow.setReady(true);
             return queued;
         });
@@ -381,6 +383,6 @@ class SseConnectionCloseTest {
         assertThat(stuck.isClosed()).isTrue();
         assertThat(stuck.text()).isEmpty();
         assertThat(transports.get(fine).data()).containsExactly("bye");
-        assertThat(registry.connectionCount()).isZero();
+        assertThat(registry.stats().connections()).isZero();
     }
 }

@@ -2,7 +2,10 @@ package dev.ssekit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ssekit.SseRegistry.OverflowPolicy;
 import dev.ssekit.WhatwgParser.Message;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +37,7 @@ class SseConnectionLossTest {
     }
 
     private SseConnection open(RecordingTransport transport, ConnectOptions options) {
-        SseConnection c = registry.open(transport, options);
+        SseConnection c = Connections.open(registry, transport, options);
         transports.put(c, transport);
         return c;
     }
@@ -105,13 +108,13 @@ class SseConnectionLossTest {
         RecordingTransport t = new RecordingTransport();
         SseConnection c = open(t, ConnectOptions.builder("x").build());
         for (int i = 1; i <= 20; i++) {
-            registry.broadcast(SseEvent.of(Integer.toString(i)));
+            registry.publish(SseEvent.of(Integer.toString(i)));
         }
         t.setReady(false); // the client stops reading for a moment
 
         relay.resyncWithGap(20); // a reset and a replay of 19 events (the oldest given is the boundary), more than the live limit of 10
-        registry.broadcast(SseEvent.of("21"));
-        registry.broadcast(SseEvent.of("22"));
+        registry.publish(SseEvent.of("21"));
+        registry.publish(SseEvent.of("22"));
         t.setReady(true);
 
         assertThat(c.closeReason()).isNull();
@@ -155,7 +158,7 @@ class SseConnectionLossTest {
         RecordingTransport t = new RecordingTransport();
         SseConnection c = open(t, ConnectOptions.builder("x").build());
         for (int i = 1; i <= 50; i++) {
-            registry.broadcast(SseEvent.of("x".repeat(100)));
+            registry.publish(SseEvent.of("x".repeat(100)));
         }
         t.setReady(false); // and never reads again
 

@@ -3,6 +3,9 @@ package dev.ssekit;
 import static dev.ssekit.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ssekit.SseRegistry.OverflowPolicy;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import dev.ssekit.testing.Await;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,7 +64,7 @@ class SseRegistryDrainExecutorTest {
 
     private SseConnection open(RecordingTransport transport) {
         transports.add(transport);
-        return registry.open(transport, ConnectOptions.of("owner"));
+        return Connections.open(registry, transport, ConnectOptions.of("owner"));
     }
 
     @Test
@@ -72,7 +75,7 @@ class SseRegistryDrainExecutorTest {
         SseConnection c = open(transport);
 
         for (int i = 1; i <= 5; i++) {
-            assertThat(registry.broadcast(SseEvent.of(Integer.toString(i))).queued()).isEqualTo(1);
+            assertThat(registry.publish(SseEvent.of(Integer.toString(i))).queued()).isEqualTo(1);
         }
         assertThat(transport.frames()).as("nothing written by the publisher").isEmpty();
         assertThat(c.queuedFrames()).isEqualTo(5);
@@ -92,7 +95,7 @@ class SseRegistryDrainExecutorTest {
         transport.onWrite(frame -> writer.set(Thread.currentThread()));
         open(transport);
 
-        registry.broadcast(SseEvent.of("hello"));
+        registry.publish(SseEvent.of("hello"));
 
         await("the event written", () -> transport.data().equals(List.of("hello")));
         Thread drainer = writer.get();
@@ -112,7 +115,7 @@ class SseRegistryDrainExecutorTest {
         registry = builder().drainExecutor(drains).build();
         RecordingTransport transport = new RecordingTransport();
         SseConnection c = open(transport);
-        registry.broadcast(SseEvent.of("late"));
+        registry.publish(SseEvent.of("late"));
 
         c.close();
         drains.runAll();
@@ -129,7 +132,7 @@ class SseRegistryDrainExecutorTest {
         RecordingTransport transport = new RecordingTransport();
         SseConnection c = open(transport);
 
-        registry.broadcast(SseEvent.of("a"));
+        registry.publish(SseEvent.of("a"));
         c.send(SseEvent.of("b"));
 
         assertThat(transport.data()).containsExactly("a", "b");
@@ -146,7 +149,7 @@ class SseRegistryDrainExecutorTest {
             open(t);
         }
 
-        registry.broadcast(SseEvent.of("x"));
+        registry.publish(SseEvent.of("x"));
 
         assertThat(drains.tasks).hasSizeBetween(1, 10);
         drains.runAll();
@@ -168,7 +171,7 @@ class SseRegistryDrainExecutorTest {
         }
 
         for (int i = 0; i < 1_000; i++) {
-            registry.broadcast(SseEvent.of(Integer.toString(i)));
+            registry.publish(SseEvent.of(Integer.toString(i)));
         }
         stuck.runAll();
 
@@ -196,7 +199,7 @@ class SseRegistryDrainExecutorTest {
                 done.add(publishers.submit(() -> {
                     start.await();
                     for (int i = 0; i < perPublisher; i++) {
-                        registry.broadcast(SseEvent.of(name + i));
+                        registry.publish(SseEvent.of(name + i));
                     }
                     return null;
                 }));

@@ -2,6 +2,8 @@ package dev.ssekit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import dev.ssekit.testing.Await;
 import java.io.IOException;
 import java.time.Duration;
@@ -9,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +24,7 @@ class SseRegistryHeartbeatTest {
     private static final String PING = ":ping\n\n";
 
     private final MutableClock clock = new MutableClock();
-    private final ManualScheduler scheduler = new ManualScheduler();
+    private final ManualScheduler scheduler = new ManualScheduler(clock);
     private SseRegistry registry;
     private final Map<SseConnection, RecordingTransport> transports = new LinkedHashMap<>();
 
@@ -30,7 +33,6 @@ class SseRegistryHeartbeatTest {
         if (registry != null) {
             registry.close();
         }
-        scheduler.shutdownNow();
         transports.forEach((c, t) -> assertThat(t.violations()).as("SPI contract on %s", c).isEmpty());
     }
 
@@ -39,7 +41,7 @@ class SseRegistryHeartbeatTest {
     }
 
     private SseConnection open(RecordingTransport transport, ConnectOptions options) {
-        SseConnection c = registry.open(transport, options);
+        SseConnection c = Connections.open(registry, transport, options);
         transports.put(c, transport);
         return c;
     }
@@ -51,7 +53,7 @@ class SseRegistryHeartbeatTest {
     /** Moves the clock, then runs the sweep as the scheduler would. */
     private void tick(Duration d) {
         clock.advance(d);
-        scheduler.runPeriodicTasks();
+        scheduler.runPending();
     }
 
     @Test
@@ -61,8 +63,8 @@ class SseRegistryHeartbeatTest {
             open(new RecordingTransport());
         }
 
-        assertThat(scheduler.activePeriodicTasks()).isEqualTo(1);
-        assertThat(scheduler.periodMillis()).isPositive().isLessThanOrEqualTo(10_000);
+        assertThat(scheduler.pending).singleElement()
+                .satisfies(sweep -> assertThat(sweep.atNanos() - clock.read()).isPositive().isLessThanOrEqualTo(10_000_000_000L));
     }
 
     @Test
@@ -133,7 +135,7 @@ class SseRegistryHeartbeatTest {
     @Test
     void heartbeatsCanBeTurnedOff() {
         registry = builder().heartbeat(null).build();
-        assertThat(scheduler.activePeriodicTasks()).isZero();
+        assertThat(scheduler.pending).isEmpty();
         registry.close();
 
         registry = builder().heartbeat(Duration.ZERO).build();
@@ -141,7 +143,7 @@ class SseRegistryHeartbeatTest {
         open(t);
         tick(Duration.ofHours(1));
 
-        assertThat(scheduler.activePeriodicTasks()).isZero();
+        assertThat(scheduler.pending).isEmpty();
         assertThat(t.frames()).isEmpty();
     }
 
@@ -187,7 +189,7 @@ class SseRegistryHeartbeatTest {
         assertThat(stuckConnection.closeReason()).isEqualTo(CloseReason.STALLED);
         assertThat(stuck.isClosed()).isTrue();
         assertThat(registry.members("r")).hasSize(1);
-        assertThat(registry.connectionCount()).isEqualTo(1);
+        assertThat(registry.stats().connections()).isEqualTo(1);
     }
 
     @Test
@@ -218,10 +220,10 @@ class SseRegistryHeartbeatTest {
 
         registry.publish("r", SseEvent.of("1")); // stalls at -15 s
         epoch.advance(Duration.ofSeconds(15));
-        scheduler.runPeriodicTasks(); // at 0
+        scheduler.runPending(); // at 0
         assertThat(c.isOpen()).isTrue();
         epoch.advance(Duration.ofSeconds(15));
-        scheduler.runPeriodicTasks();
+        scheduler.runPending();
 
         assertThat(c.closeReason()).isEqualTo(CloseReason.STALLED);
     }
@@ -255,14 +257,18 @@ class SseRegistryHeartbeatTest {
     }
 
     @Test
-    void closingTheRegistryCancelsItsSweepButLeavesTheGivenScheduler() {
+    void closingTheRegistryEndsItsSweepButLeavesTheGivenScheduler() {
         registry = builder().build();
-        assertThat(scheduler.activePeriodicTasks()).isEqualTo(1);
+        assertThat(scheduler.pending).hasSize(1);
 
         registry.close();
+        tick(Duration.ofHours(1)); // the sweep due runs, finds the registry closed and stops
 
-        assertThat(scheduler.activePeriodicTasks()).isZero();
-        assertThat(scheduler.isShutdown()).isFalse();
+        assertThat(scheduler.pending).isEmpty();
+        AtomicBoolean ran = new AtomicBoolean();
+        scheduler.schedule(Duration.ZERO, () -> ran.set(true));
+        scheduler.runPending();
+        assertThat(ran).as("the given scheduler still runs tasks").isTrue();
     }
 
     @Test

@@ -2,6 +2,10 @@ package dev.ssekit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ssekit.SseRegistry.OverflowPolicy;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
+import dev.ssekit.spi.SseFrame;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,7 +35,7 @@ class SseRegistryOverflowTest {
     }
 
     private SseConnection open(RecordingTransport transport, String... rooms) {
-        SseConnection c = registry.open(transport, ConnectOptions.builder("client").rooms(rooms).build());
+        SseConnection c = Connections.open(registry, transport, ConnectOptions.builder("client").rooms(rooms).build());
         transports.put(c, transport);
         return c;
     }
@@ -66,7 +70,7 @@ class SseRegistryOverflowTest {
 
     @Test
     void dropOldestAppliesToTheByteLimitToo() {
-        int frameSize = SseEncoder.encode(SseEvent.of("1")).size();
+        int frameSize = SseFrame.encode(SseEvent.of("1")).size();
         registry = builder().queueCapacity(100).queueBytes(2L * frameSize).overflow(OverflowPolicy.DROP_OLDEST).build();
         RecordingTransport slow = RecordingTransport.notReady();
         SseConnection c = open(slow, "r");
@@ -130,8 +134,8 @@ class SseRegistryOverflowTest {
         RecordingTransport slowTransport = RecordingTransport.notReady();
         SseConnection slow = open(slowTransport);
 
-        assertThat(slow.send(SseEvent.of("first frame is more than ten bytes"))).isTrue();
-        assertThat(slow.send(SseEvent.of("second"))).isFalse();
+        assertThat(slow.send(SseEvent.of("first frame is more than ten bytes")).queued()).isEqualTo(1);
+        assertThat(slow.send(SseEvent.of("second")).queued()).isZero();
 
         assertThat(slow.closeReason()).isEqualTo(CloseReason.SLOW_CONSUMER);
         assertThat(registry.stats().slowConsumersDisconnected()).isEqualTo(1);

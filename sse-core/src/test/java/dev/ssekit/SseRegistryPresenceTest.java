@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ssekit.WhatwgParser.Message;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import dev.ssekit.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,8 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -49,7 +51,7 @@ class SseRegistryPresenceTest {
 
     private SseConnection open(String owner, String... rooms) {
         RecordingTransport transport = new RecordingTransport();
-        SseConnection c = registry.open(transport, ConnectOptions.builder(owner).rooms(rooms).build());
+        SseConnection c = Connections.open(registry, transport, ConnectOptions.builder(owner).rooms(rooms).build());
         transports.put(c, transport);
         return c;
     }
@@ -141,7 +143,7 @@ class SseRegistryPresenceTest {
     // ---- hooks ---------------------------------------------------------------------------------
 
     /** Records every hook call as text, and the threads they came on. */
-    private static final class Recorder implements PresenceListener {
+    private static final class Recorder implements Presence.Listener {
         final List<String> calls = new CopyOnWriteArrayList<>();
         final Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -216,7 +218,7 @@ class SseRegistryPresenceTest {
     @Test
     void listenerThatThrowsIsContainedAndTheOthersAndLaterChangesAreStillHeard() {
         registry = builder().build();
-        registry.addPresenceListener(new PresenceListener() {
+        registry.addPresenceListener(new Presence.Listener() {
             @Override
             public void joined(SseConnection connection, String room) {
                 throw new IllegalStateException("a broken listener");
@@ -243,10 +245,10 @@ class SseRegistryPresenceTest {
         assertThat(registry.removePresenceListener(gone)).isFalse();
         // A listener that publishes to the room that just became occupied: the hooks run outside
         // the registry's locks, so this neither deadlocks nor fails.
-        registry.addPresenceListener(new PresenceListener() {
+        registry.addPresenceListener(new Presence.Listener() {
             @Override
             public void occupied(String room) {
-                registry.publishLive(room, "welcome", "\"first\"");
+                registry.publish(room, registry.event("welcome", "\"first\"").withRecorded(false));
             }
         });
 
@@ -302,8 +304,10 @@ class SseRegistryPresenceTest {
             pool.shutdownNow();
         }
 
-        Await.await("a left for every joined (seed " + seed + ")", () ->
-                recorder.calls.stream().filter(s -> s.startsWith("left ")).count() == joins.get());
+        Await.await("a left for every joined, an emptied for every occupied (seed " + seed + ")", () ->
+                recorder.calls.stream().filter(s -> s.startsWith("left ")).count() == joins.get()
+                        && recorder.calls.stream().filter(s -> s.startsWith("emptied ")).count()
+                                == recorder.calls.stream().filter(s -> s.startsWith("occupied ")).count());
         assertThat(recorder.calls.stream().filter(s -> s.startsWith("joined ")).count())
                 .as("joined calls, seed %d", seed).isEqualTo(joins.get());
         // Replaying the calls in order must describe a possible history: occupied before the first
@@ -380,7 +384,7 @@ class SseRegistryPresenceTest {
         registry = builder().presenceEvents(Pattern.compile("room")).presenceEventDelay(Duration.ofMillis(50)).build();
         // Hold the presence thread during the burst, so that the burst is a burst however slow the
         // machine: the coalesced event then cannot go out before the last join.
-        registry.addPresenceListener(new PresenceListener() {
+        registry.addPresenceListener(new Presence.Listener() {
             @Override
             public void occupied(String room) {
                 holding.countDown();
@@ -413,7 +417,7 @@ class SseRegistryPresenceTest {
     void presenceEventsAreNeverRecordedNorReplayed() {
         registry = builder().history(100).presenceEvents(Pattern.compile("chat")).build();
         SseConnection alice = open("alice", "chat");
-        registry.publish("chat", "line", "\"hello\"");
+        registry.publish("chat", registry.event("line", "\"hello\""));
         awaitCounts(alice, 1);
         open("bob", "chat");
         awaitCounts(alice, 1, 2);
@@ -426,7 +430,7 @@ class SseRegistryPresenceTest {
         }
 
         RecordingTransport resumed = new RecordingTransport();
-        SseConnection again = registry.open(resumed, ConnectOptions.builder("carol").rooms("chat").lastEventId("0").build());
+        SseConnection again = Connections.open(registry, resumed, ConnectOptions.builder("carol").rooms("chat").lastEventId("0").build());
         transports.put(again, resumed);
         assertThat(resumed.messages()).extracting(Message::type).containsExactly("line");
     }

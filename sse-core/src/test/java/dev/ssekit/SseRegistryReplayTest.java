@@ -3,7 +3,11 @@ package dev.ssekit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ssekit.SseRegistry.OverflowPolicy;
 import dev.ssekit.WhatwgParser.Message;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
+import dev.ssekit.spi.SseFrame;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,7 +47,7 @@ class SseRegistryReplayTest {
     }
 
     private SseConnection open(RecordingTransport transport, ConnectOptions options) {
-        SseConnection c = registry.open(transport, options);
+        SseConnection c = Connections.open(registry, transport, options);
         transports.put(c, transport);
         return c;
     }
@@ -64,7 +68,7 @@ class SseRegistryReplayTest {
     private List<String> broadcast(int count) {
         List<String> ids = new ArrayList<>();
         for (int i = 1; i <= count; i++) {
-            ids.add(registry.broadcast(SseEvent.of(Integer.toString(i))).id());
+            ids.add(registry.publish(SseEvent.of(Integer.toString(i))).id());
         }
         return ids;
     }
@@ -89,7 +93,7 @@ class SseRegistryReplayTest {
         String epoch = ids.get(0).substring(0, ids.get(0).indexOf('-'));
         assertThat(epoch).matches("[0-9a-z]{8}");
         assertThat(ids).containsExactly(epoch + "-1", epoch + "-2", epoch + "-3");
-        assertThat(builder().history(10).build().broadcast(SseEvent.of("x")).id())
+        assertThat(builder().history(10).build().publish(SseEvent.of("x")).id())
                 .as("another registry's ids have another epoch")
                 .doesNotStartWith(epoch + "-");
         assertThat(messagesOf(c)).extracting(Message::lastEventId).containsExactlyElementsOf(ids);
@@ -99,7 +103,7 @@ class SseRegistryReplayTest {
     void eventWithItsOwnIdIsRejectedWhenHistoryIsOn() {
         registry = builder().history(10).build();
 
-        assertThatThrownBy(() -> registry.broadcast(SseEvent.builder().id("mine").data("x").build()))
+        assertThatThrownBy(() -> registry.publish(SseEvent.builder().id("mine").data("x").build()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("id must be null");
     }
 
@@ -124,7 +128,7 @@ class SseRegistryReplayTest {
         List<String> ids = broadcast(5);
 
         SseConnection c = resume(ids.get(1));
-        String live = registry.broadcast(SseEvent.of("6")).id();
+        String live = registry.publish(SseEvent.of("6")).id();
 
         assertThat(messagesOf(c)).containsExactly(
                 new Message("message", "3", ids.get(2)),
@@ -139,7 +143,7 @@ class SseRegistryReplayTest {
         List<String> ids = broadcast(5);
 
         SseConnection c = resume(ids.get(4));
-        registry.broadcast(SseEvent.of("6"));
+        registry.publish(SseEvent.of("6"));
 
         assertThat(dataOf(c)).containsExactly("6");
     }
@@ -238,7 +242,7 @@ class SseRegistryReplayTest {
         assertThat(dataOf(resume("0"))).as("exactly as old as the limit: kept").containsExactly("1", "2");
 
         clock.advance(Duration.ofMillis(1));
-        String third = registry.broadcast(SseEvent.of("3")).id();
+        String third = registry.publish(SseEvent.of("3")).id();
 
         assertThat(messagesOf(resume(ids.get(0)))).containsExactly(
                 reset("expired", ids.get(1)), new Message("message", "3", third));
@@ -262,25 +266,25 @@ class SseRegistryReplayTest {
     @Test
     void historyBytesBoundRetainedEventsButKeepTheNewest() {
         String data = "x".repeat(100);
-        int frameSize = SseEncoder.encode(SseEvent.builder().id(Long.toString(clock.millis(), 36) + "-1").data(data)
+        int frameSize = SseFrame.encode(SseEvent.builder().id(Long.toString(clock.millis(), 36) + "-1").data(data)
                 .build()).size();
         registry = builder().history(100).historyBytes(2L * frameSize + 10).build();
 
         for (int i = 0; i < 5; i++) {
-            registry.broadcast(SseEvent.of(data));
+            registry.publish(SseEvent.of(data));
         }
         assertThat(dataOf(resume("0"))).hasSize(2);
 
         registry.close();
         registry = builder().history(100).historyBytes(1).build();
-        registry.broadcast(SseEvent.of(data));
+        registry.publish(SseEvent.of(data));
         assertThat(dataOf(resume("0"))).as("newest always kept").containsExactly(data);
     }
 
     @Test
     void lastEventIdIsIgnoredWithoutHistory() {
         registry = builder().build();
-        registry.broadcast(SseEvent.of("x"));
+        registry.publish(SseEvent.of("x"));
 
         SseConnection c = resume("whatever");
 
@@ -309,10 +313,10 @@ class SseRegistryReplayTest {
     void replayGivesOnlyBroadcastsAndOpeningRoomsOfChosenTypes() {
         registry = builder().history(100).build();
         SseConnection someoneElse = open(ConnectOptions.of("eve"));
-        registry.broadcast(SseEvent.of("broadcast"));
+        registry.publish(SseEvent.of("broadcast"));
         registry.publish("a", SseEvent.of("room a"));
         registry.publish("b", SseEvent.of("room b"));
-        registry.broadcast(SseEvent.of("other", "other type"));
+        registry.publish(SseEvent.of("other", "other type"));
         registry.publish("a", SseEvent.of("other", "other type in a"));
         registry.send(someoneElse.id(), SseEvent.of("direct"));
 
@@ -373,8 +377,8 @@ class SseRegistryReplayTest {
         RecordingTransport slow = RecordingTransport.notReady();
         SseConnection c = open(slow, ConnectOptions.builder("a").lastEventId("0").build());
 
-        registry.broadcast(SseEvent.of("live 1"));
-        registry.broadcast(SseEvent.of("live 2"));
+        registry.publish(SseEvent.of("live 1"));
+        registry.publish(SseEvent.of("live 2"));
 
         assertThat(c.isOpen()).as("a long replay is not a slow consumer").isTrue();
         slow.setReady(true);
@@ -388,10 +392,10 @@ class SseRegistryReplayTest {
         broadcast(10);
         SseConnection c = open(RecordingTransport.notReady(), ConnectOptions.builder("a").lastEventId("0").build());
 
-        registry.broadcast(SseEvent.of("live 1"));
-        registry.broadcast(SseEvent.of("live 2"));
+        registry.publish(SseEvent.of("live 1"));
+        registry.publish(SseEvent.of("live 2"));
         assertThat(c.isOpen()).isTrue();
-        registry.broadcast(SseEvent.of("live 3"));
+        registry.publish(SseEvent.of("live 3"));
 
         assertThat(c.closeReason()).isEqualTo(CloseReason.SLOW_CONSUMER);
     }
@@ -402,8 +406,8 @@ class SseRegistryReplayTest {
         SseConnection member = open(ConnectOptions.builder("a").rooms("ticker").build());
         SseConnection other = open(ConnectOptions.of("b"));
 
-        PublishResult tick = registry.publishLive("ticker", SseEvent.of("tick", "1"));
-        PublishResult all = registry.broadcastLive(SseEvent.of("x"));
+        PublishResult tick = registry.publish("ticker", SseEvent.of("tick", "1").withRecorded(false));
+        PublishResult all = registry.publish(SseEvent.of("x").withRecorded(false));
         List<String> recorded = broadcast(1);
 
         assertThat(tick).isEqualTo(new PublishResult(null, 1));
@@ -445,7 +449,7 @@ class SseRegistryReplayTest {
                 for (int i = 0; i < events; i++) {
                     permits.acquire();
                     SseEvent event = SseEvent.of(Integer.toString(i));
-                    latest.set(i % 2 == 0 ? registry.broadcast(event) : registry.publish("r", event));
+                    latest.set(i % 2 == 0 ? registry.publish(event) : registry.publish("r", event));
                 }
                 return null;
             });

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ssekit.WhatwgParser.Message;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import dev.ssekit.testing.Await;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,7 +45,7 @@ class SseRegistryResumeTest {
     /** Opens a connection as the servlet does for a browser: announced, with the browser's last id, if any. */
     private SseConnection connect(SseRegistry registry, String lastEventId, String... rooms) {
         RecordingTransport t = new RecordingTransport();
-        SseConnection c = registry.open(t, ConnectOptions.builder("browser")
+        SseConnection c = Connections.open(registry, t, ConnectOptions.builder("browser")
                 .rooms(rooms).announce(true).lastEventId(lastEventId).build());
         transports.put(c, t);
         return c;
@@ -196,9 +198,9 @@ class SseRegistryResumeTest {
         SseEvent withEmptyId = SseEvent.builder().id("").type("tick").data("x").build();
 
         for (SseEvent event : List.of(withId, withEmptyId)) {
-            assertThatThrownBy(() -> registry.publishLive("r", event))
+            assertThatThrownBy(() -> registry.publish("r", event.withRecorded(false)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("id ");
-            assertThatThrownBy(() -> registry.broadcastLive(event))
+            assertThatThrownBy(() -> registry.publish(event.withRecorded(false)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("id ");
             assertThatThrownBy(() -> registry.send(c.id(), event))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("id ");
@@ -213,7 +215,7 @@ class SseRegistryResumeTest {
         SseRegistry registry = registry(0);
         SseConnection c = connect(registry, null, "r");
 
-        registry.publishLive("r", SseEvent.builder().id("a").data("1").build());
+        registry.publish("r", SseEvent.builder().id("a").data("1").build().withRecorded(false));
         registry.send(c.id(), SseEvent.builder().id("b").data("2").build());
         registry.publish("r", SseEvent.builder().id("c").data("3").build());
 
@@ -229,14 +231,14 @@ class SseRegistryResumeTest {
                 SseEvent event = SseEvent.of(type, "{\"connectionId\":\"00000000-0000-0000-0000-000000000000\"}");
                 List<Runnable> publishes = List.of(
                         () -> registry.publish("r", event),
-                        () -> registry.publish("r", type, "x"),
-                        () -> registry.broadcast(event),
-                        () -> registry.broadcast(type, "x"),
-                        () -> registry.publishLive("r", event),
-                        () -> registry.publishLive("r", type, "x"),
-                        () -> registry.broadcastLive(event),
+                        () -> registry.publish("r", registry.event(type, "x")),
+                        () -> registry.publish(event),
+                        () -> registry.publish(registry.event(type, "x")),
+                        () -> registry.publish("r", event.withRecorded(false)),
+                        () -> registry.publish("r", registry.event(type, "x").withRecorded(false)),
+                        () -> registry.publish(event.withRecorded(false)),
                         () -> registry.send(c.id(), event),
-                        () -> registry.send(c.id(), type, "x"),
+                        () -> registry.send(c.id(), registry.event(type, "x")),
                         () -> c.send(event));
                 for (Runnable publish : publishes) {
                     assertThatThrownBy(publish::run).as("%s with history %d", type, history)

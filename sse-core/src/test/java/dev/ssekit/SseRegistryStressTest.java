@@ -2,7 +2,10 @@ package dev.ssekit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ssekit.SseRegistry.OverflowPolicy;
 import dev.ssekit.WhatwgParser.Message;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import dev.ssekit.testing.Await;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -125,7 +128,7 @@ class SseRegistryStressTest {
                         SseEvent event = SseEvent.of("p:" + publisher + ":" + seq);
                         String target = targets[publisher][seq];
                         if (target.equals(BROADCAST)) {
-                            registry.broadcast(event);
+                            registry.publish(event);
                         } else {
                             registry.publish(target, event);
                         }
@@ -190,7 +193,7 @@ class SseRegistryStressTest {
     private Tracked openStable(String key, String... rooms) {
         Tracked t = new Tracked(key, new RecordingTransport(), true);
         t.rooms.addAll(List.of(rooms));
-        t.connection = registry.open(t.transport, ConnectOptions.builder("stable").rooms(rooms).build());
+        t.connection = Connections.open(registry, t.transport, ConnectOptions.builder("stable").rooms(rooms).build());
         return t;
     }
 
@@ -219,7 +222,7 @@ class SseRegistryStressTest {
             t.rooms.addAll(rooms);
             t.openedWith.addAll(rooms);
             marker(t, "before-open", "-");
-            t.connection = registry.open(t.transport, ConnectOptions.builder("churner").rooms(rooms).build());
+            t.connection = Connections.open(registry, t.transport, ConnectOptions.builder("churner").rooms(rooms).build());
             marker(t, "after-open", "-");
             churned.add(t);
             mine.add(t);
@@ -450,7 +453,7 @@ class SseRegistryStressTest {
         SseStats stats = registry.stats();
         assertThat(registry.connections()).containsExactlyInAnyOrderElementsOf(
                 survivors.stream().map(t -> t.connection).toList());
-        assertThat(registry.connectionCount()).isEqualTo(survivors.size());
+        assertThat(registry.stats().connections()).isEqualTo(survivors.size());
         assertThat(stats.connections()).isEqualTo(survivors.size());
         assertThat(stats.rooms()).isEqualTo(rooms.size());
         long own = all.stream().mapToLong(t -> t.markers + t.directs + t.otherSends).sum();

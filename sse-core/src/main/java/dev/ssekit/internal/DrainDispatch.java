@@ -1,9 +1,10 @@
 package dev.ssekit.internal;
 
+import dev.ssekit.spi.Scheduler;
+import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Hands connections that have frames queued to the threads that write them: the drain executor, a
@@ -32,9 +33,9 @@ final class DrainDispatch {
 
     private final Executor drainExecutor;
     private final boolean ownDrainExecutor;
-    private final ScheduledExecutorService scheduler; // null: callbacks always run where the close was found
+    private final Scheduler scheduler; // null: callbacks always run where the close was found
 
-    DrainDispatch(Executor drainExecutor, boolean ownDrainExecutor, ScheduledExecutorService scheduler) {
+    DrainDispatch(Executor drainExecutor, boolean ownDrainExecutor, Scheduler scheduler) {
         this.drainExecutor = drainExecutor;
         this.ownDrainExecutor = ownDrainExecutor;
         this.scheduler = scheduler;
@@ -118,7 +119,7 @@ final class DrainDispatch {
             return;
         }
         try {
-            scheduler.execute(callbacks);
+            scheduler.schedule(Duration.ZERO, callbacks);
         } catch (RejectedExecutionException e) {
             callbacks.run(); // the registry is shutting down and its scheduler has stopped
         }
