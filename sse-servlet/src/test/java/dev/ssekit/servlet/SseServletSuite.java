@@ -6,13 +6,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ssekit.CloseReason;
-import dev.ssekit.OverflowPolicy;
 import dev.ssekit.PublishResult;
 import dev.ssekit.SseConnection;
-import dev.ssekit.SseEncoder;
 import dev.ssekit.SseEvent;
+import dev.ssekit.SseRegistry.OverflowPolicy;
 import dev.ssekit.SseRegistry;
 import dev.ssekit.servlet.RecordingClient.Event;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
+import dev.ssekit.spi.Scheduler;
+import dev.ssekit.spi.SseFrame;
 import dev.ssekit.testing.Await;
 import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.http.HttpServletRequest;
@@ -57,11 +60,11 @@ abstract class SseServletSuite {
     static final int HISTORY = 1_000;
 
     /** Runs the test registries' heartbeat sweeps, so that only registries built by a servlet own threads. */
-    static final ScheduledExecutorService SWEEPER = Executors.newSingleThreadScheduledExecutor(r -> {
+    static final Scheduler SWEEPER = Scheduler.of(Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "test-sweeper");
         t.setDaemon(true);
         return t;
-    });
+    }));
 
     ServerFixture server;
     SseRegistry registry;
@@ -208,7 +211,7 @@ abstract class SseServletSuite {
         assertThat(headers.allValues("connection")).allMatch(v -> v.equalsIgnoreCase("keep-alive"));
         UUID id = id(stream);
         assertThat(registry.connection(id)).isPresent();
-        assertThat(registry.connectionCount()).isEqualTo(1);
+        assertThat(registry.stats().connections()).isEqualTo(1);
     }
 
     @Test
@@ -246,11 +249,11 @@ abstract class SseServletSuite {
 
         for (String payload : payloads) {
             SseEvent event = SseEvent.of("payload", payload);
-            PublishResult result = registry.broadcast(event);
+            PublishResult result = registry.publish(event);
 
             Event received = stream.awaitEvent("payload");
             assertThat(received.id()).isEqualTo(result.id());
-            assertThat(received.raw()).isEqualTo(SseEncoder.encode(event.withId(result.id())).toByteArray());
+            assertThat(received.raw()).isEqualTo(SseFrame.encode(event.withId(result.id())).toByteArray());
             assertThat(received.data()).isEqualTo(payload.replace("\r\n", "\n").replace('\r', '\n'));
         }
     }
@@ -261,7 +264,7 @@ abstract class SseServletSuite {
         RecordingClient a = connect("");
         RecordingClient b = connect("?rooms=r1");
 
-        PublishResult result = registry.broadcast(SseEvent.of("news", "hello"));
+        PublishResult result = registry.publish(SseEvent.of("news", "hello"));
 
         assertThat(result.queued()).isEqualTo(2);
         assertThat(a.awaitEvent("news").data()).isEqualTo("hello");
@@ -277,7 +280,7 @@ abstract class SseServletSuite {
 
         registry.publish("r1", SseEvent.of("room", "for r1"));
         registry.publish("r2", SseEvent.of("room", "for r2"));
-        registry.broadcast(SseEvent.of("end", "all"));
+        registry.publish(SseEvent.of("end", "all"));
 
         assertThat(inR1.awaitEvent("room").data()).isEqualTo("for r1");
         assertThat(inR1.awaitEvent("end").data()).isEqualTo("all");
@@ -294,9 +297,9 @@ abstract class SseServletSuite {
         RecordingClient onlyA = connect("?events=a,end");
         RecordingClient all = connect("");
 
-        registry.broadcast(SseEvent.of("a", "1"));
-        registry.broadcast(SseEvent.of("b", "2"));
-        registry.broadcast(SseEvent.of("end", "3"));
+        registry.publish(SseEvent.of("a", "1"));
+        registry.publish(SseEvent.of("b", "2"));
+        registry.publish(SseEvent.of("end", "3"));
 
         assertThat(onlyA.awaitEvent("a").data()).isEqualTo("1");
         assertThat(onlyA.awaitEvent("end").data()).isEqualTo("3");
@@ -337,8 +340,8 @@ abstract class SseServletSuite {
         RecordingClient target = connect("");
         RecordingClient bystander = connect("");
 
-        HttpResponse<String> response = post("/sse?to=" + id(target) + "&event=dm", "application/json", "{\"x\":1}");
-        registry.broadcast(SseEvent.of("end", "."));
+        HttpResponse<String> response = post("/sse?connectionId=" + id(target) + "&event=dm", "application/json", "{\"x\":1}");
+        registry.publish(SseEvent.of("end", "."));
 
         assertThat(response.statusCode()).isEqualTo(200);
         JsonNode answer = json(response);
@@ -357,9 +360,9 @@ abstract class SseServletSuite {
         for (String type : List.of(SseRegistry.CONNECTED_EVENT, SseRegistry.RESET_EVENT)) {
             assertError(post("/sse?event=" + type, "application/json", "{\"connectionId\":\"x\"}"), 400, "type");
             assertError(post("/sse?room=r&event=" + type, "application/json", "{}"), 400, "reserved");
-            assertError(post("/sse?to=" + id(member) + "&event=" + type, "application/json", "{}"), 400, "reserved");
+            assertError(post("/sse?connectionId=" + id(member) + "&event=" + type, "application/json", "{}"), 400, "reserved");
         }
-        registry.broadcast(SseEvent.of("end", "."));
+        registry.publish(SseEvent.of("end", "."));
 
         member.awaitEvent("end"); // the next event: none of the refused ones reached the stream
     }
@@ -395,7 +398,7 @@ abstract class SseServletSuite {
         registry.publish("r1", SseEvent.of("x", "1"));
         registry.publish("r1", SseEvent.of("y", "filtered out"));
         registry.publish("r3", SseEvent.of("x", "not a member"));
-        registry.broadcast(SseEvent.of("end", "."));
+        registry.publish(SseEvent.of("end", "."));
 
         assertThat(changed.statusCode()).isEqualTo(200);
         JsonNode answer = json(changed);
@@ -457,8 +460,8 @@ abstract class SseServletSuite {
         assertError(post("/sse", "application/json", "{\"a\":"), 400, "body is not valid JSON");
         assertError(post("/sse", "application/json", "{} {}"), 400, "exactly one JSON value");
         assertError(post("/sse", "application/json", ""), 400, "was empty");
-        assertError(post("/sse?room=r&to=" + id, "application/json", "1"), 400, "cannot be combined");
-        assertError(post("/sse?to=42", "application/json", "1"), 400, "to must be a connection id");
+        assertError(post("/sse?room=r&connectionId=" + id, "application/json", "1"), 400, "cannot be combined");
+        assertError(post("/sse?connectionId=42", "application/json", "1"), 400, "connectionId must be a connection id");
         assertError(post("/sse?room=", "application/json", "1"), 400, "room must not be empty");
         assertError(get("/sse?rooms=" + "r".repeat(129)), 400, "room must be at most 128 characters");
         assertError(get("/sse?rooms=a,,b"), 400, "room must not be empty");
@@ -474,7 +477,7 @@ abstract class SseServletSuite {
                 "join must be an array of strings");
         assertError(post("/sse/subscriptions", "application/json", subscription(id, "\"join\":[\"\"]")), 400,
                 "room must not be empty");
-        assertThat(registry.connectionCount()).isEqualTo(1);
+        assertThat(registry.stats().connections()).isEqualTo(1);
     }
 
     @Test
@@ -498,7 +501,7 @@ abstract class SseServletSuite {
         assertError(post("/sse/subscriptions", "application/json", subscription(id, "\"join\":[\"secret.r\"]")), 403,
                 "not allowed to join room");
         assertError(post("/sse", "application/json", "{}"), 403, "not allowed to publish");
-        assertThat(registry.connectionCount()).isEqualTo(1);
+        assertThat(registry.stats().connections()).isEqualTo(1);
     }
 
     @Test
@@ -515,7 +518,7 @@ abstract class SseServletSuite {
 
         assertThat(response.statusCode()).isEqualTo(204);
         assertThat(response.body()).isEmpty();
-        assertThat(registry.connectionCount()).isZero();
+        assertThat(registry.stats().connections()).isZero();
     }
 
     @Test
@@ -594,7 +597,7 @@ abstract class SseServletSuite {
         assertError(anonymous, 403, "no owner");
 
         a1.close();
-        await("a closed stream to give its slot back", () -> registry.connectionCount() == 2);
+        await("a closed stream to give its slot back", () -> registry.stats().connections() == 2);
         connect("", "X-Owner", "alice");
     }
 
@@ -720,7 +723,7 @@ abstract class SseServletSuite {
         assertError(get("/sse", "X-Owner", "alice"), 429, "too many connections for this client");
         connect("", "X-Owner", "bob");
         connect("", "X-Owner", "carol");
-        assertThat(registry.connectionCount()).isEqualTo(5);
+        assertThat(registry.stats().connections()).isEqualTo(5);
         assertError(get("/sse", "X-Owner", "dave"), 503, "too many connections");
     }
 
@@ -734,7 +737,7 @@ abstract class SseServletSuite {
         Set<UUID> ids = new java.util.HashSet<>();
         int[] ones = new int[128];
         for (int i = 0; i < n; i++) {
-            SseConnection c = registry.open(new NullTransport(), dev.ssekit.ConnectOptions.builder("o").build());
+            SseConnection c = Connections.open(registry, new NullTransport(), ConnectOptions.builder("o").build());
             UUID id = c.id();
             c.close();
             assertThat(id.version()).isEqualTo(4);
@@ -770,7 +773,7 @@ abstract class SseServletSuite {
             assertError(post(intruder, "/sse/subscriptions", "application/json",
                     HttpRequest.BodyPublishers.ofString(subscription(id, change))), 403, "only the owner");
         }
-        assertError(post(intruder, "/sse?to=" + id, "application/json", HttpRequest.BodyPublishers.ofString("1")),
+        assertError(post(intruder, "/sse?connectionId=" + id, "application/json", HttpRequest.BodyPublishers.ofString("1")),
                 403, "not allowed to publish");
         SseConnection c = registry.connection(id).orElseThrow();
         assertThat(c.rooms()).containsExactly("mine");
@@ -785,7 +788,7 @@ abstract class SseServletSuite {
         registry.publish("a", SseEvent.of("a", "1"));
         registry.publish("b", SseEvent.of("b", "secret"));
         registry.send(id(other), SseEvent.of("dm", "secret"));
-        registry.broadcast(SseEvent.of("all", "2"));
+        registry.publish(SseEvent.of("all", "2"));
         PublishResult last = registry.publish("a", SseEvent.of("a", "3"));
         assertThat(mine.awaitEvent("a").data()).isEqualTo("1");
         assertThat(mine.awaitEvent("all").data()).isEqualTo("2");
@@ -816,7 +819,7 @@ abstract class SseServletSuite {
         }
 
         @Override
-        public void write(dev.ssekit.SseFrame frame) {}
+        public void write(dev.ssekit.spi.SseFrame frame) {}
 
         @Override
         public void flush() {}
@@ -832,14 +835,14 @@ abstract class SseServletSuite {
     void clientThatClosesItsSocketLeavesTheRegistry(boolean reset) throws Exception {
         start(SseServlet.builder(registry).maxConnections(1).build());
         try (Socket socket = rawStream(0)) {
-            assertThat(registry.connectionCount()).isEqualTo(1);
+            assertThat(registry.stats().connections()).isEqualTo(1);
             assertThat(registry.members("r")).hasSize(1);
             if (reset) {
                 socket.setSoLinger(true, 0);
             }
         }
 
-        await("the registry to forget the closed stream", () -> registry.connectionCount() == 0);
+        await("the registry to forget the closed stream", () -> registry.stats().connections() == 0);
         assertThat(registry.rooms()).isEmpty();
         connect(""); // its slot was given back
     }
@@ -851,7 +854,7 @@ abstract class SseServletSuite {
 
         stream.close();
 
-        await("the registry to forget the cancelled stream", () -> registry.connectionCount() == 0);
+        await("the registry to forget the cancelled stream", () -> registry.stats().connections() == 0);
         assertThat(registry.rooms()).isEmpty();
     }
 
@@ -874,7 +877,7 @@ abstract class SseServletSuite {
                 int sent = 0;
                 // Each event must reach the reading client while the other one is stuck.
                 while (slow.isOpen() && sent < 2_000) {
-                    bounded.broadcast(SseEvent.of("load", payload + sent));
+                    bounded.publish(SseEvent.of("load", payload + sent));
                     maxQueued = Math.max(maxQueued, slow.queuedFrames());
                     assertThat(reader.awaitEvent("load").data()).isEqualTo(payload + sent);
                     sent++;
@@ -886,7 +889,7 @@ abstract class SseServletSuite {
                 // The drain thread closes and counts it; the count may trail isOpen() by an instant.
                 await("the slow consumer counted", () -> bounded.stats().slowConsumersDisconnected() == 1);
                 assertThat(bounded.connection(id(reader))).isPresent();
-                bounded.broadcast(SseEvent.of("end", "."));
+                bounded.publish(SseEvent.of("end", "."));
                 reader.awaitEvent("end");
             }
         } finally {
@@ -914,7 +917,7 @@ abstract class SseServletSuite {
                 // is open: socket and container buffers fill up and the transport stays not ready.
                 await("the stalled stream to be closed", () -> {
                     if (c.isOpen() && c.queuedFrames() < capacity) {
-                        bounded.broadcast(load);
+                        bounded.publish(load);
                     }
                     maxQueued[0] = Math.max(maxQueued[0], c.queuedFrames());
                     return !c.isOpen();
@@ -922,7 +925,7 @@ abstract class SseServletSuite {
 
                 assertThat(c.closeReason()).isEqualTo(CloseReason.STALLED);
                 assertThat(maxQueued[0]).isLessThanOrEqualTo(capacity);
-                await("the stalled stream to leave the registry", () -> bounded.connectionCount() == 0);
+                await("the stalled stream to leave the registry", () -> bounded.stats().connections() == 0);
             }
         } finally {
             bounded.close();
@@ -946,7 +949,7 @@ abstract class SseServletSuite {
         try {
             publisher.scheduleAtFixedRate(() -> {
                 if (published[0] < 3_000) {
-                    registry.broadcast(SseEvent.of("n", Integer.toString(published[0]++)));
+                    registry.publish(SseEvent.of("n", Integer.toString(published[0]++)));
                 }
             }, 0, 1, java.util.concurrent.TimeUnit.MILLISECONDS);
             for (int i = 0; i < 20; i++) {
@@ -962,7 +965,7 @@ abstract class SseServletSuite {
             publisher.shutdown();
             assertThat(publisher.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         }
-        registry.broadcast(SseEvent.of("end", Integer.toString(published[0])));
+        registry.publish(SseEvent.of("end", Integer.toString(published[0])));
 
         for (int i = 0; ; i++) {
             Event e = steady.awaitEvent();
@@ -972,7 +975,7 @@ abstract class SseServletSuite {
             }
             assertThat(e.data()).isEqualTo(Integer.toString(i));
         }
-        await("the aborted streams to leave the registry", () -> registry.connectionCount() == 1);
+        await("the aborted streams to leave the registry", () -> registry.stats().connections() == 1);
     }
 
     /**
@@ -1008,7 +1011,7 @@ abstract class SseServletSuite {
         start(new SseServlet(registry));
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            ids.add(registry.broadcast(SseEvent.of("n", Integer.toString(i))).id());
+            ids.add(registry.publish(SseEvent.of("n", Integer.toString(i))).id());
         }
 
         RecordingClient byQuery = connect("?lastEventId=" + q(ids.get(1)));
@@ -1078,7 +1081,7 @@ abstract class SseServletSuite {
         a.awaitEnd();
         b.awaitEnd();
         assertThat(registry.isClosed()).isTrue();
-        assertThat(registry.connectionCount()).isZero();
+        assertThat(registry.stats().connections()).isZero();
     }
 
     @Test
@@ -1090,7 +1093,7 @@ abstract class SseServletSuite {
 
         a.awaitEnd();
         assertThat(registry.isClosed()).isFalse();
-        await("the stream to leave the registry", () -> registry.connectionCount() == 0);
+        await("the stream to leave the registry", () -> registry.stats().connections() == 0);
     }
 
     @Test
@@ -1107,7 +1110,7 @@ abstract class SseServletSuite {
 
         assertThat(published.statusCode()).isEqualTo(200);
         assertThat(stream.awaitEvent("message").data()).isEqualTo("[1]");
-        assertThat(registry.connectionCount()).isEqualTo(1);
+        assertThat(registry.stats().connections()).isEqualTo(1);
     }
 
     @Test
@@ -1136,7 +1139,7 @@ abstract class SseServletSuite {
         root = server.start(context -> context.addServlet("plain", new SseServlet(registry)).addMapping("/sse"));
 
         assertError(get("/sse"), 500, "asyncSupported=true");
-        assertThat(registry.connectionCount()).isZero();
+        assertThat(registry.stats().connections()).isZero();
     }
 
     @Test
@@ -1172,14 +1175,14 @@ abstract class SseServletSuite {
             try (RecordingClient stream = RecordingClient.open(client, uri.resolve("/sse"))) {
                 stream.awaitEvent("connected");
                 SseRegistry owned = servlet.registry();
-                assertThat(owned.connectionCount()).isEqualTo(1);
+                assertThat(owned.stats().connections()).isEqualTo(1);
                 assertThat(threadsNamed("ssekit")).isNotEmpty();
 
                 fixture.stop();
 
                 stream.awaitEnd();
                 assertThat(owned.isClosed()).isTrue();
-                await("the owned registry to be empty", () -> owned.connectionCount() == 0);
+                await("the owned registry to be empty", () -> owned.stats().connections() == 0);
             }
             await("no ssekit thread", () -> threadsNamed("ssekit").isEmpty());
         }
