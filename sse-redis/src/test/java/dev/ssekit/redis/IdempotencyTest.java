@@ -115,11 +115,11 @@ class IdempotencyTest {
                         .idempotencyWindow(Duration.ofMillis(300)).build())
                 .build();
         nodes.add(Node.serve(registry));
-        String first = registry.broadcast(SseEvent.builder().data("a").idempotencyKey("k").build()).id();
-        assertThat(registry.broadcast(SseEvent.builder().data("a").idempotencyKey("k").build()).id())
+        String first = registry.publish(SseEvent.builder().data("a").idempotencyKey("k").build()).id();
+        assertThat(registry.publish(SseEvent.builder().data("a").idempotencyKey("k").build()).id())
                 .isEqualTo(first);
         dev.ssekit.testing.Await.await("the key to expire in Redis", () -> {
-            String again = registry.broadcast(SseEvent.builder().data("a").idempotencyKey("k").build()).id();
+            String again = registry.publish(SseEvent.builder().data("a").idempotencyKey("k").build()).id();
             return !again.equals(first);
         });
     }
@@ -136,7 +136,7 @@ class IdempotencyTest {
         JsonNode retry = publish(0, "order-17", "{\"n\":1}");
         assertThat(retry).isEqualTo(first);
         // The Java API shares the keys with HTTP.
-        assertThat(registry.broadcast(SseEvent.builder().data("{\"n\":1}").idempotencyKey("order-17").build()).id())
+        assertThat(registry.publish(SseEvent.builder().data("{\"n\":1}").idempotencyKey("order-17").build()).id())
                 .isEqualTo(first.get("id").asText());
         JsonNode marker = publish(0, null, "{\"marker\":1}");
         assertThat(s.next().id()).isEqualTo(first.get("id").asText());

@@ -102,7 +102,7 @@ class RedisClusterTest {
         EventStream target = open(2, "");
         EventStream bystander = open(1, "");
 
-        JsonNode answer = publish(0, "?event=dm&to=" + target.connectionId(), "{\"text\":\"psst\"}");
+        JsonNode answer = publish(0, "?event=dm&connectionId=" + target.connectionId(), "{\"text\":\"psst\"}");
         publish(0, "?event=marker", "0");
 
         assertThat(answer.get("queued").asInt()).as("nothing queued on the publishing server").isZero();

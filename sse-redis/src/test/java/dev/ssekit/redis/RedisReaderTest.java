@@ -3,12 +3,12 @@ package dev.ssekit.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ssekit.PublishResult;
+import dev.ssekit.RelayUnavailableException;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseRegistry;
 import dev.ssekit.spi.RelayHealth;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
-import dev.ssekit.spi.RelayUnavailableException;
 import dev.ssekit.testing.Await;
 import dev.ssekit.testing.EventStream;
 import io.lettuce.core.RedisClient;
@@ -92,7 +92,7 @@ class RedisReaderTest {
             for (int i = 0; i < 3; i++) {
                 Await.await("the reader to wait in a read of the stream", Duration.ofSeconds(10),
                         () -> stat("clients", "blocked_clients:(\\d+)") == 1);
-                PublishResult published = node.registry.broadcast(SseEvent.of("n", Integer.toString(i)));
+                PublishResult published = node.registry.publish(SseEvent.of("n", Integer.toString(i)));
                 assertThat(published.queued()).as("connections the publish %d was queued to here", i).isEqualTo(1);
                 assertThat(stream.next()).isEqualTo(new EventStream.Event(published.id(), "n", Integer.toString(i)));
             }
@@ -196,7 +196,7 @@ class RedisReaderTest {
     }
 
     static RelayMessage broadcast(String data) {
-        return new RelayMessage(RelayMessage.Scope.ALL, null, SseEvent.of(data), true, null);
+        return new RelayMessage(RelayMessage.Scope.ALL, null, SseEvent.of(data), null);
     }
 
     /** Counts deliveries; throws what it is told to on each. */

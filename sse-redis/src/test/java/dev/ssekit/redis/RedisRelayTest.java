@@ -3,10 +3,10 @@ package dev.ssekit.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ssekit.RelayUnavailableException;
 import dev.ssekit.SseEvent;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
-import dev.ssekit.spi.RelayUnavailableException;
 import dev.ssekit.testing.Await;
 import java.io.IOException;
 import java.time.Duration;
@@ -80,14 +80,14 @@ class RedisRelayTest {
     }
 
     private static RelayMessage broadcast(String data) {
-        return new RelayMessage(RelayMessage.Scope.ALL, null, SseEvent.of(data), true, null);
+        return new RelayMessage(RelayMessage.Scope.ALL, null, SseEvent.of(data), null);
     }
 
     @Test
     void messagesSurviveTheStreamUnchanged() {
         RelayMessage m = new RelayMessage(RelayMessage.Scope.ROOM, "chat",
                 SseEvent.builder().id("own").type("line").data("a\nb\r\n").retry(Duration.ofMillis(1500))
-                        .comment("c").build(), false, "tag-1");
+                        .comment("c").recorded(false).build(), "tag-1");
 
         assertThat(RedisRelay.decode(RedisRelay.encode(m))).isEqualTo(m);
         assertThatThrownBy(() -> RedisRelay.decode(Map.of("s", "a", "e", "bad\ntype", "d", "x")))
