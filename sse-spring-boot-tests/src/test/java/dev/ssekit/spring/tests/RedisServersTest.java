@@ -50,7 +50,8 @@ class RedisServersTest {
 
         try (EventStream stream = EventStream.open(Clients.HTTP, Clients.uri(a.getEnvironment(), "/sse?rooms=news"))) {
             stream.next(SseRegistry.CONNECTED_EVENT);
-            b.getBean(SseRegistry.class).publish("news", "headline", "from b");
+            SseRegistry onB = b.getBean(SseRegistry.class);
+            onB.publish("news", onB.event("headline", "from b"));
 
             assertThat(stream.next("headline").data()).isEqualTo("from b");
         }
