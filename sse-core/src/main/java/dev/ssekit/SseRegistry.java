@@ -52,32 +52,32 @@ import java.util.regex.Pattern;
  *         .history(1_000)
  *         .build();
  *
- * registry.publish("prices", registry.event("tick", quote));                   // JSON, recorded
- * registry.publish(SseEvent.of("notice", "Deploying at 17:00"));                // text, to everyone
- * registry.publish("ticker", registry.event("tick", now).withRecorded(false));  // only for those here now
- * registry.send(connectionId, SseEvent.of("hello", "just you"));                // one connection
- * registry.close();                                                             // closes every connection
+ * registry.publish("prices", registry.event("tick", quote));                  // JSON, recorded
+ * registry.publish(SseEvent.of("notice", "Deploying at 17:00"));               // text, to everyone
+ * registry.publish("ticker", registry.event("tick", now).withRecorded(false)); // only those here now
+ * registry.send(connectionId, SseEvent.of("hello", "just you"));               // one connection
+ * registry.close();                                                            // closes every connection
  * }</pre>
  *
  * <p>Adapters (such as the servlet module) open connections with
  * {@link Connections#open(SseRegistry, SseTransport, ConnectOptions)}.
  *
  * <p><b>History.</b> With {@link Builder#history(int)} on, every recorded event published to
- * everyone or to a room gets an id from the registry, {@code <epoch>-<sequence>}, and is recorded. A connection opened with a last
- * event id receives, before any live event, exactly the recorded events after that id that it is
- * entitled to now: broadcasts, and events of the rooms it opens with, of the types it chose. If the
- * id is unknown (malformed, from a restarted server, or ahead of this one) or older than what is
- * retained, it first receives a {@code reset} event whose data is
- * {@code {"reason":"unknown"}} or {@code {"reason":"expired"}}, then everything retained that it
- * is entitled to. The last event id {@code "0"} asks for everything retained, with no {@code reset}
- * even if older events were already forgotten: it claims to have seen nothing, so nothing is
- * skipped. An empty last event id counts as none (browsers never send one). The replay is bounded
- * by the history, not by the connection's queue limits: it never makes the connection look like a
- * slow consumer, and {@link OverflowPolicy#DROP_OLDEST} never drops any of it. (Only replays that
- * pile up behind a reader who takes none of them, as a relay's resyncs can queue them, are bounded:
- * past about one history's worth of bytes, the connection is closed as a slow consumer and its
- * client resumes from its last id.) Direct messages ({@link #send}) are never recorded and get no
- * id from the registry.
+ * everyone or to a room gets an id from the registry, {@code <epoch>-<sequence>}, and is recorded.
+ * A connection opened with a last event id receives, before any live event, exactly the recorded
+ * events after that id that it is entitled to now: events published to everyone, and events of the
+ * rooms it opens with, of the types it chose. If the id is unknown (malformed, from a restarted
+ * server, or ahead of this one) or older than what is retained, it first receives a {@code reset}
+ * event whose data is {@code {"reason":"unknown"}} or {@code {"reason":"expired"}}, then everything
+ * retained that it is entitled to. The last event id {@code "0"} asks for everything retained, with
+ * no {@code reset} even if older events were already forgotten: it claims to have seen nothing, so
+ * nothing is skipped. An empty last event id counts as none (browsers never send one). The replay
+ * is bounded by the history, not by the connection's queue limits: it never makes the connection
+ * look like a slow consumer, and {@link OverflowPolicy#DROP_OLDEST} never drops any of it. (Only
+ * replays that pile up behind a reader who takes none of them, as a relay's resyncs can queue them,
+ * are bounded: past about one history's worth of bytes, the connection is closed as a slow consumer
+ * and its client resumes from its last id.) Direct messages ({@link #send}) are never recorded and
+ * get no id from the registry.
  *
  * <p><b>A position from the first event on.</b> With history on, every client holds an id it can
  * resume from, whatever it has received: a client that came without a last event id gets, on its
@@ -105,17 +105,17 @@ import java.util.regex.Pattern;
  * <p><b>Several servers.</b> With {@link Builder#relay(EventRelay)}, every event published to
  * everyone or to a room, and every direct message, goes through the relay, which orders the events
  * of all servers sharing it and delivers each back to every one of them, this one included, exactly
- * once. A recorded event's id is the relay's, the same on every server, and each server's history mirrors the shared order,
- * so a client may resume on any server with the same rules as above. A client resuming from an id
- * this server has not received yet (another server was ahead) gets nothing replayed and no live
- * event up to that id, but everything after it. When the relay has lost events before this server
- * could read them, every open connection receives a {@code reset} event with data
- * {@code {"reason":"expired"}}, then the retained events it is entitled to. A publish waits until
- * the relay has taken the event, then briefly until it has come back here, so that
- * {@link PublishResult#queued()} counts the connections on this server; when the relay cannot take
- * the event, the publish throws {@link RelayUnavailableException} at once and the event reaches no
- * one. Connections stay open through a relay's outage. {@link SseStats#relay()} tells whether the
- * relay carries events now, and how far this server is behind it.
+ * once. A recorded event's id is the relay's, the same on every server, and each server's history
+ * mirrors the shared order, so a client may resume on any server with the same rules as above. A
+ * client resuming from an id this server has not received yet (another server was ahead) gets
+ * nothing replayed and no live event up to that id, but everything after it. When the relay has
+ * lost events before this server could read them, every open connection receives a {@code reset}
+ * event with data {@code {"reason":"expired"}}, then the retained events it is entitled to. A
+ * publish waits until the relay has taken the event, then briefly until it has come back here, so
+ * that {@link PublishResult#queued()} counts the connections on this server; when the relay cannot
+ * take the event, the publish throws {@link RelayUnavailableException} at once and the event
+ * reaches no one. Connections stay open through a relay's outage. {@link SseStats#relay()} tells
+ * whether the relay carries events now, and how far this server is behind it.
  *
  * <p><b>Presence.</b> {@link #presence(String)} tells who is in a room: its distinct owners (a
  * user with three tabs counts once), described by the application's
@@ -190,9 +190,9 @@ public final class SseRegistry implements AutoCloseable {
     }
 
     /**
-     * Queues {@code event} for every member of {@code room} whose event types accept it. With history
-     * on, a {@linkplain SseEvent#recorded() recorded} event is recorded even when the room has no
-     * members now, so that a member who was away gets it on return; one that is not recorded
+     * Queues {@code event} for every member of {@code room} whose event types accept it. With
+     * history on, a {@linkplain SseEvent#recorded() recorded} event is recorded even when the room
+     * has no members now, so that a member who was away gets it on return; one that is not recorded
      * reaches only the members now, as {@link #publish(SseEvent)} says.
      *
      * @return the id the event was sent with and how many connections it was queued to
@@ -207,8 +207,8 @@ public final class SseRegistry implements AutoCloseable {
     }
 
     /**
-     * Queues {@code event} for one connection, if it is open here and accepts the event's type; with
-     * a relay, on whichever server the connection is open. A direct message is never recorded,
+     * Queues {@code event} for one connection, if it is open here and accepts the event's type;
+     * with a relay, on whichever server the connection is open. A direct message is never recorded,
      * whatever the event's {@linkplain SseEvent#recorded() flag} says, and gets no id from the
      * registry.
      *
@@ -289,8 +289,8 @@ public final class SseRegistry implements AutoCloseable {
 
     /**
      * Adds a listener that hears, from now on, every room of this server become occupied and empty,
-     * and every connection join and leave a room; see {@link Presence.Listener} for when and where it
-     * is called. A listener added twice is called twice.
+     * and every connection join and leave a room; see {@link Presence.Listener} for when and where
+     * it is called. A listener added twice is called twice.
      */
     public void addPresenceListener(Presence.Listener listener) {
         hub.presence().addListener(listener);
@@ -314,7 +314,7 @@ public final class SseRegistry implements AutoCloseable {
     }
 
     private static SseStats.Relay relayStats(RelayHealth health, Duration lag) {
-        return new SseStats.Relay(health.isUp(), health.reason(), lag == null || lag.isNegative() ? Duration.ZERO : lag);
+        return new SseStats.Relay(health.isUp(), health.reason(), lag == null || lag.isNegative() ? 0 : lag.toMillis());
     }
 
     /** For {@link Connections#open}: opens a connection on {@code transport}. */
@@ -335,8 +335,8 @@ public final class SseRegistry implements AutoCloseable {
     /**
      * Shuts down gracefully: refuses new connections, queues {@code finalEvent} (if not null) to
      * every connection, waits up to {@code grace} for every stream to be written out and closed,
-     * then closes the rest. Every connection closes with {@link CloseReason#SHUTDOWN}. A final event
-     * with a {@link SseEvent#retry() retry} tells browsers when to come back: each connection
+     * then closes the rest. Every connection closes with {@link CloseReason#SHUTDOWN}. A final
+     * event with a {@link SseEvent#retry() retry} tells browsers when to come back: each connection
      * receives it with a retry between that one and twice it, at random, so that the clients of a
      * stopping server do not all come back at the same moment.
      *
@@ -350,8 +350,8 @@ public final class SseRegistry implements AutoCloseable {
 
     /**
      * Closes every connection at once, with {@link CloseReason#SHUTDOWN}, and the relay if any;
-     * idempotent. Frames queued but not yet written are dropped: to let streams finish writing, call
-     * {@link #shutdown} instead.
+     * idempotent. Frames queued but not yet written are dropped: to let streams finish writing,
+     * call {@link #shutdown} instead.
      */
     @Override
     public void close() {
@@ -451,7 +451,8 @@ public final class SseRegistry implements AutoCloseable {
 
         /**
          * Bounds each connection's queue to this many live frames; frames that bring a client up to
-         * date ({@code retry}, {@code connected}, {@code reset}, a replay) and heartbeats do not count.
+         * date ({@code retry}, {@code connected}, {@code reset}, a replay) and heartbeats do not
+         * count.
          */
         public Builder queueCapacity(int frames) {
             if (frames < 1) {
@@ -462,8 +463,8 @@ public final class SseRegistry implements AutoCloseable {
         }
 
         /**
-         * Bounds each connection's queue to this many bytes of live frames; one frame always fits an
-         * empty queue. Replayed frames are bounded by the history's bytes and this, together.
+         * Bounds each connection's queue to this many bytes of live frames; one frame always fits
+         * an empty queue. Replayed frames are bounded by the history's bytes and this, together.
          */
         public Builder queueBytes(long bytes) {
             if (bytes < 1) {
@@ -503,10 +504,10 @@ public final class SseRegistry implements AutoCloseable {
 
         /**
          * Runs the heartbeat and write-deadline sweep (which schedules itself again after each run,
-         * until the registry closes), and the close callbacks that must not run where the connection
-         * closed (see {@link SseConnection#onClose}), on {@code scheduler}; for tests, or to share a
-         * thread. The registry does not stop it. By default the registry runs one daemon thread of
-         * its own, which {@link SseRegistry#close()} stops.
+         * until the registry closes), and the close callbacks that must not run where the
+         * connection closed (see {@link SseConnection#onClose}), on {@code scheduler}; for tests,
+         * or to share a thread. The registry does not stop it. By default the registry runs one
+         * daemon thread of its own, which {@link SseRegistry#close()} stops.
          */
         public Builder scheduler(Scheduler scheduler) {
             this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
@@ -535,7 +536,7 @@ public final class SseRegistry implements AutoCloseable {
          *
          * <p>By default the registry runs one daemon thread of its own, which {@link
          * SseRegistry#close()} stops: one thread writes to a great many non-blocking transports,
-         * and an executor of several threads spreads a large broadcast over them. {@code
+         * and an executor of several threads spreads a large publish over them. {@code
          * Runnable::run} writes on the publishing thread instead, before publish returns, with no
          * thread and no hand-off, but then a publisher pays for every write its events cause.
          * Tasks rejected by the executor run on the publishing thread.
@@ -547,9 +548,9 @@ public final class SseRegistry implements AutoCloseable {
 
         /**
          * Publishes through {@code relay}, shared with other servers, instead of delivering here
-         * directly; see "Several servers" on {@link SseRegistry}. The registry starts the relay when
-         * it is built and closes it when it is closed. Every server sharing the relay should use the
-         * same history settings.
+         * directly; see "Several servers" on {@link SseRegistry}. The registry starts the relay
+         * when it is built and closes it when it is closed. Every server sharing the relay should
+         * use the same history settings.
          */
         public Builder relay(EventRelay relay) {
             this.relay = Objects.requireNonNull(relay, "relay");
@@ -572,9 +573,9 @@ public final class SseRegistry implements AutoCloseable {
 
         /**
          * Sends a live {@value SseRegistry#PRESENCE_EVENT} event to the members of every room whose
-         * whole name matches {@code rooms} whenever an owner arrives in the room or departs from it,
-         * with the room's new presence; see "Presence" on {@link SseRegistry}. The event passes a
-         * connection's event-type filter like any other.
+         * whole name matches {@code rooms} whenever an owner arrives in the room or departs from
+         * it, with the room's new presence; see "Presence" on {@link SseRegistry}. The event passes
+         * a connection's event-type filter like any other.
          */
         public Builder presenceEvents(Pattern rooms) {
             this.presenceRooms = Objects.requireNonNull(rooms, "rooms");
@@ -669,25 +670,25 @@ public final class SseRegistry implements AutoCloseable {
     /**
      * What a connection does when a frame arrives and its outbound queue is full.
      *
-     * <p>A queue is full when it holds its limit of frames or of bytes. Either way the event is counted
-     * in {@link SseStats}.
+     * <p>A queue is full when it holds its limit of frames or of bytes. Either way the event is
+     * counted in {@link SseStats}.
      */
     public enum OverflowPolicy {
 
         /**
          * Drop the oldest queued live frames until the new one fits. The client misses those events
          * without being told, so use this for streams where only the latest state matters (tickers,
-         * stats). What brings a client up to date ({@code retry}, {@code connected}, {@code reset}, a
-         * replay) never counted against the limits and is never dropped. Counted in
-         * {@link SseStats#framesDropped()}.
+         * stats). What brings a client up to date ({@code retry}, {@code connected}, {@code reset},
+         * a replay) never counted against the limits and is never dropped. Counted in {@link
+         * SseStats#framesDropped()}.
          */
         DROP_OLDEST,
 
         /**
-         * Close the connection with {@link CloseReason#SLOW_CONSUMER}. From the refused frame on, nothing
-         * more is queued or written to it, so the browser reconnects with the id of the last event
-         * before the refused one and, when history is on, gets everything it missed. Counted in
-         * {@link SseStats#slowConsumersDisconnected()}.
+         * Close the connection with {@link CloseReason#SLOW_CONSUMER}. From the refused frame on,
+         * nothing more is queued or written to it, so the browser reconnects with the id of the
+         * last event before the refused one and, when history is on, gets everything it missed.
+         * Counted in {@link SseStats#slowConsumersDisconnected()}.
          */
         DISCONNECT
     }

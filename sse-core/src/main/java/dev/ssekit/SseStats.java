@@ -1,16 +1,14 @@
 package dev.ssekit;
 
-import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * A snapshot of a registry's counters. Immutable; counters count since the registry was built.
  *
  * @param connections connections open now
  * @param rooms rooms that have members now
- * @param eventsPublished events published (broadcast, to a room, or to one connection)
+ * @param eventsPublished events published (to everyone, to a room, or to one connection)
  * @param framesQueued frames accepted into connection queues, heartbeats included
  * @param framesWritten frames handed to transports
  * @param framesDropped frames dropped by {@link SseRegistry.OverflowPolicy#DROP_OLDEST}
@@ -50,10 +48,11 @@ public record SseStats(
      * @param up whether the relay carries events; while it does not, publishing throws
      *     {@link RelayUnavailableException} at once
      * @param reason why the relay is down, for operators; {@code null} when it is up
-     * @param lag how long the oldest event appended to the relay's shared order but not yet
-     *     delivered here has waited; {@link Duration#ZERO} when this server is caught up
+     * @param lagMillis how long, in milliseconds, the oldest event appended to the relay's shared
+     *     order but not yet delivered here has waited; 0 when this server is caught up (in
+     *     milliseconds, so that the snapshot serializes as plain JSON)
      */
-    public record Relay(boolean up, String reason, Duration lag) {
+    public record Relay(boolean up, String reason, long lagMillis) {
 
         /**
          * Checks the fields.
@@ -62,12 +61,11 @@ public record SseStats(
          *     the lag is negative
          */
         public Relay {
-            Objects.requireNonNull(lag, "lag");
             if (up == (reason != null)) {
                 throw new IllegalArgumentException("reason must be given exactly when the relay is down");
             }
-            if (lag.isNegative()) {
-                throw new IllegalArgumentException("lag must not be negative: " + lag);
+            if (lagMillis < 0) {
+                throw new IllegalArgumentException("lagMillis must not be negative: " + lagMillis);
             }
         }
     }

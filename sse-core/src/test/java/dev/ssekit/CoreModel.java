@@ -5,7 +5,6 @@ import dev.ssekit.ModelLedger.Conn;
 import dev.ssekit.ModelLedger.Live;
 import dev.ssekit.ModelLedger.Pub;
 import dev.ssekit.ModelLedger.Scope;
-import dev.ssekit.RelayUnavailableException;
 import dev.ssekit.SseRegistry.OverflowPolicy;
 import dev.ssekit.spi.ConnectOptions;
 import dev.ssekit.spi.Connections;

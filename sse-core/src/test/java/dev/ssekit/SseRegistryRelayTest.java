@@ -3,10 +3,10 @@ package dev.ssekit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ssekit.RelayUnavailableException;
 import dev.ssekit.WhatwgParser.Message;
 import dev.ssekit.spi.ConnectOptions;
 import dev.ssekit.spi.Connections;
+import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.testing.Await;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -172,6 +172,30 @@ class SseRegistryRelayTest {
 
         assertThat(awaitMessages(c, 1)).extracting(Message::data).containsExactly("2");
         assertThat(c.isOpen()).isTrue();
+    }
+
+    @Test
+    void statsTellWhetherTheRelayCarriesEventsAndHowFarBehindThisServerIs() {
+        SharedLog.Relay relay = log.join();
+        SseRegistry a = server(relay);
+        assertThat(a.stats().relay()).isEqualTo(new SseStats.Relay(true, null, 0));
+
+        relay.refuse(true);
+        assertThat(a.stats().relay()).isEqualTo(new SseStats.Relay(false, "the shared log refuses, on purpose", 0));
+
+        try (SseRegistry alone = SseRegistry.builder().heartbeat(null).build()) {
+            assertThat(alone.stats().relay()).as("no relay").isNull();
+        }
+    }
+
+    @Test
+    void aMessageToOneConnectionIsNeverRecordedWhateverItsEventSays() {
+        SseEvent event = SseEvent.of("x");
+        assertThat(event.recorded()).isTrue();
+
+        assertThat(new RelayMessage(RelayMessage.Scope.CONNECTION, "id", event, null).recorded()).isFalse();
+        assertThat(new RelayMessage(RelayMessage.Scope.ROOM, "r", event, null).recorded()).isTrue();
+        assertThat(new RelayMessage(RelayMessage.Scope.ALL, null, event.withRecorded(false), null).recorded()).isFalse();
     }
 
     private SseRegistry server(SharedLog.Relay relay, int history) {

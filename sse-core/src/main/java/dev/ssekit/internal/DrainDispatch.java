@@ -17,7 +17,7 @@ import java.util.concurrent.RejectedExecutionException;
 final class DrainDispatch {
 
     /**
-     * Recipients one drain task covers: a broadcast to many connections becomes a few tasks, which
+     * Recipients one drain task covers: a publish to many connections becomes a few tasks, which
      * an executor of several threads runs side by side, and never one task per recipient.
      */
     static final int DRAIN_SLICE = 1_024;

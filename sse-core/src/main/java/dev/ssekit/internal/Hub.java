@@ -359,7 +359,8 @@ public final class Hub implements ConnectionContext {
         checkPublishable(event);
         checkOpen();
         if (mirror != null) {
-            return mirror.publish(RelayMessage.Scope.CONNECTION, connectionId.toString(), event,
+            // Never recorded, whatever the event says; the relay carries it as it is delivered.
+            return mirror.publish(RelayMessage.Scope.CONNECTION, connectionId.toString(), event.withRecorded(false),
                     history != null, counters);
         }
         DefaultSseConnection c = byId.get(connectionId);
@@ -398,11 +399,6 @@ public final class Hub implements ConnectionContext {
     }
 
     // ---- publishing through a relay ----------------------------------------------------------------
-
-    /** Whether this hub publishes through a relay. */
-    public boolean isRelayed() {
-        return relay != null;
-    }
 
     /** The sink through which the relay delivers the shared order of events to this server. */
     public RelaySink sink() {

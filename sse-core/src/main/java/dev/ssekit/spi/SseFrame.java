@@ -12,7 +12,7 @@ import java.util.Objects;
  * The bytes of one encoded event, exactly as a client receives them, and the encoder that makes
  * them, exactly as the WHATWG HTML "Server-sent events" section parses them.
  *
- * <p>Immutable and thread-safe: a broadcast encodes its event once and hands the same frame to
+ * <p>Immutable and thread-safe: a publish encodes its event once and hands the same frame to
  * every recipient. The bytes are UTF-8, use LF line endings, carry no byte order mark, and end with
  * the blank line that dispatches the event.
  *
