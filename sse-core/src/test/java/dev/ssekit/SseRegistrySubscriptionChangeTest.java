@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** {@link SseRegistry#changeSubscriptions} and {@link SseRegistry#checkSubscriptions}: all or nothing. */
+/** {@link SseRegistry#changeSubscriptions} and {@link Connections#checkSubscriptions}: all or nothing. */
 class SseRegistrySubscriptionChangeTest {
 
     private SseRegistry registry = registry(64, 64);
