@@ -6,11 +6,9 @@ import dev.ssekit.testing.Await;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Heartbeats and the write deadline, driven by a fake clock and a scheduler whose sweep runs only
@@ -20,28 +18,19 @@ class SseRegistryHeartbeatTest {
 
     private static final String PING = ":ping\n\n";
 
-    private final MutableClock clock = new MutableClock();
-    private final ManualScheduler scheduler = new ManualScheduler();
-    private SseRegistry registry;
-    private final Map<SseConnection, RecordingTransport> transports = new LinkedHashMap<>();
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
 
-    @AfterEach
-    void closeRegistryAndCheckTransports() {
-        if (registry != null) {
-            registry.close();
-        }
-        scheduler.shutdownNow();
-        transports.forEach((c, t) -> assertThat(t.violations()).as("SPI contract on %s", c).isEmpty());
-    }
+    private final MutableClock clock = new MutableClock();
+    private final ManualScheduler scheduler = fixture.closeAfter(new ManualScheduler(), ManualScheduler::shutdownNow);
+    private SseRegistry registry;
 
     private SseRegistry.Builder builder() {
-        return SseRegistry.builder().drainExecutor(Runnable::run).ticker(clock).scheduler(scheduler).heartbeat(Duration.ofSeconds(10)).writeTimeout(null);
+        return fixture.builder().drainExecutor(Runnable::run).ticker(clock).scheduler(scheduler).heartbeat(Duration.ofSeconds(10));
     }
 
     private SseConnection open(RecordingTransport transport, ConnectOptions options) {
-        SseConnection c = registry.open(transport, options);
-        transports.put(c, transport);
-        return c;
+        return fixture.open(registry, transport, options);
     }
 
     private SseConnection open(RecordingTransport transport, String... rooms) {
@@ -56,7 +45,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void oneSweepServesEveryConnection() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         for (int i = 0; i < 5; i++) {
             open(new RecordingTransport());
         }
@@ -67,7 +56,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void idleConnectionHearsAHeartbeatComment() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         RecordingTransport t = new RecordingTransport();
         open(t);
 
@@ -87,7 +76,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void busyConnectionHearsNoHeartbeat() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         RecordingTransport busy = new RecordingTransport();
         SseConnection busyConnection = open(busy);
         RecordingTransport idle = new RecordingTransport();
@@ -107,7 +96,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void heartbeatsDoNotPileUpBehindAStalledWrite() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         RecordingTransport stalled = RecordingTransport.notReady();
         SseConnection c = open(stalled);
 
@@ -121,7 +110,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void heartbeatPassesEveryEventTypeFilter() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         RecordingTransport t = new RecordingTransport();
         open(t, ConnectOptions.builder("a").eventTypes("tick").build());
 
@@ -132,11 +121,11 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void heartbeatsCanBeTurnedOff() {
-        registry = builder().heartbeat(null).build();
+        registry = fixture.build(builder().heartbeat(null));
         assertThat(scheduler.activePeriodicTasks()).isZero();
         registry.close();
 
-        registry = builder().heartbeat(Duration.ZERO).build();
+        registry = fixture.build(builder().heartbeat(Duration.ZERO));
         RecordingTransport t = new RecordingTransport();
         open(t);
         tick(Duration.ofHours(1));
@@ -147,7 +136,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void heartbeatThatCannotBeWrittenRemovesTheConnectionEverywhere() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         RecordingTransport dead = new RecordingTransport();
         SseConnection deadConnection = open(dead, "a", "b");
         RecordingTransport alive = new RecordingTransport();
@@ -173,7 +162,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void neverReadyTransportIsClosedAsStalledAfterTheWriteTimeout() {
-        registry = builder().writeTimeout(Duration.ofSeconds(30)).build();
+        registry = fixture.build(builder().writeTimeout(Duration.ofSeconds(30)));
         RecordingTransport stuck = RecordingTransport.notReady();
         SseConnection stuckConnection = open(stuck, "r");
         RecordingTransport healthy = new RecordingTransport();
@@ -192,7 +181,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void writeDeadlineCountsOnlyFromTheLastStall() {
-        registry = builder().heartbeat(null).writeTimeout(Duration.ofSeconds(30)).build();
+        registry = fixture.build(builder().heartbeat(null).writeTimeout(Duration.ofSeconds(30)));
         RecordingTransport t = RecordingTransport.notReady();
         SseConnection c = open(t, "r");
 
@@ -212,7 +201,7 @@ class SseRegistryHeartbeatTest {
     void writeDeadlineHoldsWhateverTheTickerReads() {
         // System.nanoTime() may read anything, zero and negative numbers included.
         MutableClock epoch = new MutableClock(java.time.Instant.EPOCH.minusSeconds(15));
-        registry = builder().ticker(epoch).heartbeat(null).writeTimeout(Duration.ofSeconds(30)).build();
+        registry = fixture.build(builder().ticker(epoch).heartbeat(null).writeTimeout(Duration.ofSeconds(30)));
         RecordingTransport stuck = RecordingTransport.notReady();
         SseConnection c = open(stuck, "r");
 
@@ -228,7 +217,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void heartbeatsAndWriteDeadlinesKeepTheirPaceWhenTheWallClockSteps() {
-        registry = builder().writeTimeout(Duration.ofSeconds(30)).build();
+        registry = fixture.build(builder().writeTimeout(Duration.ofSeconds(30)));
         RecordingTransport idle = new RecordingTransport();
         open(idle);
         RecordingTransport stuck = RecordingTransport.notReady();
@@ -246,7 +235,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void idleButWritableConnectionIsNeverStalled() {
-        registry = builder().heartbeat(null).writeTimeout(Duration.ofSeconds(30)).build();
+        registry = fixture.build(builder().heartbeat(null).writeTimeout(Duration.ofSeconds(30)));
         SseConnection c = open(new RecordingTransport());
 
         tick(Duration.ofHours(1));
@@ -256,7 +245,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void closingTheRegistryCancelsItsSweepButLeavesTheGivenScheduler() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         assertThat(scheduler.activePeriodicTasks()).isEqualTo(1);
 
         registry.close();
@@ -267,7 +256,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void defaultSchedulerSendsHeartbeatsOnItsOwn() {
-        registry = SseRegistry.builder().heartbeat(Duration.ofMillis(20)).build();
+        registry = fixture.build(SseRegistry.builder().heartbeat(Duration.ofMillis(20)));
         RecordingTransport t = new RecordingTransport();
         open(t);
 
