@@ -25,6 +25,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 
 /**
  * What every servlet suite shares: a server of the container a subclass names, the suite's
@@ -35,8 +37,9 @@ import org.junit.jupiter.api.BeforeEach;
  * <p>The tests, one suite an endpoint or concern: {@link SseStreamSuite} (the event stream, going
  * away, resuming), {@link SsePublishSuite}, {@link SseSubscriptionsSuite}, {@link SseErrorsSuite}
  * (errors, limits at each edge, entitlement) and {@link SseLifecycleSuite} (deploying and
- * undeploying the servlet). Each container's test class ({@code JettySseServletTest},
- * {@code TomcatSseServletTest}, ...) runs every one of them as a nested class.
+ * undeploying the servlet). {@link SseServletSuites} runs them all as nested classes on the
+ * container each of its subclasses ({@code JettySseServletTest}, {@code TomcatSseServletTest}, ...)
+ * names.
  */
 abstract class SseServletSuite {
 
@@ -60,6 +63,13 @@ abstract class SseServletSuite {
     private final Set<HttpClient> upgraded = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     abstract ServerFixture newServer();
+
+    /** Names the container on a test's failure: the suites' test classes are the same on every one. */
+    @RegisterExtension
+    final TestExecutionExceptionHandler onContainer = (context, failure) -> {
+        failure.addSuppressed(new AssertionError("on " + server));
+        throw failure;
+    };
 
     @BeforeEach
     void setUp() {
