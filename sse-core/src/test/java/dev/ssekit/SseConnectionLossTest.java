@@ -7,13 +7,11 @@ import dev.ssekit.WhatwgParser.Message;
 import dev.ssekit.spi.ConnectOptions;
 import dev.ssekit.spi.Connections;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What one connection may never lose: a frame after a refused one, a replay to the live limits, a
@@ -21,25 +19,17 @@ import org.junit.jupiter.api.Test;
  */
 class SseConnectionLossTest {
 
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
+
     private SseRegistry registry;
-    private final Map<SseConnection, RecordingTransport> transports = new LinkedHashMap<>();
 
-    @AfterEach
-    void closeRegistryAndCheckTransports() {
-        if (registry != null) {
-            registry.close();
-        }
-        transports.forEach((c, t) -> assertThat(t.violations()).as("SPI contract on %s", c).isEmpty());
-    }
-
-    private static SseRegistry.Builder builder() {
-        return SseRegistry.builder().heartbeat(null).writeTimeout(null);
+    private SseRegistry.Builder builder() {
+        return fixture.builder();
     }
 
     private SseConnection open(RecordingTransport transport, ConnectOptions options) {
-        SseConnection c = Connections.open(registry, transport, options);
-        transports.put(c, transport);
-        return c;
+        return fixture.open(registry, transport, options);
     }
 
     private static List<String> numbers(int from, int to) {
@@ -72,8 +62,8 @@ class SseConnectionLossTest {
     @Test
     void disconnectWritesNothingQueuedAfterTheRefusedFrame() {
         HeldExecutor drains = new HeldExecutor();
-        registry = builder().history(100).queueCapacity(2).overflow(OverflowPolicy.DISCONNECT)
-                .drainExecutor(drains).build();
+        registry = fixture.build(builder().history(100).queueCapacity(2).overflow(OverflowPolicy.DISCONNECT)
+                .drainExecutor(drains));
         RecordingTransport t = RecordingTransport.notReady();
         SseConnection c = open(t, ConnectOptions.builder("x").rooms("r").build());
         registry.publish("r", SseEvent.of("1"));
@@ -103,8 +93,8 @@ class SseConnectionLossTest {
     void resyncReplayDoesNotCountAgainstTheLiveLimits() {
         SharedLog log = new SharedLog();
         SharedLog.Relay relay = log.join();
-        registry = builder().history(100).queueCapacity(10).overflow(OverflowPolicy.DISCONNECT)
-                .drainExecutor(Runnable::run).relay(relay).build();
+        registry = fixture.build(builder().history(100).queueCapacity(10).overflow(OverflowPolicy.DISCONNECT)
+                .drainExecutor(Runnable::run).relay(relay));
         RecordingTransport t = new RecordingTransport();
         SseConnection c = open(t, ConnectOptions.builder("x").build());
         for (int i = 1; i <= 20; i++) {
@@ -127,8 +117,8 @@ class SseConnectionLossTest {
 
     @Test
     void dropOldestNeverDropsThePrelude() {
-        registry = builder().history(100).queueCapacity(2).overflow(OverflowPolicy.DROP_OLDEST)
-                .drainExecutor(Runnable::run).build();
+        registry = fixture.build(builder().history(100).queueCapacity(2).overflow(OverflowPolicy.DROP_OLDEST)
+                .drainExecutor(Runnable::run));
         String first = registry.publish("r", SseEvent.of("1")).id();
         for (int i = 2; i <= 5; i++) {
             registry.publish("r", SseEvent.of(Integer.toString(i)));
@@ -153,8 +143,8 @@ class SseConnectionLossTest {
     void replaysQueuedToAStalledReaderAreBoundedByBytes() {
         SharedLog log = new SharedLog();
         SharedLog.Relay relay = log.join();
-        registry = builder().history(100).historyBytes(4_096).queueBytes(1_024)
-                .overflow(OverflowPolicy.DROP_OLDEST).drainExecutor(Runnable::run).relay(relay).build();
+        registry = fixture.build(builder().history(100).historyBytes(4_096).queueBytes(1_024)
+                .overflow(OverflowPolicy.DROP_OLDEST).drainExecutor(Runnable::run).relay(relay));
         RecordingTransport t = new RecordingTransport();
         SseConnection c = open(t, ConnectOptions.builder("x").build());
         for (int i = 1; i <= 50; i++) {

@@ -3,10 +3,9 @@ package dev.ssekit;
 import static dev.ssekit.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ssekit.SseRegistry.OverflowPolicy;
-import dev.ssekit.spi.ConnectOptions;
-import dev.ssekit.spi.Connections;
 import dev.ssekit.testing.Await;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.SseRegistry.OverflowPolicy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -19,28 +18,16 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Where and when queued frames are written: the registry's drain executor. */
 class SseRegistryDrainExecutorTest {
 
-    private SseRegistry registry;
-    private final List<RecordingTransport> transports = new ArrayList<>();
-    private ExecutorService pool;
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
 
-    @AfterEach
-    void closeAndCheckTransports() {
-        if (registry != null) {
-            registry.close();
-        }
-        if (pool != null) {
-            pool.shutdownNow();
-        }
-        for (RecordingTransport t : transports) {
-            assertThat(t.violations()).as("SPI contract").isEmpty();
-        }
-    }
+    private SseRegistry registry;
 
     /** An executor that only collects tasks, so a test decides when drains run. */
     private static final class HeldExecutor implements Executor {
@@ -58,19 +45,18 @@ class SseRegistryDrainExecutorTest {
         }
     }
 
-    private static SseRegistry.Builder builder() {
-        return SseRegistry.builder().heartbeat(null).writeTimeout(null);
+    private SseRegistry.Builder builder() {
+        return fixture.builder();
     }
 
     private SseConnection open(RecordingTransport transport) {
-        transports.add(transport);
-        return Connections.open(registry, transport, ConnectOptions.of("owner"));
+        return fixture.open(registry, transport, ConnectOptions.of("owner"));
     }
 
     @Test
     void publishReturnsBeforeWritingAndOneDrainWritesEverythingQueuedWithOneFlush() {
         HeldExecutor drains = new HeldExecutor();
-        registry = builder().drainExecutor(drains).build();
+        registry = fixture.build(builder().drainExecutor(drains));
         RecordingTransport transport = new RecordingTransport();
         SseConnection c = open(transport);
 
@@ -89,7 +75,7 @@ class SseRegistryDrainExecutorTest {
 
     @Test
     void defaultDrainThreadWritesAndStopsWhenTheRegistryCloses() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         RecordingTransport transport = new RecordingTransport();
         AtomicReference<Thread> writer = new AtomicReference<>();
         transport.onWrite(frame -> writer.set(Thread.currentThread()));
@@ -112,7 +98,7 @@ class SseRegistryDrainExecutorTest {
     @Test
     void connectionClosedBeforeItsDrainRunsIsNeverWrittenAgain() {
         HeldExecutor drains = new HeldExecutor();
-        registry = builder().drainExecutor(drains).build();
+        registry = fixture.build(builder().drainExecutor(drains));
         RecordingTransport transport = new RecordingTransport();
         SseConnection c = open(transport);
         registry.publish(SseEvent.of("late"));
@@ -141,7 +127,7 @@ class SseRegistryDrainExecutorTest {
     @Test
     void broadcastToThousandsIsAFewDrainTasksNotOnePerRecipient() {
         HeldExecutor drains = new HeldExecutor();
-        registry = builder().drainExecutor(drains).build();
+        registry = fixture.build(builder().drainExecutor(drains));
         List<RecordingTransport> many = new ArrayList<>();
         for (int i = 0; i < 3_000; i++) {
             RecordingTransport t = new RecordingTransport();
@@ -161,7 +147,7 @@ class SseRegistryDrainExecutorTest {
         // A drain executor that has fallen behind makes publishers drain, as they did before there
         // was one: a healthy client must never look like a slow consumer because of our own thread.
         HeldExecutor stuck = new HeldExecutor();
-        registry = builder().drainExecutor(stuck).queueCapacity(64).overflow(OverflowPolicy.DISCONNECT).build();
+        registry = fixture.build(builder().drainExecutor(stuck).queueCapacity(64).overflow(OverflowPolicy.DISCONNECT));
         List<SseConnection> connections = new ArrayList<>();
         List<RecordingTransport> ready = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -182,8 +168,8 @@ class SseRegistryDrainExecutorTest {
 
     @Test
     void drainsOnSeveralThreadsKeepEachConnectionsOrderAndNeverOverlap() throws Exception {
-        pool = Executors.newFixedThreadPool(4);
-        registry = builder().drainExecutor(pool).queueCapacity(10_000).build();
+        ExecutorService pool = fixture.closeAfter(Executors.newFixedThreadPool(4), ExecutorService::shutdownNow);
+        registry = fixture.build(builder().drainExecutor(pool).queueCapacity(10_000));
         List<RecordingTransport> streams = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             RecordingTransport t = new RecordingTransport();

@@ -8,12 +8,10 @@ import dev.ssekit.testing.Await;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Heartbeats and the write deadline, driven by a fake clock and a scheduler whose sweep runs only
@@ -23,27 +21,19 @@ class SseRegistryHeartbeatTest {
 
     private static final String PING = ":ping\n\n";
 
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
+
     private final MutableClock clock = new MutableClock();
     private final ManualScheduler scheduler = new ManualScheduler(clock);
     private SseRegistry registry;
-    private final Map<SseConnection, RecordingTransport> transports = new LinkedHashMap<>();
-
-    @AfterEach
-    void closeRegistryAndCheckTransports() {
-        if (registry != null) {
-            registry.close();
-        }
-        transports.forEach((c, t) -> assertThat(t.violations()).as("SPI contract on %s", c).isEmpty());
-    }
 
     private SseRegistry.Builder builder() {
-        return SseRegistry.builder().drainExecutor(Runnable::run).ticker(clock).scheduler(scheduler).heartbeat(Duration.ofSeconds(10)).writeTimeout(null);
+        return fixture.builder().drainExecutor(Runnable::run).ticker(clock).scheduler(scheduler).heartbeat(Duration.ofSeconds(10));
     }
 
     private SseConnection open(RecordingTransport transport, ConnectOptions options) {
-        SseConnection c = Connections.open(registry, transport, options);
-        transports.put(c, transport);
-        return c;
+        return fixture.open(registry, transport, options);
     }
 
     private SseConnection open(RecordingTransport transport, String... rooms) {
@@ -58,7 +48,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void oneSweepServesEveryConnection() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         for (int i = 0; i < 5; i++) {
             open(new RecordingTransport());
         }
@@ -69,7 +59,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void idleConnectionHearsAHeartbeatComment() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         RecordingTransport t = new RecordingTransport();
         open(t);
 
@@ -89,7 +79,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void busyConnectionHearsNoHeartbeat() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         RecordingTransport busy = new RecordingTransport();
         SseConnection busyConnection = open(busy);
         RecordingTransport idle = new RecordingTransport();
@@ -109,7 +99,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void heartbeatsDoNotPileUpBehindAStalledWrite() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         RecordingTransport stalled = RecordingTransport.notReady();
         SseConnection c = open(stalled);
 
@@ -123,7 +113,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void heartbeatPassesEveryEventTypeFilter() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         RecordingTransport t = new RecordingTransport();
         open(t, ConnectOptions.builder("a").eventTypes("tick").build());
 
@@ -134,11 +124,11 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void heartbeatsCanBeTurnedOff() {
-        registry = builder().heartbeat(null).build();
+        registry = fixture.build(builder().heartbeat(null));
         assertThat(scheduler.pending).isEmpty();
         registry.close();
 
-        registry = builder().heartbeat(Duration.ZERO).build();
+        registry = fixture.build(builder().heartbeat(Duration.ZERO));
         RecordingTransport t = new RecordingTransport();
         open(t);
         tick(Duration.ofHours(1));
@@ -149,7 +139,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void heartbeatThatCannotBeWrittenRemovesTheConnectionEverywhere() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         RecordingTransport dead = new RecordingTransport();
         SseConnection deadConnection = open(dead, "a", "b");
         RecordingTransport alive = new RecordingTransport();
@@ -175,7 +165,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void neverReadyTransportIsClosedAsStalledAfterTheWriteTimeout() {
-        registry = builder().writeTimeout(Duration.ofSeconds(30)).build();
+        registry = fixture.build(builder().writeTimeout(Duration.ofSeconds(30)));
         RecordingTransport stuck = RecordingTransport.notReady();
         SseConnection stuckConnection = open(stuck, "r");
         RecordingTransport healthy = new RecordingTransport();
@@ -194,7 +184,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void writeDeadlineCountsOnlyFromTheLastStall() {
-        registry = builder().heartbeat(null).writeTimeout(Duration.ofSeconds(30)).build();
+        registry = fixture.build(builder().heartbeat(null).writeTimeout(Duration.ofSeconds(30)));
         RecordingTransport t = RecordingTransport.notReady();
         SseConnection c = open(t, "r");
 
@@ -214,7 +204,7 @@ class SseRegistryHeartbeatTest {
     void writeDeadlineHoldsWhateverTheTickerReads() {
         // System.nanoTime() may read anything, zero and negative numbers included.
         MutableClock epoch = new MutableClock(java.time.Instant.EPOCH.minusSeconds(15));
-        registry = builder().ticker(epoch).heartbeat(null).writeTimeout(Duration.ofSeconds(30)).build();
+        registry = fixture.build(builder().ticker(epoch).heartbeat(null).writeTimeout(Duration.ofSeconds(30)));
         RecordingTransport stuck = RecordingTransport.notReady();
         SseConnection c = open(stuck, "r");
 
@@ -230,7 +220,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void heartbeatsAndWriteDeadlinesKeepTheirPaceWhenTheWallClockSteps() {
-        registry = builder().writeTimeout(Duration.ofSeconds(30)).build();
+        registry = fixture.build(builder().writeTimeout(Duration.ofSeconds(30)));
         RecordingTransport idle = new RecordingTransport();
         open(idle);
         RecordingTransport stuck = RecordingTransport.notReady();
@@ -248,7 +238,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void idleButWritableConnectionIsNeverStalled() {
-        registry = builder().heartbeat(null).writeTimeout(Duration.ofSeconds(30)).build();
+        registry = fixture.build(builder().heartbeat(null).writeTimeout(Duration.ofSeconds(30)));
         SseConnection c = open(new RecordingTransport());
 
         tick(Duration.ofHours(1));
@@ -258,7 +248,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void closingTheRegistryEndsItsSweepButLeavesTheGivenScheduler() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         assertThat(scheduler.pending).hasSize(1);
 
         registry.close();
@@ -273,7 +263,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void defaultSchedulerSendsHeartbeatsOnItsOwn() {
-        registry = SseRegistry.builder().heartbeat(Duration.ofMillis(20)).build();
+        registry = fixture.build(SseRegistry.builder().heartbeat(Duration.ofMillis(20)));
         RecordingTransport t = new RecordingTransport();
         open(t);
 

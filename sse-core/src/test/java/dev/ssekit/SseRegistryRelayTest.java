@@ -9,40 +9,28 @@ import dev.ssekit.spi.Connections;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.testing.Await;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Several registries publishing through one shared order: the core's side of the relay seam. */
 class SseRegistryRelayTest {
 
-    private final SharedLog log = new SharedLog();
-    private final List<SseRegistry> registries = new ArrayList<>();
-    private final Map<SseConnection, RecordingTransport> transports = new LinkedHashMap<>();
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
 
-    @AfterEach
-    void closeAndCheckTransports() {
-        registries.forEach(SseRegistry::close);
-        transports.forEach((c, t) -> assertThat(t.violations()).as("SPI contract on %s", c).isEmpty());
-    }
+    private final SharedLog log = new SharedLog();
 
     private SseRegistry server(SharedLog.Relay relay) {
-        SseRegistry r = SseRegistry.builder().heartbeat(null).writeTimeout(null).history(100).relay(relay).build();
-        registries.add(r);
-        return r;
+        return fixture.build(fixture.builder().history(100).relay(relay));
     }
 
     private SseConnection open(SseRegistry registry, ConnectOptions options) {
-        RecordingTransport t = new RecordingTransport();
-        SseConnection c = Connections.open(registry, t, options);
-        transports.put(c, t);
-        return c;
+        return fixture.open(registry, options);
     }
 
     private List<Message> messagesOf(SseConnection c) {
-        return transports.get(c).messages();
+        return fixture.transportOf(c).messages();
     }
 
     /** Waits until {@code c} has been written {@code count} messages (relayed events drain on other threads). */
@@ -124,8 +112,7 @@ class SseRegistryRelayTest {
 
     @Test
     void idOlderThanTheMirrorIsExpiredAndAForeignIdIsUnknown() {
-        SseRegistry a = SseRegistry.builder().heartbeat(null).writeTimeout(null).history(2).relay(log.join()).build();
-        registries.add(a);
+        SseRegistry a = fixture.build(fixture.builder().history(2).relay(log.join()));
         List<String> ids = new ArrayList<>();
         for (int i = 1; i <= 4; i++) {
             ids.add(a.publish(SseEvent.of(Integer.toString(i))).id());
@@ -199,9 +186,7 @@ class SseRegistryRelayTest {
     }
 
     private SseRegistry server(SharedLog.Relay relay, int history) {
-        SseRegistry r = SseRegistry.builder().heartbeat(null).writeTimeout(null).history(history).relay(relay).build();
-        registries.add(r);
-        return r;
+        return fixture.build(fixture.builder().history(history).relay(relay));
     }
 
     private static List<String> typesAndData(List<Message> messages) {

@@ -10,9 +10,7 @@ import dev.ssekit.spi.Connections;
 import dev.ssekit.spi.SseFrame;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -20,26 +18,20 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** History and replay: ids, resuming at every boundary, gaps signalled, entitlement, no races. */
 class SseRegistryReplayTest {
 
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
+
     private final MutableClock clock = new MutableClock();
     private SseRegistry registry;
-    private final Map<SseConnection, RecordingTransport> transports = new LinkedHashMap<>();
-
-    @AfterEach
-    void closeRegistryAndCheckTransports() {
-        if (registry != null) {
-            registry.close();
-        }
-        transports.forEach((c, t) -> assertThat(t.violations()).as("SPI contract on %s", c).isEmpty());
-    }
 
     private SseRegistry.Builder builder() {
-        return SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null).ticker(clock);
+        return fixture.builder().drainExecutor(Runnable::run).ticker(clock);
     }
 
     private SseConnection open(ConnectOptions options) {
@@ -47,9 +39,7 @@ class SseRegistryReplayTest {
     }
 
     private SseConnection open(RecordingTransport transport, ConnectOptions options) {
-        SseConnection c = Connections.open(registry, transport, options);
-        transports.put(c, transport);
-        return c;
+        return fixture.open(registry, transport, options);
     }
 
     private SseConnection resume(String lastEventId) {
@@ -57,11 +47,11 @@ class SseRegistryReplayTest {
     }
 
     private List<Message> messagesOf(SseConnection c) {
-        return transports.get(c).messages();
+        return fixture.transportOf(c).messages();
     }
 
     private List<String> dataOf(SseConnection c) {
-        return transports.get(c).data();
+        return fixture.transportOf(c).data();
     }
 
     /** Broadcasts events whose data is "1", "2", ... and returns their ids, in order. */
@@ -85,7 +75,7 @@ class SseRegistryReplayTest {
 
     @Test
     void historyAssignsMonotonicIdsOfEpochAndSequence() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         SseConnection c = open(ConnectOptions.of("a"));
 
         List<String> ids = broadcast(3);
@@ -93,7 +83,7 @@ class SseRegistryReplayTest {
         String epoch = ids.get(0).substring(0, ids.get(0).indexOf('-'));
         assertThat(epoch).matches("[0-9a-z]{8}");
         assertThat(ids).containsExactly(epoch + "-1", epoch + "-2", epoch + "-3");
-        assertThat(builder().history(10).build().publish(SseEvent.of("x")).id())
+        assertThat(fixture.build(builder().history(10)).publish(SseEvent.of("x")).id())
                 .as("another registry's ids have another epoch")
                 .doesNotStartWith(epoch + "-");
         assertThat(messagesOf(c)).extracting(Message::lastEventId).containsExactlyElementsOf(ids);
@@ -101,7 +91,7 @@ class SseRegistryReplayTest {
 
     @Test
     void eventWithItsOwnIdIsRejectedWhenHistoryIsOn() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
 
         assertThatThrownBy(() -> registry.publish(SseEvent.builder().id("mine").data("x").build()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("id must be null");
@@ -109,14 +99,14 @@ class SseRegistryReplayTest {
 
     @Test
     void directMessagesAreNotRecordedAndGetNoRegistryId() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         SseConnection c = open(ConnectOptions.of("a"));
 
         PublishResult result = registry.send(c.id(), SseEvent.of("private"));
         c.send(SseEvent.of("also private"));
 
         assertThat(result.id()).isNull();
-        assertThat(transports.get(c).text()).doesNotContain("id:");
+        assertThat(fixture.transportOf(c).text()).doesNotContain("id:");
         assertThat(dataOf(resume("0"))).isEmpty();
     }
 
@@ -124,7 +114,7 @@ class SseRegistryReplayTest {
 
     @Test
     void resumesAfterAnIdInTheMiddleThenGoesLive() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         List<String> ids = broadcast(5);
 
         SseConnection c = resume(ids.get(1));
@@ -139,7 +129,7 @@ class SseRegistryReplayTest {
 
     @Test
     void resumingFromTheLastIdReplaysNothing() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         List<String> ids = broadcast(5);
 
         SseConnection c = resume(ids.get(4));
@@ -150,7 +140,7 @@ class SseRegistryReplayTest {
 
     @Test
     void zeroReplaysEverythingRetained() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         broadcast(5);
 
         assertThat(dataOf(resume("0"))).containsExactly("1", "2", "3", "4", "5");
@@ -158,7 +148,7 @@ class SseRegistryReplayTest {
 
     @Test
     void zeroAsksForWhatIsRetainedWithoutAReset() {
-        registry = builder().history(3).build();
+        registry = fixture.build(builder().history(3));
         broadcast(5);
 
         SseConnection c = resume("0");
@@ -169,16 +159,16 @@ class SseRegistryReplayTest {
 
     @Test
     void zeroBeforeAnythingWasPublishedReplaysNothing() {
-        registry = builder().history(3).build();
+        registry = fixture.build(builder().history(3));
 
         SseConnection c = resume("0");
 
-        assertThat(transports.get(c).text()).isEmpty();
+        assertThat(fixture.transportOf(c).text()).isEmpty();
     }
 
     @Test
     void unknownIdGetsResetThenEverythingRetained() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         List<String> ids = broadcast(3);
 
         SseConnection c = resume("not-an-id");
@@ -192,7 +182,7 @@ class SseRegistryReplayTest {
 
     @Test
     void anyUntrustedLastEventIdIsTreatedAsUnknown() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         List<String> ids = broadcast(2);
         String epoch = ids.get(0).substring(0, ids.get(0).indexOf('-'));
         List<String> hostile = List.of(
@@ -220,7 +210,7 @@ class SseRegistryReplayTest {
 
     @Test
     void idOlderThanHistoryByCountGetsResetThenWhatIsRetained() {
-        registry = builder().history(3).build();
+        registry = fixture.build(builder().history(3));
         List<String> ids = broadcast(5); // retains 3, 4, 5
 
         SseConnection missedOne = resume(ids.get(0));
@@ -236,7 +226,7 @@ class SseRegistryReplayTest {
 
     @Test
     void idOlderThanHistoryByAgeGetsReset() {
-        registry = builder().history(100).historyMaxAge(Duration.ofMinutes(1)).build();
+        registry = fixture.build(builder().history(100).historyMaxAge(Duration.ofMinutes(1)));
         List<String> ids = broadcast(2);
         clock.advance(Duration.ofMinutes(1));
         assertThat(dataOf(resume("0"))).as("exactly as old as the limit: kept").containsExactly("1", "2");
@@ -249,13 +239,13 @@ class SseRegistryReplayTest {
         assertThat(dataOf(resume(ids.get(1)))).as("missed nothing that expired").containsExactly("3");
 
         clock.advance(Duration.ofMinutes(2)); // everything has expired, nothing new
-        assertThat(transports.get(resume(third)).text()).as("missed nothing at all").isEmpty();
+        assertThat(fixture.transportOf(resume(third)).text()).as("missed nothing at all").isEmpty();
         assertThat(messagesOf(resume(ids.get(1)))).containsExactly(reset("expired", third));
     }
 
     @Test
     void historyAgeIsMeasuredByTheMonotonicClockNotTheWallClock() {
-        registry = builder().history(100).historyMaxAge(Duration.ofMinutes(1)).build();
+        registry = fixture.build(builder().history(100).historyMaxAge(Duration.ofMinutes(1)));
         broadcast(2);
 
         clock.stepWallClock(Duration.ofHours(1));
@@ -268,7 +258,7 @@ class SseRegistryReplayTest {
         String data = "x".repeat(100);
         int frameSize = SseFrame.encode(SseEvent.builder().id(Long.toString(clock.millis(), 36) + "-1").data(data)
                 .build()).size();
-        registry = builder().history(100).historyBytes(2L * frameSize + 10).build();
+        registry = fixture.build(builder().history(100).historyBytes(2L * frameSize + 10));
 
         for (int i = 0; i < 5; i++) {
             registry.publish(SseEvent.of(data));
@@ -276,30 +266,30 @@ class SseRegistryReplayTest {
         assertThat(dataOf(resume("0"))).hasSize(2);
 
         registry.close();
-        registry = builder().history(100).historyBytes(1).build();
+        registry = fixture.build(builder().history(100).historyBytes(1));
         registry.publish(SseEvent.of(data));
         assertThat(dataOf(resume("0"))).as("newest always kept").containsExactly(data);
     }
 
     @Test
     void lastEventIdIsIgnoredWithoutHistory() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         registry.publish(SseEvent.of("x"));
 
         SseConnection c = resume("whatever");
 
-        assertThat(transports.get(c).text()).isEmpty();
+        assertThat(fixture.transportOf(c).text()).isEmpty();
     }
 
     @Test
     void retryAndConnectedEventComeBeforeReplay() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         List<String> ids = broadcast(2);
 
         SseConnection c = open(ConnectOptions.builder("a")
                 .retry(Duration.ofSeconds(1)).announce(true).lastEventId("unknown").build());
 
-        assertThat(transports.get(c).frames()).containsExactly(
+        assertThat(fixture.transportOf(c).frames()).containsExactly(
                 "retry: 1000\n\n",
                 "event: connected\ndata: {\"connectionId\":\"" + c.id() + "\"}\n\n",
                 "id: " + epochOf(ids.get(0)) + "-0\nevent: reset\ndata: {\"reason\":\"unknown\"}\n\n",
@@ -311,7 +301,7 @@ class SseRegistryReplayTest {
 
     @Test
     void replayGivesOnlyBroadcastsAndOpeningRoomsOfChosenTypes() {
-        registry = builder().history(100).build();
+        registry = fixture.build(builder().history(100));
         SseConnection someoneElse = open(ConnectOptions.of("eve"));
         registry.publish(SseEvent.of("broadcast"));
         registry.publish("a", SseEvent.of("room a"));
@@ -332,7 +322,7 @@ class SseRegistryReplayTest {
 
     @Test
     void resetPassesEveryEventTypeFilter() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         String id = broadcast(1).get(0);
 
         SseConnection c = open(ConnectOptions.builder("a").eventTypes("tick").lastEventId("bogus").build());
@@ -342,7 +332,7 @@ class SseRegistryReplayTest {
 
     @Test
     void publishToEmptyRoomIsRecordedForMembersWhoReturn() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         SseConnection before = open(ConnectOptions.builder("a").rooms("r").build());
         String seen = registry.publish("r", SseEvent.of("seen")).id();
         before.close();
@@ -357,7 +347,7 @@ class SseRegistryReplayTest {
 
     @Test
     void replayLargerThanTheQueueIsDeliveredWhole() {
-        registry = builder().history(2_000).queueCapacity(4).build();
+        registry = fixture.build(builder().history(2_000).queueCapacity(4));
         broadcast(2_000);
         RecordingTransport slow = RecordingTransport.notReady();
 
@@ -372,7 +362,7 @@ class SseRegistryReplayTest {
 
     @Test
     void replayLargerThanTheQueueLeavesRoomForLiveEventsUnderDisconnect() {
-        registry = builder().history(100).queueCapacity(4).overflow(OverflowPolicy.DISCONNECT).build();
+        registry = fixture.build(builder().history(100).queueCapacity(4).overflow(OverflowPolicy.DISCONNECT));
         broadcast(100);
         RecordingTransport slow = RecordingTransport.notReady();
         SseConnection c = open(slow, ConnectOptions.builder("a").lastEventId("0").build());
@@ -388,7 +378,7 @@ class SseRegistryReplayTest {
 
     @Test
     void liveLimitStillHoldsBehindALongReplay() {
-        registry = builder().history(10).queueCapacity(2).overflow(OverflowPolicy.DISCONNECT).build();
+        registry = fixture.build(builder().history(10).queueCapacity(2).overflow(OverflowPolicy.DISCONNECT));
         broadcast(10);
         SseConnection c = open(RecordingTransport.notReady(), ConnectOptions.builder("a").lastEventId("0").build());
 
@@ -402,7 +392,7 @@ class SseRegistryReplayTest {
 
     @Test
     void liveEventsReachPresentMembersButAreNeitherRecordedNorGivenIds() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         SseConnection member = open(ConnectOptions.builder("a").rooms("ticker").build());
         SseConnection other = open(ConnectOptions.of("b"));
 
@@ -421,7 +411,7 @@ class SseRegistryReplayTest {
 
     @Test
     void emptyLastEventIdCountsAsNone() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         broadcast(3);
 
         SseConnection c = resume("");
@@ -436,7 +426,7 @@ class SseRegistryReplayTest {
         int opens = 40;
         int eventsPerOpen = 75;
         int events = opens * eventsPerOpen;
-        registry = builder().history(10_000).queueCapacity(10_000).build();
+        registry = fixture.build(builder().history(10_000).queueCapacity(10_000));
         AtomicReference<PublishResult> latest = new AtomicReference<>();
         // The publisher may publish only as many events as it holds permits for; each open hands
         // it the next batch just before connecting, so that every open races with publishing.
@@ -471,7 +461,7 @@ class SseRegistryReplayTest {
         }
 
         for (Resumed r : resumed) {
-            transports.get(r.connection()).setReady(true);
+            fixture.transportOf(r.connection()).setReady(true);
             assertThat(r.connection().isOpen()).isTrue();
             assertThat(dataOf(r.connection())).as("connection resuming at event %d", r.firstExpected())
                     .containsExactlyElementsOf(IntStream.range(r.firstExpected(), events)

@@ -24,8 +24,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -52,10 +52,11 @@ class SseRegistryStressTest {
     private static final int CONNECTIONS_PER_CHURNER = 80;
     private static final int OPS_PER_CONNECTION = 6;
 
-    private final SseRegistry registry = SseRegistry.builder()
-            .heartbeat(null).writeTimeout(null)
-            .queueCapacity(100_000).overflow(OverflowPolicy.DISCONNECT)
-            .build();
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
+
+    private final SseRegistry registry = fixture.build(fixture.builder()
+            .queueCapacity(100_000).overflow(OverflowPolicy.DISCONNECT));
 
     /** Where each publisher sends each event: one of ROOMS, or BROADCAST; fixed by seed. */
     private final String[][] targets = new String[PUBLISHERS][EVENTS_PER_PUBLISHER];
@@ -88,11 +89,6 @@ class SseRegistryStressTest {
     }
 
     private final ConcurrentLinkedQueue<Tracked> churned = new ConcurrentLinkedQueue<>();
-
-    @AfterEach
-    void close() {
-        registry.close();
-    }
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)

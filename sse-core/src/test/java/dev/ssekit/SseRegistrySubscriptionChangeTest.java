@@ -15,24 +15,21 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link SseRegistry#changeSubscriptions} and {@link Connections#checkSubscriptions}: all or nothing. */
 class SseRegistrySubscriptionChangeTest {
 
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
+
     private SseRegistry registry = registry(64, 64);
-    private final RecordingTransport transport = new RecordingTransport();
+    private final RecordingTransport transport = fixture.track(new RecordingTransport());
 
-    private static SseRegistry registry(int maxRooms, int maxTypes) {
-        return SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null)
-                .maxRoomsPerConnection(maxRooms).maxEventTypesPerConnection(maxTypes).build();
-    }
-
-    @AfterEach
-    void close() {
-        registry.close();
-        assertThat(transport.violations()).isEmpty();
+    private SseRegistry registry(int maxRooms, int maxTypes) {
+        return fixture.build(fixture.builder().drainExecutor(Runnable::run)
+                .maxRoomsPerConnection(maxRooms).maxEventTypesPerConnection(maxTypes));
     }
 
     @Test

@@ -12,9 +12,7 @@ import dev.ssekit.testing.Await;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -23,34 +21,27 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Rooms, targeted sends, event-type filters, limits and the registry's own bookkeeping. */
 class SseRegistryTest {
 
-    private SseRegistry registry = SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null).build();
-    private final Map<SseConnection, RecordingTransport> transports = new LinkedHashMap<>();
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
 
-    @AfterEach
-    void closeRegistryAndCheckTransports() {
-        registry.close();
-        transports.forEach((c, t) -> assertThat(t.violations()).as("SPI contract on %s", c).isEmpty());
-    }
+    private SseRegistry registry = fixture.build(fixture.builder().drainExecutor(Runnable::run));
 
     private SseConnection open(ConnectOptions options) {
-        RecordingTransport transport = new RecordingTransport();
-        SseConnection c = Connections.open(registry, transport, options);
-        transports.put(c, transport);
-        return c;
+        return fixture.open(registry, options);
     }
 
     private List<String> dataOf(SseConnection c) {
-        return transports.get(c).data();
+        return fixture.transportOf(c).data();
     }
 
     private List<Message> messagesOf(SseConnection c) {
-        return transports.get(c).messages();
+        return fixture.transportOf(c).messages();
     }
 
     // ---- rooms ---------------------------------------------------------------------------------
@@ -126,7 +117,7 @@ class SseRegistryTest {
 
         assertThat(result.queued()).isEqualTo(1);
         assertThat(messagesOf(inRoom)).containsExactly(new Message("msg", "hi", ""));
-        assertThat(transports.get(outside).text()).isEmpty();
+        assertThat(fixture.transportOf(outside).text()).isEmpty();
     }
 
     @Test
@@ -167,7 +158,7 @@ class SseRegistryTest {
         assertThat(registry.send(UUID.randomUUID(), SseEvent.of("x")).queued()).isZero();
         assertThat(registry.send(c.id(), SseEvent.of("x")).queued()).isZero();
         assertThat(c.send(SseEvent.of("x")).queued()).isZero();
-        assertThat(transports.get(c).text()).isEmpty();
+        assertThat(fixture.transportOf(c).text()).isEmpty();
     }
 
     @Test
@@ -187,12 +178,11 @@ class SseRegistryTest {
     void objectDataIsSerializedToJsonOncePerPublish() {
         AtomicInteger calls = new AtomicInteger();
         registry.close();
-        registry = SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null)
+        registry = fixture.build(fixture.builder().drainExecutor(Runnable::run)
                 .serializer(data -> {
                     calls.incrementAndGet();
                     return "{\"n\":" + data + "}";
-                })
-                .build();
+                }));
         SseConnection a = open(ConnectOptions.builder("a").rooms("r").build());
         SseConnection b = open(ConnectOptions.builder("b").rooms("r").build());
 
@@ -274,7 +264,7 @@ class SseRegistryTest {
                 .eventTypes("tick").announce(true).retry(Duration.ofSeconds(3)).build());
         registry.publish(SseEvent.of("tick", "t"));
 
-        assertThat(transports.get(c).frames()).containsExactly(
+        assertThat(fixture.transportOf(c).frames()).containsExactly(
                 "retry: 3000\n\n",
                 "event: connected\ndata: {\"connectionId\":\"" + c.id() + "\"}\n\n",
                 "event: tick\ndata: t\n\n");
@@ -310,8 +300,8 @@ class SseRegistryTest {
     @Test
     void limitsOnRoomsAndEventTypesNameTheField() {
         registry.close();
-        registry = SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null)
-                .maxRoomsPerConnection(2).maxEventTypesPerConnection(1).build();
+        registry = fixture.build(fixture.builder().drainExecutor(Runnable::run)
+                .maxRoomsPerConnection(2).maxEventTypesPerConnection(1));
 
         RecordingTransport refused = new RecordingTransport();
         assertThatThrownBy(() -> Connections.open(registry, refused, ConnectOptions.builder("a").rooms("r1", "r2", "r3").build()))
@@ -393,7 +383,7 @@ class SseRegistryTest {
     @Test
     void statsCountClosesByReasonAndResetsByReason() {
         registry.close();
-        registry = SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null).history(10).build();
+        registry = fixture.build(fixture.builder().drainExecutor(Runnable::run).history(10));
         SseConnection a = open(ConnectOptions.of("a"));
         open(ConnectOptions.builder("b").lastEventId("no-such-id").build());
         a.close();
@@ -412,10 +402,9 @@ class SseRegistryTest {
     @Test
     void framesOfOneConnectionAreNeverInterleavedOrReordered() throws Exception {
         registry.close();
-        registry = SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null).queueCapacity(100_000).build();
+        registry = fixture.build(fixture.builder().drainExecutor(Runnable::run).queueCapacity(100_000));
         RecordingTransport transport = new RecordingTransport();
-        SseConnection c = Connections.open(registry, transport, ConnectOptions.builder("a").rooms("r").build());
-        transports.put(c, transport);
+        SseConnection c = fixture.open(registry, transport, ConnectOptions.builder("a").rooms("r").build());
 
         int senders = 4;
         int perSender = 500;
@@ -482,13 +471,13 @@ class SseRegistryTest {
     void writeFailureClosesOnlyThatConnection() {
         SseConnection broken = open(ConnectOptions.builder("a").rooms("r").build());
         SseConnection healthy = open(ConnectOptions.builder("b").rooms("r").build());
-        transports.get(broken).failWrites(new IOException("connection reset"));
+        fixture.transportOf(broken).failWrites(new IOException("connection reset"));
 
         PublishResult result = registry.publish("r", SseEvent.of("x"));
 
         assertThat(result.queued()).isEqualTo(2);
         assertThat(broken.closeReason()).isEqualTo(CloseReason.WRITE_FAILED);
-        assertThat(transports.get(broken).isClosed()).isTrue();
+        assertThat(fixture.transportOf(broken).isClosed()).isTrue();
         assertThat(dataOf(healthy)).containsExactly("x");
         assertThat(registry.members("r")).containsExactly(healthy);
     }

@@ -13,7 +13,6 @@ import dev.ssekit.testing.Await;
 import dev.ssekit.testing.EventStream;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import java.io.IOException;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
@@ -27,30 +26,28 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The relay's reader thread against a real Redis: idle reads, and failures that are not Redis's. */
 class RedisReaderTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static RedisProcess redis;
+    @RegisterExtension
+    static final SharedRedis redis = new SharedRedis();
     private static RedisClient admin;
     private static StatefulRedisConnection<String, String> adminConnection;
 
     @BeforeAll
-    static void startRedis() throws IOException {
-        redis = RedisProcess.start();
+    static void connectAdmin() {
         admin = RedisClient.create(redis.uri());
         adminConnection = admin.connect();
     }
 
     @AfterAll
-    static void stopRedis() throws InterruptedException {
+    static void closeAdmin() {
         if (adminConnection != null) {
             adminConnection.close();
             admin.shutdown();
-        }
-        if (redis != null) {
-            redis.close();
         }
     }
 

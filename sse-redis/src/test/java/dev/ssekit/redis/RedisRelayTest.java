@@ -8,7 +8,6 @@ import dev.ssekit.SseEvent;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
 import dev.ssekit.testing.Await;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -16,26 +15,14 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The relay on its own against a real Redis, through a sink that records what it is given. */
 class RedisRelayTest {
 
-    private static RedisProcess redis;
-
-    @BeforeAll
-    static void startRedis() throws IOException {
-        redis = RedisProcess.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws InterruptedException {
-        if (redis != null) {
-            redis.close();
-        }
-    }
+    @RegisterExtension
+    static final SharedRedis redis = new SharedRedis();
 
     /** Records deliveries and resyncs; can hold the reader on its first delivery, as a slow server. */
     private static final class RecordingSink implements RelaySink {

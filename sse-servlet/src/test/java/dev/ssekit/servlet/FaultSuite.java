@@ -383,7 +383,7 @@ abstract class FaultSuite {
         // their buffers for reuse), so that what remains is what the churn itself leaves behind.
         churn(threads, 2_000, Duration.ofSeconds(20));
         awaitIdle();
-        await("the container's idle threads to leave", Duration.ofSeconds(20), FaultSuite::threadsSettled);
+        await("the container's idle threads to leave", Duration.ofSeconds(20), server::poolAtRest);
         long heapBefore = settledHeap();
         int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
 
@@ -473,6 +473,8 @@ abstract class FaultSuite {
             return done;
         } finally {
             pool.shutdownNow();
+            // The workers' own threads must be gone before the test counts threads.
+            assertThat(pool.awaitTermination(Await.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).as("churn workers ended").isTrue();
         }
     }
 
@@ -489,13 +491,6 @@ abstract class FaultSuite {
             }
         }
         return dump.toString();
-    }
-
-    /** Whether the thread count holds still for a moment: the pools have shrunk as far as they go. */
-    private static boolean threadsSettled() {
-        int before = ManagementFactory.getThreadMXBean().getThreadCount();
-        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1_500)); // observation window
-        return ManagementFactory.getThreadMXBean().getThreadCount() >= before;
     }
 
     static long settledHeap() {

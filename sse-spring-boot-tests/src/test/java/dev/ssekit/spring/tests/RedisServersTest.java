@@ -4,6 +4,7 @@ import static dev.ssekit.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ssekit.SseRegistry;
+import dev.ssekit.redis.RedisProcess;
 import dev.ssekit.testing.EventStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +23,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 class RedisServersTest {
 
-    private static RedisServer redis;
+    private static RedisProcess redis;
     private static int prefixes;
 
     private final List<ConfigurableApplicationContext> servers = new ArrayList<>();
@@ -30,7 +31,7 @@ class RedisServersTest {
 
     @BeforeAll
     static void startRedis() throws Exception {
-        redis = RedisServer.start();
+        redis = RedisProcess.start();
     }
 
     @AfterAll
