@@ -35,11 +35,10 @@ if [ ${#WORKLOADS[@]} -eq 0 ]; then
   WORKLOADS=(fanout saturate idle-memory slow-consumers churn) # soak runs only when named
 fi
 
-if [ -z "${NO_BUILD:-}" ]; then
-  mvn -B -q -pl sse-bench -am package -DskipTests
-fi
+# shellcheck source=sse-bench/bench-lib.sh
+. sse-bench/bench-lib.sh
+prepare_bench
 mkdir -p "$OUT/logs"
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -98,16 +97,10 @@ start_server() { # impl log
   taskset -c "$SERVER_CPU" java $SERVER_JVM -cp "$JAR" dev.ssekit.bench.server.BenchServer \
       $impl_args --port "$PORT" ${SERVER_ARGS:-} > "$2" 2>&1 &
   SERVER_PID=$!
-  for _ in $(seq 1 150); do
-    if grep -q "listening on" "$2"; then
-      return 0
-    fi
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-      break
-    fi
-    sleep 0.2
-  done
-  echo "server $1 did not start; see $2" >&2
+  if await_line "$2" "listening on" "$SERVER_PID"; then
+    return 0
+  fi
+  echo "server $1 did not start" >&2
   stop_server
   return 1
 }

@@ -29,37 +29,11 @@ if [ ${#CONNECTIONS[@]} -eq 0 ]; then
 fi
 REDIS_PORT=$((BASE_PORT + 9))
 
-if [ -z "${NO_BUILD:-}" ]; then
-  mvn -B -q -pl sse-bench -am package -DskipTests
-fi
+# shellcheck source=sse-bench/bench-lib.sh
+. sse-bench/bench-lib.sh
+prepare_bench
 mkdir -p "$OUT/logs"
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-
-PIDS=()
-stop_all() {
-  for pid in "${PIDS[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid"
-      wait "$pid" 2>/dev/null || true
-    fi
-  done
-  PIDS=()
-}
 trap stop_all EXIT
-
-await_line() { # file pattern pid
-  for _ in $(seq 1 150); do
-    if grep -q "$2" "$1"; then
-      return 0
-    fi
-    if ! kill -0 "$3" 2>/dev/null; then
-      break
-    fi
-    sleep 0.2
-  done
-  echo "did not start; see $1" >&2
-  return 1
-}
 
 start_server() { # port log [redis-uri]
   : > "$2"
@@ -88,10 +62,7 @@ for n in "${CONNECTIONS[@]}"; do
   stop_all
 
   echo "== three servers sharing Redis, $n streams on two of them, publisher on the third"
-  : > "$OUT/logs/redis-$n.log"
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no > "$OUT/logs/redis-$n.log" 2>&1 &
-  PIDS+=($!)
-  await_line "$OUT/logs/redis-$n.log" "Ready to accept connections" $!
+  start_redis "$REDIS_PORT" "$OUT/logs/redis-$n.log"
   for i in 0 1 2; do
     start_server $((BASE_PORT + i)) "$OUT/logs/node$i-$n.log" "redis://127.0.0.1:$REDIS_PORT"
   done

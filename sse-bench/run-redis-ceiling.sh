@@ -56,37 +56,11 @@ fi
 REDIS_PORT=$((BASE_PORT + 9))
 CONNECTIONS=$((SERVERS * CONNECTIONS_PER_SERVER))
 
-if [ -z "${NO_BUILD:-}" ]; then
-  mvn -B -q -pl sse-bench -am package -DskipTests
-fi
+# shellcheck source=sse-bench/bench-lib.sh
+. sse-bench/bench-lib.sh
+prepare_bench
 mkdir -p "$OUT/logs"
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-
-PIDS=()
-stop_all() {
-  for pid in "${PIDS[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid"
-      wait "$pid" 2>/dev/null || true
-    fi
-  done
-  PIDS=()
-}
 trap stop_all EXIT
-
-await_line() { # file pattern pid
-  for _ in $(seq 1 150); do
-    if grep -q "$2" "$1"; then
-      return 0
-    fi
-    if ! kill -0 "$3" 2>/dev/null; then
-      break
-    fi
-    sleep 0.2
-  done
-  echo "did not start; see $1" >&2
-  return 1
-}
 
 cpu_ticks() { # pid: user+system clock ticks so far
   awk '{print $14 + $15}' "/proc/$1/stat"
@@ -105,10 +79,7 @@ json_field() { # file name: a number field of the load generator's JSON result, 
   echo "servers: $SERVERS, streams: $CONNECTIONS_PER_SERVER per server, publishers: $PUBLISHERS"
 } | tee "$OUT/machine.txt"
 
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no > "$OUT/logs/redis.log" 2>&1 &
-REDIS_PID=$!
-PIDS+=($REDIS_PID)
-await_line "$OUT/logs/redis.log" "Ready to accept connections" $REDIS_PID
+start_redis "$REDIS_PORT" "$OUT/logs/redis.log"
 SERVER_PIDS=()
 STREAM_PORTS=""
 for ((i = 0; i < SERVERS; i++)); do

@@ -10,7 +10,7 @@ public enum CloseReason {
     CLIENT_GONE,
     /** Writing to the client failed. */
     WRITE_FAILED,
-    /** The client read too slowly: its queue overflowed under {@link OverflowPolicy#DISCONNECT}. */
+    /** The client read too slowly: its queue overflowed under {@link SseRegistry.OverflowPolicy#DISCONNECT}. */
     SLOW_CONSUMER,
     /** A write made no progress within the registry's write timeout (for example, half-open TCP). */
     STALLED,

@@ -9,7 +9,7 @@ import java.util.function.Consumer;
  * One open event stream to one client.
  *
  * <p>Thread-safe: any thread may join, leave, send or close at any time. A connection closes once,
- * for one {@link CloseReason}; after that it is in no room, {@link #send} returns {@code false},
+ * for one {@link CloseReason}; after that it is in no room, {@link #send} queues nothing,
  * and every {@link #onClose} callback has run exactly once.
  *
  * <p>Each connection has a bounded queue of frames that its transport drains without blocking;
@@ -53,17 +53,18 @@ public interface SseConnection {
      *
      * @throws IllegalArgumentException if a type is invalid or there are more than the registry allows
      */
-    void eventTypes(Collection<String> types);
+    void setEventTypes(Collection<String> types);
 
     /**
-     * Queues {@code event} for this connection only. Never blocks.
+     * Queues {@code event} for this connection only, as {@link SseRegistry#send} does for a
+     * connection open here: never recorded, never blocks.
      *
-     * @return {@code false} if the connection is closed, filters out the event's type, or dropped
-     *     the event under its overflow policy
+     * @return the event's own id, and 1 if it was queued, 0 if the connection is closed, filters out
+     *     the event's type, or dropped the event under its overflow policy
      * @throws IllegalArgumentException if the event's type is reserved ({@code connected},
-     *     {@code reset}), or the registry keeps history and the event has an id
+     *     {@code reset}, {@code presence}), or the registry keeps history and the event has an id
      */
-    boolean send(SseEvent event);
+    PublishResult send(SseEvent event);
 
     /** Returns whether the connection is open. */
     boolean isOpen();

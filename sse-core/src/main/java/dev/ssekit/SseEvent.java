@@ -35,6 +35,13 @@ import java.util.Objects;
  * outcome it did not learn. At most {@value #MAX_IDEMPOTENCY_KEY_LENGTH} characters, none of them a
  * control character.
  *
+ * <p>And it says whether it is {@code recorded}, also never written: a recorded event (the default)
+ * gets an id from a registry that keeps history and is replayed to clients that resume; an event
+ * that is not recorded ({@code withRecorded(false)}) reaches only the connections open when it is
+ * published, for what only the present care about (a ticker, live stats), so that it does not push
+ * what matters out of the history. A direct message ({@link SseRegistry#send}) is never recorded,
+ * whatever this says.
+ *
  * @param id the event id, or {@code null} for none
  * @param type the event type, or {@code null} for the default {@code "message"}
  * @param data the data, or {@code null} for none
@@ -42,9 +49,12 @@ import java.util.Objects;
  * @param comment a comment, or {@code null} for none
  * @param idempotencyKey the key that makes publishing this event again harmless, or {@code null};
  *     not written to the stream
+ * @param recorded whether a registry with history records the event for replay; not written to
+ *     the stream
  * @since 1.0
  */
-public record SseEvent(String id, String type, String data, Duration retry, String comment, String idempotencyKey) {
+public record SseEvent(
+        String id, String type, String data, Duration retry, String comment, String idempotencyKey, boolean recorded) {
 
     /** Longest id accepted, in characters: ids travel back in every reconnect's header. */
     public static final int MAX_ID_LENGTH = 256;
@@ -92,13 +102,13 @@ public record SseEvent(String id, String type, String data, Duration retry, Stri
     }
 
     /**
-     * An event without an idempotency key.
+     * A recorded event without an idempotency key.
      *
      * @throws IllegalArgumentException naming the field, if a field holds a value that would break
      *     the stream
      */
     public SseEvent(String id, String type, String data, Duration retry, String comment) {
-        this(id, type, data, retry, comment, null);
+        this(id, type, data, retry, comment, null, true);
     }
 
     private static void checkIdempotencyKey(String key) {
@@ -139,12 +149,20 @@ public record SseEvent(String id, String type, String data, Duration retry, Stri
 
     /** Returns a copy of this event with {@code id} in place of its own. */
     public SseEvent withId(String id) {
-        return new SseEvent(id, type, data, retry, comment, idempotencyKey);
+        return new SseEvent(id, type, data, retry, comment, idempotencyKey, recorded);
     }
 
     /** Returns a copy of this event with {@code idempotencyKey} (may be {@code null}) in place of its own. */
     public SseEvent withIdempotencyKey(String idempotencyKey) {
-        return new SseEvent(id, type, data, retry, comment, idempotencyKey);
+        return new SseEvent(id, type, data, retry, comment, idempotencyKey, recorded);
+    }
+
+    /**
+     * Returns a copy of this event that is recorded for replay, or not: {@code withRecorded(false)}
+     * reaches only the connections open when it is published.
+     */
+    public SseEvent withRecorded(boolean recorded) {
+        return recorded == this.recorded ? this : new SseEvent(id, type, data, retry, comment, idempotencyKey, recorded);
     }
 
     /** Returns the type browsers dispatch this event under: {@link #type()}, or {@code "message"}. */
@@ -197,6 +215,7 @@ public record SseEvent(String id, String type, String data, Duration retry, Stri
         private Duration retry;
         private String comment;
         private String idempotencyKey;
+        private boolean recorded = true;
 
         private Builder() {}
 
@@ -240,12 +259,21 @@ public record SseEvent(String id, String type, String data, Duration retry, Stri
         }
 
         /**
+         * Sets whether a registry with history records the event for replay; {@code true} by
+         * default. Not written to the stream.
+         */
+        public Builder recorded(boolean recorded) {
+            this.recorded = recorded;
+            return this;
+        }
+
+        /**
          * Returns the event.
          *
          * @throws IllegalArgumentException naming the field, if a field is invalid
          */
         public SseEvent build() {
-            return new SseEvent(id, type, data, retry, comment, idempotencyKey);
+            return new SseEvent(id, type, data, retry, comment, idempotencyKey, recorded);
         }
     }
 }

@@ -4,11 +4,13 @@ import dev.ssekit.internal.Hub;
 import dev.ssekit.internal.Idempotency;
 import dev.ssekit.internal.Names;
 import dev.ssekit.internal.PresenceTracker;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import dev.ssekit.spi.DataSerializer;
 import dev.ssekit.spi.EventRelay;
 import dev.ssekit.spi.PresenceShare;
 import dev.ssekit.spi.RelayHealth;
-import dev.ssekit.spi.RelayUnavailableException;
+import dev.ssekit.spi.Scheduler;
 import dev.ssekit.spi.SseTransport;
 import dev.ssekit.spi.Ticker;
 import java.time.Duration;
@@ -19,12 +21,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -40,34 +40,44 @@ import java.util.regex.Pattern;
  * go, flushed once. A slow or dead client costs at most its bounded queue and never delays a
  * publisher or another client.
  *
+ * <p>Three methods publish: {@link #publish(SseEvent)} to every connection, {@link #publish(String,
+ * SseEvent)} to the members of a room, {@link #send} to one connection. Whether an event is
+ * recorded for replay is the event's own {@linkplain SseEvent#recorded() flag}, and
+ * {@link #event(String, Object)} makes an event whose data is an object serialized once (JSON by
+ * default):
+ *
  * <pre>{@code
  * SseRegistry registry = SseRegistry.builder()
  *         .heartbeat(Duration.ofSeconds(15))
  *         .history(1_000)
  *         .build();
  *
- * registry.publish("prices", SseEvent.of("tick", "{\"EURUSD\":1.0842}"));
- * registry.publish("prices", "tick", quote);          // quote serialized to JSON once
- * registry.send(connectionId, SseEvent.of("hello"));  // one connection only
- * registry.close();                                   // closes every connection
+ * registry.publish("prices", registry.event("tick", quote));                  // JSON, recorded
+ * registry.publish(SseEvent.of("notice", "Deploying at 17:00"));               // text, to everyone
+ * registry.publish("ticker", registry.event("tick", now).withRecorded(false)); // only those here now
+ * registry.send(connectionId, SseEvent.of("hello", "just you"));               // one connection
+ * registry.close();                                                            // closes every connection
  * }</pre>
  *
- * <p><b>History.</b> With {@link Builder#history(int)} on, every broadcast and room event gets an id
- * from the registry, {@code <epoch>-<sequence>}, and is recorded. A connection opened with a last
- * event id receives, before any live event, exactly the recorded events after that id that it is
- * entitled to now: broadcasts, and events of the rooms it opens with, of the types it chose. If the
- * id is unknown (malformed, from a restarted server, or ahead of this one) or older than what is
- * retained, it first receives a {@code reset} event whose data is
- * {@code {"reason":"unknown"}} or {@code {"reason":"expired"}}, then everything retained that it
- * is entitled to. The last event id {@code "0"} asks for everything retained, with no {@code reset}
- * even if older events were already forgotten: it claims to have seen nothing, so nothing is
- * skipped. An empty last event id counts as none (browsers never send one). The replay is bounded
- * by the history, not by the connection's queue limits: it never makes the connection look like a
- * slow consumer, and {@link OverflowPolicy#DROP_OLDEST} never drops any of it. (Only replays that
- * pile up behind a reader who takes none of them, as a relay's resyncs can queue them, are bounded:
- * past about one history's worth of bytes, the connection is closed as a slow consumer and its
- * client resumes from its last id.) Direct messages ({@link #send}) are never recorded and get no
- * id from the registry.
+ * <p>Adapters (such as the servlet module) open connections with
+ * {@link Connections#open(SseRegistry, SseTransport, ConnectOptions)}.
+ *
+ * <p><b>History.</b> With {@link Builder#history(int)} on, every recorded event published to
+ * everyone or to a room gets an id from the registry, {@code <epoch>-<sequence>}, and is recorded.
+ * A connection opened with a last event id receives, before any live event, exactly the recorded
+ * events after that id that it is entitled to now: events published to everyone, and events of the
+ * rooms it opens with, of the types it chose. If the id is unknown (malformed, from a restarted
+ * server, or ahead of this one) or older than what is retained, it first receives a {@code reset}
+ * event whose data is {@code {"reason":"unknown"}} or {@code {"reason":"expired"}}, then everything
+ * retained that it is entitled to. The last event id {@code "0"} asks for everything retained, with
+ * no {@code reset} even if older events were already forgotten: it claims to have seen nothing, so
+ * nothing is skipped. An empty last event id counts as none (browsers never send one). The replay
+ * is bounded by the history, not by the connection's queue limits: it never makes the connection
+ * look like a slow consumer, and {@link OverflowPolicy#DROP_OLDEST} never drops any of it. (Only
+ * replays that pile up behind a reader who takes none of them, as a relay's resyncs can queue them,
+ * are bounded: past about one history's worth of bytes, the connection is closed as a slow consumer
+ * and its client resumes from its last id.) Direct messages ({@link #send}) are never recorded and
+ * get no id from the registry.
  *
  * <p><b>A position from the first event on.</b> With history on, every client holds an id it can
  * resume from, whatever it has received: a client that came without a last event id gets, on its
@@ -76,8 +86,8 @@ import java.util.regex.Pattern;
  * was published meanwhile, or is told of a gap; a client resuming from an id this registry knows
  * gets that id back; and every {@code reset} carries the id just before what is retained. No event
  * the registry writes has an empty id, which would erase the browser's last event id. For the same
- * reason, while history is on, events that are not recorded ({@link #broadcastLive},
- * {@link #publishLive}, {@link #send}) may not carry an id of their own: it would replace the
+ * reason, while history is on, events that are not recorded ({@linkplain SseEvent#withRecorded
+ * unrecorded} ones and direct messages) may not carry an id of their own: it would replace the
  * client's position with one the history does not know, and its next resume would be a reset and
  * duplicates. Without history there is nothing to resume: last event ids are ignored, the
  * {@code connected} event has no id, and events keep the ids they were built with.
@@ -92,24 +102,25 @@ import java.util.regex.Pattern;
  * and closes with {@link CloseReason#STALLED} every connection whose transport has not taken a
  * write for the write timeout. No thread or task exists per connection.
  *
- * <p><b>Several servers.</b> With {@link Builder#relay(EventRelay)}, every broadcast, room event
- * and direct message goes through the relay, which orders the events of all servers sharing it
- * and delivers each back to every one of them, this one included, exactly once. A recorded event's
- * id is the relay's, the same on every server, and each server's history mirrors the shared order,
- * so a client may resume on any server with the same rules as above. A client resuming from an id
- * this server has not received yet (another server was ahead) gets nothing replayed and no live
- * event up to that id, but everything after it. When the relay has lost events before this server
- * could read them, every open connection receives a {@code reset} event with data
- * {@code {"reason":"expired"}}, then the retained events it is entitled to. A publish waits until
- * the relay has taken the event, then briefly until it has come back here, so that
- * {@link PublishResult#queued()} counts the connections on this server; when the relay cannot take
- * the event, the publish throws {@link RelayUnavailableException} at once and the event reaches no
- * one. Connections stay open through a relay's outage.
+ * <p><b>Several servers.</b> With {@link Builder#relay(EventRelay)}, every event published to
+ * everyone or to a room, and every direct message, goes through the relay, which orders the events
+ * of all servers sharing it and delivers each back to every one of them, this one included, exactly
+ * once. A recorded event's id is the relay's, the same on every server, and each server's history
+ * mirrors the shared order, so a client may resume on any server with the same rules as above. A
+ * client resuming from an id this server has not received yet (another server was ahead) gets
+ * nothing replayed and no live event up to that id, but everything after it. When the relay has
+ * lost events before this server could read them, every open connection receives a {@code reset}
+ * event with data {@code {"reason":"expired"}}, then the retained events it is entitled to. A
+ * publish waits until the relay has taken the event, then briefly until it has come back here, so
+ * that {@link PublishResult#queued()} counts the connections on this server; when the relay cannot
+ * take the event, the publish throws {@link RelayUnavailableException} at once and the event
+ * reaches no one. Connections stay open through a relay's outage. {@link SseStats#relay()} tells
+ * whether the relay carries events now, and how far this server is behind it.
  *
  * <p><b>Presence.</b> {@link #presence(String)} tells who is in a room: its distinct owners (a
  * user with three tabs counts once), described by the application's
  * {@linkplain Builder#describeOwners owner describer} or, by default, only counted; the owner key
- * itself is never shown. A {@link PresenceListener} hears each room become occupied and empty and
+ * itself is never shown. A {@link Presence.Listener} hears each room become occupied and empty and
  * each connection join and leave, on a thread of the registry's own. In the rooms chosen with
  * {@link Builder#presenceEvents}, members receive a {@code presence} event, data
  * {@code {"room":"chat","count":2,"members":[...]}} ({@code members} only when some are
@@ -163,21 +174,10 @@ public final class SseRegistry implements AutoCloseable {
     }
 
     /**
-     * Registers a new connection that writes through {@code transport}. Called by adapters.
-     *
-     * <p>Before this returns, the connection has joined its rooms and has queued, in this order: the
-     * {@code retry} field and the {@code connected} event if the options ask for them, then any
-     * replay. No live event can come between the replay and the live stream, and none is missed.
-     *
-     * @throws IllegalArgumentException if the options ask for more rooms or event types than allowed
-     * @throws IllegalStateException if the registry is closed
-     */
-    public SseConnection open(SseTransport transport, ConnectOptions options) {
-        return hub.open(transport, options);
-    }
-
-    /**
-     * Queues {@code event} for every connection whose event types accept it.
+     * Queues {@code event} for every connection whose event types accept it; with history on and
+     * the event {@linkplain SseEvent#recorded() recorded}, records it first, under the next id.
+     * An event that is not recorded reaches only the connections open now and keeps its own id
+     * (none, with history on), so a browser's last event id is left as it was.
      *
      * @return the id the event was sent with and how many connections it was queued to
      * @throws IllegalArgumentException if the event's type is reserved, or history is on and the
@@ -185,19 +185,15 @@ public final class SseRegistry implements AutoCloseable {
      * @throws IllegalStateException if the registry is closed
      * @throws RelayUnavailableException if there is a relay and it cannot take the event now
      */
-    public PublishResult broadcast(SseEvent event) {
-        return once(event, () -> hub.publish(null, event, true));
-    }
-
-    /** Serializes {@code data} once and broadcasts it as an event of {@code type}. */
-    public PublishResult broadcast(String type, Object data) {
-        return broadcast(hub.event(type, data));
+    public PublishResult publish(SseEvent event) {
+        return once(event, () -> hub.publish(null, event));
     }
 
     /**
-     * Queues {@code event} for every member of {@code room} whose event types accept it. With history
-     * on, the event is recorded even when the room has no members now, so that a member who was away
-     * gets it on return.
+     * Queues {@code event} for every member of {@code room} whose event types accept it. With
+     * history on, a {@linkplain SseEvent#recorded() recorded} event is recorded even when the room
+     * has no members now, so that a member who was away gets it on return; one that is not recorded
+     * reaches only the members now, as {@link #publish(SseEvent)} says.
      *
      * @return the id the event was sent with and how many connections it was queued to
      * @throws IllegalArgumentException if the room name is invalid, the event's type is reserved,
@@ -207,53 +203,14 @@ public final class SseRegistry implements AutoCloseable {
      */
     public PublishResult publish(String room, SseEvent event) {
         Objects.requireNonNull(room, "room");
-        return once(event, () -> hub.publish(room, event, true));
-    }
-
-    /** Serializes {@code data} once and publishes it to {@code room} as an event of {@code type}. */
-    public PublishResult publish(String room, String type, Object data) {
-        return publish(room, hub.event(type, data));
+        return once(event, () -> hub.publish(room, event));
     }
 
     /**
-     * Queues {@code event} for every connection open now whose event types accept it, without
-     * recording it: for events only the present care about (a ticker, live stats), which would
-     * otherwise push the events that matter out of the history. It gets no id from the registry, so
-     * a browser's last event id is left as it was; without history it keeps its own, if any.
-     *
-     * @return the event's own id and how many connections it was queued to
-     * @throws IllegalArgumentException if the event's type is reserved, or history is on and the
-     *     event has an id
-     * @throws IllegalStateException if the registry is closed
-     * @throws RelayUnavailableException if there is a relay and it cannot take the event now
-     */
-    public PublishResult broadcastLive(SseEvent event) {
-        return once(event, () -> hub.publish(null, event, false));
-    }
-
-    /**
-     * Queues {@code event} for the members of {@code room} now, without recording it; see
-     * {@link #broadcastLive}. The event is encoded once for all of them.
-     *
-     * @return the event's own id and how many connections it was queued to
-     * @throws IllegalArgumentException if the room name is invalid, the event's type is reserved,
-     *     or history is on and the event has an id
-     * @throws IllegalStateException if the registry is closed
-     * @throws RelayUnavailableException if there is a relay and it cannot take the event now
-     */
-    public PublishResult publishLive(String room, SseEvent event) {
-        Objects.requireNonNull(room, "room");
-        return once(event, () -> hub.publish(room, event, false));
-    }
-
-    /** Serializes {@code data} once and publishes it live to {@code room}; see {@link #publishLive}. */
-    public PublishResult publishLive(String room, String type, Object data) {
-        return publishLive(room, hub.event(type, data));
-    }
-
-    /**
-     * Queues {@code event} for one connection, if it is open here and accepts the event's type; with
-     * a relay, on whichever server the connection is open. The event is not recorded in history.
+     * Queues {@code event} for one connection, if it is open here and accepts the event's type;
+     * with a relay, on whichever server the connection is open. A direct message is never recorded,
+     * whatever the event's {@linkplain SseEvent#recorded() flag} says, and gets no id from the
+     * registry.
      *
      * @return the event's own id and 1 if it was queued on this server, else 0
      * @throws IllegalArgumentException if the event's type is reserved, or history is on and the
@@ -265,9 +222,17 @@ public final class SseRegistry implements AutoCloseable {
         return once(event, () -> hub.send(connectionId, event));
     }
 
-    /** Serializes {@code data} and sends it to one connection as an event of {@code type}. */
-    public PublishResult send(UUID connectionId, String type, Object data) {
-        return hub.send(connectionId, hub.event(type, data));
+    /**
+     * Returns a recorded event of {@code type} whose data is {@code data} serialized once by the
+     * registry's {@linkplain Builder#serializer serializer} (JSON through Jackson by default); a
+     * {@code String} is taken as it is. Publish it, or send it, like any other event.
+     *
+     * @param type the event type, or {@code null} for the default {@code "message"}
+     * @throws IllegalArgumentException if {@code data} cannot be serialized, or {@code type} is
+     *     invalid
+     */
+    public SseEvent event(String type, Object data) {
+        return hub.event(type, data);
     }
 
     /**
@@ -291,32 +256,14 @@ public final class SseRegistry implements AutoCloseable {
         return hub.changeSubscriptions(Objects.requireNonNull(connectionId, "connectionId"), joining, leaving, types);
     }
 
-    /**
-     * Checks room names and event types by this registry's rules (not empty, at most 128
-     * characters, no control characters) and their numbers by its per-connection limits, as
-     * {@link #open} and {@link #changeSubscriptions} would, without changing anything: for an
-     * adapter to refuse bad input before it asks the application whether the names are allowed.
-     *
-     * @throws IllegalArgumentException naming the field, if a name is invalid or there are more
-     *     (distinct) rooms or event types than one connection may have
-     */
-    public void checkSubscriptions(Collection<String> rooms, Collection<String> eventTypes) {
-        hub.checkSubscriptions(rooms == null ? Set.of() : rooms, eventTypes == null ? Set.of() : eventTypes);
-    }
-
     /** Returns the open connection with this id, if it is registered here. */
     public Optional<SseConnection> connection(UUID id) {
         return hub.connection(id);
     }
 
-    /** Returns a snapshot of the open connections. */
+    /** Returns a snapshot of the open connections; {@code stats().connections()} counts them. */
     public List<SseConnection> connections() {
         return hub.connections();
-    }
-
-    /** Returns the number of open connections. */
-    public int connectionCount() {
-        return hub.connectionCount();
     }
 
     /** Returns a snapshot of the rooms that have members. */
@@ -342,10 +289,10 @@ public final class SseRegistry implements AutoCloseable {
 
     /**
      * Adds a listener that hears, from now on, every room of this server become occupied and empty,
-     * and every connection join and leave a room; see {@link PresenceListener} for when and where it
-     * is called. A listener added twice is called twice.
+     * and every connection join and leave a room; see {@link Presence.Listener} for when and where
+     * it is called. A listener added twice is called twice.
      */
-    public void addPresenceListener(PresenceListener listener) {
+    public void addPresenceListener(Presence.Listener listener) {
         hub.presence().addListener(listener);
     }
 
@@ -354,35 +301,30 @@ public final class SseRegistry implements AutoCloseable {
      *
      * @return whether it was registered
      */
-    public boolean removePresenceListener(PresenceListener listener) {
+    public boolean removePresenceListener(Presence.Listener listener) {
         return hub.presence().removeListener(listener);
     }
 
-    /** Returns a snapshot of the counters. */
+    /**
+     * Returns a snapshot of the counters, and, with a relay, of its health and lag (asked of the
+     * relay now; cheap enough for a health check or a metric).
+     */
     public SseStats stats() {
-        return hub.stats();
+        return hub.stats(relay == null ? null : relayStats(relay.health(), relay.lag()));
     }
 
-    /** Returns whether this registry publishes through an {@link EventRelay}, shared with other servers. */
-    public boolean isRelayed() {
-        return hub.isRelayed();
+    private static SseStats.Relay relayStats(RelayHealth health, Duration lag) {
+        return new SseStats.Relay(health.isUp(), health.reason(), lag == null || lag.isNegative() ? 0 : lag.toMillis());
     }
 
-    /**
-     * Returns whether this registry's relay carries events now, for health checks and metrics;
-     * {@link RelayHealth#UP} without a relay. While it is down, publishing throws
-     * {@link RelayUnavailableException}.
-     */
-    public RelayHealth relayHealth() {
-        return relay == null ? RelayHealth.UP : relay.health();
+    /** For {@link Connections#open}: opens a connection on {@code transport}. */
+    private SseConnection open(SseTransport transport, ConnectOptions options) {
+        return hub.open(transport, options);
     }
 
-    /**
-     * Returns how far this server's delivery of relayed events is behind the relay's shared order
-     * (see {@link EventRelay#lag()}), for metrics; {@link Duration#ZERO} without a relay.
-     */
-    public Duration relayLag() {
-        return relay == null ? Duration.ZERO : relay.lag();
+    /** For {@link Connections#checkSubscriptions}: checks names and counts without changing anything. */
+    private void checkSubscriptions(Collection<String> rooms, Collection<String> eventTypes) {
+        hub.checkSubscriptions(rooms == null ? Set.of() : rooms, eventTypes == null ? Set.of() : eventTypes);
     }
 
     /** Returns whether {@link #close()} or {@link #shutdown} has been called. */
@@ -393,8 +335,8 @@ public final class SseRegistry implements AutoCloseable {
     /**
      * Shuts down gracefully: refuses new connections, queues {@code finalEvent} (if not null) to
      * every connection, waits up to {@code grace} for every stream to be written out and closed,
-     * then closes the rest. Every connection closes with {@link CloseReason#SHUTDOWN}. A final event
-     * with a {@link SseEvent#retry() retry} tells browsers when to come back: each connection
+     * then closes the rest. Every connection closes with {@link CloseReason#SHUTDOWN}. A final
+     * event with a {@link SseEvent#retry() retry} tells browsers when to come back: each connection
      * receives it with a retry between that one and twice it, at random, so that the clients of a
      * stopping server do not all come back at the same moment.
      *
@@ -408,8 +350,8 @@ public final class SseRegistry implements AutoCloseable {
 
     /**
      * Closes every connection at once, with {@link CloseReason#SHUTDOWN}, and the relay if any;
-     * idempotent. Frames queued but not yet written are dropped: to let streams finish writing, call
-     * {@link #shutdown} instead.
+     * idempotent. Frames queued but not yet written are dropped: to let streams finish writing,
+     * call {@link #shutdown} instead.
      */
     @Override
     public void close() {
@@ -436,7 +378,7 @@ public final class SseRegistry implements AutoCloseable {
         private int maxRooms = 64;
         private int maxEventTypes = 64;
         private Ticker ticker = Ticker.system();
-        private ScheduledExecutorService scheduler;
+        private Scheduler scheduler;
         private DataSerializer serializer;
         private Executor drainExecutor;
         private EventRelay relay;
@@ -509,7 +451,8 @@ public final class SseRegistry implements AutoCloseable {
 
         /**
          * Bounds each connection's queue to this many live frames; frames that bring a client up to
-         * date ({@code retry}, {@code connected}, {@code reset}, a replay) and heartbeats do not count.
+         * date ({@code retry}, {@code connected}, {@code reset}, a replay) and heartbeats do not
+         * count.
          */
         public Builder queueCapacity(int frames) {
             if (frames < 1) {
@@ -520,8 +463,8 @@ public final class SseRegistry implements AutoCloseable {
         }
 
         /**
-         * Bounds each connection's queue to this many bytes of live frames; one frame always fits an
-         * empty queue. Replayed frames are bounded by the history's bytes and this, together.
+         * Bounds each connection's queue to this many bytes of live frames; one frame always fits
+         * an empty queue. Replayed frames are bounded by the history's bytes and this, together.
          */
         public Builder queueBytes(long bytes) {
             if (bytes < 1) {
@@ -560,16 +503,18 @@ public final class SseRegistry implements AutoCloseable {
         }
 
         /**
-         * Runs the heartbeat sweep, and the close callbacks that must not run where the connection
-         * closed (see {@link SseConnection#onClose}), on {@code scheduler}, which the registry then
-         * does not shut down.
+         * Runs the heartbeat and write-deadline sweep (which schedules itself again after each run,
+         * until the registry closes), and the close callbacks that must not run where the
+         * connection closed (see {@link SseConnection#onClose}), on {@code scheduler}; for tests,
+         * or to share a thread. The registry does not stop it. By default the registry runs one
+         * daemon thread of its own, which {@link SseRegistry#close()} stops.
          */
-        public Builder scheduler(ScheduledExecutorService scheduler) {
+        public Builder scheduler(Scheduler scheduler) {
             this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
             return this;
         }
 
-        /** Serializes the {@code Object} data of {@code publish(room, type, data)} and friends. */
+        /** Serializes the {@code Object} data of {@link SseRegistry#event(String, Object)}. */
         public Builder serializer(DataSerializer serializer) {
             this.serializer = Objects.requireNonNull(serializer, "serializer");
             return this;
@@ -591,7 +536,7 @@ public final class SseRegistry implements AutoCloseable {
          *
          * <p>By default the registry runs one daemon thread of its own, which {@link
          * SseRegistry#close()} stops: one thread writes to a great many non-blocking transports,
-         * and an executor of several threads spreads a large broadcast over them. {@code
+         * and an executor of several threads spreads a large publish over them. {@code
          * Runnable::run} writes on the publishing thread instead, before publish returns, with no
          * thread and no hand-off, but then a publisher pays for every write its events cause.
          * Tasks rejected by the executor run on the publishing thread.
@@ -603,9 +548,9 @@ public final class SseRegistry implements AutoCloseable {
 
         /**
          * Publishes through {@code relay}, shared with other servers, instead of delivering here
-         * directly; see "Several servers" on {@link SseRegistry}. The registry starts the relay when
-         * it is built and closes it when it is closed. Every server sharing the relay should use the
-         * same history settings.
+         * directly; see "Several servers" on {@link SseRegistry}. The registry starts the relay
+         * when it is built and closes it when it is closed. Every server sharing the relay should
+         * use the same history settings.
          */
         public Builder relay(EventRelay relay) {
             this.relay = Objects.requireNonNull(relay, "relay");
@@ -628,9 +573,9 @@ public final class SseRegistry implements AutoCloseable {
 
         /**
          * Sends a live {@value SseRegistry#PRESENCE_EVENT} event to the members of every room whose
-         * whole name matches {@code rooms} whenever an owner arrives in the room or departs from it,
-         * with the room's new presence; see "Presence" on {@link SseRegistry}. The event passes a
-         * connection's event-type filter like any other.
+         * whole name matches {@code rooms} whenever an owner arrives in the room or departs from
+         * it, with the room's new presence; see "Presence" on {@link SseRegistry}. The event passes
+         * a connection's event-type filter like any other.
          */
         public Builder presenceEvents(Pattern rooms) {
             this.presenceRooms = Objects.requireNonNull(rooms, "rooms");
@@ -662,12 +607,14 @@ public final class SseRegistry implements AutoCloseable {
 
         /** Returns a new registry; it starts its heartbeat sweep, and its relay if any, at once. */
         public SseRegistry build() {
-            boolean own = scheduler == null; // heartbeats, write deadlines and deferred close callbacks
-            ScheduledExecutorService s = own ? newScheduler() : scheduler;
+            // heartbeats, write deadlines and deferred close callbacks
+            ScheduledThreadPoolExecutor own = scheduler == null ? newScheduler() : null;
+            Scheduler s = own == null ? scheduler : Scheduler.of(own);
             boolean ownDrains = drainExecutor == null;
             Hub hub = new Hub(new Hub.Settings(
                     heartbeat, writeTimeout, historyEvents, historyBytes, historyMaxAge,
-                    queueFrames, queueBytes, overflow, maxRooms, maxEventTypes, ticker, s, own,
+                    queueFrames, queueBytes, overflow, maxRooms, maxEventTypes, ticker, s,
+                    own == null ? null : own::shutdownNow,
                     serializer == null ? DataSerializer.jackson() : serializer,
                     ownDrains ? newDrainExecutor() : drainExecutor, ownDrains, relay,
                     new PresenceTracker.Settings(describer, presenceRooms, presenceDelay, presenceShare)));
@@ -692,14 +639,14 @@ public final class SseRegistry implements AutoCloseable {
             });
         }
 
-        private static ScheduledExecutorService newScheduler() {
+        private static ScheduledThreadPoolExecutor newScheduler() {
             ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
                 Thread t = new Thread(r, "ssekit-scheduler");
                 t.setDaemon(true);
                 return t;
             });
             executor.setRemoveOnCancelPolicy(true);
-            return Executors.unconfigurableScheduledExecutorService(executor);
+            return executor;
         }
 
         private static Duration positiveOrNull(String name, Duration d) {
@@ -718,5 +665,31 @@ public final class SseRegistry implements AutoCloseable {
             }
             return value;
         }
+    }
+
+    /**
+     * What a connection does when a frame arrives and its outbound queue is full.
+     *
+     * <p>A queue is full when it holds its limit of frames or of bytes. Either way the event is
+     * counted in {@link SseStats}.
+     */
+    public enum OverflowPolicy {
+
+        /**
+         * Drop the oldest queued live frames until the new one fits. The client misses those events
+         * without being told, so use this for streams where only the latest state matters (tickers,
+         * stats). What brings a client up to date ({@code retry}, {@code connected}, {@code reset},
+         * a replay) never counted against the limits and is never dropped. Counted in {@link
+         * SseStats#framesDropped()}.
+         */
+        DROP_OLDEST,
+
+        /**
+         * Close the connection with {@link CloseReason#SLOW_CONSUMER}. From the refused frame on,
+         * nothing more is queued or written to it, so the browser reconnects with the id of the
+         * last event before the refused one and, when history is on, gets everything it missed.
+         * Counted in {@link SseStats#slowConsumersDisconnected()}.
+         */
+        DISCONNECT
     }
 }

@@ -1,4 +1,6 @@
 /**
- * The SSEKit API: events, their encoding, and the registry that delivers them to connections.
+ * The SSEKit API an application uses: the {@link dev.ssekit.SseRegistry registry} that publishes
+ * {@link dev.ssekit.SseEvent events} to connections, rooms and everyone, and what it answers with.
+ * What only adapters and relays need is in {@link dev.ssekit.spi}.
  */
 package dev.ssekit;

@@ -2,6 +2,8 @@ package dev.ssekit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import dev.ssekit.spi.EventRelay;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
@@ -11,8 +13,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Close callbacks are the application's code: they never run on a thread that is publishing, or on
@@ -21,14 +23,10 @@ import org.junit.jupiter.api.Test;
  */
 class CloseCallbackThreadTest {
 
-    private SseRegistry registry;
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
 
-    @AfterEach
-    void close() {
-        if (registry != null) {
-            registry.close();
-        }
-    }
+    private SseRegistry registry;
 
     /**
      * A relay with a reader thread of its own, as a real one has: publishing appends to a queue,
@@ -82,22 +80,22 @@ class CloseCallbackThreadTest {
 
     @Test
     void callbackOfAConnectionClosedWhileTheRelayDeliversRunsOffTheReaderAndMayPublish() {
-        registry = SseRegistry.builder().heartbeat(null).writeTimeout(null).history(100)
+        registry = fixture.build(fixture.builder().history(100)
                 .drainExecutor(Runnable::run) // writes on the delivering thread: the reader
-                .relay(new ThreadedRelay()).build();
+                .relay(new ThreadedRelay()));
         RecordingTransport broken = new RecordingTransport();
         broken.failWrites(new IOException("connection reset"));
-        SseConnection doomed = registry.open(broken, ConnectOptions.of("a"));
+        SseConnection doomed = fixture.open(registry, broken, ConnectOptions.of("a"));
         RecordingTransport watcher = new RecordingTransport();
-        registry.open(watcher, ConnectOptions.of("b"));
+        fixture.open(registry, watcher, ConnectOptions.of("b"));
         List<String> threads = new CopyOnWriteArrayList<>();
         List<PublishResult> published = new CopyOnWriteArrayList<>();
         doomed.onClose(reason -> {
             threads.add(Thread.currentThread().getName());
-            published.add(registry.broadcast(SseEvent.of("left", "a")));
+            published.add(registry.publish(SseEvent.of("left", "a")));
         });
 
-        registry.broadcast(SseEvent.of("1"));
+        registry.publish(SseEvent.of("1"));
 
         // The watcher may read the event before the callback's publish has returned its result.
         Await.await("the callback's event and its publish's result",
@@ -110,15 +108,15 @@ class CloseCallbackThreadTest {
 
     @Test
     void callbackOfAConnectionClosedWhileAPublishDrainsRunsOffThePublisher() {
-        registry = SseRegistry.builder().heartbeat(null).writeTimeout(null)
-                .drainExecutor(Runnable::run).build(); // writes on the publishing thread
+        registry = fixture.build(fixture.builder()
+                .drainExecutor(Runnable::run)); // writes on the publishing thread
         RecordingTransport broken = new RecordingTransport();
         broken.failWrites(new IOException("connection reset"));
-        SseConnection doomed = registry.open(broken, ConnectOptions.of("a"));
+        SseConnection doomed = fixture.open(registry, broken, ConnectOptions.of("a"));
         List<Thread> threads = new CopyOnWriteArrayList<>();
         doomed.onClose(reason -> threads.add(Thread.currentThread()));
 
-        registry.broadcast(SseEvent.of("1"));
+        registry.publish(SseEvent.of("1"));
 
         assertThat(doomed.closeReason()).isEqualTo(CloseReason.WRITE_FAILED);
         Await.await("the callback", () -> threads.size() == 1);
@@ -127,8 +125,8 @@ class CloseCallbackThreadTest {
 
     @Test
     void callbackOfAConnectionTheApplicationClosesRunsBeforeCloseReturns() {
-        registry = SseRegistry.builder().heartbeat(null).writeTimeout(null).build();
-        SseConnection c = registry.open(new RecordingTransport(), ConnectOptions.of("a"));
+        registry = fixture.build(fixture.builder());
+        SseConnection c = fixture.open(registry, ConnectOptions.of("a"));
         List<Thread> threads = new CopyOnWriteArrayList<>();
         c.onClose(reason -> threads.add(Thread.currentThread()));
 

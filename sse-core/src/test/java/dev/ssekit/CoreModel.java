@@ -5,7 +5,9 @@ import dev.ssekit.ModelLedger.Conn;
 import dev.ssekit.ModelLedger.Live;
 import dev.ssekit.ModelLedger.Pub;
 import dev.ssekit.ModelLedger.Scope;
-import dev.ssekit.spi.RelayUnavailableException;
+import dev.ssekit.SseRegistry.OverflowPolicy;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -97,7 +99,7 @@ final class CoreModel {
     private final Random rnd;
     private final ModelLedger ledger = new ModelLedger();
     private final MutableClock clock = new MutableClock();
-    private final ManualScheduler scheduler = new ManualScheduler();
+    private final ManualScheduler scheduler = new ManualScheduler(clock);
     private final HeldExecutor drains = new HeldExecutor();
     private final List<Server> servers = new ArrayList<>();
     private final List<Integer> logRecorded = ledger.logRecorded;
@@ -126,11 +128,7 @@ final class CoreModel {
     /** Runs the schedule of {@code seed}, {@code steps} random steps long, and checks it. */
     static Outcome run(long seed, int steps) {
         CoreModel model = new CoreModel(seed);
-        try {
-            model.play(steps);
-        } finally {
-            model.scheduler.shutdownNow();
-        }
+        model.play(steps);
         return new Outcome(seed, model.config(), List.copyOf(model.ledger.violations), List.copyOf(model.ledger.trace));
     }
 
@@ -223,7 +221,7 @@ final class CoreModel {
         } else if (k < 82) {
             long millis = 200 + rnd.nextInt(1800);
             clock.advance(Duration.ofMillis(millis));
-            scheduler.runPeriodicTasks();
+            scheduler.runPending();
             ledger.trace("clock +" + millis + " ms, sweep");
             done = true;
         } else if (k < 96 || !relayed) {
@@ -261,7 +259,7 @@ final class CoreModel {
         String where = (room == null ? "everyone" : room) + " via " + s.name();
         try {
             armRefusal(s);
-            PublishResult r = room == null ? s.registry.broadcast(event) : s.registry.publish(room, event);
+            PublishResult r = room == null ? s.registry.publish(event) : s.registry.publish(room, event);
             ledger.pubs.add(new Pub(pos, r.id(), room, ledger.step));
             ledger.posById.put(r.id(), pos);
             s.published++;
@@ -303,7 +301,7 @@ final class CoreModel {
                 + (room == null ? "everyone" : room) + " via " + s.name();
         try {
             armRefusal(s);
-            PublishResult r = room == null ? s.registry.broadcastLive(event) : s.registry.publishLive(room, event);
+            PublishResult r = room == null ? s.registry.publish(event.withRecorded(false)) : s.registry.publish(room, event.withRecorded(false));
             ledger.lives.put(token, new Live(token, room == null ? Scope.ALL : Scope.ROOM, room, null, tick));
             s.published++;
             appended(0);
@@ -447,7 +445,7 @@ final class CoreModel {
                 .retry(retry)
                 .build();
         int floor = s.floor();
-        SseConnection connection = s.registry.open(t, options);
+        SseConnection connection = Connections.open(s.registry, t, options);
         String name = cl.owner + "#" + (++cl.connections) + s.name();
         Conn c = new Conn(cl, s.index, name, connection, t, cl.lastEventId,
                 retry == null ? null : retry.toMillis(), floor, s.delivered);
@@ -583,8 +581,8 @@ final class CoreModel {
                     open++;
                 }
             }
-            if (s.registry.connectionCount() != open) {
-                ledger.violation(ModelInvariant.COUNTS, s.name() + " counts " + s.registry.connectionCount()
+            if (s.registry.stats().connections() != open) {
+                ledger.violation(ModelInvariant.COUNTS, s.name() + " counts " + s.registry.stats().connections()
                         + " open connections, the model " + open);
             }
         }

@@ -1,56 +1,42 @@
 package dev.ssekit;
 
+import dev.ssekit.spi.Scheduler;
+import dev.ssekit.spi.Ticker;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
- * A scheduler whose periodic tasks run only when a test says so, on the test's thread: with a
- * {@link MutableClock}, heartbeats and write deadlines become deterministic.
- *
- * <p>Thread-safe. Shut it down after the test; the futures it hands out are real, so that
- * cancelling one (as a closing registry does) stops its task from running again.
+ * A scheduler whose tasks run only when a test says so, on the test's thread; each keeps the time it
+ * was due on the test's {@link Ticker}, for the test to check. With a {@link MutableClock},
+ * heartbeats and write deadlines become deterministic. Thread-safe.
  */
-final class ManualScheduler extends ScheduledThreadPoolExecutor {
+final class ManualScheduler implements Scheduler {
 
-    private record Periodic(Runnable task, long periodMillis, ScheduledFuture<?> future) {}
+    record Due(long atNanos, Runnable task) {}
 
-    private final List<Periodic> periodic = new CopyOnWriteArrayList<>();
+    private final Ticker ticker;
+    final List<Due> pending = new ArrayList<>();
 
-    ManualScheduler() {
-        super(1);
+    ManualScheduler(Ticker ticker) {
+        this.ticker = ticker;
     }
 
     @Override
-    public ScheduledFuture<?> scheduleAtFixedRate(Runnable command, long initialDelay, long period, TimeUnit unit) {
-        // A real future that never fires on its own, so that cancel() and isCancelled() behave.
-        ScheduledFuture<?> future = super.schedule(() -> {}, 365, TimeUnit.DAYS);
-        periodic.add(new Periodic(command, unit.toMillis(period), future));
-        return future;
+    public synchronized void schedule(Duration delay, Runnable task) {
+        pending.add(new Due(ticker.read() + delay.toNanos(), task));
     }
 
-    /** Runs every periodic task that has not been cancelled, once, on the calling thread. */
-    void runPeriodicTasks() {
-        for (Periodic p : periodic) {
-            if (!p.future().isCancelled()) {
-                p.task().run();
-            }
+    /**
+     * Runs, once, every task scheduled so far, on the calling thread, as if its time had come: the
+     * test says when. Those they schedule wait for the next call.
+     */
+    void runPending() {
+        List<Due> due;
+        synchronized (this) {
+            due = List.copyOf(pending);
+            pending.clear();
         }
-    }
-
-    /** Returns how many periodic tasks were scheduled and are not cancelled. */
-    long activePeriodicTasks() {
-        return periodic.stream().filter(p -> !p.future().isCancelled()).count();
-    }
-
-    /** Returns the period of the only periodic task, in milliseconds. */
-    long periodMillis() {
-        return periodic.stream().filter(p -> !p.future().isCancelled())
-                .reduce((a, b) -> {
-                    throw new IllegalStateException("more than one periodic task");
-                })
-                .orElseThrow().periodMillis();
+        due.forEach(d -> d.task().run());
     }
 }

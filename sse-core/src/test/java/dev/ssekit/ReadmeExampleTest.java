@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.ssekit.WhatwgParser.Message;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,16 +37,17 @@ class ReadmeExampleTest {
                 .build();
 
         // An adapter (such as sse-servlet) opens one connection per client, on its transport.
-        SseConnection connection = registry.open(transport, ConnectOptions.builder("alice")
-                .rooms("prices")
+        SseConnection connection = Connections.open(registry, transport, ConnectOptions.builder("alice")
+                .rooms("prices", "ticker")
                 .announce(true)           // first event: connected, with the connection's id
                 .build());
         connection.onClose(reason -> System.out.println(connection.id() + " closed: " + reason));
 
-        // Any thread may publish: each event is encoded once, then queued for every member.
-        registry.publish("prices", SseEvent.of("tick", "{\"EURUSD\":1.0842}"));
-        registry.publish("prices", "tick", Map.of("GBPUSD", 1.2611));  // serialized to JSON once
-        registry.send(connection.id(), SseEvent.of("hello, alice"));   // one connection only
+        // Any thread may publish: each event is encoded once, then queued for every recipient.
+        registry.publish("prices", registry.event("tick", Map.of("EURUSD", 1.0842)));   // JSON, recorded
+        registry.publish(SseEvent.of("notice", "Deploying at 17:00"));                   // text, to everyone
+        registry.publish("ticker", registry.event("tick", 42).withRecorded(false));      // only for those here now
+        registry.send(connection.id(), SseEvent.of("hello", "just you"));               // one connection
 
         // Lets every stream write what is queued (up to 5 s), then closes it with CloseReason.SHUTDOWN.
         registry.shutdown(null, Duration.ofSeconds(5));
@@ -54,14 +57,17 @@ class ReadmeExampleTest {
         assertThat(messages).extracting(Message::type, Message::data).containsExactly(
                 tuple("connected", "{\"connectionId\":\"" + connection.id() + "\"}"),
                 tuple("tick", "{\"EURUSD\":1.0842}"),
-                tuple("tick", "{\"GBPUSD\":1.2611}"),
-                tuple("message", "hello, alice"));
+                tuple("notice", "Deploying at 17:00"),
+                tuple("tick", "42"),
+                tuple("hello", "just you"));
         // With history, the connected event gives the client its position (nothing published yet),
-        // published events get ids, and the direct message has none, so the id stays.
+        // recorded events get ids, and the unrecorded one and the direct message have none, so the
+        // id stays.
         assertThat(messages).extracting(Message::lastEventId)
                 .satisfiesExactly(
                         id -> assertThat(id).matches("[0-9a-z]+-0"),
                         id -> assertThat(id).matches("[0-9a-z]+-1"),
+                        id -> assertThat(id).matches("[0-9a-z]+-2"),
                         id -> assertThat(id).matches("[0-9a-z]+-2"),
                         id -> assertThat(id).matches("[0-9a-z]+-2"));
         assertThat(connection.closeReason()).isEqualTo(CloseReason.SHUTDOWN);

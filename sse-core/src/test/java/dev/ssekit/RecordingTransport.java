@@ -1,6 +1,7 @@
 package dev.ssekit;
 
 import dev.ssekit.WhatwgParser.Message;
+import dev.ssekit.spi.SseFrame;
 import dev.ssekit.spi.SseTransport;
 import dev.ssekit.spi.TransportListener;
 import dev.ssekit.testing.Await;
@@ -266,6 +267,11 @@ final class RecordingTransport implements SseTransport {
     }
 
     /** Returns whether the registry closed this transport. */
+    /** Whether the registry started this transport: a connection was made on it. */
+    boolean isStarted() {
+        return listener != null;
+    }
+
     boolean isClosed() {
         return closes.get() > 0;
     }

@@ -1,9 +1,9 @@
 package dev.ssekit;
 
 import dev.ssekit.spi.EventRelay;
+import dev.ssekit.spi.RelayHealth;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
-import dev.ssekit.spi.RelayUnavailableException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -113,6 +113,12 @@ final class SharedLog {
             } finally {
                 lock.unlock();
             }
+        }
+
+        /** Down, with a reason, while it refuses on purpose; up otherwise. */
+        @Override
+        public RelayHealth health() {
+            return refusing ? RelayHealth.down("the shared log refuses, on purpose") : RelayHealth.UP;
         }
 
         void refuse(boolean refuse) {

@@ -3,6 +3,8 @@ package dev.ssekit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import dev.ssekit.testing.Await;
 import java.io.IOException;
 import java.time.Duration;
@@ -20,25 +22,19 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A connection closes once, for one reason, and every listener hears it once; so does the registry. */
 class SseConnectionCloseTest {
 
-    private SseRegistry registry = SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null).build();
-    private final Map<SseConnection, RecordingTransport> transports = new LinkedHashMap<>();
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
 
-    @AfterEach
-    void closeRegistryAndCheckTransports() {
-        registry.close();
-        transports.forEach((c, t) -> assertThat(t.violations()).as("SPI contract on %s", c).isEmpty());
-    }
+    private SseRegistry registry = fixture.build(fixture.builder().drainExecutor(Runnable::run));
 
     private SseConnection open(RecordingTransport transport, String... rooms) {
-        SseConnection c = registry.open(transport, ConnectOptions.builder("client").rooms(rooms).build());
-        transports.put(c, transport);
-        return c;
+        return fixture.open(registry, transport, ConnectOptions.builder("client").rooms(rooms).build());
     }
 
     private SseConnection open(String... rooms) {
@@ -60,8 +56,8 @@ class SseConnectionCloseTest {
         assertThat(second).containsExactly(CloseReason.CLOSED_BY_APP);
         assertThat(c.isOpen()).isFalse();
         assertThat(c.closeReason()).isEqualTo(CloseReason.CLOSED_BY_APP);
-        assertThat(transports.get(c).isClosed()).isTrue();
-        assertThat(registry.connectionCount()).isZero();
+        assertThat(fixture.transportOf(c).isClosed()).isTrue();
+        assertThat(registry.stats().connections()).isZero();
         assertThat(registry.rooms()).isEmpty();
     }
 
@@ -71,8 +67,8 @@ class SseConnectionCloseTest {
         List<CloseReason> heard = new ArrayList<>();
         c.onClose(heard::add);
 
-        transports.get(c).clientGone();
-        transports.get(c).clientGone(); // harmless again
+        fixture.transportOf(c).clientGone();
+        fixture.transportOf(c).clientGone(); // harmless again
 
         assertThat(heard).containsExactly(CloseReason.CLIENT_GONE);
         assertThat(registry.connection(c.id())).isEmpty();
@@ -85,7 +81,7 @@ class SseConnectionCloseTest {
         List<CloseReason> heard = new ArrayList<>();
         c.onClose(heard::add);
 
-        transports.get(c).streamFailed(new IOException("reset by peer"));
+        fixture.transportOf(c).streamFailed(new IOException("reset by peer"));
 
         assertThat(heard).containsExactly(CloseReason.WRITE_FAILED);
     }
@@ -96,7 +92,7 @@ class SseConnectionCloseTest {
         List<CloseReason> heard = new ArrayList<>();
         c.onClose(heard::add);
 
-        transports.get(c).clientGone();
+        fixture.transportOf(c).clientGone();
         c.close();
         registry.close();
 
@@ -158,7 +154,7 @@ class SseConnectionCloseTest {
         }
 
         assertThat(seen).hasValue("members=1 queued=1 found=false");
-        assertThat(transports.get(other).data()).containsExactly("from elsewhere");
+        assertThat(fixture.transportOf(other).data()).containsExactly("from elsewhere");
     }
 
     @Test
@@ -205,7 +201,7 @@ class SseConnectionCloseTest {
         for (int i = 0; i < connections; i++) {
             SseConnection c = open("r" + i % 7);
             if (i % 2 == 1) {
-                transports.get(c).failWrites(new IOException("broken pipe")); // a publish closes it too
+                fixture.transportOf(c).failWrites(new IOException("broken pipe")); // a publish closes it too
             }
             List<CloseReason> reasons = new CopyOnWriteArrayList<>();
             c.onClose(reasons::add);
@@ -225,8 +221,8 @@ class SseConnectionCloseTest {
                     for (SseConnection c : order) {
                         switch (kind) {
                             case 0 -> c.close();
-                            case 1 -> transports.get(c).clientGone();
-                            case 2 -> transports.get(c).streamFailed(new IOException("gone"));
+                            case 1 -> fixture.transportOf(c).clientGone();
+                            case 2 -> fixture.transportOf(c).streamFailed(new IOException("gone"));
                             default -> c.send(SseEvent.of("x"));
                         }
                     }
@@ -247,7 +243,7 @@ class SseConnectionCloseTest {
             assertThat(heard.get(c)).as("%s", c).containsExactly(c.closeReason());
             assertThat(c.rooms()).isEmpty();
         }
-        assertThat(registry.connectionCount()).isZero();
+        assertThat(registry.stats().connections()).isZero();
         assertThat(registry.rooms()).isEmpty();
     }
 
@@ -262,8 +258,8 @@ class SseConnectionCloseTest {
         registry.close();
 
         assertThat(heard).containsExactly(CloseReason.SHUTDOWN, CloseReason.SHUTDOWN, CloseReason.SHUTDOWN);
-        assertThat(all).allSatisfy(c -> assertThat(transports.get(c).isClosed()).isTrue());
-        assertThat(registry.connectionCount()).isZero();
+        assertThat(all).allSatisfy(c -> assertThat(fixture.transportOf(c).isClosed()).isTrue());
+        assertThat(registry.stats().connections()).isZero();
         assertThat(registry.rooms()).isEmpty();
         assertThat(registry.stats().connections()).isZero();
     }
@@ -278,17 +274,17 @@ class SseConnectionCloseTest {
         boolean clean = registry.shutdown(bye, Duration.ofSeconds(10));
 
         assertThat(clean).isTrue();
-        assertThat(transports.get(a).frames()).hasSize(2).first().isEqualTo("data: before\n\n");
-        assertThat(List.of(transports.get(a).frames().get(1), transports.get(b).frames().get(0))).allSatisfy(f ->
+        assertThat(fixture.transportOf(a).frames()).hasSize(2).first().isEqualTo("data: before\n\n");
+        assertThat(List.of(fixture.transportOf(a).frames().get(1), fixture.transportOf(b).frames().get(0))).allSatisfy(f ->
                 assertThat(f).matches("event: bye\nretry: [0-9]+\ndata: restarting\n\n"));
-        assertThat(transports.get(b).frames()).hasSize(1);
-        assertThat(retryOf(transports.get(a).frames().get(1))).isBetween(5_000L, 10_000L);
-        assertThat(retryOf(transports.get(b).frames().get(0))).isBetween(5_000L, 10_000L);
+        assertThat(fixture.transportOf(b).frames()).hasSize(1);
+        assertThat(retryOf(fixture.transportOf(a).frames().get(1))).isBetween(5_000L, 10_000L);
+        assertThat(retryOf(fixture.transportOf(b).frames().get(0))).isBetween(5_000L, 10_000L);
         assertThat(List.of(a, b)).allSatisfy(c -> {
             assertThat(c.closeReason()).isEqualTo(CloseReason.SHUTDOWN);
-            assertThat(transports.get(c).isClosed()).isTrue();
+            assertThat(fixture.transportOf(c).isClosed()).isTrue();
         });
-        assertThatThrownBy(() -> registry.open(new RecordingTransport(), ConnectOptions.of("late")))
+        assertThatThrownBy(() -> Connections.open(registry, new RecordingTransport(), ConnectOptions.of("late")))
                 .isInstanceOf(IllegalStateException.class);
     }
 
@@ -307,7 +303,7 @@ class SseConnectionCloseTest {
 
         registry.shutdown(SseEvent.builder().retry(Duration.ofSeconds(10)).build(), Duration.ofSeconds(10));
 
-        List<Long> retries = connections.stream().map(c -> retryOf(transports.get(c).frames().get(0))).toList();
+        List<Long> retries = connections.stream().map(c -> retryOf(fixture.transportOf(c).frames().get(0))).toList();
         assertThat(retries).allSatisfy(r -> assertThat(r).isBetween(10_000L, 20_000L));
         assertThat(java.util.Set.copyOf(retries)).hasSizeGreaterThan(1);
     }
@@ -315,7 +311,7 @@ class SseConnectionCloseTest {
     @Test
     void aFinalEventThatCouldNotBePublishedIsRefusedAndTheRegistryStaysOpen() {
         registry.close();
-        registry = SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null).history(10).build();
+        registry = fixture.build(fixture.builder().drainExecutor(Runnable::run).history(10));
         RecordingTransport transport = new RecordingTransport();
         open(transport, "r");
 
@@ -326,7 +322,7 @@ class SseConnectionCloseTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserved");
 
         assertThat(registry.isClosed()).isFalse();
-        assertThat(registry.connectionCount()).isEqualTo(1);
+        assertThat(registry.stats().connections()).isEqualTo(1);
         assertThat(transport.text()).doesNotContain("bye");
     }
 
@@ -356,7 +352,7 @@ class SseConnectionCloseTest {
 
         CompletableFuture<Boolean> lateSend = CompletableFuture.supplyAsync(() -> {
             Await.await("final event queued", () -> c.queuedFrames() == 1);
-            boolean queued = c.send(SseEvent.of("too late"));
+            boolean queued = c.send(SseEvent.of("too late")).queued() == 1;
             slow.setReady(true);
             return queued;
         });
@@ -380,7 +376,7 @@ class SseConnectionCloseTest {
         assertThat(c.closeReason()).isEqualTo(CloseReason.SHUTDOWN);
         assertThat(stuck.isClosed()).isTrue();
         assertThat(stuck.text()).isEmpty();
-        assertThat(transports.get(fine).data()).containsExactly("bye");
-        assertThat(registry.connectionCount()).isZero();
+        assertThat(fixture.transportOf(fine).data()).containsExactly("bye");
+        assertThat(registry.stats().connections()).isZero();
     }
 }

@@ -2,15 +2,16 @@ package dev.ssekit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ssekit.SseRegistry.OverflowPolicy;
 import dev.ssekit.WhatwgParser.Message;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What one connection may never lose: a frame after a refused one, a replay to the live limits, a
@@ -18,25 +19,17 @@ import org.junit.jupiter.api.Test;
  */
 class SseConnectionLossTest {
 
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
+
     private SseRegistry registry;
-    private final Map<SseConnection, RecordingTransport> transports = new LinkedHashMap<>();
 
-    @AfterEach
-    void closeRegistryAndCheckTransports() {
-        if (registry != null) {
-            registry.close();
-        }
-        transports.forEach((c, t) -> assertThat(t.violations()).as("SPI contract on %s", c).isEmpty());
-    }
-
-    private static SseRegistry.Builder builder() {
-        return SseRegistry.builder().heartbeat(null).writeTimeout(null);
+    private SseRegistry.Builder builder() {
+        return fixture.builder();
     }
 
     private SseConnection open(RecordingTransport transport, ConnectOptions options) {
-        SseConnection c = registry.open(transport, options);
-        transports.put(c, transport);
-        return c;
+        return fixture.open(registry, transport, options);
     }
 
     private static List<String> numbers(int from, int to) {
@@ -69,8 +62,8 @@ class SseConnectionLossTest {
     @Test
     void disconnectWritesNothingQueuedAfterTheRefusedFrame() {
         HeldExecutor drains = new HeldExecutor();
-        registry = builder().history(100).queueCapacity(2).overflow(OverflowPolicy.DISCONNECT)
-                .drainExecutor(drains).build();
+        registry = fixture.build(builder().history(100).queueCapacity(2).overflow(OverflowPolicy.DISCONNECT)
+                .drainExecutor(drains));
         RecordingTransport t = RecordingTransport.notReady();
         SseConnection c = open(t, ConnectOptions.builder("x").rooms("r").build());
         registry.publish("r", SseEvent.of("1"));
@@ -100,18 +93,18 @@ class SseConnectionLossTest {
     void resyncReplayDoesNotCountAgainstTheLiveLimits() {
         SharedLog log = new SharedLog();
         SharedLog.Relay relay = log.join();
-        registry = builder().history(100).queueCapacity(10).overflow(OverflowPolicy.DISCONNECT)
-                .drainExecutor(Runnable::run).relay(relay).build();
+        registry = fixture.build(builder().history(100).queueCapacity(10).overflow(OverflowPolicy.DISCONNECT)
+                .drainExecutor(Runnable::run).relay(relay));
         RecordingTransport t = new RecordingTransport();
         SseConnection c = open(t, ConnectOptions.builder("x").build());
         for (int i = 1; i <= 20; i++) {
-            registry.broadcast(SseEvent.of(Integer.toString(i)));
+            registry.publish(SseEvent.of(Integer.toString(i)));
         }
         t.setReady(false); // the client stops reading for a moment
 
         relay.resyncWithGap(20); // a reset and a replay of 19 events (the oldest given is the boundary), more than the live limit of 10
-        registry.broadcast(SseEvent.of("21"));
-        registry.broadcast(SseEvent.of("22"));
+        registry.publish(SseEvent.of("21"));
+        registry.publish(SseEvent.of("22"));
         t.setReady(true);
 
         assertThat(c.closeReason()).isNull();
@@ -124,8 +117,8 @@ class SseConnectionLossTest {
 
     @Test
     void dropOldestNeverDropsThePrelude() {
-        registry = builder().history(100).queueCapacity(2).overflow(OverflowPolicy.DROP_OLDEST)
-                .drainExecutor(Runnable::run).build();
+        registry = fixture.build(builder().history(100).queueCapacity(2).overflow(OverflowPolicy.DROP_OLDEST)
+                .drainExecutor(Runnable::run));
         String first = registry.publish("r", SseEvent.of("1")).id();
         for (int i = 2; i <= 5; i++) {
             registry.publish("r", SseEvent.of(Integer.toString(i)));
@@ -150,12 +143,12 @@ class SseConnectionLossTest {
     void replaysQueuedToAStalledReaderAreBoundedByBytes() {
         SharedLog log = new SharedLog();
         SharedLog.Relay relay = log.join();
-        registry = builder().history(100).historyBytes(4_096).queueBytes(1_024)
-                .overflow(OverflowPolicy.DROP_OLDEST).drainExecutor(Runnable::run).relay(relay).build();
+        registry = fixture.build(builder().history(100).historyBytes(4_096).queueBytes(1_024)
+                .overflow(OverflowPolicy.DROP_OLDEST).drainExecutor(Runnable::run).relay(relay));
         RecordingTransport t = new RecordingTransport();
         SseConnection c = open(t, ConnectOptions.builder("x").build());
         for (int i = 1; i <= 50; i++) {
-            registry.broadcast(SseEvent.of("x".repeat(100)));
+            registry.publish(SseEvent.of("x".repeat(100)));
         }
         t.setReady(false); // and never reads again
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.ssekit.spi.SseFrame;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 
@@ -46,12 +47,12 @@ class SseEncoderFuzzTest {
             assertThat(e.getMessage()).isNotBlank(); // refused, with a message naming the field
             return;
         }
-        byte[] frame = SseEncoder.encode(event).toByteArray();
-        assertThat(WhatwgParser.parse(frame)).as("%s encoded as %s", event, SseEncoder.encode(event))
+        byte[] frame = SseFrame.encode(event).toByteArray();
+        assertThat(WhatwgParser.parse(frame)).as("%s encoded as %s", event, SseFrame.encode(event))
                 .isEqualTo(ExpectedParse.of(event));
         ByteArrayOutputStream two = new ByteArrayOutputStream();
         two.writeBytes(frame);
-        two.writeBytes(SseEncoder.encode(SENTINEL).toByteArray());
+        two.writeBytes(SseFrame.encode(SENTINEL).toByteArray());
         assertThat(WhatwgParser.parse(two.toByteArray())).as("%s followed by a sentinel", event)
                 .isEqualTo(ExpectedParse.of(event, SENTINEL));
     }

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ssekit.spi.SseFrame;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -271,7 +272,7 @@ class SseEncoderTest {
         ByteArrayOutputStream stream = new ByteArrayOutputStream();
         StringBuilder text = new StringBuilder();
         for (SseEvent event : c.events()) {
-            SseFrame frame = SseEncoder.encode(event);
+            SseFrame frame = SseFrame.encode(event);
             text.append(frame);
             stream.writeBytes(frame.toByteArray());
         }
@@ -282,12 +283,12 @@ class SseEncoderTest {
 
     @Test
     void commentHelperWritesOneCommentLine() {
-        assertThat(SseEncoder.comment("ping").toString()).isEqualTo(":ping\n\n");
+        assertThat(SseFrame.encode(SseEvent.ofComment("ping")).toString()).isEqualTo(":ping\n\n");
     }
 
     @Test
     void frameIsUtf8WithoutByteOrderMark() {
-        byte[] bytes = SseEncoder.encode(SseEvent.of("é😀")).toByteArray();
+        byte[] bytes = SseFrame.encode(SseEvent.of("é😀")).toByteArray();
 
         assertThat(bytes).startsWith('d', 'a', 't', 'a', ':', ' ');
         assertThat(bytes).endsWith(
@@ -296,14 +297,14 @@ class SseEncoderTest {
 
     @Test
     void frameEndsWithExactlyOneBlankLine() {
-        String wire = SseEncoder.encode(SseEvent.of("x\n")).toString();
+        String wire = SseFrame.encode(SseEvent.of("x\n")).toString();
 
         assertThat(wire).endsWith("\n\n").doesNotEndWith("\n\n\n").doesNotContain("\r");
     }
 
     @Test
     void frameGivesItsBytesWithoutLettingThemChange() throws IOException {
-        SseFrame frame = SseEncoder.encode(SseEvent.of("tick", "42"));
+        SseFrame frame = SseFrame.encode(SseEvent.of("tick", "42"));
         String wire = "event: tick\ndata: 42\n\n";
 
         byte[] copy = frame.toByteArray();
@@ -326,9 +327,9 @@ class SseEncoderTest {
     void sameEventEncodesToEqualFrames() {
         SseEvent event = SseEvent.builder().id("1").type("t").data("a\nb").build();
 
-        assertThat(SseEncoder.encode(event)).isEqualTo(SseEncoder.encode(event))
-                .hasSameHashCodeAs(SseEncoder.encode(event))
-                .isNotEqualTo(SseEncoder.encode(event.withId("2")));
+        assertThat(SseFrame.encode(event)).isEqualTo(SseFrame.encode(event))
+                .hasSameHashCodeAs(SseFrame.encode(event))
+                .isNotEqualTo(SseFrame.encode(event.withId("2")));
     }
 
     // ---- validation --------------------------------------------------------------------------
@@ -388,7 +389,7 @@ class SseEncoderTest {
         assertThatThrownBy(() -> SseEvent.of(null, "x")).isInstanceOf(NullPointerException.class).hasMessage("type");
         assertThatThrownBy(() -> SseEvent.ofComment(null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("comment");
-        assertThatThrownBy(() -> SseEncoder.encode(null)).isInstanceOf(NullPointerException.class)
+        assertThatThrownBy(() -> SseFrame.encode(null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("event");
     }
 

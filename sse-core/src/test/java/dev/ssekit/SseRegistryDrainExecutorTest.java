@@ -4,6 +4,8 @@ import static dev.ssekit.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ssekit.testing.Await;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.SseRegistry.OverflowPolicy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -16,28 +18,16 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Where and when queued frames are written: the registry's drain executor. */
 class SseRegistryDrainExecutorTest {
 
-    private SseRegistry registry;
-    private final List<RecordingTransport> transports = new ArrayList<>();
-    private ExecutorService pool;
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
 
-    @AfterEach
-    void closeAndCheckTransports() {
-        if (registry != null) {
-            registry.close();
-        }
-        if (pool != null) {
-            pool.shutdownNow();
-        }
-        for (RecordingTransport t : transports) {
-            assertThat(t.violations()).as("SPI contract").isEmpty();
-        }
-    }
+    private SseRegistry registry;
 
     /** An executor that only collects tasks, so a test decides when drains run. */
     private static final class HeldExecutor implements Executor {
@@ -55,24 +45,23 @@ class SseRegistryDrainExecutorTest {
         }
     }
 
-    private static SseRegistry.Builder builder() {
-        return SseRegistry.builder().heartbeat(null).writeTimeout(null);
+    private SseRegistry.Builder builder() {
+        return fixture.builder();
     }
 
     private SseConnection open(RecordingTransport transport) {
-        transports.add(transport);
-        return registry.open(transport, ConnectOptions.of("owner"));
+        return fixture.open(registry, transport, ConnectOptions.of("owner"));
     }
 
     @Test
     void publishReturnsBeforeWritingAndOneDrainWritesEverythingQueuedWithOneFlush() {
         HeldExecutor drains = new HeldExecutor();
-        registry = builder().drainExecutor(drains).build();
+        registry = fixture.build(builder().drainExecutor(drains));
         RecordingTransport transport = new RecordingTransport();
         SseConnection c = open(transport);
 
         for (int i = 1; i <= 5; i++) {
-            assertThat(registry.broadcast(SseEvent.of(Integer.toString(i))).queued()).isEqualTo(1);
+            assertThat(registry.publish(SseEvent.of(Integer.toString(i))).queued()).isEqualTo(1);
         }
         assertThat(transport.frames()).as("nothing written by the publisher").isEmpty();
         assertThat(c.queuedFrames()).isEqualTo(5);
@@ -86,13 +75,13 @@ class SseRegistryDrainExecutorTest {
 
     @Test
     void defaultDrainThreadWritesAndStopsWhenTheRegistryCloses() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         RecordingTransport transport = new RecordingTransport();
         AtomicReference<Thread> writer = new AtomicReference<>();
         transport.onWrite(frame -> writer.set(Thread.currentThread()));
         open(transport);
 
-        registry.broadcast(SseEvent.of("hello"));
+        registry.publish(SseEvent.of("hello"));
 
         await("the event written", () -> transport.data().equals(List.of("hello")));
         Thread drainer = writer.get();
@@ -109,10 +98,10 @@ class SseRegistryDrainExecutorTest {
     @Test
     void connectionClosedBeforeItsDrainRunsIsNeverWrittenAgain() {
         HeldExecutor drains = new HeldExecutor();
-        registry = builder().drainExecutor(drains).build();
+        registry = fixture.build(builder().drainExecutor(drains));
         RecordingTransport transport = new RecordingTransport();
         SseConnection c = open(transport);
-        registry.broadcast(SseEvent.of("late"));
+        registry.publish(SseEvent.of("late"));
 
         c.close();
         drains.runAll();
@@ -129,7 +118,7 @@ class SseRegistryDrainExecutorTest {
         RecordingTransport transport = new RecordingTransport();
         SseConnection c = open(transport);
 
-        registry.broadcast(SseEvent.of("a"));
+        registry.publish(SseEvent.of("a"));
         c.send(SseEvent.of("b"));
 
         assertThat(transport.data()).containsExactly("a", "b");
@@ -138,7 +127,7 @@ class SseRegistryDrainExecutorTest {
     @Test
     void broadcastToThousandsIsAFewDrainTasksNotOnePerRecipient() {
         HeldExecutor drains = new HeldExecutor();
-        registry = builder().drainExecutor(drains).build();
+        registry = fixture.build(builder().drainExecutor(drains));
         List<RecordingTransport> many = new ArrayList<>();
         for (int i = 0; i < 3_000; i++) {
             RecordingTransport t = new RecordingTransport();
@@ -146,7 +135,7 @@ class SseRegistryDrainExecutorTest {
             open(t);
         }
 
-        registry.broadcast(SseEvent.of("x"));
+        registry.publish(SseEvent.of("x"));
 
         assertThat(drains.tasks).hasSizeBetween(1, 10);
         drains.runAll();
@@ -158,7 +147,7 @@ class SseRegistryDrainExecutorTest {
         // A drain executor that has fallen behind makes publishers drain, as they did before there
         // was one: a healthy client must never look like a slow consumer because of our own thread.
         HeldExecutor stuck = new HeldExecutor();
-        registry = builder().drainExecutor(stuck).queueCapacity(64).overflow(OverflowPolicy.DISCONNECT).build();
+        registry = fixture.build(builder().drainExecutor(stuck).queueCapacity(64).overflow(OverflowPolicy.DISCONNECT));
         List<SseConnection> connections = new ArrayList<>();
         List<RecordingTransport> ready = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -168,7 +157,7 @@ class SseRegistryDrainExecutorTest {
         }
 
         for (int i = 0; i < 1_000; i++) {
-            registry.broadcast(SseEvent.of(Integer.toString(i)));
+            registry.publish(SseEvent.of(Integer.toString(i)));
         }
         stuck.runAll();
 
@@ -179,8 +168,8 @@ class SseRegistryDrainExecutorTest {
 
     @Test
     void drainsOnSeveralThreadsKeepEachConnectionsOrderAndNeverOverlap() throws Exception {
-        pool = Executors.newFixedThreadPool(4);
-        registry = builder().drainExecutor(pool).queueCapacity(10_000).build();
+        ExecutorService pool = fixture.closeAfter(Executors.newFixedThreadPool(4), ExecutorService::shutdownNow);
+        registry = fixture.build(builder().drainExecutor(pool).queueCapacity(10_000));
         List<RecordingTransport> streams = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             RecordingTransport t = new RecordingTransport();
@@ -196,7 +185,7 @@ class SseRegistryDrainExecutorTest {
                 done.add(publishers.submit(() -> {
                     start.await();
                     for (int i = 0; i < perPublisher; i++) {
-                        registry.broadcast(SseEvent.of(name + i));
+                        registry.publish(SseEvent.of(name + i));
                     }
                     return null;
                 }));

@@ -2,15 +2,16 @@ package dev.ssekit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import dev.ssekit.testing.Await;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Heartbeats and the write deadline, driven by a fake clock and a scheduler whose sweep runs only
@@ -20,28 +21,19 @@ class SseRegistryHeartbeatTest {
 
     private static final String PING = ":ping\n\n";
 
-    private final MutableClock clock = new MutableClock();
-    private final ManualScheduler scheduler = new ManualScheduler();
-    private SseRegistry registry;
-    private final Map<SseConnection, RecordingTransport> transports = new LinkedHashMap<>();
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
 
-    @AfterEach
-    void closeRegistryAndCheckTransports() {
-        if (registry != null) {
-            registry.close();
-        }
-        scheduler.shutdownNow();
-        transports.forEach((c, t) -> assertThat(t.violations()).as("SPI contract on %s", c).isEmpty());
-    }
+    private final MutableClock clock = new MutableClock();
+    private final ManualScheduler scheduler = new ManualScheduler(clock);
+    private SseRegistry registry;
 
     private SseRegistry.Builder builder() {
-        return SseRegistry.builder().drainExecutor(Runnable::run).ticker(clock).scheduler(scheduler).heartbeat(Duration.ofSeconds(10)).writeTimeout(null);
+        return fixture.builder().drainExecutor(Runnable::run).ticker(clock).scheduler(scheduler).heartbeat(Duration.ofSeconds(10));
     }
 
     private SseConnection open(RecordingTransport transport, ConnectOptions options) {
-        SseConnection c = registry.open(transport, options);
-        transports.put(c, transport);
-        return c;
+        return fixture.open(registry, transport, options);
     }
 
     private SseConnection open(RecordingTransport transport, String... rooms) {
@@ -51,23 +43,23 @@ class SseRegistryHeartbeatTest {
     /** Moves the clock, then runs the sweep as the scheduler would. */
     private void tick(Duration d) {
         clock.advance(d);
-        scheduler.runPeriodicTasks();
+        scheduler.runPending();
     }
 
     @Test
     void oneSweepServesEveryConnection() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         for (int i = 0; i < 5; i++) {
             open(new RecordingTransport());
         }
 
-        assertThat(scheduler.activePeriodicTasks()).isEqualTo(1);
-        assertThat(scheduler.periodMillis()).isPositive().isLessThanOrEqualTo(10_000);
+        assertThat(scheduler.pending).singleElement()
+                .satisfies(sweep -> assertThat(sweep.atNanos() - clock.read()).isPositive().isLessThanOrEqualTo(10_000_000_000L));
     }
 
     @Test
     void idleConnectionHearsAHeartbeatComment() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         RecordingTransport t = new RecordingTransport();
         open(t);
 
@@ -87,7 +79,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void busyConnectionHearsNoHeartbeat() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         RecordingTransport busy = new RecordingTransport();
         SseConnection busyConnection = open(busy);
         RecordingTransport idle = new RecordingTransport();
@@ -107,7 +99,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void heartbeatsDoNotPileUpBehindAStalledWrite() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         RecordingTransport stalled = RecordingTransport.notReady();
         SseConnection c = open(stalled);
 
@@ -121,7 +113,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void heartbeatPassesEveryEventTypeFilter() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         RecordingTransport t = new RecordingTransport();
         open(t, ConnectOptions.builder("a").eventTypes("tick").build());
 
@@ -132,22 +124,22 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void heartbeatsCanBeTurnedOff() {
-        registry = builder().heartbeat(null).build();
-        assertThat(scheduler.activePeriodicTasks()).isZero();
+        registry = fixture.build(builder().heartbeat(null));
+        assertThat(scheduler.pending).isEmpty();
         registry.close();
 
-        registry = builder().heartbeat(Duration.ZERO).build();
+        registry = fixture.build(builder().heartbeat(Duration.ZERO));
         RecordingTransport t = new RecordingTransport();
         open(t);
         tick(Duration.ofHours(1));
 
-        assertThat(scheduler.activePeriodicTasks()).isZero();
+        assertThat(scheduler.pending).isEmpty();
         assertThat(t.frames()).isEmpty();
     }
 
     @Test
     void heartbeatThatCannotBeWrittenRemovesTheConnectionEverywhere() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         RecordingTransport dead = new RecordingTransport();
         SseConnection deadConnection = open(dead, "a", "b");
         RecordingTransport alive = new RecordingTransport();
@@ -173,7 +165,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void neverReadyTransportIsClosedAsStalledAfterTheWriteTimeout() {
-        registry = builder().writeTimeout(Duration.ofSeconds(30)).build();
+        registry = fixture.build(builder().writeTimeout(Duration.ofSeconds(30)));
         RecordingTransport stuck = RecordingTransport.notReady();
         SseConnection stuckConnection = open(stuck, "r");
         RecordingTransport healthy = new RecordingTransport();
@@ -187,12 +179,12 @@ class SseRegistryHeartbeatTest {
         assertThat(stuckConnection.closeReason()).isEqualTo(CloseReason.STALLED);
         assertThat(stuck.isClosed()).isTrue();
         assertThat(registry.members("r")).hasSize(1);
-        assertThat(registry.connectionCount()).isEqualTo(1);
+        assertThat(registry.stats().connections()).isEqualTo(1);
     }
 
     @Test
     void writeDeadlineCountsOnlyFromTheLastStall() {
-        registry = builder().heartbeat(null).writeTimeout(Duration.ofSeconds(30)).build();
+        registry = fixture.build(builder().heartbeat(null).writeTimeout(Duration.ofSeconds(30)));
         RecordingTransport t = RecordingTransport.notReady();
         SseConnection c = open(t, "r");
 
@@ -212,23 +204,23 @@ class SseRegistryHeartbeatTest {
     void writeDeadlineHoldsWhateverTheTickerReads() {
         // System.nanoTime() may read anything, zero and negative numbers included.
         MutableClock epoch = new MutableClock(java.time.Instant.EPOCH.minusSeconds(15));
-        registry = builder().ticker(epoch).heartbeat(null).writeTimeout(Duration.ofSeconds(30)).build();
+        registry = fixture.build(builder().ticker(epoch).heartbeat(null).writeTimeout(Duration.ofSeconds(30)));
         RecordingTransport stuck = RecordingTransport.notReady();
         SseConnection c = open(stuck, "r");
 
         registry.publish("r", SseEvent.of("1")); // stalls at -15 s
         epoch.advance(Duration.ofSeconds(15));
-        scheduler.runPeriodicTasks(); // at 0
+        scheduler.runPending(); // at 0
         assertThat(c.isOpen()).isTrue();
         epoch.advance(Duration.ofSeconds(15));
-        scheduler.runPeriodicTasks();
+        scheduler.runPending();
 
         assertThat(c.closeReason()).isEqualTo(CloseReason.STALLED);
     }
 
     @Test
     void heartbeatsAndWriteDeadlinesKeepTheirPaceWhenTheWallClockSteps() {
-        registry = builder().writeTimeout(Duration.ofSeconds(30)).build();
+        registry = fixture.build(builder().writeTimeout(Duration.ofSeconds(30)));
         RecordingTransport idle = new RecordingTransport();
         open(idle);
         RecordingTransport stuck = RecordingTransport.notReady();
@@ -246,7 +238,7 @@ class SseRegistryHeartbeatTest {
 
     @Test
     void idleButWritableConnectionIsNeverStalled() {
-        registry = builder().heartbeat(null).writeTimeout(Duration.ofSeconds(30)).build();
+        registry = fixture.build(builder().heartbeat(null).writeTimeout(Duration.ofSeconds(30)));
         SseConnection c = open(new RecordingTransport());
 
         tick(Duration.ofHours(1));
@@ -255,19 +247,23 @@ class SseRegistryHeartbeatTest {
     }
 
     @Test
-    void closingTheRegistryCancelsItsSweepButLeavesTheGivenScheduler() {
-        registry = builder().build();
-        assertThat(scheduler.activePeriodicTasks()).isEqualTo(1);
+    void closingTheRegistryEndsItsSweepButLeavesTheGivenScheduler() {
+        registry = fixture.build(builder());
+        assertThat(scheduler.pending).hasSize(1);
 
         registry.close();
+        tick(Duration.ofHours(1)); // the sweep due runs, finds the registry closed and stops
 
-        assertThat(scheduler.activePeriodicTasks()).isZero();
-        assertThat(scheduler.isShutdown()).isFalse();
+        assertThat(scheduler.pending).isEmpty();
+        AtomicBoolean ran = new AtomicBoolean();
+        scheduler.schedule(Duration.ZERO, () -> ran.set(true));
+        scheduler.runPending();
+        assertThat(ran).as("the given scheduler still runs tasks").isTrue();
     }
 
     @Test
     void defaultSchedulerSendsHeartbeatsOnItsOwn() {
-        registry = SseRegistry.builder().heartbeat(Duration.ofMillis(20)).build();
+        registry = fixture.build(SseRegistry.builder().heartbeat(Duration.ofMillis(20)));
         RecordingTransport t = new RecordingTransport();
         open(t);
 

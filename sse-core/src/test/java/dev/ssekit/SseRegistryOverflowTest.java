@@ -3,37 +3,30 @@ package dev.ssekit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.SseRegistry.OverflowPolicy;
+import dev.ssekit.spi.SseFrame;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /** Bounded queues: both overflow policies, by frames and by bytes, and drains that stall and resume. */
 class SseRegistryOverflowTest {
 
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
+
     private SseRegistry registry;
-    private final Map<SseConnection, RecordingTransport> transports = new LinkedHashMap<>();
 
-    @AfterEach
-    void closeRegistryAndCheckTransports() {
-        if (registry != null) {
-            registry.close();
-        }
-        transports.forEach((c, t) -> assertThat(t.violations()).as("SPI contract on %s", c).isEmpty());
-    }
-
-    private static SseRegistry.Builder builder() {
-        return SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null);
+    private SseRegistry.Builder builder() {
+        return fixture.builder().drainExecutor(Runnable::run);
     }
 
     private SseConnection open(RecordingTransport transport, String... rooms) {
-        SseConnection c = registry.open(transport, ConnectOptions.builder("client").rooms(rooms).build());
-        transports.put(c, transport);
-        return c;
+        return fixture.open(registry, transport, ConnectOptions.builder("client").rooms(rooms).build());
     }
 
     private static List<String> numbers(int from, int to) {
@@ -50,7 +43,7 @@ class SseRegistryOverflowTest {
 
     @Test
     void dropOldestKeepsTheNewestFramesAndCountsDrops() {
-        registry = builder().queueCapacity(3).overflow(OverflowPolicy.DROP_OLDEST).build();
+        registry = fixture.build(builder().queueCapacity(3).overflow(OverflowPolicy.DROP_OLDEST));
         RecordingTransport slow = RecordingTransport.notReady();
         SseConnection c = open(slow, "r");
 
@@ -66,8 +59,8 @@ class SseRegistryOverflowTest {
 
     @Test
     void dropOldestAppliesToTheByteLimitToo() {
-        int frameSize = SseEncoder.encode(SseEvent.of("1")).size();
-        registry = builder().queueCapacity(100).queueBytes(2L * frameSize).overflow(OverflowPolicy.DROP_OLDEST).build();
+        int frameSize = SseFrame.encode(SseEvent.of("1")).size();
+        registry = fixture.build(builder().queueCapacity(100).queueBytes(2L * frameSize).overflow(OverflowPolicy.DROP_OLDEST));
         RecordingTransport slow = RecordingTransport.notReady();
         SseConnection c = open(slow, "r");
 
@@ -81,7 +74,7 @@ class SseRegistryOverflowTest {
 
     @Test
     void oneFrameAlwaysFitsAnEmptyQueue() {
-        registry = builder().queueBytes(1).overflow(OverflowPolicy.DROP_OLDEST).build();
+        registry = fixture.build(builder().queueBytes(1).overflow(OverflowPolicy.DROP_OLDEST));
         RecordingTransport slow = RecordingTransport.notReady();
         SseConnection c = open(slow, "r");
 
@@ -97,7 +90,7 @@ class SseRegistryOverflowTest {
 
     @Test
     void disconnectClosesTheSlowConsumerAndCountsIt() {
-        registry = builder().queueCapacity(2).overflow(OverflowPolicy.DISCONNECT).build();
+        registry = fixture.build(builder().queueCapacity(2).overflow(OverflowPolicy.DISCONNECT));
         RecordingTransport slowTransport = RecordingTransport.notReady();
         SseConnection slow = open(slowTransport, "r");
         RecordingTransport fastTransport = new RecordingTransport();
@@ -126,12 +119,12 @@ class SseRegistryOverflowTest {
 
     @Test
     void disconnectAppliesToDirectSendsAndTheByteLimit() {
-        registry = builder().queueBytes(10).overflow(OverflowPolicy.DISCONNECT).build();
+        registry = fixture.build(builder().queueBytes(10).overflow(OverflowPolicy.DISCONNECT));
         RecordingTransport slowTransport = RecordingTransport.notReady();
         SseConnection slow = open(slowTransport);
 
-        assertThat(slow.send(SseEvent.of("first frame is more than ten bytes"))).isTrue();
-        assertThat(slow.send(SseEvent.of("second"))).isFalse();
+        assertThat(slow.send(SseEvent.of("first frame is more than ten bytes")).queued()).isEqualTo(1);
+        assertThat(slow.send(SseEvent.of("second")).queued()).isZero();
 
         assertThat(slow.closeReason()).isEqualTo(CloseReason.SLOW_CONSUMER);
         assertThat(registry.stats().slowConsumersDisconnected()).isEqualTo(1);
@@ -143,7 +136,7 @@ class SseRegistryOverflowTest {
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS) // a publisher blocked by a stalled client would hang here
     void stalledConnectionNeverBlocksThePublisherNorDelaysOthers() {
-        registry = builder().queueCapacity(10).overflow(OverflowPolicy.DROP_OLDEST).build();
+        registry = fixture.build(builder().queueCapacity(10).overflow(OverflowPolicy.DROP_OLDEST));
         RecordingTransport stalled = RecordingTransport.notReady();
         open(stalled, "r");
         RecordingTransport healthy = new RecordingTransport();
@@ -158,7 +151,7 @@ class SseRegistryOverflowTest {
 
     @Test
     void drainStopsWhenNotReadyAndResumesOnWritable() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         RecordingTransport transport = RecordingTransport.notReady();
         SseConnection c = open(transport, "r");
         publishNumbers("r", 1, 6);
@@ -175,7 +168,7 @@ class SseRegistryOverflowTest {
 
     @Test
     void drainFlushesOncePerBurstNotOncePerFrame() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         RecordingTransport transport = RecordingTransport.notReady();
         open(transport, "r");
         publishNumbers("r", 1, 50);
@@ -188,7 +181,7 @@ class SseRegistryOverflowTest {
 
     @Test
     void publishFromInsideAWriteIsWrittenAfterIt() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         RecordingTransport transport = new RecordingTransport();
         open(transport, "r");
         transport.onWrite(frame -> {

@@ -6,57 +6,48 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ssekit.WhatwgParser.Message;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import dev.ssekit.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Who is in a room: counting owners, the listeners' hooks and the coalesced presence events. */
 class SseRegistryPresenceTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
+
     private SseRegistry registry;
-    private final Map<SseConnection, RecordingTransport> transports = Collections.synchronizedMap(new LinkedHashMap<>());
 
     private SseRegistry.Builder builder() {
-        return SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null);
-    }
-
-    @AfterEach
-    void closeRegistryAndCheckTransports() {
-        if (registry != null) {
-            registry.close();
-        }
-        transports.forEach((c, t) -> assertThat(t.violations()).as("SPI contract on %s", c).isEmpty());
+        return fixture.builder().drainExecutor(Runnable::run);
     }
 
     private SseConnection open(String owner, String... rooms) {
-        RecordingTransport transport = new RecordingTransport();
-        SseConnection c = registry.open(transport, ConnectOptions.builder(owner).rooms(rooms).build());
-        transports.put(c, transport);
-        return c;
+        return fixture.open(registry, ConnectOptions.builder(owner).rooms(rooms).build());
     }
 
     private List<JsonNode> presenceEvents(SseConnection c) {
         List<JsonNode> events = new ArrayList<>();
-        for (Message m : transports.get(c).messages()) {
+        for (Message m : fixture.transportOf(c).messages()) {
             if (m.type().equals(SseRegistry.PRESENCE_EVENT)) {
                 try {
                     events.add(JSON.readTree(m.data()));
@@ -81,7 +72,7 @@ class SseRegistryPresenceTest {
 
     @Test
     void ownerWithSeveralConnectionsCountsOnceUntilItsLastLeaves() {
-        registry = builder().describeOwners(owner -> owner.equals("s-alice") ? "Alice" : "Bob").build();
+        registry = fixture.build(builder().describeOwners(owner -> owner.equals("s-alice") ? "Alice" : "Bob"));
         SseConnection tab1 = open("s-alice", "chat");
         SseConnection tab2 = open("s-alice", "chat");
         SseConnection tab3 = open("s-alice");
@@ -101,13 +92,13 @@ class SseRegistryPresenceTest {
 
     @Test
     void ownersAreAnonymousByDefaultAndTheirKeysAppearNowhere() {
-        registry = builder().presenceEvents(Pattern.compile("chat")).build();
+        registry = fixture.build(builder().presenceEvents(Pattern.compile("chat")));
         SseConnection alice = open("session-ALICE-1234", "chat");
         open("session-BOB-5678", "chat");
 
         assertThat(registry.presence("chat")).isEqualTo(new Presence("chat", 2, List.of()));
         Await.await("a presence event with both owners", () -> presenceCounts(alice).contains(2));
-        String everything = transports.get(alice).text();
+        String everything = fixture.transportOf(alice).text();
         assertThat(everything).doesNotContain("ALICE").doesNotContain("BOB").doesNotContain("members");
         assertThat(presenceEvents(alice).get(presenceEvents(alice).size() - 1).toString())
                 .isEqualTo("{\"room\":\"chat\",\"count\":2}");
@@ -115,11 +106,11 @@ class SseRegistryPresenceTest {
 
     @Test
     void describerMayLeaveSomeOwnersUnlistedAndOneThatThrowsCountsAsAnonymous() {
-        registry = builder().describeOwners(owner -> switch (owner) {
+        registry = fixture.build(builder().describeOwners(owner -> switch (owner) {
             case "alice" -> Map.of("name", "Alice");
             case "broken" -> throw new IllegalStateException("no such user");
             default -> null;
-        }).build();
+        }));
         open("alice", "chat");
         open("hidden", "chat");
         open("broken", "chat");
@@ -131,7 +122,7 @@ class SseRegistryPresenceTest {
 
     @Test
     void presenceOfAnInvalidRoomIsRefusedNamingTheRoom() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         assertThatThrownBy(() -> registry.presence("a\nb")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("room");
         assertThatThrownBy(() -> registry.presence("")).isInstanceOf(IllegalArgumentException.class)
@@ -141,7 +132,7 @@ class SseRegistryPresenceTest {
     // ---- hooks ---------------------------------------------------------------------------------
 
     /** Records every hook call as text, and the threads they came on. */
-    private static final class Recorder implements PresenceListener {
+    private static final class Recorder implements Presence.Listener {
         final List<String> calls = new CopyOnWriteArrayList<>();
         final Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -173,7 +164,7 @@ class SseRegistryPresenceTest {
 
     @Test
     void listenerHearsOccupiedJoinedLeftAndEmptiedOnceEachInOrder() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         Recorder recorder = new Recorder();
         registry.addPresenceListener(recorder);
 
@@ -183,7 +174,7 @@ class SseRegistryPresenceTest {
         bob.join("chat"); // already in: no change, no call
         alice.leave("chat");
         alice.leave("chat");
-        transports.get(bob).clientGone();
+        fixture.transportOf(bob).clientGone();
         alice.join("chat");
         alice.close();
 
@@ -198,7 +189,7 @@ class SseRegistryPresenceTest {
 
     @Test
     void roomsChangedInOneStepAreCountedAndHeard() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         Recorder recorder = new Recorder();
         registry.addPresenceListener(recorder);
         SseConnection alice = open("alice", "a");
@@ -215,8 +206,8 @@ class SseRegistryPresenceTest {
 
     @Test
     void listenerThatThrowsIsContainedAndTheOthersAndLaterChangesAreStillHeard() {
-        registry = builder().build();
-        registry.addPresenceListener(new PresenceListener() {
+        registry = fixture.build(builder());
+        registry.addPresenceListener(new Presence.Listener() {
             @Override
             public void joined(SseConnection connection, String room) {
                 throw new IllegalStateException("a broken listener");
@@ -236,30 +227,30 @@ class SseRegistryPresenceTest {
 
     @Test
     void removedListenerHearsNoMoreAndListenerMayUseTheRegistry() {
-        registry = builder().build();
+        registry = fixture.build(builder());
         Recorder gone = new Recorder();
         registry.addPresenceListener(gone);
         assertThat(registry.removePresenceListener(gone)).isTrue();
         assertThat(registry.removePresenceListener(gone)).isFalse();
         // A listener that publishes to the room that just became occupied: the hooks run outside
         // the registry's locks, so this neither deadlocks nor fails.
-        registry.addPresenceListener(new PresenceListener() {
+        registry.addPresenceListener(new Presence.Listener() {
             @Override
             public void occupied(String room) {
-                registry.publishLive(room, "welcome", "\"first\"");
+                registry.publish(room, registry.event("welcome", "\"first\"").withRecorded(false));
             }
         });
 
         SseConnection alice = open("alice", "lobby");
 
-        Await.await("the welcome", () -> transports.get(alice).data().contains("\"first\""));
+        Await.await("the welcome", () -> fixture.transportOf(alice).data().contains("\"first\""));
         assertThat(gone.calls).isEmpty();
     }
 
     @Test
     void hooksAreCalledExactlyOncePerChangeUnderConcurrentChurn() throws Exception {
         long seed = new Random().nextLong();
-        registry = builder().build();
+        registry = fixture.build(builder());
         Recorder recorder = new Recorder();
         registry.addPresenceListener(recorder);
         List<String> roomNames = List.of("a", "b", "c");
@@ -289,7 +280,7 @@ class SseRegistryPresenceTest {
                         if (random.nextBoolean()) {
                             c.close();
                         } else {
-                            transports.get(c).clientGone();
+                            fixture.transportOf(c).clientGone();
                         }
                     }
                     return null;
@@ -302,8 +293,10 @@ class SseRegistryPresenceTest {
             pool.shutdownNow();
         }
 
-        Await.await("a left for every joined (seed " + seed + ")", () ->
-                recorder.calls.stream().filter(s -> s.startsWith("left ")).count() == joins.get());
+        Await.await("a left for every joined, an emptied for every occupied (seed " + seed + ")", () ->
+                recorder.calls.stream().filter(s -> s.startsWith("left ")).count() == joins.get()
+                        && recorder.calls.stream().filter(s -> s.startsWith("emptied ")).count()
+                                == recorder.calls.stream().filter(s -> s.startsWith("occupied ")).count());
         assertThat(recorder.calls.stream().filter(s -> s.startsWith("joined ")).count())
                 .as("joined calls, seed %d", seed).isEqualTo(joins.get());
         // Replaying the calls in order must describe a possible history: occupied before the first
@@ -345,8 +338,8 @@ class SseRegistryPresenceTest {
 
     @Test
     void membersHearOwnersArriveAndDepartButNotASecondConnectionOfTheSameOwner() {
-        registry = builder().presenceEvents(Pattern.compile("chat\\..*"))
-                .describeOwners(owner -> owner.toUpperCase(java.util.Locale.ROOT)).build();
+        registry = fixture.build(builder().presenceEvents(Pattern.compile("chat\\..*"))
+                .describeOwners(owner -> owner.toUpperCase(java.util.Locale.ROOT)));
         SseConnection alice = open("alice", "chat.lobby");
         awaitCounts(alice, 1);
 
@@ -364,7 +357,7 @@ class SseRegistryPresenceTest {
 
     @Test
     void roomsOutsideThePatternGetNoPresenceEvents() {
-        registry = builder().presenceEvents(Pattern.compile("chat")).build();
+        registry = fixture.build(builder().presenceEvents(Pattern.compile("chat")));
         SseConnection outsider = open("carol", "news");
         SseConnection member = open("dave", "news", "chat");
         awaitCounts(member, 1); // sent after any event for "news" would have been
@@ -377,10 +370,10 @@ class SseRegistryPresenceTest {
     void burstOfAThousandJoinsSendsOneEventWithTheFinalCount() throws Exception {
         CountDownLatch burstDone = new CountDownLatch(1);
         CountDownLatch holding = new CountDownLatch(1);
-        registry = builder().presenceEvents(Pattern.compile("room")).presenceEventDelay(Duration.ofMillis(50)).build();
+        registry = fixture.build(builder().presenceEvents(Pattern.compile("room")).presenceEventDelay(Duration.ofMillis(50)));
         // Hold the presence thread during the burst, so that the burst is a burst however slow the
         // machine: the coalesced event then cannot go out before the last join.
-        registry.addPresenceListener(new PresenceListener() {
+        registry.addPresenceListener(new Presence.Listener() {
             @Override
             public void occupied(String room) {
                 holding.countDown();
@@ -411,23 +404,22 @@ class SseRegistryPresenceTest {
 
     @Test
     void presenceEventsAreNeverRecordedNorReplayed() {
-        registry = builder().history(100).presenceEvents(Pattern.compile("chat")).build();
+        registry = fixture.build(builder().history(100).presenceEvents(Pattern.compile("chat")));
         SseConnection alice = open("alice", "chat");
-        registry.publish("chat", "line", "\"hello\"");
+        registry.publish("chat", registry.event("line", "\"hello\""));
         awaitCounts(alice, 1);
         open("bob", "chat");
         awaitCounts(alice, 1, 2);
-        for (Message m : transports.get(alice).messages()) {
+        for (Message m : fixture.transportOf(alice).messages()) {
             if (m.type().equals("presence")) {
                 assertThat(m.lastEventId()).as("a presence event carries no id of its own").isEqualTo(
-                        transports.get(alice).messages().stream().filter(x -> x.type().equals("line"))
+                        fixture.transportOf(alice).messages().stream().filter(x -> x.type().equals("line"))
                                 .findFirst().orElseThrow().lastEventId());
             }
         }
 
         RecordingTransport resumed = new RecordingTransport();
-        SseConnection again = registry.open(resumed, ConnectOptions.builder("carol").rooms("chat").lastEventId("0").build());
-        transports.put(again, resumed);
+        fixture.open(registry, resumed, ConnectOptions.builder("carol").rooms("chat").lastEventId("0").build());
         assertThat(resumed.messages()).extracting(Message::type).containsExactly("line");
     }
 }

@@ -4,43 +4,33 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ssekit.WhatwgParser.Message;
-import dev.ssekit.spi.RelayUnavailableException;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
+import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.testing.Await;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Several registries publishing through one shared order: the core's side of the relay seam. */
 class SseRegistryRelayTest {
 
-    private final SharedLog log = new SharedLog();
-    private final List<SseRegistry> registries = new ArrayList<>();
-    private final Map<SseConnection, RecordingTransport> transports = new LinkedHashMap<>();
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
 
-    @AfterEach
-    void closeAndCheckTransports() {
-        registries.forEach(SseRegistry::close);
-        transports.forEach((c, t) -> assertThat(t.violations()).as("SPI contract on %s", c).isEmpty());
-    }
+    private final SharedLog log = new SharedLog();
 
     private SseRegistry server(SharedLog.Relay relay) {
-        SseRegistry r = SseRegistry.builder().heartbeat(null).writeTimeout(null).history(100).relay(relay).build();
-        registries.add(r);
-        return r;
+        return fixture.build(fixture.builder().history(100).relay(relay));
     }
 
     private SseConnection open(SseRegistry registry, ConnectOptions options) {
-        RecordingTransport t = new RecordingTransport();
-        SseConnection c = registry.open(t, options);
-        transports.put(c, t);
-        return c;
+        return fixture.open(registry, options);
     }
 
     private List<Message> messagesOf(SseConnection c) {
-        return transports.get(c).messages();
+        return fixture.transportOf(c).messages();
     }
 
     /** Waits until {@code c} has been written {@code count} messages (relayed events drain on other threads). */
@@ -56,9 +46,9 @@ class SseRegistryRelayTest {
         SseConnection onA = open(a, ConnectOptions.builder("x").rooms("r").build());
         SseConnection onB = open(b, ConnectOptions.builder("y").rooms("r").build());
 
-        PublishResult first = a.broadcast(SseEvent.of("1"));
+        PublishResult first = a.publish(SseEvent.of("1"));
         PublishResult second = b.publish("r", SseEvent.of("2"));
-        PublishResult third = a.publishLive("r", SseEvent.of("3"));
+        PublishResult third = a.publish("r", SseEvent.of("3").withRecorded(false));
 
         List<Message> expected = List.of(
                 new Message("message", "1", first.id()),
@@ -79,7 +69,7 @@ class SseRegistryRelayTest {
         SseConnection otherOnA = open(a, ConnectOptions.builder("x").build());
 
         PublishResult sent = a.send(onB.id(), SseEvent.of("dm", "hi"));
-        a.broadcast(SseEvent.of("marker", "m"));
+        a.publish(SseEvent.of("marker", "m"));
 
         assertThat(sent).isEqualTo(new PublishResult(null, 0));
         assertThat(awaitMessages(onB, 2).get(0)).isEqualTo(new Message("dm", "hi", ""));
@@ -94,14 +84,14 @@ class SseRegistryRelayTest {
         slow.pause();
         List<String> ids = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {
-            ids.add(a.broadcast(SseEvent.of(Integer.toString(i))).id());
+            ids.add(a.publish(SseEvent.of(Integer.toString(i))).id());
         }
 
         // The client saw 1 and 2 on A, then comes to B, which has read nothing yet.
         SseConnection c = open(b, ConnectOptions.builder("x").lastEventId(ids.get(1)).build());
         assertThat(messagesOf(c)).as("neither a reset nor a replay of what it has").isEmpty();
         slow.resume();
-        String live = a.broadcast(SseEvent.of("4")).id();
+        String live = a.publish(SseEvent.of("4")).id();
 
         assertThat(awaitMessages(c, 2)).containsExactly(
                 new Message("message", "3", ids.get(2)),
@@ -122,11 +112,10 @@ class SseRegistryRelayTest {
 
     @Test
     void idOlderThanTheMirrorIsExpiredAndAForeignIdIsUnknown() {
-        SseRegistry a = SseRegistry.builder().heartbeat(null).writeTimeout(null).history(2).relay(log.join()).build();
-        registries.add(a);
+        SseRegistry a = fixture.build(fixture.builder().history(2).relay(log.join()));
         List<String> ids = new ArrayList<>();
         for (int i = 1; i <= 4; i++) {
-            ids.add(a.broadcast(SseEvent.of(Integer.toString(i))).id());
+            ids.add(a.publish(SseEvent.of(Integer.toString(i))).id());
         }
 
         SseConnection expired = open(a, ConnectOptions.builder("x").lastEventId(ids.get(0)).build());
@@ -143,9 +132,9 @@ class SseRegistryRelayTest {
     void lostPlaceInTheSharedOrderResetsOpenStreamsThenReplaysWhatIsRetained() {
         SharedLog.Relay relay = log.join();
         SseRegistry a = server(relay);
-        String first = a.broadcast(SseEvent.of("1")).id();
+        String first = a.publish(SseEvent.of("1")).id();
         SseConnection c = open(a, ConnectOptions.builder("x").build());
-        String second = a.broadcast(SseEvent.of("2")).id();
+        String second = a.publish(SseEvent.of("2")).id();
 
         relay.resyncWithGap(2); // the oldest message given becomes the boundary, a relay id: the reset's
 
@@ -163,19 +152,41 @@ class SseRegistryRelayTest {
         SseConnection c = open(a, ConnectOptions.builder("x").build());
         relay.refuse(true);
 
-        assertThatThrownBy(() -> a.broadcast(SseEvent.of("1"))).isInstanceOf(RelayUnavailableException.class);
+        assertThatThrownBy(() -> a.publish(SseEvent.of("1"))).isInstanceOf(RelayUnavailableException.class);
         assertThatThrownBy(() -> a.send(c.id(), SseEvent.of("1"))).isInstanceOf(RelayUnavailableException.class);
         relay.refuse(false);
-        a.broadcast(SseEvent.of("2"));
+        a.publish(SseEvent.of("2"));
 
         assertThat(awaitMessages(c, 1)).extracting(Message::data).containsExactly("2");
         assertThat(c.isOpen()).isTrue();
     }
 
+    @Test
+    void statsTellWhetherTheRelayCarriesEventsAndHowFarBehindThisServerIs() {
+        SharedLog.Relay relay = log.join();
+        SseRegistry a = server(relay);
+        assertThat(a.stats().relay()).isEqualTo(new SseStats.Relay(true, null, 0));
+
+        relay.refuse(true);
+        assertThat(a.stats().relay()).isEqualTo(new SseStats.Relay(false, "the shared log refuses, on purpose", 0));
+
+        try (SseRegistry alone = SseRegistry.builder().heartbeat(null).build()) {
+            assertThat(alone.stats().relay()).as("no relay").isNull();
+        }
+    }
+
+    @Test
+    void aMessageToOneConnectionIsNeverRecordedWhateverItsEventSays() {
+        SseEvent event = SseEvent.of("x");
+        assertThat(event.recorded()).isTrue();
+
+        assertThat(new RelayMessage(RelayMessage.Scope.CONNECTION, "id", event, null).recorded()).isFalse();
+        assertThat(new RelayMessage(RelayMessage.Scope.ROOM, "r", event, null).recorded()).isTrue();
+        assertThat(new RelayMessage(RelayMessage.Scope.ALL, null, event.withRecorded(false), null).recorded()).isFalse();
+    }
+
     private SseRegistry server(SharedLog.Relay relay, int history) {
-        SseRegistry r = SseRegistry.builder().heartbeat(null).writeTimeout(null).history(history).relay(relay).build();
-        registries.add(r);
-        return r;
+        return fixture.build(fixture.builder().history(history).relay(relay));
     }
 
     private static List<String> typesAndData(List<Message> messages) {
@@ -190,7 +201,7 @@ class SseRegistryRelayTest {
         String position = awaitMessages(first, 1).get(0).lastEventId();
         first.close();
         for (int i = 1; i <= 5; i++) {
-            a.broadcast(SseEvent.of("e" + i));
+            a.publish(SseEvent.of("e" + i));
         }
 
         SseConnection resumed = open(a, ConnectOptions.builder("x").announce(true).lastEventId(position).build());
@@ -206,9 +217,9 @@ class SseRegistryRelayTest {
         SseRegistry a = server(log.join(), 100);
         SseRegistry b = server(relayOfB, 100);
         SseConnection onB = open(b, ConnectOptions.builder("x").announce(true).build());
-        a.broadcast(SseEvent.of("e1"));
-        a.broadcast(SseEvent.of("e2"));
-        a.broadcast(SseEvent.of("e3"));
+        a.publish(SseEvent.of("e1"));
+        a.publish(SseEvent.of("e2"));
+        a.publish(SseEvent.of("e3"));
         awaitMessages(onB, 4);
 
         relayOfB.resyncWithGap(2); // b is given e2 and e3: e2 becomes its boundary, e3 is retained
@@ -218,7 +229,7 @@ class SseRegistryRelayTest {
         onB.close();
 
         SseConnection resumed = open(a, ConnectOptions.builder("x").announce(true).lastEventId(position).build());
-        a.broadcast(SseEvent.of("e4"));
+        a.publish(SseEvent.of("e4"));
 
         assertThat(typesAndData(awaitMessages(resumed, 3)))
                 .as("resuming from the reset's \"%s\" on the other server: what b still had, nothing it had before", position)
@@ -229,12 +240,12 @@ class SseRegistryRelayTest {
     void clientResumingWhereTheServerLostItsPlaceWithNothingGivenBackIsReset() {
         SharedLog.Relay relay = log.join();
         SseRegistry a = server(relay, 100);
-        String first = a.broadcast(SseEvent.of("e1")).id();
-        a.broadcast(SseEvent.of("e2"));
+        String first = a.publish(SseEvent.of("e1")).id();
+        a.publish(SseEvent.of("e2"));
         relay.resyncWithGap(0, false); // the relay trimmed everything this server had not read, and does not say where it stood
 
         SseConnection resumed = open(a, ConnectOptions.builder("x").announce(true).lastEventId(first).build());
-        a.broadcast(SseEvent.of("e3"));
+        a.publish(SseEvent.of("e3"));
 
         assertThat(typesAndData(awaitMessages(resumed, 3)))
                 .as("resuming from \"%s\": e2 may be gone, the client is told", first)
@@ -246,14 +257,14 @@ class SseRegistryRelayTest {
         SharedLog.Relay relayOfB = log.join();
         SseRegistry a = server(log.join(), 100);
         SseRegistry b = server(relayOfB, 100);
-        a.broadcast(SseEvent.of("e1"));
+        a.publish(SseEvent.of("e1"));
         relayOfB.pause();
         relayOfB.resyncWithGap(0); // b lost its place, and is given back nothing: e1 is where the gap ends
-        String seen = a.broadcast(SseEvent.of("e2")).id(); // after the gap; b has not read it yet
+        String seen = a.publish(SseEvent.of("e2")).id(); // after the gap; b has not read it yet
 
         SseConnection resumed = open(b, ConnectOptions.builder("x").announce(true).lastEventId(seen).build());
         relayOfB.resume();
-        a.broadcast(SseEvent.of("e3"));
+        a.publish(SseEvent.of("e3"));
 
         assertThat(typesAndData(awaitMessages(resumed, 2)))
                 .as("resuming from \"%s\", which came after the gap: nothing was lost, nothing is repeated", seen)
@@ -267,13 +278,13 @@ class SseRegistryRelayTest {
         SseRegistry b = server(relayOfB, 100);
         relayOfB.pause();
         relayOfB.resyncWithGap(0, false); // b lost its place, and is told nothing
-        a.broadcast(SseEvent.of("e1"));
+        a.publish(SseEvent.of("e1"));
         relayOfB.resyncWithGap(1); // b lost it again, and is given e1 back: its boundary, its place again
-        String seen = a.broadcast(SseEvent.of("e2")).id(); // after the boundary; b has not read it yet
+        String seen = a.publish(SseEvent.of("e2")).id(); // after the boundary; b has not read it yet
 
         SseConnection resumed = open(b, ConnectOptions.builder("x").announce(true).lastEventId(seen).build());
         relayOfB.resume();
-        a.broadcast(SseEvent.of("e3"));
+        a.publish(SseEvent.of("e3"));
 
         assertThat(typesAndData(awaitMessages(resumed, 2)))
                 .as("resuming from \"%s\", after the boundary b was given: nothing was lost", seen)
@@ -286,13 +297,13 @@ class SseRegistryRelayTest {
         SseRegistry a = server(log.join());
         SseRegistry b = server(slow);
         slow.pause();
-        String seen = a.broadcast(SseEvent.of("e1")).id();
-        a.broadcastLive(SseEvent.of("before")); // the client saw e1 and this on A
+        String seen = a.publish(SseEvent.of("e1")).id();
+        a.publish(SseEvent.of("before").withRecorded(false)); // the client saw e1 and this on A
 
         SseConnection c = open(b, ConnectOptions.builder("x").lastEventId(seen).build());
         slow.resume(); // b now delivers what it had not read, "before" among it
-        a.broadcastLive(SseEvent.of("after"));
-        String last = a.broadcast(SseEvent.of("e2")).id();
+        a.publish(SseEvent.of("after").withRecorded(false));
+        String last = a.publish(SseEvent.of("e2")).id();
 
         assertThat(awaitMessages(c, 2)).as("what was published before the connection opened is not live to it")
                 .containsExactly(new Message("message", "after", ""), new Message("message", "e2", last));

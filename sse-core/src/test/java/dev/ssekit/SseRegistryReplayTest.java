@@ -3,12 +3,14 @@ package dev.ssekit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ssekit.SseRegistry.OverflowPolicy;
 import dev.ssekit.WhatwgParser.Message;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
+import dev.ssekit.spi.SseFrame;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -16,26 +18,20 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** History and replay: ids, resuming at every boundary, gaps signalled, entitlement, no races. */
 class SseRegistryReplayTest {
 
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
+
     private final MutableClock clock = new MutableClock();
     private SseRegistry registry;
-    private final Map<SseConnection, RecordingTransport> transports = new LinkedHashMap<>();
-
-    @AfterEach
-    void closeRegistryAndCheckTransports() {
-        if (registry != null) {
-            registry.close();
-        }
-        transports.forEach((c, t) -> assertThat(t.violations()).as("SPI contract on %s", c).isEmpty());
-    }
 
     private SseRegistry.Builder builder() {
-        return SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null).ticker(clock);
+        return fixture.builder().drainExecutor(Runnable::run).ticker(clock);
     }
 
     private SseConnection open(ConnectOptions options) {
@@ -43,9 +39,7 @@ class SseRegistryReplayTest {
     }
 
     private SseConnection open(RecordingTransport transport, ConnectOptions options) {
-        SseConnection c = registry.open(transport, options);
-        transports.put(c, transport);
-        return c;
+        return fixture.open(registry, transport, options);
     }
 
     private SseConnection resume(String lastEventId) {
@@ -53,18 +47,18 @@ class SseRegistryReplayTest {
     }
 
     private List<Message> messagesOf(SseConnection c) {
-        return transports.get(c).messages();
+        return fixture.transportOf(c).messages();
     }
 
     private List<String> dataOf(SseConnection c) {
-        return transports.get(c).data();
+        return fixture.transportOf(c).data();
     }
 
     /** Broadcasts events whose data is "1", "2", ... and returns their ids, in order. */
     private List<String> broadcast(int count) {
         List<String> ids = new ArrayList<>();
         for (int i = 1; i <= count; i++) {
-            ids.add(registry.broadcast(SseEvent.of(Integer.toString(i))).id());
+            ids.add(registry.publish(SseEvent.of(Integer.toString(i))).id());
         }
         return ids;
     }
@@ -81,7 +75,7 @@ class SseRegistryReplayTest {
 
     @Test
     void historyAssignsMonotonicIdsOfEpochAndSequence() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         SseConnection c = open(ConnectOptions.of("a"));
 
         List<String> ids = broadcast(3);
@@ -89,7 +83,7 @@ class SseRegistryReplayTest {
         String epoch = ids.get(0).substring(0, ids.get(0).indexOf('-'));
         assertThat(epoch).matches("[0-9a-z]{8}");
         assertThat(ids).containsExactly(epoch + "-1", epoch + "-2", epoch + "-3");
-        assertThat(builder().history(10).build().broadcast(SseEvent.of("x")).id())
+        assertThat(fixture.build(builder().history(10)).publish(SseEvent.of("x")).id())
                 .as("another registry's ids have another epoch")
                 .doesNotStartWith(epoch + "-");
         assertThat(messagesOf(c)).extracting(Message::lastEventId).containsExactlyElementsOf(ids);
@@ -97,22 +91,22 @@ class SseRegistryReplayTest {
 
     @Test
     void eventWithItsOwnIdIsRejectedWhenHistoryIsOn() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
 
-        assertThatThrownBy(() -> registry.broadcast(SseEvent.builder().id("mine").data("x").build()))
+        assertThatThrownBy(() -> registry.publish(SseEvent.builder().id("mine").data("x").build()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("id must be null");
     }
 
     @Test
     void directMessagesAreNotRecordedAndGetNoRegistryId() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         SseConnection c = open(ConnectOptions.of("a"));
 
         PublishResult result = registry.send(c.id(), SseEvent.of("private"));
         c.send(SseEvent.of("also private"));
 
         assertThat(result.id()).isNull();
-        assertThat(transports.get(c).text()).doesNotContain("id:");
+        assertThat(fixture.transportOf(c).text()).doesNotContain("id:");
         assertThat(dataOf(resume("0"))).isEmpty();
     }
 
@@ -120,11 +114,11 @@ class SseRegistryReplayTest {
 
     @Test
     void resumesAfterAnIdInTheMiddleThenGoesLive() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         List<String> ids = broadcast(5);
 
         SseConnection c = resume(ids.get(1));
-        String live = registry.broadcast(SseEvent.of("6")).id();
+        String live = registry.publish(SseEvent.of("6")).id();
 
         assertThat(messagesOf(c)).containsExactly(
                 new Message("message", "3", ids.get(2)),
@@ -135,18 +129,18 @@ class SseRegistryReplayTest {
 
     @Test
     void resumingFromTheLastIdReplaysNothing() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         List<String> ids = broadcast(5);
 
         SseConnection c = resume(ids.get(4));
-        registry.broadcast(SseEvent.of("6"));
+        registry.publish(SseEvent.of("6"));
 
         assertThat(dataOf(c)).containsExactly("6");
     }
 
     @Test
     void zeroReplaysEverythingRetained() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         broadcast(5);
 
         assertThat(dataOf(resume("0"))).containsExactly("1", "2", "3", "4", "5");
@@ -154,7 +148,7 @@ class SseRegistryReplayTest {
 
     @Test
     void zeroAsksForWhatIsRetainedWithoutAReset() {
-        registry = builder().history(3).build();
+        registry = fixture.build(builder().history(3));
         broadcast(5);
 
         SseConnection c = resume("0");
@@ -165,16 +159,16 @@ class SseRegistryReplayTest {
 
     @Test
     void zeroBeforeAnythingWasPublishedReplaysNothing() {
-        registry = builder().history(3).build();
+        registry = fixture.build(builder().history(3));
 
         SseConnection c = resume("0");
 
-        assertThat(transports.get(c).text()).isEmpty();
+        assertThat(fixture.transportOf(c).text()).isEmpty();
     }
 
     @Test
     void unknownIdGetsResetThenEverythingRetained() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         List<String> ids = broadcast(3);
 
         SseConnection c = resume("not-an-id");
@@ -188,7 +182,7 @@ class SseRegistryReplayTest {
 
     @Test
     void anyUntrustedLastEventIdIsTreatedAsUnknown() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         List<String> ids = broadcast(2);
         String epoch = ids.get(0).substring(0, ids.get(0).indexOf('-'));
         List<String> hostile = List.of(
@@ -216,7 +210,7 @@ class SseRegistryReplayTest {
 
     @Test
     void idOlderThanHistoryByCountGetsResetThenWhatIsRetained() {
-        registry = builder().history(3).build();
+        registry = fixture.build(builder().history(3));
         List<String> ids = broadcast(5); // retains 3, 4, 5
 
         SseConnection missedOne = resume(ids.get(0));
@@ -232,26 +226,26 @@ class SseRegistryReplayTest {
 
     @Test
     void idOlderThanHistoryByAgeGetsReset() {
-        registry = builder().history(100).historyMaxAge(Duration.ofMinutes(1)).build();
+        registry = fixture.build(builder().history(100).historyMaxAge(Duration.ofMinutes(1)));
         List<String> ids = broadcast(2);
         clock.advance(Duration.ofMinutes(1));
         assertThat(dataOf(resume("0"))).as("exactly as old as the limit: kept").containsExactly("1", "2");
 
         clock.advance(Duration.ofMillis(1));
-        String third = registry.broadcast(SseEvent.of("3")).id();
+        String third = registry.publish(SseEvent.of("3")).id();
 
         assertThat(messagesOf(resume(ids.get(0)))).containsExactly(
                 reset("expired", ids.get(1)), new Message("message", "3", third));
         assertThat(dataOf(resume(ids.get(1)))).as("missed nothing that expired").containsExactly("3");
 
         clock.advance(Duration.ofMinutes(2)); // everything has expired, nothing new
-        assertThat(transports.get(resume(third)).text()).as("missed nothing at all").isEmpty();
+        assertThat(fixture.transportOf(resume(third)).text()).as("missed nothing at all").isEmpty();
         assertThat(messagesOf(resume(ids.get(1)))).containsExactly(reset("expired", third));
     }
 
     @Test
     void historyAgeIsMeasuredByTheMonotonicClockNotTheWallClock() {
-        registry = builder().history(100).historyMaxAge(Duration.ofMinutes(1)).build();
+        registry = fixture.build(builder().history(100).historyMaxAge(Duration.ofMinutes(1)));
         broadcast(2);
 
         clock.stepWallClock(Duration.ofHours(1));
@@ -262,40 +256,40 @@ class SseRegistryReplayTest {
     @Test
     void historyBytesBoundRetainedEventsButKeepTheNewest() {
         String data = "x".repeat(100);
-        int frameSize = SseEncoder.encode(SseEvent.builder().id(Long.toString(clock.millis(), 36) + "-1").data(data)
+        int frameSize = SseFrame.encode(SseEvent.builder().id(Long.toString(clock.millis(), 36) + "-1").data(data)
                 .build()).size();
-        registry = builder().history(100).historyBytes(2L * frameSize + 10).build();
+        registry = fixture.build(builder().history(100).historyBytes(2L * frameSize + 10));
 
         for (int i = 0; i < 5; i++) {
-            registry.broadcast(SseEvent.of(data));
+            registry.publish(SseEvent.of(data));
         }
         assertThat(dataOf(resume("0"))).hasSize(2);
 
         registry.close();
-        registry = builder().history(100).historyBytes(1).build();
-        registry.broadcast(SseEvent.of(data));
+        registry = fixture.build(builder().history(100).historyBytes(1));
+        registry.publish(SseEvent.of(data));
         assertThat(dataOf(resume("0"))).as("newest always kept").containsExactly(data);
     }
 
     @Test
     void lastEventIdIsIgnoredWithoutHistory() {
-        registry = builder().build();
-        registry.broadcast(SseEvent.of("x"));
+        registry = fixture.build(builder());
+        registry.publish(SseEvent.of("x"));
 
         SseConnection c = resume("whatever");
 
-        assertThat(transports.get(c).text()).isEmpty();
+        assertThat(fixture.transportOf(c).text()).isEmpty();
     }
 
     @Test
     void retryAndConnectedEventComeBeforeReplay() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         List<String> ids = broadcast(2);
 
         SseConnection c = open(ConnectOptions.builder("a")
                 .retry(Duration.ofSeconds(1)).announce(true).lastEventId("unknown").build());
 
-        assertThat(transports.get(c).frames()).containsExactly(
+        assertThat(fixture.transportOf(c).frames()).containsExactly(
                 "retry: 1000\n\n",
                 "event: connected\ndata: {\"connectionId\":\"" + c.id() + "\"}\n\n",
                 "id: " + epochOf(ids.get(0)) + "-0\nevent: reset\ndata: {\"reason\":\"unknown\"}\n\n",
@@ -307,12 +301,12 @@ class SseRegistryReplayTest {
 
     @Test
     void replayGivesOnlyBroadcastsAndOpeningRoomsOfChosenTypes() {
-        registry = builder().history(100).build();
+        registry = fixture.build(builder().history(100));
         SseConnection someoneElse = open(ConnectOptions.of("eve"));
-        registry.broadcast(SseEvent.of("broadcast"));
+        registry.publish(SseEvent.of("broadcast"));
         registry.publish("a", SseEvent.of("room a"));
         registry.publish("b", SseEvent.of("room b"));
-        registry.broadcast(SseEvent.of("other", "other type"));
+        registry.publish(SseEvent.of("other", "other type"));
         registry.publish("a", SseEvent.of("other", "other type in a"));
         registry.send(someoneElse.id(), SseEvent.of("direct"));
 
@@ -328,7 +322,7 @@ class SseRegistryReplayTest {
 
     @Test
     void resetPassesEveryEventTypeFilter() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         String id = broadcast(1).get(0);
 
         SseConnection c = open(ConnectOptions.builder("a").eventTypes("tick").lastEventId("bogus").build());
@@ -338,7 +332,7 @@ class SseRegistryReplayTest {
 
     @Test
     void publishToEmptyRoomIsRecordedForMembersWhoReturn() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         SseConnection before = open(ConnectOptions.builder("a").rooms("r").build());
         String seen = registry.publish("r", SseEvent.of("seen")).id();
         before.close();
@@ -353,7 +347,7 @@ class SseRegistryReplayTest {
 
     @Test
     void replayLargerThanTheQueueIsDeliveredWhole() {
-        registry = builder().history(2_000).queueCapacity(4).build();
+        registry = fixture.build(builder().history(2_000).queueCapacity(4));
         broadcast(2_000);
         RecordingTransport slow = RecordingTransport.notReady();
 
@@ -368,13 +362,13 @@ class SseRegistryReplayTest {
 
     @Test
     void replayLargerThanTheQueueLeavesRoomForLiveEventsUnderDisconnect() {
-        registry = builder().history(100).queueCapacity(4).overflow(OverflowPolicy.DISCONNECT).build();
+        registry = fixture.build(builder().history(100).queueCapacity(4).overflow(OverflowPolicy.DISCONNECT));
         broadcast(100);
         RecordingTransport slow = RecordingTransport.notReady();
         SseConnection c = open(slow, ConnectOptions.builder("a").lastEventId("0").build());
 
-        registry.broadcast(SseEvent.of("live 1"));
-        registry.broadcast(SseEvent.of("live 2"));
+        registry.publish(SseEvent.of("live 1"));
+        registry.publish(SseEvent.of("live 2"));
 
         assertThat(c.isOpen()).as("a long replay is not a slow consumer").isTrue();
         slow.setReady(true);
@@ -384,26 +378,26 @@ class SseRegistryReplayTest {
 
     @Test
     void liveLimitStillHoldsBehindALongReplay() {
-        registry = builder().history(10).queueCapacity(2).overflow(OverflowPolicy.DISCONNECT).build();
+        registry = fixture.build(builder().history(10).queueCapacity(2).overflow(OverflowPolicy.DISCONNECT));
         broadcast(10);
         SseConnection c = open(RecordingTransport.notReady(), ConnectOptions.builder("a").lastEventId("0").build());
 
-        registry.broadcast(SseEvent.of("live 1"));
-        registry.broadcast(SseEvent.of("live 2"));
+        registry.publish(SseEvent.of("live 1"));
+        registry.publish(SseEvent.of("live 2"));
         assertThat(c.isOpen()).isTrue();
-        registry.broadcast(SseEvent.of("live 3"));
+        registry.publish(SseEvent.of("live 3"));
 
         assertThat(c.closeReason()).isEqualTo(CloseReason.SLOW_CONSUMER);
     }
 
     @Test
     void liveEventsReachPresentMembersButAreNeitherRecordedNorGivenIds() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         SseConnection member = open(ConnectOptions.builder("a").rooms("ticker").build());
         SseConnection other = open(ConnectOptions.of("b"));
 
-        PublishResult tick = registry.publishLive("ticker", SseEvent.of("tick", "1"));
-        PublishResult all = registry.broadcastLive(SseEvent.of("x"));
+        PublishResult tick = registry.publish("ticker", SseEvent.of("tick", "1").withRecorded(false));
+        PublishResult all = registry.publish(SseEvent.of("x").withRecorded(false));
         List<String> recorded = broadcast(1);
 
         assertThat(tick).isEqualTo(new PublishResult(null, 1));
@@ -417,7 +411,7 @@ class SseRegistryReplayTest {
 
     @Test
     void emptyLastEventIdCountsAsNone() {
-        registry = builder().history(10).build();
+        registry = fixture.build(builder().history(10));
         broadcast(3);
 
         SseConnection c = resume("");
@@ -432,7 +426,7 @@ class SseRegistryReplayTest {
         int opens = 40;
         int eventsPerOpen = 75;
         int events = opens * eventsPerOpen;
-        registry = builder().history(10_000).queueCapacity(10_000).build();
+        registry = fixture.build(builder().history(10_000).queueCapacity(10_000));
         AtomicReference<PublishResult> latest = new AtomicReference<>();
         // The publisher may publish only as many events as it holds permits for; each open hands
         // it the next batch just before connecting, so that every open races with publishing.
@@ -445,7 +439,7 @@ class SseRegistryReplayTest {
                 for (int i = 0; i < events; i++) {
                     permits.acquire();
                     SseEvent event = SseEvent.of(Integer.toString(i));
-                    latest.set(i % 2 == 0 ? registry.broadcast(event) : registry.publish("r", event));
+                    latest.set(i % 2 == 0 ? registry.publish(event) : registry.publish("r", event));
                 }
                 return null;
             });
@@ -467,7 +461,7 @@ class SseRegistryReplayTest {
         }
 
         for (Resumed r : resumed) {
-            transports.get(r.connection()).setReady(true);
+            fixture.transportOf(r.connection()).setReady(true);
             assertThat(r.connection().isOpen()).isTrue();
             assertThat(dataOf(r.connection())).as("connection resuming at event %d", r.firstExpected())
                     .containsExactlyElementsOf(IntStream.range(r.firstExpected(), events)

@@ -3,6 +3,8 @@ package dev.ssekit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ssekit.WhatwgParser.Message;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -38,13 +40,13 @@ class SseRegistryResumeModelTest {
             List<Published> published = new ArrayList<>();
             List<String> positions = new ArrayList<>(); // ids a client may hold, in order; index = events before
             RecordingTransport first = new RecordingTransport();
-            registry.open(first, ConnectOptions.builder("m").announce(true).build());
+            Connections.open(registry, first, ConnectOptions.builder("m").announce(true).build());
             positions.add(first.messages().get(0).lastEventId()); // the position before everything
             int events = random.nextInt(3 * capacity + 2);
             for (int i = 0; i < events; i++) {
                 String room = random.nextBoolean() ? null : random.nextBoolean() ? "a" : "b";
                 String data = Integer.toString(i);
-                String id = room == null ? registry.broadcast(SseEvent.of(data)).id()
+                String id = room == null ? registry.publish(SseEvent.of(data)).id()
                         : registry.publish(room, SseEvent.of(data)).id();
                 published.add(new Published(id, room, data));
                 positions.add(id);
@@ -58,7 +60,7 @@ class SseRegistryResumeModelTest {
                     default -> Set.of("a", "b");
                 };
                 RecordingTransport t = new RecordingTransport();
-                registry.open(t, ConnectOptions.builder("m").rooms(rooms).lastEventId(positions.get(seen)).build());
+                Connections.open(registry, t, ConnectOptions.builder("m").rooms(rooms).lastEventId(positions.get(seen)).build());
 
                 int retainedFrom = Math.max(0, published.size() - capacity);
                 List<String> expected = new ArrayList<>();

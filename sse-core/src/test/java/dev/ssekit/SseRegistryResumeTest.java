@@ -4,13 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ssekit.WhatwgParser.Message;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import dev.ssekit.testing.Await;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Nothing lost, for every client: a client holds a position it can resume from from its first
@@ -18,46 +17,33 @@ import org.junit.jupiter.api.Test;
  */
 class SseRegistryResumeTest {
 
-    private final List<SseRegistry> registries = new ArrayList<>();
-    private final Map<SseConnection, RecordingTransport> transports = new LinkedHashMap<>();
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
 
-    @AfterEach
-    void closeRegistriesAndCheckTransports() {
-        registries.forEach(SseRegistry::close);
-        transports.forEach((c, t) -> assertThat(t.violations()).as("SPI contract on %s", c).isEmpty());
-    }
 
     private SseRegistry registry(int history) {
-        SseRegistry r = SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null)
-                .history(history).build();
-        registries.add(r);
-        return r;
+        return fixture.build(fixture.builder().drainExecutor(Runnable::run).history(history));
     }
 
     private SseRegistry server(SharedLog.Relay relay) {
-        SseRegistry r = SseRegistry.builder().heartbeat(null).writeTimeout(null).history(100).relay(relay).build();
-        registries.add(r);
-        return r;
+        return fixture.build(fixture.builder().history(100).relay(relay));
     }
 
     /** Opens a connection as the servlet does for a browser: announced, with the browser's last id, if any. */
     private SseConnection connect(SseRegistry registry, String lastEventId, String... rooms) {
-        RecordingTransport t = new RecordingTransport();
-        SseConnection c = registry.open(t, ConnectOptions.builder("browser")
+        return fixture.open(registry, ConnectOptions.builder("browser")
                 .rooms(rooms).announce(true).lastEventId(lastEventId).build());
-        transports.put(c, t);
-        return c;
     }
 
     /** Drops the connection as a network failure would, and returns the id a browser would send back. */
     private String drop(SseConnection c) {
-        RecordingTransport t = transports.get(c);
+        RecordingTransport t = fixture.transportOf(c);
         t.clientGone();
         return t.parsed().lastEventId();
     }
 
     private List<Message> messagesOf(SseConnection c) {
-        return transports.get(c).messages();
+        return fixture.transportOf(c).messages();
     }
 
     private List<String> roomEventsOf(SseConnection c) {
@@ -183,7 +169,7 @@ class SseRegistryResumeTest {
 
         SseConnection c = connect(registry, null);
 
-        assertThat(transports.get(c).text()).doesNotContain("id:");
+        assertThat(fixture.transportOf(c).text()).doesNotContain("id:");
     }
 
     // ---- what an application publishes may not move a client's position ----------------------------------
@@ -196,9 +182,9 @@ class SseRegistryResumeTest {
         SseEvent withEmptyId = SseEvent.builder().id("").type("tick").data("x").build();
 
         for (SseEvent event : List.of(withId, withEmptyId)) {
-            assertThatThrownBy(() -> registry.publishLive("r", event))
+            assertThatThrownBy(() -> registry.publish("r", event.withRecorded(false)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("id ");
-            assertThatThrownBy(() -> registry.broadcastLive(event))
+            assertThatThrownBy(() -> registry.publish(event.withRecorded(false)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("id ");
             assertThatThrownBy(() -> registry.send(c.id(), event))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("id ");
@@ -213,7 +199,7 @@ class SseRegistryResumeTest {
         SseRegistry registry = registry(0);
         SseConnection c = connect(registry, null, "r");
 
-        registry.publishLive("r", SseEvent.builder().id("a").data("1").build());
+        registry.publish("r", SseEvent.builder().id("a").data("1").build().withRecorded(false));
         registry.send(c.id(), SseEvent.builder().id("b").data("2").build());
         registry.publish("r", SseEvent.builder().id("c").data("3").build());
 
@@ -229,14 +215,14 @@ class SseRegistryResumeTest {
                 SseEvent event = SseEvent.of(type, "{\"connectionId\":\"00000000-0000-0000-0000-000000000000\"}");
                 List<Runnable> publishes = List.of(
                         () -> registry.publish("r", event),
-                        () -> registry.publish("r", type, "x"),
-                        () -> registry.broadcast(event),
-                        () -> registry.broadcast(type, "x"),
-                        () -> registry.publishLive("r", event),
-                        () -> registry.publishLive("r", type, "x"),
-                        () -> registry.broadcastLive(event),
+                        () -> registry.publish("r", registry.event(type, "x")),
+                        () -> registry.publish(event),
+                        () -> registry.publish(registry.event(type, "x")),
+                        () -> registry.publish("r", event.withRecorded(false)),
+                        () -> registry.publish("r", registry.event(type, "x").withRecorded(false)),
+                        () -> registry.publish(event.withRecorded(false)),
                         () -> registry.send(c.id(), event),
-                        () -> registry.send(c.id(), type, "x"),
+                        () -> registry.send(c.id(), registry.event(type, "x")),
                         () -> c.send(event));
                 for (Runnable publish : publishes) {
                     assertThatThrownBy(publish::run).as("%s with history %d", type, history)

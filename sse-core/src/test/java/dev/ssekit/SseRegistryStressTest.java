@@ -2,7 +2,10 @@ package dev.ssekit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ssekit.SseRegistry.OverflowPolicy;
 import dev.ssekit.WhatwgParser.Message;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import dev.ssekit.testing.Await;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -21,8 +24,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -49,10 +52,11 @@ class SseRegistryStressTest {
     private static final int CONNECTIONS_PER_CHURNER = 80;
     private static final int OPS_PER_CONNECTION = 6;
 
-    private final SseRegistry registry = SseRegistry.builder()
-            .heartbeat(null).writeTimeout(null)
-            .queueCapacity(100_000).overflow(OverflowPolicy.DISCONNECT)
-            .build();
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
+
+    private final SseRegistry registry = fixture.build(fixture.builder()
+            .queueCapacity(100_000).overflow(OverflowPolicy.DISCONNECT));
 
     /** Where each publisher sends each event: one of ROOMS, or BROADCAST; fixed by seed. */
     private final String[][] targets = new String[PUBLISHERS][EVENTS_PER_PUBLISHER];
@@ -85,11 +89,6 @@ class SseRegistryStressTest {
     }
 
     private final ConcurrentLinkedQueue<Tracked> churned = new ConcurrentLinkedQueue<>();
-
-    @AfterEach
-    void close() {
-        registry.close();
-    }
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -125,7 +124,7 @@ class SseRegistryStressTest {
                         SseEvent event = SseEvent.of("p:" + publisher + ":" + seq);
                         String target = targets[publisher][seq];
                         if (target.equals(BROADCAST)) {
-                            registry.broadcast(event);
+                            registry.publish(event);
                         } else {
                             registry.publish(target, event);
                         }
@@ -190,7 +189,7 @@ class SseRegistryStressTest {
     private Tracked openStable(String key, String... rooms) {
         Tracked t = new Tracked(key, new RecordingTransport(), true);
         t.rooms.addAll(List.of(rooms));
-        t.connection = registry.open(t.transport, ConnectOptions.builder("stable").rooms(rooms).build());
+        t.connection = Connections.open(registry, t.transport, ConnectOptions.builder("stable").rooms(rooms).build());
         return t;
     }
 
@@ -219,7 +218,7 @@ class SseRegistryStressTest {
             t.rooms.addAll(rooms);
             t.openedWith.addAll(rooms);
             marker(t, "before-open", "-");
-            t.connection = registry.open(t.transport, ConnectOptions.builder("churner").rooms(rooms).build());
+            t.connection = Connections.open(registry, t.transport, ConnectOptions.builder("churner").rooms(rooms).build());
             marker(t, "after-open", "-");
             churned.add(t);
             mine.add(t);
@@ -450,7 +449,7 @@ class SseRegistryStressTest {
         SseStats stats = registry.stats();
         assertThat(registry.connections()).containsExactlyInAnyOrderElementsOf(
                 survivors.stream().map(t -> t.connection).toList());
-        assertThat(registry.connectionCount()).isEqualTo(survivors.size());
+        assertThat(registry.stats().connections()).isEqualTo(survivors.size());
         assertThat(stats.connections()).isEqualTo(survivors.size());
         assertThat(stats.rooms()).isEqualTo(rooms.size());
         long own = all.stream().mapToLong(t -> t.markers + t.directs + t.otherSends).sum();

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ssekit.WhatwgParser.Message;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -13,29 +15,26 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** {@link SseRegistry#changeSubscriptions} and {@link SseRegistry#checkSubscriptions}: all or nothing. */
+/** {@link SseRegistry#changeSubscriptions} and {@link Connections#checkSubscriptions}: all or nothing. */
 class SseRegistrySubscriptionChangeTest {
 
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
+
     private SseRegistry registry = registry(64, 64);
-    private final RecordingTransport transport = new RecordingTransport();
+    private final RecordingTransport transport = fixture.track(new RecordingTransport());
 
-    private static SseRegistry registry(int maxRooms, int maxTypes) {
-        return SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null)
-                .maxRoomsPerConnection(maxRooms).maxEventTypesPerConnection(maxTypes).build();
-    }
-
-    @AfterEach
-    void close() {
-        registry.close();
-        assertThat(transport.violations()).isEmpty();
+    private SseRegistry registry(int maxRooms, int maxTypes) {
+        return fixture.build(fixture.builder().drainExecutor(Runnable::run)
+                .maxRoomsPerConnection(maxRooms).maxEventTypesPerConnection(maxTypes));
     }
 
     @Test
     void leavesThenJoinsAndReplacesEventTypesInOneStep() {
-        SseConnection c = registry.open(transport, ConnectOptions.builder("o").rooms("a", "b").eventTypes("x").build());
+        SseConnection c = Connections.open(registry, transport, ConnectOptions.builder("o").rooms("a", "b").eventTypes("x").build());
 
         boolean changed = registry.changeSubscriptions(c.id(), List.of("c", "b"), List.of("a", "b"), List.of("y"));
 
@@ -57,7 +56,7 @@ class SseRegistrySubscriptionChangeTest {
     void aChangeOverALimitChangesNothing() {
         registry.close();
         registry = registry(2, 1);
-        SseConnection c = registry.open(transport, ConnectOptions.builder("o").rooms("a").eventTypes("x").build());
+        SseConnection c = Connections.open(registry, transport, ConnectOptions.builder("o").rooms("a").eventTypes("x").build());
 
         assertThatThrownBy(() -> registry.changeSubscriptions(c.id(), List.of("b", "c", "d"), List.of("a"), List.of("y")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("rooms: a connection may join at most 2, was 3");
@@ -76,7 +75,7 @@ class SseRegistrySubscriptionChangeTest {
 
     @Test
     void anUnknownOrClosedConnectionIsNotChanged() {
-        SseConnection c = registry.open(transport, ConnectOptions.of("o"));
+        SseConnection c = Connections.open(registry, transport, ConnectOptions.of("o"));
         c.close();
 
         assertThat(registry.changeSubscriptions(c.id(), List.of("a"), null, null)).isFalse();
@@ -89,15 +88,15 @@ class SseRegistrySubscriptionChangeTest {
         registry.close();
         registry = registry(2, 1);
 
-        registry.checkSubscriptions(List.of("a", "b", "a", "b"), List.of("x", "x"));
-        registry.checkSubscriptions(null, null);
-        assertThatThrownBy(() -> registry.checkSubscriptions(List.of("a", "b", "c"), null))
+        Connections.checkSubscriptions(registry, List.of("a", "b", "a", "b"), List.of("x", "x"));
+        Connections.checkSubscriptions(registry, null, null);
+        assertThatThrownBy(() -> Connections.checkSubscriptions(registry, List.of("a", "b", "c"), null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("rooms: a connection may join at most 2, was 3");
-        assertThatThrownBy(() -> registry.checkSubscriptions(null, List.of("x", "y")))
+        assertThatThrownBy(() -> Connections.checkSubscriptions(registry, null, List.of("x", "y")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("event types: a connection may choose at most 1, was 2");
-        assertThatThrownBy(() -> registry.checkSubscriptions(List.of("r".repeat(129)), null))
+        assertThatThrownBy(() -> Connections.checkSubscriptions(registry, List.of("r".repeat(129)), null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("room must be at most 128");
-        assertThatThrownBy(() -> registry.checkSubscriptions(null, List.of("a\nb")))
+        assertThatThrownBy(() -> Connections.checkSubscriptions(registry, null, List.of("a\nb")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("event type must not contain control");
     }
 
@@ -108,7 +107,7 @@ class SseRegistrySubscriptionChangeTest {
      */
     @Test
     void aPublishSeesTheConnectionBeforeOrAfterTheWholeChange() throws Exception {
-        SseConnection c = registry.open(transport, ConnectOptions.builder("o").rooms("a").eventTypes("x").build());
+        SseConnection c = Connections.open(registry, transport, ConnectOptions.builder("o").rooms("a").eventTypes("x").build());
         AtomicBoolean done = new AtomicBoolean();
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {

@@ -4,14 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.ssekit.SseStats.ResetReason;
 import dev.ssekit.WhatwgParser.Message;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import dev.ssekit.testing.Await;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -20,34 +21,27 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Rooms, targeted sends, event-type filters, limits and the registry's own bookkeeping. */
 class SseRegistryTest {
 
-    private SseRegistry registry = SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null).build();
-    private final Map<SseConnection, RecordingTransport> transports = new LinkedHashMap<>();
+    @RegisterExtension
+    final RegistryFixture fixture = new RegistryFixture();
 
-    @AfterEach
-    void closeRegistryAndCheckTransports() {
-        registry.close();
-        transports.forEach((c, t) -> assertThat(t.violations()).as("SPI contract on %s", c).isEmpty());
-    }
+    private SseRegistry registry = fixture.build(fixture.builder().drainExecutor(Runnable::run));
 
     private SseConnection open(ConnectOptions options) {
-        RecordingTransport transport = new RecordingTransport();
-        SseConnection c = registry.open(transport, options);
-        transports.put(c, transport);
-        return c;
+        return fixture.open(registry, options);
     }
 
     private List<String> dataOf(SseConnection c) {
-        return transports.get(c).data();
+        return fixture.transportOf(c).data();
     }
 
     private List<Message> messagesOf(SseConnection c) {
-        return transports.get(c).messages();
+        return fixture.transportOf(c).messages();
     }
 
     // ---- rooms ---------------------------------------------------------------------------------
@@ -107,7 +101,7 @@ class SseRegistryTest {
         SseConnection a = open(ConnectOptions.of("a"));
         SseConnection b = open(ConnectOptions.builder("b").rooms("chat").build());
 
-        PublishResult result = registry.broadcast(SseEvent.of("hello"));
+        PublishResult result = registry.publish(SseEvent.of("hello"));
 
         assertThat(result).isEqualTo(new PublishResult(null, 2));
         assertThat(dataOf(a)).containsExactly("hello");
@@ -123,7 +117,7 @@ class SseRegistryTest {
 
         assertThat(result.queued()).isEqualTo(1);
         assertThat(messagesOf(inRoom)).containsExactly(new Message("msg", "hi", ""));
-        assertThat(transports.get(outside).text()).isEmpty();
+        assertThat(fixture.transportOf(outside).text()).isEmpty();
     }
 
     @Test
@@ -138,7 +132,7 @@ class SseRegistryTest {
     void eventKeepsItsOwnIdWithoutHistory() {
         SseConnection c = open(ConnectOptions.of("a"));
 
-        PublishResult result = registry.broadcast(SseEvent.builder().id("my-7").data("x").build());
+        PublishResult result = registry.publish(SseEvent.builder().id("my-7").data("x").build());
 
         assertThat(result.id()).isEqualTo("my-7");
         assertThat(messagesOf(c)).containsExactly(new Message("message", "x", "my-7"));
@@ -150,7 +144,7 @@ class SseRegistryTest {
         SseConnection b = open(ConnectOptions.builder("b").rooms("r").build());
 
         assertThat(registry.send(b.id(), SseEvent.of("for b")).queued()).isEqualTo(1);
-        assertThat(a.send(SseEvent.of("for a"))).isTrue();
+        assertThat(a.send(SseEvent.of("for a")).queued()).isEqualTo(1);
 
         assertThat(dataOf(a)).containsExactly("for a");
         assertThat(dataOf(b)).containsExactly("for b");
@@ -163,8 +157,8 @@ class SseRegistryTest {
 
         assertThat(registry.send(UUID.randomUUID(), SseEvent.of("x")).queued()).isZero();
         assertThat(registry.send(c.id(), SseEvent.of("x")).queued()).isZero();
-        assertThat(c.send(SseEvent.of("x"))).isFalse();
-        assertThat(transports.get(c).text()).isEmpty();
+        assertThat(c.send(SseEvent.of("x")).queued()).isZero();
+        assertThat(fixture.transportOf(c).text()).isEmpty();
     }
 
     @Test
@@ -176,7 +170,7 @@ class SseRegistryTest {
         assertThat(a.id().version()).as("random UUID").isEqualTo(4);
         assertThat(registry.connection(a.id())).containsSame(a);
         assertThat(registry.connections()).containsExactlyInAnyOrder(a, b);
-        assertThat(registry.connectionCount()).isEqualTo(2);
+        assertThat(registry.stats().connections()).isEqualTo(2);
         assertThat(registry.stats().connections()).isEqualTo(2);
     }
 
@@ -184,18 +178,17 @@ class SseRegistryTest {
     void objectDataIsSerializedToJsonOncePerPublish() {
         AtomicInteger calls = new AtomicInteger();
         registry.close();
-        registry = SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null)
+        registry = fixture.build(fixture.builder().drainExecutor(Runnable::run)
                 .serializer(data -> {
                     calls.incrementAndGet();
                     return "{\"n\":" + data + "}";
-                })
-                .build();
+                }));
         SseConnection a = open(ConnectOptions.builder("a").rooms("r").build());
         SseConnection b = open(ConnectOptions.builder("b").rooms("r").build());
 
-        registry.publish("r", "count", 42);
-        registry.broadcast("count", 43);
-        registry.send(a.id(), "count", 44);
+        registry.publish("r", registry.event("count", 42));
+        registry.publish(registry.event("count", 43));
+        registry.send(a.id(), registry.event("count", 44));
 
         assertThat(calls).hasValue(3);
         assertThat(messagesOf(a)).extracting(Message::type, Message::data).containsExactly(
@@ -211,15 +204,15 @@ class SseRegistryTest {
     void defaultSerializerWritesJsonWithJackson() {
         SseConnection c = open(ConnectOptions.of("a"));
 
-        registry.broadcast("quote", new Quote("EURUSD", 1.0842));
-        registry.broadcast("text", "already text");
+        registry.publish(registry.event("quote", new Quote("EURUSD", 1.0842)));
+        registry.publish(registry.event("text", "already text"));
 
         assertThat(dataOf(c)).containsExactly("{\"pair\":\"EURUSD\",\"price\":1.0842}", "already text");
     }
 
     @Test
     void dataThatCannotBeSerializedIsIllegalArgument() {
-        assertThatThrownBy(() -> registry.broadcast("x", new Object()))
+        assertThatThrownBy(() -> registry.publish(registry.event("x", new Object())))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("data could not be written as JSON");
     }
@@ -230,8 +223,8 @@ class SseRegistryTest {
     void connectionWithoutEventTypesReceivesEveryType() {
         SseConnection c = open(ConnectOptions.of("a"));
 
-        registry.broadcast(SseEvent.of("plain"));
-        registry.broadcast(SseEvent.of("tick", "t"));
+        registry.publish(SseEvent.of("plain"));
+        registry.publish(SseEvent.of("tick", "t"));
 
         assertThat(messagesOf(c)).extracting(Message::type).containsExactly("message", "tick");
         assertThat(c.eventTypes()).isEmpty();
@@ -242,11 +235,11 @@ class SseRegistryTest {
         SseConnection ticks = open(ConnectOptions.builder("a").eventTypes("tick").build());
         SseConnection messages = open(ConnectOptions.builder("b").eventTypes("message").build());
 
-        assertThat(registry.broadcast(SseEvent.of("plain")).queued()).isEqualTo(1);
-        assertThat(registry.broadcast(SseEvent.of("tick", "t1")).queued()).isEqualTo(1);
-        assertThat(registry.broadcast(SseEvent.of("chat", "c1")).queued()).isZero();
-        assertThat(ticks.send(SseEvent.of("chat", "direct"))).as("filtered direct message").isFalse();
-        assertThat(ticks.send(SseEvent.of("tick", "t2"))).isTrue();
+        assertThat(registry.publish(SseEvent.of("plain")).queued()).isEqualTo(1);
+        assertThat(registry.publish(SseEvent.of("tick", "t1")).queued()).isEqualTo(1);
+        assertThat(registry.publish(SseEvent.of("chat", "c1")).queued()).isZero();
+        assertThat(ticks.send(SseEvent.of("chat", "direct")).queued()).as("filtered direct message").isZero();
+        assertThat(ticks.send(SseEvent.of("tick", "t2")).queued()).isEqualTo(1);
 
         assertThat(dataOf(ticks)).containsExactly("t1", "t2");
         assertThat(messagesOf(messages)).containsExactly(new Message("message", "plain", ""));
@@ -256,11 +249,11 @@ class SseRegistryTest {
     void eventTypesCanBeReplacedAndEmptiedToReceiveAll() {
         SseConnection c = open(ConnectOptions.builder("a").eventTypes("tick").build());
 
-        c.eventTypes(List.of("chat"));
-        registry.broadcast(SseEvent.of("tick", "t"));
-        registry.broadcast(SseEvent.of("chat", "c"));
-        c.eventTypes(List.of());
-        registry.broadcast(SseEvent.of("tick", "t2"));
+        c.setEventTypes(List.of("chat"));
+        registry.publish(SseEvent.of("tick", "t"));
+        registry.publish(SseEvent.of("chat", "c"));
+        c.setEventTypes(List.of());
+        registry.publish(SseEvent.of("tick", "t2"));
 
         assertThat(dataOf(c)).containsExactly("c", "t2");
     }
@@ -269,9 +262,9 @@ class SseRegistryTest {
     void retryAndConnectedEventComeFirstAndPassEveryFilter() {
         SseConnection c = open(ConnectOptions.builder("a")
                 .eventTypes("tick").announce(true).retry(Duration.ofSeconds(3)).build());
-        registry.broadcast(SseEvent.of("tick", "t"));
+        registry.publish(SseEvent.of("tick", "t"));
 
-        assertThat(transports.get(c).frames()).containsExactly(
+        assertThat(fixture.transportOf(c).frames()).containsExactly(
                 "retry: 3000\n\n",
                 "event: connected\ndata: {\"connectionId\":\"" + c.id() + "\"}\n\n",
                 "event: tick\ndata: t\n\n");
@@ -290,11 +283,13 @@ class SseRegistryTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("room must not contain control");
         assertThatThrownBy(() -> c.join("r".repeat(129)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("room must be at most 128");
-        assertThatThrownBy(() -> ConnectOptions.builder("a").rooms("ok", "").build())
+        RecordingTransport refused = new RecordingTransport();
+        assertThatThrownBy(() -> Connections.open(registry, refused, ConnectOptions.builder("a").rooms("ok", "").build()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("room must not be empty");
-        assertThatThrownBy(() -> ConnectOptions.builder("a").eventTypes("\0").build())
+        assertThatThrownBy(() -> Connections.open(registry, refused, ConnectOptions.builder("a").eventTypes("\0").build()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("event type must not contain");
-        assertThatThrownBy(() -> c.eventTypes(List.of("")))
+        assertThat(refused.isStarted()).as("no connection was made on the transport").isFalse();
+        assertThatThrownBy(() -> c.setEventTypes(List.of("")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("event type must not be empty");
         assertThatThrownBy(() -> registry.publish(null, SseEvent.of("x")))
                 .isInstanceOf(NullPointerException.class).hasMessage("room");
@@ -305,21 +300,21 @@ class SseRegistryTest {
     @Test
     void limitsOnRoomsAndEventTypesNameTheField() {
         registry.close();
-        registry = SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null)
-                .maxRoomsPerConnection(2).maxEventTypesPerConnection(1).build();
+        registry = fixture.build(fixture.builder().drainExecutor(Runnable::run)
+                .maxRoomsPerConnection(2).maxEventTypesPerConnection(1));
 
         RecordingTransport refused = new RecordingTransport();
-        assertThatThrownBy(() -> registry.open(refused, ConnectOptions.builder("a").rooms("r1", "r2", "r3").build()))
+        assertThatThrownBy(() -> Connections.open(registry, refused, ConnectOptions.builder("a").rooms("r1", "r2", "r3").build()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("rooms: ");
-        assertThatThrownBy(() -> registry.open(refused, ConnectOptions.builder("a").eventTypes("t1", "t2").build()))
+        assertThatThrownBy(() -> Connections.open(registry, refused, ConnectOptions.builder("a").eventTypes("t1", "t2").build()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("event types: ");
-        assertThat(registry.connectionCount()).isZero();
+        assertThat(registry.stats().connections()).isZero();
         assertThat(registry.rooms()).isEmpty();
 
         SseConnection c = open(ConnectOptions.builder("a").rooms("r1", "r2").eventTypes("t1").build());
         assertThatThrownBy(() -> c.join("r3"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("rooms: ");
-        assertThatThrownBy(() -> c.eventTypes(List.of("t1", "t2")))
+        assertThatThrownBy(() -> c.setEventTypes(List.of("t1", "t2")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("event types: ");
         assertThat(c.rooms()).containsExactly("r1", "r2");
         assertThat(c.eventTypes()).containsExactly("t1");
@@ -352,13 +347,13 @@ class SseRegistryTest {
 
         assertThat(registry.isClosed()).isTrue();
         assertThat(c.isOpen()).isFalse();
-        assertThatThrownBy(() -> registry.open(new RecordingTransport(), ConnectOptions.of("b")))
+        assertThatThrownBy(() -> Connections.open(registry, new RecordingTransport(), ConnectOptions.of("b")))
                 .isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> registry.broadcast(SseEvent.of("x"))).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> registry.publish(SseEvent.of("x"))).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> registry.publish("r", SseEvent.of("x"))).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> registry.send(c.id(), SseEvent.of("x"))).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> registry.broadcast("t", 1)).isInstanceOf(IllegalStateException.class);
-        assertThat(c.send(SseEvent.of("x"))).isFalse();
+        assertThatThrownBy(() -> registry.publish(registry.event("t", 1))).isInstanceOf(IllegalStateException.class);
+        assertThat(c.send(SseEvent.of("x")).queued()).isZero();
         registry.close(); // harmless twice
     }
 
@@ -367,7 +362,7 @@ class SseRegistryTest {
         SseConnection a = open(ConnectOptions.builder("a").rooms("r").build());
         open(ConnectOptions.of("b"));
 
-        registry.broadcast(SseEvent.of("1"));
+        registry.publish(SseEvent.of("1"));
         registry.publish("r", SseEvent.of("2"));
         registry.send(a.id(), SseEvent.of("3"));
 
@@ -388,7 +383,7 @@ class SseRegistryTest {
     @Test
     void statsCountClosesByReasonAndResetsByReason() {
         registry.close();
-        registry = SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null).history(10).build();
+        registry = fixture.build(fixture.builder().drainExecutor(Runnable::run).history(10));
         SseConnection a = open(ConnectOptions.of("a"));
         open(ConnectOptions.builder("b").lastEventId("no-such-id").build());
         a.close();
@@ -407,10 +402,9 @@ class SseRegistryTest {
     @Test
     void framesOfOneConnectionAreNeverInterleavedOrReordered() throws Exception {
         registry.close();
-        registry = SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null).writeTimeout(null).queueCapacity(100_000).build();
+        registry = fixture.build(fixture.builder().drainExecutor(Runnable::run).queueCapacity(100_000));
         RecordingTransport transport = new RecordingTransport();
-        SseConnection c = registry.open(transport, ConnectOptions.builder("a").rooms("r").build());
-        transports.put(c, transport);
+        SseConnection c = fixture.open(registry, transport, ConnectOptions.builder("a").rooms("r").build());
 
         int senders = 4;
         int perSender = 500;
@@ -477,13 +471,13 @@ class SseRegistryTest {
     void writeFailureClosesOnlyThatConnection() {
         SseConnection broken = open(ConnectOptions.builder("a").rooms("r").build());
         SseConnection healthy = open(ConnectOptions.builder("b").rooms("r").build());
-        transports.get(broken).failWrites(new IOException("connection reset"));
+        fixture.transportOf(broken).failWrites(new IOException("connection reset"));
 
         PublishResult result = registry.publish("r", SseEvent.of("x"));
 
         assertThat(result.queued()).isEqualTo(2);
         assertThat(broken.closeReason()).isEqualTo(CloseReason.WRITE_FAILED);
-        assertThat(transports.get(broken).isClosed()).isTrue();
+        assertThat(fixture.transportOf(broken).isClosed()).isTrue();
         assertThat(dataOf(healthy)).containsExactly("x");
         assertThat(registry.members("r")).containsExactly(healthy);
     }

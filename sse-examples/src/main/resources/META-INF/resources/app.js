@@ -86,7 +86,7 @@
 
   // ---- sending -------------------------------------------------------------------------------
 
-  // POST sse?room=..&event=..&to=.. with a JSON body; the answer is {"id": ..., "queued": n}.
+  // POST sse?room=..&event=..&connectionId=.. with a JSON body; the answer is {"id": ..., "queued": n}.
   async function publish(params, body) {
     const res = await fetch('sse?' + new URLSearchParams(params), {
       method: 'POST',
@@ -253,7 +253,7 @@
     const text = input.value.trim();
     if (!to || !text) return;
     try {
-      const result = await publish({ to, event: 'direct' }, { from: state.connectionId, name: state.name, text });
+      const result = await publish({ connectionId: to, event: 'direct' }, { from: state.connectionId, name: state.name, text });
       // With several servers ("relayed"), the connection may be on another one: this server can
       // only say the message went out, not whether that server had the connection.
       $('direct-status').textContent = result.queued > 0

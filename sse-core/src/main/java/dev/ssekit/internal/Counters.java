@@ -1,7 +1,7 @@
 package dev.ssekit.internal;
 
 import dev.ssekit.CloseReason;
-import dev.ssekit.ResetReason;
+import dev.ssekit.SseStats.ResetReason;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;

@@ -1,9 +1,10 @@
 package dev.ssekit.internal;
 
 import dev.ssekit.CloseReason;
+import dev.ssekit.PublishResult;
 import dev.ssekit.SseConnection;
 import dev.ssekit.SseEvent;
-import dev.ssekit.SseFrame;
+import dev.ssekit.spi.SseFrame;
 import dev.ssekit.spi.SseTransport;
 import dev.ssekit.spi.TransportListener;
 import java.lang.invoke.MethodHandles;
@@ -21,7 +22,7 @@ import java.util.UUID;
  *
  * <p>Thread-safe. Offers do O(1) work under the queue's monitor and never I/O, so the registry
  * makes them under its publish lock; a live frame that overflows the queue under
- * {@link dev.ssekit.OverflowPolicy#DISCONNECT}, or a replay past its bound, condemns the
+ * {@link dev.ssekit.SseRegistry.OverflowPolicy#DISCONNECT}, or a replay past its bound, condemns the
  * connection there and then, and the registry's kick after the lock closes it.
  */
 public final class DefaultSseConnection extends Drain implements SseConnection, TransportListener {
@@ -86,7 +87,7 @@ public final class DefaultSseConnection extends Drain implements SseConnection, 
     }
 
     @Override
-    public void eventTypes(Collection<String> types) {
+    public void setEventTypes(Collection<String> types) {
         Set<String> checked = Names.checkEventTypes(types);
         int max = context.maxEventTypesPerConnection();
         if (checked.size() > max) {
@@ -97,8 +98,8 @@ public final class DefaultSseConnection extends Drain implements SseConnection, 
     }
 
     @Override
-    public boolean send(SseEvent event) {
-        return context.send(this, event).queued() == 1;
+    public PublishResult send(SseEvent event) {
+        return context.send(this, event);
     }
 
     @Override

@@ -1,7 +1,7 @@
 package dev.ssekit.internal;
 
 import dev.ssekit.CloseReason;
-import dev.ssekit.SseFrame;
+import dev.ssekit.spi.SseFrame;
 import dev.ssekit.spi.SseTransport;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;

@@ -1,9 +1,10 @@
 package dev.ssekit.internal;
 
+import dev.ssekit.spi.Scheduler;
+import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Hands connections that have frames queued to the threads that write them: the drain executor, a
@@ -16,7 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 final class DrainDispatch {
 
     /**
-     * Recipients one drain task covers: a broadcast to many connections becomes a few tasks, which
+     * Recipients one drain task covers: a publish to many connections becomes a few tasks, which
      * an executor of several threads runs side by side, and never one task per recipient.
      */
     static final int DRAIN_SLICE = 1_024;
@@ -32,11 +33,10 @@ final class DrainDispatch {
 
     private final Executor drainExecutor;
     private final boolean ownDrainExecutor;
-    private final ScheduledExecutorService scheduler; // null: callbacks always run where the close was found
+    private final Scheduler scheduler; // null: callbacks always run where the close was found
     private final Counters counters;
 
-    DrainDispatch(Executor drainExecutor, boolean ownDrainExecutor, ScheduledExecutorService scheduler,
-            Counters counters) {
+    DrainDispatch(Executor drainExecutor, boolean ownDrainExecutor, Scheduler scheduler, Counters counters) {
         this.drainExecutor = drainExecutor;
         this.ownDrainExecutor = ownDrainExecutor;
         this.scheduler = scheduler;
@@ -130,7 +130,7 @@ final class DrainDispatch {
             return;
         }
         try {
-            scheduler.execute(callbacks);
+            scheduler.schedule(Duration.ZERO, callbacks);
         } catch (RejectedExecutionException e) {
             callbacks.run(); // the registry is shutting down and its scheduler has stopped
         }

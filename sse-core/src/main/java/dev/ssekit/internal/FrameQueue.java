@@ -1,7 +1,7 @@
 package dev.ssekit.internal;
 
-import dev.ssekit.OverflowPolicy;
-import dev.ssekit.SseFrame;
+import dev.ssekit.SseRegistry.OverflowPolicy;
+import dev.ssekit.spi.SseFrame;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;

@@ -1,6 +1,6 @@
 package dev.ssekit.internal;
 
-import dev.ssekit.SseFrame;
+import dev.ssekit.spi.SseFrame;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;

@@ -1,19 +1,19 @@
 package dev.ssekit.internal;
 
 import dev.ssekit.CloseReason;
-import dev.ssekit.ConnectOptions;
-import dev.ssekit.OverflowPolicy;
 import dev.ssekit.PublishResult;
-import dev.ssekit.ResetReason;
 import dev.ssekit.SseConnection;
-import dev.ssekit.SseEncoder;
 import dev.ssekit.SseEvent;
-import dev.ssekit.SseFrame;
+import dev.ssekit.SseRegistry.OverflowPolicy;
+import dev.ssekit.SseStats.ResetReason;
 import dev.ssekit.SseStats;
+import dev.ssekit.spi.ConnectOptions;
 import dev.ssekit.spi.DataSerializer;
 import dev.ssekit.spi.EventRelay;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
+import dev.ssekit.spi.Scheduler;
+import dev.ssekit.spi.SseFrame;
 import dev.ssekit.spi.SseTransport;
 import dev.ssekit.spi.Ticker;
 import java.time.Duration;
@@ -26,10 +26,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -71,8 +69,8 @@ public final class Hub implements ConnectionContext {
             int maxRoomsPerConnection,
             int maxEventTypesPerConnection,
             Ticker ticker,
-            ScheduledExecutorService scheduler,
-            boolean ownScheduler,
+            Scheduler scheduler,
+            Runnable stopScheduler,
             DataSerializer serializer,
             Executor drainExecutor,
             boolean ownDrainExecutor,
@@ -86,9 +84,10 @@ public final class Hub implements ConnectionContext {
 
     private final Ticker ticker;
     private final DataSerializer serializer;
-    private final ScheduledExecutorService scheduler;
-    private final boolean ownScheduler;
-    private final ScheduledFuture<?> sweep;
+    private final Scheduler scheduler;
+    private final Runnable stopScheduler; // null: the scheduler is not the registry's own
+    private final Sweep sweeper;
+    private final Duration sweepPeriod; // null: no sweep
     private final DrainDispatch drains;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -120,14 +119,39 @@ public final class Hub implements ConnectionContext {
                 : null;
         this.replay = new Replay(history, relay, mirror, counters);
         this.scheduler = s.scheduler();
-        this.ownScheduler = s.ownScheduler();
+        this.stopScheduler = s.stopScheduler();
         this.drains = new DrainDispatch(s.drainExecutor(), s.ownDrainExecutor(), scheduler, counters);
         this.presence = new PresenceTracker(s.presence(), serializer, this::deliverHere);
-        Sweep sweeper = new Sweep(s.heartbeat(), s.writeTimeout(), rooms, counters, this::nowMillis);
+        this.sweeper = new Sweep(s.heartbeat(), s.writeTimeout(), rooms, counters, this::nowMillis);
         long period = sweeper.periodMillis();
-        this.sweep = scheduler == null || period <= 0
-                ? null
-                : scheduler.scheduleAtFixedRate(sweeper, period, period, TimeUnit.MILLISECONDS);
+        this.sweepPeriod = scheduler == null || period <= 0 ? null : Duration.ofMillis(period);
+        scheduleSweep();
+    }
+
+    /**
+     * Schedules the next sweep one period from now: each run schedules the one after it, until the
+     * registry closes, so that the scheduler needs nothing but a delay and a task.
+     */
+    private void scheduleSweep() {
+        if (sweepPeriod == null || closed) {
+            return;
+        }
+        try {
+            scheduler.schedule(sweepPeriod, this::sweep);
+        } catch (RejectedExecutionException e) {
+            // The scheduler stopped: an application's own one, shut down before the registry.
+        }
+    }
+
+    private void sweep() {
+        if (closed) {
+            return;
+        }
+        try {
+            sweeper.run();
+        } finally {
+            scheduleSweep();
+        }
     }
 
     // ---- what a connection may ask (ConnectionContext) ------------------------------------------
@@ -162,14 +186,11 @@ public final class Hub implements ConnectionContext {
     public SseConnection open(SseTransport transport, ConnectOptions options) {
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(options, "options");
-        if (options.rooms().size() > maxRoomsPerConnection) {
-            throw new IllegalArgumentException("rooms: a connection may join at most "
-                    + maxRoomsPerConnection + ", was " + options.rooms().size());
-        }
-        if (options.eventTypes().size() > maxEventTypesPerConnection) {
-            throw new IllegalArgumentException("event types: a connection may choose at most "
-                    + maxEventTypesPerConnection + ", was " + options.eventTypes().size());
-        }
+        // The names are untrusted (a request's): checked here, where they are applied, before any
+        // connection exists.
+        Set<String> openRooms = Names.checkRooms(options.rooms());
+        Set<String> eventTypes = Names.checkEventTypes(options.eventTypes());
+        checkCounts(openRooms.size(), eventTypes.size());
         checkOpen();
         String lastEventId = options.lastEventId() == null || options.lastEventId().isEmpty()
                 ? null : options.lastEventId();
@@ -177,10 +198,10 @@ public final class Hub implements ConnectionContext {
                 && isAheadOfMirror(lastEventId) && relay.holds(lastEventId);
         String relayNewest = relay == null ? null : relay.newestId();
         DefaultSseConnection c = new DefaultSseConnection(
-                UUID.randomUUID(), options.owner(), options.eventTypes(), transport, this);
+                UUID.randomUUID(), options.owner(), eventTypes, transport, this);
         transport.start(c);
         if (options.retry() != null) {
-            c.offerReplay(SseEncoder.encode(SseEvent.builder().retry(options.retry()).build()));
+            c.offerReplay(SseFrame.encode(SseEvent.builder().retry(options.retry()).build()));
         }
         lock.lock();
         try {
@@ -198,11 +219,11 @@ public final class Hub implements ConnectionContext {
                 c.offerReplay(Replay.connectedFrame(c.id(), replay.position(start, lastEventId)));
             }
             if (lastEventId != null && start != null) {
-                replay.replay(c, lastEventId, start, options.rooms());
+                replay.replay(c, lastEventId, start, openRooms);
             }
             if (c.isOpen()) { // the client may already be gone; then it must not be added
-                c.rooms = options.rooms();
-                for (String room : options.rooms()) {
+                c.rooms = openRooms;
+                for (String room : openRooms) {
                     rooms.addMember(room, c);
                     presence.joined(c, room);
                 }
@@ -233,24 +254,24 @@ public final class Hub implements ConnectionContext {
     // ---- publishing ------------------------------------------------------------------------------
 
     /**
-     * Offers {@code event} to everyone ({@code room == null}) or to a room's members. With
-     * {@code record} and history on, the event gets the next id and is recorded first, under the
-     * same lock, so that a connection opening at the same time either replays it or receives it live,
-     * never both and never neither.
+     * Offers {@code event} to everyone ({@code room == null}) or to a room's members. With the
+     * event {@linkplain SseEvent#recorded() recorded} and history on, it gets the next id and is
+     * recorded first, under the same lock, so that a connection opening at the same time either
+     * replays it or receives it live, never both and never neither.
      */
-    public PublishResult publish(String room, SseEvent event, boolean record) {
+    public PublishResult publish(String room, SseEvent event) {
         Objects.requireNonNull(event, "event");
         if (room != null) {
             Names.checkRoom(room);
         }
         checkPublishable(event);
         checkOpen();
-        boolean recorded = record && history != null;
+        boolean recorded = event.recorded() && history != null;
         if (mirror != null) {
-            return mirror.publish(room == null ? RelayMessage.Scope.ALL : RelayMessage.Scope.ROOM, room, event, record,
+            return mirror.publish(room == null ? RelayMessage.Scope.ALL : RelayMessage.Scope.ROOM, room, event,
                     history != null, counters);
         }
-        SseFrame frame = recorded ? null : SseEncoder.encode(event);
+        SseFrame frame = recorded ? null : SseFrame.encode(event);
         String type = event.effectiveType();
         String id = event.id();
         Fanned fanned;
@@ -261,7 +282,7 @@ public final class Hub implements ConnectionContext {
             if (recorded) {
                 long seq = history.nextSeq();
                 id = history.idOf(seq);
-                frame = SseEncoder.encode(event.withId(id));
+                frame = SseFrame.encode(event.withId(id));
                 history.add(new History.Entry(seq, id, room, type, frame, now));
                 history.expire(now);
             }
@@ -338,7 +359,8 @@ public final class Hub implements ConnectionContext {
         checkPublishable(event);
         checkOpen();
         if (mirror != null) {
-            return mirror.publish(RelayMessage.Scope.CONNECTION, connectionId.toString(), event, false,
+            // Never recorded, whatever the event says; the relay carries it as it is delivered.
+            return mirror.publish(RelayMessage.Scope.CONNECTION, connectionId.toString(), event.withRecorded(false),
                     history != null, counters);
         }
         DefaultSseConnection c = byId.get(connectionId);
@@ -350,7 +372,7 @@ public final class Hub implements ConnectionContext {
         Objects.requireNonNull(event, "event");
         checkPublishable(event);
         counters.eventsPublished.increment();
-        FrameQueue.Offer offered = offerLive(c, event.effectiveType(), SseEncoder.encode(event), nowMillis());
+        FrameQueue.Offer offered = offerLive(c, event.effectiveType(), SseFrame.encode(event), nowMillis());
         boolean queued = offered.queued();
         if (queued) {
             counters.framesQueued.increment();
@@ -377,11 +399,6 @@ public final class Hub implements ConnectionContext {
     }
 
     // ---- publishing through a relay ----------------------------------------------------------------
-
-    /** Whether this hub publishes through a relay. */
-    public boolean isRelayed() {
-        return relay != null;
-    }
 
     /** The sink through which the relay delivers the shared order of events to this server. */
     public RelaySink sink() {
@@ -410,7 +427,7 @@ public final class Hub implements ConnectionContext {
     private void deliverHere(String room, SseEvent event) {
         // Not recorded, so the id only matters to a connection still catching up with the relay,
         // which then skips this event.
-        deliverRelayed(PresenceTracker.PRESENCE_EVENT, new RelayMessage(RelayMessage.Scope.ROOM, room, event, false, null), false);
+        deliverRelayed(PresenceTracker.PRESENCE_EVENT, new RelayMessage(RelayMessage.Scope.ROOM, room, event.withRecorded(false), null), false);
     }
 
     /** Who is in which room, its listeners and its events. */
@@ -427,7 +444,7 @@ public final class Hub implements ConnectionContext {
         Objects.requireNonNull(id, "id");
         SseEvent event = m.event();
         boolean recorded = m.recorded() && history != null;
-        SseFrame frame = SseEncoder.encode(recorded ? event.withId(id) : event);
+        SseFrame frame = SseFrame.encode(recorded ? event.withId(id) : event);
         String type = event.effectiveType();
         Fanned fanned;
         lock.lock();
@@ -598,7 +615,7 @@ public final class Hub implements ConnectionContext {
             }
             c.rooms = Names.frozen(next);
             if (eventTypes != null) {
-                c.eventTypes(eventTypes);
+                c.setEventTypes(eventTypes);
             }
             return true;
         } finally {
@@ -661,7 +678,7 @@ public final class Hub implements ConnectionContext {
         return closed ? List.copyOf(byId.values()) : List.of(rooms.everyone());
     }
 
-    public int connectionCount() {
+    private int connectionCount() {
         return closed ? byId.size() : rooms.everyone().length;
     }
 
@@ -674,7 +691,8 @@ public final class Hub implements ConnectionContext {
         return closed ? members.stream().filter(SseConnection::isOpen).toList() : members;
     }
 
-    public SseStats stats() {
+    /** The counters now, with {@code relay} (null without one) as the registry read it. */
+    public SseStats stats(SseStats.Relay relay) {
         return new SseStats(
                 connectionCount(),
                 rooms.count(),
@@ -686,7 +704,8 @@ public final class Hub implements ConnectionContext {
                 counters.heartbeats.sum(),
                 counters.connectionsOpened.sum(),
                 Counters.sums(CloseReason.class, counters.connectionsClosed),
-                Counters.sums(ResetReason.class, counters.replayResets));
+                Counters.sums(ResetReason.class, counters.replayResets),
+                relay);
     }
 
     // ---- closing -------------------------------------------------------------------------------
@@ -720,14 +739,11 @@ public final class Hub implements ConnectionContext {
         } finally {
             lock.unlock();
         }
-        if (sweep != null) {
-            sweep.cancel(false);
-        }
-        SseFrame last = finalEvent == null ? null : SseEncoder.encode(finalEvent);
+        SseFrame last = finalEvent == null ? null : SseFrame.encode(finalEvent);
         long now = nowMillis();
         for (DefaultSseConnection c : rooms.everyone()) {
             c.seal();
-            SseFrame frame = last == null || finalEvent.retry() == null ? last : SseEncoder.encode(jittered(finalEvent));
+            SseFrame frame = last == null || finalEvent.retry() == null ? last : SseFrame.encode(jittered(finalEvent));
             if (frame != null && c.offer(frame, FrameKind.CONTROL, now).queued()) {
                 counters.framesQueued.increment();
             }
@@ -737,8 +753,8 @@ public final class Hub implements ConnectionContext {
         for (DefaultSseConnection c : rooms.everyone()) {
             c.close(CloseReason.SHUTDOWN);
         }
-        if (ownScheduler) {
-            scheduler.shutdownNow();
+        if (stopScheduler != null) {
+            stopScheduler.run();
         }
         drains.shutdown();
         if (mirror != null) {
@@ -756,7 +772,7 @@ public final class Hub implements ConnectionContext {
         long millis = finalEvent.retry().toMillis();
         long extra = ThreadLocalRandom.current().nextLong(millis + 1);
         return new SseEvent(finalEvent.id(), finalEvent.type(), finalEvent.data(),
-                Duration.ofMillis(millis + extra), finalEvent.comment());
+                Duration.ofMillis(millis + extra), finalEvent.comment(), null, false);
     }
 
     private boolean awaitEmpty(Duration grace) {

@@ -2,7 +2,6 @@ package dev.ssekit.internal;
 
 import dev.ssekit.CloseReason;
 import dev.ssekit.Presence;
-import dev.ssekit.PresenceListener;
 import dev.ssekit.SseConnection;
 import dev.ssekit.SseEvent;
 import dev.ssekit.spi.DataSerializer;
@@ -28,7 +27,7 @@ import java.util.regex.Pattern;
 
 /**
  * Who is in which room, by owner: counts each owner's connections per room on this server, tells
- * the {@link PresenceListener}s of each change, sends the coalesced {@code presence} events, and
+ * the {@link Presence.Listener}s of each change, sends the coalesced {@code presence} events, and
  * shares this server's owners through a {@link PresenceShare} if there is one.
  *
  * <p>Thread-safe. The hub calls {@link #joined} and {@link #left} under its publish lock, so the
@@ -60,7 +59,7 @@ public final class PresenceTracker {
             PresenceShare share) {}
 
     private static final System.Logger LOG = System.getLogger(PresenceTracker.class.getName());
-    private static final PresenceListener[] NONE = new PresenceListener[0];
+    private static final Presence.Listener[] NONE = new Presence.Listener[0];
 
     private final Function<String, ?> describer;
     private final Pattern eventRooms;
@@ -74,7 +73,7 @@ public final class PresenceTracker {
     private final Set<String> pendingEvents = new HashSet<>(); // guarded by lock
     private ScheduledThreadPoolExecutor thread; // guarded by lock; made with the first work
     private boolean closed; // guarded by lock
-    private volatile PresenceListener[] listeners = NONE; // written under lock
+    private volatile Presence.Listener[] listeners = NONE; // written under lock
 
     private final Map<String, Presence> lastSent = new HashMap<>(); // confined to the presence thread
 
@@ -108,12 +107,12 @@ public final class PresenceTracker {
 
     // ---- listeners -------------------------------------------------------------------------------
 
-    public void addListener(PresenceListener listener) {
+    public void addListener(Presence.Listener listener) {
         Objects.requireNonNull(listener, "listener");
         lock.lock();
         try {
-            PresenceListener[] current = listeners;
-            PresenceListener[] next = Arrays.copyOf(current, current.length + 1);
+            Presence.Listener[] current = listeners;
+            Presence.Listener[] next = Arrays.copyOf(current, current.length + 1);
             next[current.length] = listener;
             listeners = next;
         } finally {
@@ -121,10 +120,10 @@ public final class PresenceTracker {
         }
     }
 
-    public boolean removeListener(PresenceListener listener) {
+    public boolean removeListener(Presence.Listener listener) {
         lock.lock();
         try {
-            List<PresenceListener> rest = new ArrayList<>(Arrays.asList(listeners));
+            List<Presence.Listener> rest = new ArrayList<>(Arrays.asList(listeners));
             boolean removed = rest.remove(listener);
             listeners = rest.toArray(NONE);
             return removed;
@@ -334,9 +333,9 @@ public final class PresenceTracker {
     // ---- the presence thread -------------------------------------------------------------------
 
     /** Queues a call to every listener. Under the lock, so calls keep the order of the changes. */
-    private void tell(String room, Consumer<PresenceListener> call) {
+    private void tell(String room, Consumer<Presence.Listener> call) {
         run(() -> {
-            for (PresenceListener l : listeners) {
+            for (Presence.Listener l : listeners) {
                 try {
                     call.accept(l);
                 } catch (RuntimeException e) {

@@ -1,6 +1,6 @@
 package dev.ssekit.internal;
 
-import dev.ssekit.OverflowPolicy;
+import dev.ssekit.SseRegistry.OverflowPolicy;
 
 /**
  * The bounds of every connection's {@link FrameQueue}. Immutable.

@@ -1,11 +1,11 @@
 package dev.ssekit.internal;
 
 import dev.ssekit.PublishResult;
-import dev.ssekit.SseEncoder;
 import dev.ssekit.SseEvent;
 import dev.ssekit.spi.EventRelay;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
+import dev.ssekit.spi.SseFrame;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,14 +60,16 @@ final class RelayMirror {
      * connects here after the publish returned replays it. {@code historyOn}: the result carries
      * the relay's id for a recorded event.
      */
-    PublishResult publish(RelayMessage.Scope scope, String target, SseEvent event, boolean record,
-            boolean historyOn, Counters counters) {
+    PublishResult publish(RelayMessage.Scope scope, String target, SseEvent event, boolean historyOn,
+            Counters counters) {
         String tag = tagPrefix + tags.incrementAndGet();
         CompletableFuture<Integer> delivered = new CompletableFuture<>();
         awaitingDelivery.put(tag, delivered);
         String id;
+        boolean record;
         try {
-            RelayMessage message = new RelayMessage(scope, target, event, record, tag);
+            RelayMessage message = new RelayMessage(scope, target, event, tag);
+            record = message.recorded();
             if (event.idempotencyKey() == null) {
                 id = relay.publish(message);
             } else {
@@ -222,7 +224,7 @@ final class RelayMirror {
             RelayMessage m = d.message();
             if (m.recorded()) {
                 history.add(new History.Entry(history.nextSeq(), d.id(), m.target(),
-                        m.event().effectiveType(), SseEncoder.encode(m.event().withId(d.id())), now));
+                        m.event().effectiveType(), SseFrame.encode(m.event().withId(d.id())), now));
             }
         }
     }

@@ -1,10 +1,9 @@
 package dev.ssekit.internal;
 
-import dev.ssekit.ResetReason;
-import dev.ssekit.SseEncoder;
 import dev.ssekit.SseEvent;
-import dev.ssekit.SseFrame;
+import dev.ssekit.SseStats.ResetReason;
 import dev.ssekit.spi.EventRelay;
+import dev.ssekit.spi.SseFrame;
 import java.util.Iterator;
 import java.util.Set;
 import java.util.UUID;
@@ -122,7 +121,7 @@ final class Replay {
     }
 
     static SseFrame connectedFrame(UUID id, String position) {
-        return SseEncoder.encode(SseEvent.builder()
+        return SseFrame.encode(SseEvent.builder()
                 .id(position)
                 .type(Hub.CONNECTED_EVENT)
                 .data("{\"connectionId\":\"" + id + "\"}")
@@ -161,7 +160,7 @@ final class Replay {
     /** Returns a {@code reset} for one connection, and counts it: called once per connection reset. */
     SseFrame resetFrame(ResetReason reason) {
         counters.replayResets[reason.ordinal()].increment();
-        return SseEncoder.encode(SseEvent.builder()
+        return SseFrame.encode(SseEvent.builder()
                 .id(history == null ? null : history.resetId())
                 .type(Hub.RESET_EVENT)
                 .data("{\"reason\":\"" + reason.wireName() + "\"}")

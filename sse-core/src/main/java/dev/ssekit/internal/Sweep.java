@@ -1,8 +1,8 @@
 package dev.ssekit.internal;
 
 import dev.ssekit.CloseReason;
-import dev.ssekit.SseEncoder;
-import dev.ssekit.SseFrame;
+import dev.ssekit.SseEvent;
+import dev.ssekit.spi.SseFrame;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 
@@ -22,7 +22,7 @@ final class Sweep implements Runnable {
     private final Rooms rooms;
     private final Counters counters;
     private final LongSupplier nowMillis;
-    private final SseFrame heartbeatFrame = SseEncoder.comment("ping");
+    private final SseFrame heartbeatFrame = SseFrame.encode(SseEvent.ofComment("ping"));
 
     Sweep(Duration heartbeat, Duration writeTimeout, Rooms rooms, Counters counters, LongSupplier nowMillis) {
         this.heartbeat = heartbeat;

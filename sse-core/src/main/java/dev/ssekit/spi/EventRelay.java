@@ -6,12 +6,12 @@ import java.time.Duration;
  * A total order of published events shared by several servers, through which a registry publishes
  * when it is {@linkplain dev.ssekit.SseRegistry.Builder#relay configured with one}.
  *
- * <p>With a relay, the registry delivers nothing on its own: {@code broadcast}, {@code publish},
- * their {@code Live} variants and {@code send} hand the event to {@link #publish}, and the relay
- * hands every event, from every server, back to every server's {@link RelaySink} in one order that
- * all servers agree on, once per server, the publishing server included. So no event is delivered
- * twice on a server, none loops back, and each server's history mirrors the same sequence with the
- * same ids, which is what lets a client resume on any server.
+ * <p>With a relay, the registry delivers nothing on its own: {@code publish} and {@code send} hand
+ * the event to {@link #publish}, and the relay hands every event, from every server, back to every
+ * server's {@link RelaySink} in one order that all servers agree on, once per server, the publishing
+ * server included. So no event is delivered twice on a server, none loops back, and each server's
+ * history mirrors the same sequence with the same ids, which is what lets a client resume on any
+ * server.
  *
  * <p>Implementations are thread-safe: {@link #publish} is called from any thread, concurrently.
  * The sink is called from one thread at a time. The registry calls {@link #start} once, when it is
@@ -34,7 +34,7 @@ public interface EventRelay extends AutoCloseable {
      *
      * @return the relay's id for the event: a valid SSE id (no CR, LF or NUL), unique and the same
      *     on every server
-     * @throws RelayUnavailableException if the event could not be appended; it then reaches no one
+     * @throws dev.ssekit.RelayUnavailableException if the event could not be appended; it then reaches no one
      */
     String publish(RelayMessage message);
 
@@ -46,7 +46,7 @@ public interface EventRelay extends AutoCloseable {
      * the same key at once append it once. Without an override, appends every time.
      *
      * @return the id, and whether this call appended the event
-     * @throws RelayUnavailableException if the event could not be appended; it then reaches no one
+     * @throws dev.ssekit.RelayUnavailableException if the event could not be appended; it then reaches no one
      */
     default Appended publishOnce(RelayMessage message) {
         return new Appended(publish(message), true);

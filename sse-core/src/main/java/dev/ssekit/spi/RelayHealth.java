@@ -19,7 +19,7 @@ public record RelayHealth(State state, String reason) {
     public enum State {
         /** Publishing is taken and delivered to every server. */
         UP,
-        /** Publishing fails with {@link RelayUnavailableException}; the relay keeps trying. */
+        /** Publishing fails with {@link dev.ssekit.RelayUnavailableException}; the relay keeps trying. */
         DOWN
     }
 

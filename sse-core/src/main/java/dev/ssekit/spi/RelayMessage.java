@@ -4,19 +4,18 @@ import dev.ssekit.SseEvent;
 import java.util.Objects;
 
 /**
- * One event on its way through an {@link EventRelay}: who it is for, the event, and whether it is
- * recorded for replay. Immutable.
+ * One event on its way through an {@link EventRelay}: who it is for and the event, which says whether
+ * it is recorded for replay. Immutable.
  *
  * @param scope whom the event is for
  * @param target the room for {@link Scope#ROOM}, the connection id (a UUID's text) for
  *     {@link Scope#CONNECTION}, {@code null} for {@link Scope#ALL}
  * @param event the event as published; a recorded event gets the relay's id as its id
- * @param recorded whether servers record the event in their history for replay
  * @param tag an opaque value the relay carries unchanged, by which the publishing server recognizes
  *     its own event when it comes back; may be {@code null}
  * @since 1.0
  */
-public record RelayMessage(Scope scope, String target, SseEvent event, boolean recorded, String tag) {
+public record RelayMessage(Scope scope, String target, SseEvent event, String tag) {
 
     /** Whom a relayed event is for. */
     public enum Scope {
@@ -40,8 +39,14 @@ public record RelayMessage(Scope scope, String target, SseEvent event, boolean r
             throw new IllegalArgumentException("target must be null exactly when scope is ALL, was "
                     + (target == null ? "null" : "\"" + target + "\"") + " for " + scope);
         }
-        if (scope == Scope.CONNECTION && recorded) {
-            throw new IllegalArgumentException("recorded: a message to one connection is never recorded");
-        }
+    }
+
+    /**
+     * Returns whether servers record the event in their history for replay: an event
+     * {@linkplain SseEvent#recorded() marked recorded}, to everyone or to a room; a message to one
+     * connection never is.
+     */
+    public boolean recorded() {
+        return scope != Scope.CONNECTION && event.recorded();
     }
 }

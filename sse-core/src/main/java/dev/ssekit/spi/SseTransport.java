@@ -1,6 +1,5 @@
 package dev.ssekit.spi;
 
-import dev.ssekit.SseFrame;
 import java.io.IOException;
 
 /**

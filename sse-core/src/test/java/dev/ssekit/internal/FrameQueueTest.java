@@ -2,10 +2,9 @@ package dev.ssekit.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ssekit.OverflowPolicy;
-import dev.ssekit.SseEncoder;
 import dev.ssekit.SseEvent;
-import dev.ssekit.SseFrame;
+import dev.ssekit.SseRegistry.OverflowPolicy;
+import dev.ssekit.spi.SseFrame;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,7 +18,7 @@ class FrameQueueTest {
     private final Counters counters = new Counters();
 
     private static SseFrame frame(String data) {
-        return SseEncoder.encode(SseEvent.of(data));
+        return SseFrame.encode(SseEvent.of(data));
     }
 
     private FrameQueue.Offer offer(String data, FrameKind kind) {

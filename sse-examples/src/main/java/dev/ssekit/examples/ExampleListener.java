@@ -31,10 +31,10 @@ public final class ExampleListener implements ServletContextListener {
     public ExampleListener() {}
 
     /**
-     * Returns a new registry as the example uses it, whichever way it runs: the last 500 room and
-     * broadcast events are kept, so that a page joining a room shows its recent messages and a page
-     * that reconnects receives exactly what it missed, and idle streams get a heartbeat every
-     * 15 seconds, so that proxies keep them open and dead ones are noticed. The members of a chat
+     * Returns a new registry as the example uses it, whichever way it runs: the last 500 events
+     * published to a room or to everyone are kept, so that a page joining a room shows its recent
+     * messages and a page that reconnects receives exactly what it missed, and idle streams get a
+     * heartbeat every 15 seconds, so that proxies keep them open and dead ones are noticed. The members of a chat
      * room hear who arrives and leaves ({@code presence} events), listed by the names in
      * {@code names}.
      *

@@ -1,6 +1,6 @@
 package dev.ssekit.examples;
 
-import dev.ssekit.PresenceListener;
+import dev.ssekit.Presence;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseRegistry;
 import java.time.Duration;
@@ -21,16 +21,16 @@ import java.util.concurrent.TimeUnit;
  * <p><b>Only while someone listens.</b> A client asks for a stream by joining its room:
  * {@value #TICKER_ROOM} for ticks, {@value #STATS_ROOM} for stats, either in the URL
  * ({@code GET /sse?rooms=ticker}) or later on its open connection ({@code POST /sse/subscriptions}).
- * A {@link PresenceListener} starts a feed when its room becomes occupied and stops it when the
+ * A {@link Presence.Listener} starts a feed when its room becomes occupied and stops it when the
  * room is emptied: while nobody listens, nothing is produced, no timestamp, no event, no counter
  * step, and nothing polls. A room is the cleaner signal than an event type: event types are a
  * filter that defaults to "everything", so a connection that never chose any would count as a tick
  * listener, and "is anyone listening?" would mean "is anyone connected?". Joining a room is an
  * explicit yes, and ends by itself when the connection closes.
  *
- * <p><b>Live, not recorded.</b> The event goes out with {@link SseRegistry#publishLive}, not
- * {@link SseRegistry#publish(String, SseEvent)}: a publish is recorded in the registry's history,
- * and a tick every second would soon push the chat out of it. A tick is worth nothing a second
+ * <p><b>Live, not recorded.</b> The event goes out {@linkplain SseEvent#withRecorded(boolean)
+ * marked as not recorded}: a recorded event is kept in the registry's history, and a tick every
+ * second would soon push the chat out of it. A tick is worth nothing a second
  * later, so a client that reconnects should not have old ones replayed. Like any publish, it is
  * encoded once for all the room's members.
  *
@@ -52,7 +52,7 @@ public final class LiveFeeds implements AutoCloseable {
     private final SseRegistry registry;
     private final ScheduledExecutorService scheduler;
     private final Map<String, Feed> feeds = new HashMap<>(); // by room; guarded by itself
-    private final PresenceListener switcher = new PresenceListener() {
+    private final Presence.Listener switcher = new Presence.Listener() {
         @Override
         public void occupied(String room) {
             switchFeed(room, true);
@@ -144,12 +144,12 @@ public final class LiveFeeds implements AutoCloseable {
     private void tick() {
         ticks++;
         String now = Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
-        registry.publishLive(TICKER_ROOM, "tick", new Tick(ticks, now));
+        registry.publish(TICKER_ROOM, registry.event("tick", new Tick(ticks, now)).withRecorded(false));
     }
 
     private void stats() {
         // SseStats is a record: connections, rooms, eventsPublished, framesDropped, and more.
-        registry.publishLive(STATS_ROOM, "stats", registry.stats());
+        registry.publish(STATS_ROOM, registry.event("stats", registry.stats()).withRecorded(false));
     }
 
     /** Stops both feeds; the registry stays open. Idempotent. */

@@ -144,7 +144,7 @@ class ExampleHttpContractTest {
             String to = connectionId(target.next());
             connectionId(other.next());
 
-            JsonNode answer = json(post(client, "sse?to=" + to + "&event=direct", "{\"text\":\"psst\"}"));
+            JsonNode answer = json(post(client, "sse?connectionId=" + to + "&event=direct", "{\"text\":\"psst\"}"));
             assertThat(answer.get("queued").asInt()).isEqualTo(1);
             assertThat(answer.get("id").isNull()).isTrue();
             Event direct = target.next();

@@ -2,9 +2,10 @@ package dev.ssekit.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ssekit.ConnectOptions;
-import dev.ssekit.SseFrame;
 import dev.ssekit.SseRegistry;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
+import dev.ssekit.spi.SseFrame;
 import dev.ssekit.spi.SseTransport;
 import dev.ssekit.spi.TransportListener;
 import java.time.Duration;
@@ -64,7 +65,7 @@ class LiveFeedsTest {
     @Test
     void tickerProducesNothingWhileNobodyIsInItsRoom() throws Exception {
         Frames watcher = new Frames();
-        registry.open(watcher, ConnectOptions.builder("watcher").rooms(LiveFeeds.STATS_ROOM).build());
+        Connections.open(registry, watcher, ConnectOptions.builder("watcher").rooms(LiveFeeds.STATS_ROOM).build());
         // Both feeds run on one thread at the same pace: five stats mean five chances to tick.
         for (int i = 0; i < 5; i++) {
             watcher.next("stats");
@@ -72,7 +73,7 @@ class LiveFeedsTest {
         assertThat(watcher.frames).noneMatch(f -> f.startsWith("event: tick"));
 
         Frames listener = new Frames();
-        registry.open(listener, ConnectOptions.builder("listener").rooms(LiveFeeds.TICKER_ROOM).build());
+        Connections.open(registry, listener, ConnectOptions.builder("listener").rooms(LiveFeeds.TICKER_ROOM).build());
         assertThat(listener.next("tick")).contains("\"count\":1,");
         assertThat(listener.next("tick")).contains("\"count\":2,");
     }
@@ -81,7 +82,7 @@ class LiveFeedsTest {
     void feedStartsForARoomOccupiedBeforeTheFeedsStarted() throws Exception {
         try (SseRegistry early = SseRegistry.builder().build()) {
             Frames listener = new Frames();
-            early.open(listener, ConnectOptions.builder("listener").rooms(LiveFeeds.TICKER_ROOM).build());
+            Connections.open(early, listener, ConnectOptions.builder("listener").rooms(LiveFeeds.TICKER_ROOM).build());
             try (LiveFeeds later = LiveFeeds.start(early, Duration.ofMillis(10), Duration.ofMillis(10))) {
                 assertThat(listener.next("tick")).contains("\"count\":1,");
                 assertThat(listener.next("tick")).contains("\"count\":2,");
@@ -92,16 +93,16 @@ class LiveFeedsTest {
     @Test
     void ticksAndStatsAreNotRecordedSoTheyNeverCrowdOutTheChat() throws Exception {
         Frames listener = new Frames();
-        registry.open(listener, ConnectOptions.builder("listener")
+        Connections.open(registry, listener, ConnectOptions.builder("listener")
                 .rooms(LiveFeeds.TICKER_ROOM, LiveFeeds.STATS_ROOM).build());
-        registry.publish("chat", "chat", "{\"text\":\"kept\"}");
+        registry.publish("chat", registry.event("chat", "{\"text\":\"kept\"}"));
         for (int i = 0; i < 3; i++) {
             listener.next("tick");
             listener.next("stats");
         }
 
         Frames joiner = new Frames();
-        registry.open(joiner, ConnectOptions.builder("joiner").rooms("chat", LiveFeeds.TICKER_ROOM)
+        Connections.open(registry, joiner, ConnectOptions.builder("joiner").rooms("chat", LiveFeeds.TICKER_ROOM)
                 .lastEventId("0").build());
         // Replay holds only the chat message; the first tick after it is a live one.
         String replayed = joiner.frames.poll(10, TimeUnit.SECONDS);

@@ -1,11 +1,11 @@
 package dev.ssekit.redis;
 
+import dev.ssekit.RelayUnavailableException;
 import dev.ssekit.SseEvent;
 import dev.ssekit.spi.EventRelay;
 import dev.ssekit.spi.RelayHealth;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
-import dev.ssekit.spi.RelayUnavailableException;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
@@ -60,8 +60,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * ({@code MAXLEN ~}). The entry id Redis assigns is the event's id on every server. Each server runs
  * one reader thread that follows the stream with {@code XREAD BLOCK} from the last id it delivered,
  * and hands every entry, in stream order, to its registry: so each server delivers each event once,
- * the publishing server included, and all of them in the same order. Direct messages and live
- * events travel in the same stream, marked as not recorded: the server that holds the connection
+ * the publishing server included, and all of them in the same order. Direct messages and events
+ * that are not recorded travel in the same stream, marked as not recorded: the server that holds the connection
  * delivers a direct message, and no server replays them. When it starts, a server fills its history
  * from the newest entries of the stream.
  *
@@ -75,7 +75,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * server's history is filled again from the stream and every open stream is told with a
  * {@code reset} event. A server that dies takes only its own connections with it.
  *
- * <p><b>Health.</b> {@link #health()} (and the registry's {@code relayHealth()}) is up while the
+ * <p><b>Health.</b> {@link #health()} (and the registry's {@code stats().relay()}) is up while the
  * reader follows the stream, and down, with the reason, while it does not: Redis unreachable, the
  * reader reconnecting, or the reader failed for any other reason, after which it backs off and tries
  * again like after losing Redis. While it is down, publishing fails at once with
@@ -565,11 +565,12 @@ public final class RedisRelay implements EventRelay {
         SseEvent event;
         try {
             event = new SseEvent(fields.get(ID), fields.get(TYPE), fields.get(DATA),
-                    retry == null ? null : Duration.ofMillis(Long.parseLong(retry)), fields.get(COMMENT));
+                    retry == null ? null : Duration.ofMillis(Long.parseLong(retry)), fields.get(COMMENT), null,
+                    "1".equals(fields.get(RECORDED)));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("retry: not a number", e);
         }
-        return new RelayMessage(s, fields.get(TARGET), event, "1".equals(fields.get(RECORDED)), fields.get(TAG));
+        return new RelayMessage(s, fields.get(TARGET), event, fields.get(TAG));
     }
 
     // ---- reading -------------------------------------------------------------------------------

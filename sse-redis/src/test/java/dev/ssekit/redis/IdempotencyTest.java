@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseRegistry;
 import dev.ssekit.testing.EventStream;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,10 +23,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A publish retried with the same Idempotency-Key is delivered once and answers the same id: across
@@ -37,22 +35,11 @@ class IdempotencyTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static RedisProcess redis;
+    @RegisterExtension
+    static final SharedRedis redis = new SharedRedis();
 
     private final List<Node> nodes = new ArrayList<>();
     private final List<EventStream> streams = new ArrayList<>();
-
-    @BeforeAll
-    static void startRedis() throws IOException {
-        redis = RedisProcess.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws InterruptedException {
-        if (redis != null) {
-            redis.close();
-        }
-    }
 
     @AfterEach
     void stopNodes() throws Exception {
@@ -115,11 +102,11 @@ class IdempotencyTest {
                         .idempotencyWindow(Duration.ofMillis(300)).build())
                 .build();
         nodes.add(Node.serve(registry));
-        String first = registry.broadcast(SseEvent.builder().data("a").idempotencyKey("k").build()).id();
-        assertThat(registry.broadcast(SseEvent.builder().data("a").idempotencyKey("k").build()).id())
+        String first = registry.publish(SseEvent.builder().data("a").idempotencyKey("k").build()).id();
+        assertThat(registry.publish(SseEvent.builder().data("a").idempotencyKey("k").build()).id())
                 .isEqualTo(first);
         dev.ssekit.testing.Await.await("the key to expire in Redis", () -> {
-            String again = registry.broadcast(SseEvent.builder().data("a").idempotencyKey("k").build()).id();
+            String again = registry.publish(SseEvent.builder().data("a").idempotencyKey("k").build()).id();
             return !again.equals(first);
         });
     }
@@ -136,7 +123,7 @@ class IdempotencyTest {
         JsonNode retry = publish(0, "order-17", "{\"n\":1}");
         assertThat(retry).isEqualTo(first);
         // The Java API shares the keys with HTTP.
-        assertThat(registry.broadcast(SseEvent.builder().data("{\"n\":1}").idempotencyKey("order-17").build()).id())
+        assertThat(registry.publish(SseEvent.builder().data("{\"n\":1}").idempotencyKey("order-17").build()).id())
                 .isEqualTo(first.get("id").asText());
         JsonNode marker = publish(0, null, "{\"marker\":1}");
         assertThat(s.next().id()).isEqualTo(first.get("id").asText());

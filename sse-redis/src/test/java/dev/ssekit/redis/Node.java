@@ -47,7 +47,11 @@ final class Node implements AutoCloseable {
 
     /** Serves {@code registry}, relayed or not, on a new Jetty; closes it if the server cannot start. */
     static Node serve(SseRegistry registry) throws Exception {
-        SseServlet servlet = SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).build();
+        return serve(registry, SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).build());
+    }
+
+    /** Serves {@code servlet} (of {@code registry}) at "/sse" on a new Jetty; closes the registry if the server cannot start. */
+    static Node serve(SseRegistry registry, SseServlet servlet) throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
@@ -65,6 +69,11 @@ final class Node implements AutoCloseable {
             throw e;
         }
         return new Node(registry, server, URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/sse"));
+    }
+
+    /** Waits until the server stops: for a server that runs in a JVM of its own until killed. */
+    void join() throws InterruptedException {
+        server.join();
     }
 
     /** Stops the server at once and closes the registry and its relay. */

@@ -13,34 +13,24 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 
 /**
- * One server of a cluster that shares presence: embedded Jetty with the SSE servlet, its registry
- * relayed through Redis and sharing presence there. The owner of a request is its {@code X-User}
+ * Servers of a cluster that shares presence: a {@link Node} whose registry is relayed through
+ * Redis and shares presence there. The owner of a request is its {@code X-User}
  * header, and owners are described by their own name, so that tests can see who is counted.
  * {@link #fork} runs one in a JVM of its own, so that a test can kill it.
  */
-final class PresenceNode implements AutoCloseable {
+final class PresenceNode {
 
     /** How long a server that stops without closing still counts. */
     static final Duration TTL = Duration.ofSeconds(2);
     /** How long a burst of presence changes is gathered. */
     static final Duration EVENT_DELAY = Duration.ofMillis(100);
 
-    final SseRegistry registry;
-    final URI uri;
-    private final Server server;
+    private PresenceNode() {}
 
-    private PresenceNode(SseRegistry registry, Server server, URI uri) {
-        this.registry = registry;
-        this.server = server;
-        this.uri = uri;
-    }
-
-    static PresenceNode start(String redisUri, String keyPrefix) throws Exception {
+    /** Starts a server of the cluster, sharing presence through Redis at {@code redisUri}. */
+    static Node start(String redisUri, String keyPrefix) throws Exception {
         SseRegistry registry = SseRegistry.builder()
                 .heartbeat(Duration.ofMillis(200)) // finds clients that went away
                 .relay(RedisRelay.builder().uri(redisUri).keyPrefix(keyPrefix).history(1_000)
@@ -55,32 +45,7 @@ final class PresenceNode implements AutoCloseable {
                 .authorizer(SseAuthorizer.allowAll())
                 .ownerResolver(request -> request.getHeader("X-User"))
                 .build();
-        Server server = new Server();
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
-        ServletContextHandler context = new ServletContextHandler();
-        context.setContextPath("/");
-        context.addServletContainerInitializer((classes, sc) -> SseServlet.register(sc, "/sse", servlet));
-        server.setHandler(context);
-        server.setStopTimeout(0);
-        try {
-            server.start();
-        } catch (Exception e) {
-            registry.close();
-            throw e;
-        }
-        return new PresenceNode(registry, server, URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/sse"));
-    }
-
-    @Override
-    public void close() throws Exception {
-        try {
-            server.stop();
-        } finally {
-            registry.close();
-        }
+        return Node.serve(registry, servlet);
     }
 
     /** A server in a JVM of its own. */
@@ -120,9 +85,9 @@ final class PresenceNode implements AutoCloseable {
 
     /** The forked server: {@code <redis uri> <key prefix>}; runs until killed. */
     public static void main(String[] args) throws Exception {
-        PresenceNode node = start(args[0], args[1]);
+        Node node = start(args[0], args[1]);
         System.out.println("LISTENING " + node.uri);
         System.out.flush();
-        node.server.join();
+        node.join();
     }
 }

@@ -17,34 +17,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestInfo;
 
 /** Three servers, each its own Jetty and registry, sharing one real Redis. */
 class RedisClusterTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static RedisProcess redis;
+    @RegisterExtension
+    static final SharedRedis redis = new SharedRedis();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final List<Node> nodes = new ArrayList<>();
     private final List<EventStream> streams = new ArrayList<>();
-
-    @BeforeAll
-    static void startRedis() throws IOException {
-        redis = RedisProcess.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws InterruptedException {
-        if (redis != null) {
-            redis.close();
-        }
-    }
 
     @BeforeEach
     void startNodes(TestInfo test) throws Exception {
@@ -102,7 +90,7 @@ class RedisClusterTest {
         EventStream target = open(2, "");
         EventStream bystander = open(1, "");
 
-        JsonNode answer = publish(0, "?event=dm&to=" + target.connectionId(), "{\"text\":\"psst\"}");
+        JsonNode answer = publish(0, "?event=dm&connectionId=" + target.connectionId(), "{\"text\":\"psst\"}");
         publish(0, "?event=marker", "0");
 
         assertThat(answer.get("queued").asInt()).as("nothing queued on the publishing server").isZero();

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ssekit.SseRegistry;
-import dev.ssekit.spi.RelayHealth;
+import dev.ssekit.SseStats;
 import dev.ssekit.testing.Await;
 import dev.ssekit.testing.EventStream;
 import java.io.IOException;
@@ -62,8 +62,8 @@ class RedisDeploymentTest {
                 .relay(Node.relay("redis://relay:not-the-pass@127.0.0.1:" + redis.port(), "acl:", 100).build())
                 .build();
         try {
-            RelayHealth health = wrong.relayHealth();
-            assertThat(health.state()).isEqualTo(RelayHealth.State.DOWN);
+            SseStats.Relay health = wrong.stats().relay();
+            assertThat(health.up()).isFalse();
             assertThat(health.reason()).contains("127.0.0.1:" + redis.port()).doesNotContain("not-the-pass");
         } finally {
             wrong.close();
@@ -103,7 +103,7 @@ class RedisDeploymentTest {
         SseRegistry untrusting = SseRegistry.builder().history(100)
                 .relay(Node.relay(uri, "tls:", 100).build()).build();
         try {
-            assertThat(untrusting.relayHealth().state()).isEqualTo(RelayHealth.State.DOWN);
+            assertThat(untrusting.stats().relay().up()).isFalse();
         } finally {
             untrusting.close();
         }
@@ -165,7 +165,7 @@ class RedisDeploymentTest {
     /** Waits until every server's relay is up: a TLS handshake may outlast the first attempt. */
     private void awaitUp() {
         for (Node n : nodes) {
-            Await.await("the relay to be up", () -> n.registry.relayHealth().isUp());
+            Await.await("the relay to be up", () -> n.registry.stats().relay().up());
         }
     }
 

@@ -2,12 +2,12 @@ package dev.ssekit.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ssekit.RelayUnavailableException;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseRegistry;
 import dev.ssekit.spi.RelayHealth;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
-import dev.ssekit.spi.RelayUnavailableException;
 import dev.ssekit.testing.Await;
 import dev.ssekit.testing.EventStream;
 import io.lettuce.core.RedisClient;
@@ -15,8 +15,8 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
@@ -44,16 +44,16 @@ class RedisNewestIdTest extends FreshRedisTest {
         HeldRelay relayOfB = new HeldRelay(Node.relay(redis.uri(), "behind:", 100).build());
         Node b = closeLater(Node.serve(SseRegistry.builder().history(100).heartbeat(Duration.ofSeconds(15))
                 .relay(relayOfB).build()));
-        Await.await("b's relay to be up", () -> b.registry.relayHealth().isUp());
+        Await.await("b's relay to be up", () -> b.registry.stats().relay().up());
 
         relayOfB.hold();
-        a.registry.broadcastLive(SseEvent.of("before")); // a client on a may see it, then come to b
+        a.registry.publish(SseEvent.of("before").withRecorded(false)); // a client on a may see it, then come to b
         Await.await("b's reader to be held behind \"before\"", () -> !relayOfB.held.isEmpty());
         EventStream opened = closeLater(EventStream.open(HTTP, b.uri));
         assertThat(opened.next().type()).isEqualTo("connected");
-        a.registry.broadcastLive(SseEvent.of("after")); // published once the connection was open
+        a.registry.publish(SseEvent.of("after").withRecorded(false)); // published once the connection was open
         relayOfB.release();
-        a.registry.broadcast(SseEvent.of("marker"));
+        a.registry.publish(SseEvent.of("marker"));
 
         assertThat(List.of(opened.next().data(), opened.next().data()))
                 .as("live events published after the connection opened, and only those")
@@ -161,6 +161,6 @@ class RedisNewestIdTest extends FreshRedisTest {
     }
 
     private static RelayMessage broadcast(String data) {
-        return new RelayMessage(RelayMessage.Scope.ALL, null, SseEvent.of(data), true, null);
+        return new RelayMessage(RelayMessage.Scope.ALL, null, SseEvent.of(data), null);
     }
 }

@@ -3,10 +3,9 @@ package dev.ssekit.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ssekit.RelayUnavailableException;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseRegistry;
-import dev.ssekit.spi.RelayHealth;
-import dev.ssekit.spi.RelayUnavailableException;
 import dev.ssekit.testing.Await;
 import dev.ssekit.testing.EventStream;
 import java.net.URI;
@@ -67,7 +66,7 @@ class RedisOutageTest {
             long end = System.nanoTime() + Duration.ofSeconds(40).toNanos();
             for (int n = 0; n < 5_000 && publishing.get() && System.nanoTime() < end; n++) {
                 try {
-                    publisher.broadcast(SseEvent.of("n", Integer.toString(n)));
+                    publisher.publish(SseEvent.of("n", Integer.toString(n)));
                     published.incrementAndGet();
                 } catch (RelayUnavailableException e) {
                     refused.incrementAndGet();
@@ -81,15 +80,15 @@ class RedisOutageTest {
         try {
             Await.await("some events published", () -> published.get() >= 20);
 
-            assertThat(nodes.get(0).registry.relayHealth()).isEqualTo(RelayHealth.UP);
+            assertThat(nodes.get(0).registry.stats().relay().up()).isTrue();
             redis.stop();
 
             // Every server says its relay is down, and why; publishing fails at once, with the documented exception and a 503 over HTTP.
             Await.await("a publish refused", () -> refused.get() > 0);
             for (Node n : nodes) {
                 Await.await("the relay to report the outage",
-                        () -> n.registry.relayHealth().state() == RelayHealth.State.DOWN);
-                assertThat(n.registry.relayHealth().reason()).contains("Redis at 127.0.0.1");
+                        () -> !n.registry.stats().relay().up());
+                assertThat(n.registry.stats().relay().reason()).contains("Redis at 127.0.0.1");
             }
             assertThatThrownBy(() -> nodes.get(2).registry.publish("room", SseEvent.of("x")))
                     .isInstanceOf(RelayUnavailableException.class)
@@ -100,7 +99,7 @@ class RedisOutageTest {
             assertThat(refusal.headers().firstValue("Retry-After")).isPresent();
             // Streams stay open on every server meanwhile.
             for (Node n : nodes) {
-                assertThat(n.registry.connectionCount()).isEqualTo(1);
+                assertThat(n.registry.stats().connections()).isEqualTo(1);
             }
 
             redis.startAgain();
@@ -109,7 +108,7 @@ class RedisOutageTest {
             int before = published.get();
             Await.await("publishing to succeed again", () -> published.get() > before + 20);
             for (Node n : nodes) {
-                Await.await("the relay to report it is up", () -> n.registry.relayHealth().isUp());
+                Await.await("the relay to report it is up", () -> n.registry.stats().relay().up());
             }
         } finally {
             publishing.set(false);

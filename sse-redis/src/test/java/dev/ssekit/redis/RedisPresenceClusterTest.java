@@ -15,10 +15,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestInfo;
 
 /**
@@ -29,23 +28,12 @@ class RedisPresenceClusterTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static RedisProcess redis;
+    @RegisterExtension
+    static final SharedRedis redis = new SharedRedis();
 
     private final List<AutoCloseable> closeLast = new ArrayList<>();
     private final List<EventStream> streams = new ArrayList<>();
     private PresenceNode.Forked forked;
-
-    @BeforeAll
-    static void startRedis() throws IOException {
-        redis = RedisProcess.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws InterruptedException {
-        if (redis != null) {
-            redis.close();
-        }
-    }
 
     @AfterEach
     void stop() throws Exception {
@@ -105,9 +93,9 @@ class RedisPresenceClusterTest {
     @Test
     void threeServersCountEachOwnerOnceAndAKilledServersOwnersDropOutWithinTheBound(TestInfo test) throws Exception {
         String prefix = "test:" + test.getTestMethod().orElseThrow().getName() + ":";
-        PresenceNode a = PresenceNode.start(redis.uri(), prefix);
+        Node a = PresenceNode.start(redis.uri(), prefix);
         closeLast.add(a);
-        PresenceNode b = PresenceNode.start(redis.uri(), prefix);
+        Node b = PresenceNode.start(redis.uri(), prefix);
         closeLast.add(b);
         forked = PresenceNode.fork(redis.uri(), prefix);
         URI c = forked.uri();
@@ -161,9 +149,9 @@ class RedisPresenceClusterTest {
     @Test
     void closedServerWithdrawsItsOwnersAtOnce(TestInfo test) throws Exception {
         String prefix = "test:" + test.getTestMethod().orElseThrow().getName() + ":";
-        PresenceNode a = PresenceNode.start(redis.uri(), prefix);
+        Node a = PresenceNode.start(redis.uri(), prefix);
         closeLast.add(a);
-        PresenceNode b = PresenceNode.start(redis.uri(), prefix);
+        Node b = PresenceNode.start(redis.uri(), prefix);
         EventStream aliceOnA = open(a.uri, "room", "alice");
         open(b.uri, "room", "bob");
         awaitPresenceEvent(aliceOnA, 2);

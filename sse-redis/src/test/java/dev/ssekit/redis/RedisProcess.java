@@ -18,9 +18,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real {@code redis-server} ({@link RedisBinary}) on a free loopback port, without persistence, started and stopped
  * by a test. Stopping and starting it again on the same port acts out a Redis restart that loses
- * everything.
+ * everything. Public for the Spring Boot tests, which take it from this module's test jar.
+ * Confined to the test that starts it.
  */
-final class RedisProcess implements AutoCloseable {
+public final class RedisProcess implements AutoCloseable {
 
     private final int port;
     private final Path dir;
@@ -33,7 +34,8 @@ final class RedisProcess implements AutoCloseable {
         this.extra = extra;
     }
 
-    static RedisProcess start() throws IOException {
+    /** Starts a server on a free loopback port and waits until it answers PING. */
+    public static RedisProcess start() throws IOException {
         return start(List.of());
     }
 
@@ -59,7 +61,8 @@ final class RedisProcess implements AutoCloseable {
         return dir;
     }
 
-    String uri() {
+    /** The server's {@code redis://} URI. */
+    public String uri() {
         return "redis://127.0.0.1:" + port;
     }
 

@@ -3,17 +3,16 @@ package dev.ssekit.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ssekit.PublishResult;
+import dev.ssekit.RelayUnavailableException;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseRegistry;
 import dev.ssekit.spi.RelayHealth;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
-import dev.ssekit.spi.RelayUnavailableException;
 import dev.ssekit.testing.Await;
 import dev.ssekit.testing.EventStream;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import java.io.IOException;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
@@ -27,30 +26,28 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The relay's reader thread against a real Redis: idle reads, and failures that are not Redis's. */
 class RedisReaderTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static RedisProcess redis;
+    @RegisterExtension
+    static final SharedRedis redis = new SharedRedis();
     private static RedisClient admin;
     private static StatefulRedisConnection<String, String> adminConnection;
 
     @BeforeAll
-    static void startRedis() throws IOException {
-        redis = RedisProcess.start();
+    static void connectAdmin() {
         admin = RedisClient.create(redis.uri());
         adminConnection = admin.connect();
     }
 
     @AfterAll
-    static void stopRedis() throws InterruptedException {
+    static void closeAdmin() {
         if (adminConnection != null) {
             adminConnection.close();
             admin.shutdown();
-        }
-        if (redis != null) {
-            redis.close();
         }
     }
 
@@ -92,7 +89,7 @@ class RedisReaderTest {
             for (int i = 0; i < 3; i++) {
                 Await.await("the reader to wait in a read of the stream", Duration.ofSeconds(10),
                         () -> stat("clients", "blocked_clients:(\\d+)") == 1);
-                PublishResult published = node.registry.broadcast(SseEvent.of("n", Integer.toString(i)));
+                PublishResult published = node.registry.publish(SseEvent.of("n", Integer.toString(i)));
                 assertThat(published.queued()).as("connections the publish %d was queued to here", i).isEqualTo(1);
                 assertThat(stream.next()).isEqualTo(new EventStream.Event(published.id(), "n", Integer.toString(i)));
             }
@@ -196,7 +193,7 @@ class RedisReaderTest {
     }
 
     static RelayMessage broadcast(String data) {
-        return new RelayMessage(RelayMessage.Scope.ALL, null, SseEvent.of(data), true, null);
+        return new RelayMessage(RelayMessage.Scope.ALL, null, SseEvent.of(data), null);
     }
 
     /** Counts deliveries; throws what it is told to on each. */

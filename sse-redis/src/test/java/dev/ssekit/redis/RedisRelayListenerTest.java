@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ssekit.servlet.SseServlet;
 import dev.ssekit.testing.EventStream;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,10 +15,9 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two web applications configured as in web.xml, with context parameters, the listener and the
@@ -28,20 +26,9 @@ import org.junit.jupiter.api.Test;
 class RedisRelayListenerTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static RedisProcess redis;
+    @RegisterExtension
+    static final SharedRedis redis = new SharedRedis();
     private final List<Server> servers = new ArrayList<>();
-
-    @BeforeAll
-    static void startRedis() throws IOException {
-        redis = RedisProcess.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws InterruptedException {
-        if (redis != null) {
-            redis.close();
-        }
-    }
 
     @AfterEach
     void stopServers() throws Exception {

@@ -3,12 +3,11 @@ package dev.ssekit.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ssekit.RelayUnavailableException;
 import dev.ssekit.SseEvent;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
-import dev.ssekit.spi.RelayUnavailableException;
 import dev.ssekit.testing.Await;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -16,26 +15,14 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The relay on its own against a real Redis, through a sink that records what it is given. */
 class RedisRelayTest {
 
-    private static RedisProcess redis;
-
-    @BeforeAll
-    static void startRedis() throws IOException {
-        redis = RedisProcess.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws InterruptedException {
-        if (redis != null) {
-            redis.close();
-        }
-    }
+    @RegisterExtension
+    static final SharedRedis redis = new SharedRedis();
 
     /** Records deliveries and resyncs; can hold the reader on its first delivery, as a slow server. */
     private static final class RecordingSink implements RelaySink {
@@ -80,14 +67,14 @@ class RedisRelayTest {
     }
 
     private static RelayMessage broadcast(String data) {
-        return new RelayMessage(RelayMessage.Scope.ALL, null, SseEvent.of(data), true, null);
+        return new RelayMessage(RelayMessage.Scope.ALL, null, SseEvent.of(data), null);
     }
 
     @Test
     void messagesSurviveTheStreamUnchanged() {
         RelayMessage m = new RelayMessage(RelayMessage.Scope.ROOM, "chat",
                 SseEvent.builder().id("own").type("line").data("a\nb\r\n").retry(Duration.ofMillis(1500))
-                        .comment("c").build(), false, "tag-1");
+                        .comment("c").recorded(false).build(), "tag-1");
 
         assertThat(RedisRelay.decode(RedisRelay.encode(m))).isEqualTo(m);
         assertThatThrownBy(() -> RedisRelay.decode(Map.of("s", "a", "e", "bad\ntype", "d", "x")))

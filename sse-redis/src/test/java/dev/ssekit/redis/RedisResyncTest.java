@@ -2,11 +2,11 @@ package dev.ssekit.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ssekit.RelayUnavailableException;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseRegistry;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
-import dev.ssekit.spi.RelayUnavailableException;
 import dev.ssekit.testing.Await;
 import dev.ssekit.testing.EventStream;
 import io.lettuce.core.RedisClient;
@@ -116,7 +116,7 @@ class RedisResyncTest extends FreshRedisTest {
         HeldRelay relayOfB = held("emptied:", 100);
         Node b = closeLater(Node.serve(SseRegistry.builder().history(100).heartbeat(Duration.ofSeconds(15))
                 .relay(relayOfB).build()));
-        String before = a.registry.broadcast(SseEvent.of("e1")).id();
+        String before = a.registry.publish(SseEvent.of("e1")).id();
         Await.await("b to deliver e1", () -> relayOfB.delivered.contains(before));
 
         redis.stop();
@@ -132,7 +132,7 @@ class RedisResyncTest extends FreshRedisTest {
         EventStream resumed = closeLater(EventStream.open(HTTP, b.uri, Map.of("Last-Event-ID", seen)));
         assertThat(resumed.next().type()).isEqualTo("connected");
         relayOfB.release();
-        a.registry.broadcast(SseEvent.of("e3"));
+        a.registry.publish(SseEvent.of("e3"));
 
         assertThat(resumed.next()).extracting(EventStream.Event::type, EventStream.Event::data)
                 .as("resuming from %s, which came after the gap: nothing was lost, nothing is repeated", seen)
@@ -146,7 +146,7 @@ class RedisResyncTest extends FreshRedisTest {
         AtomicReference<String> id = new AtomicReference<>();
         Await.await("publishing to work again", Duration.ofSeconds(15), () -> {
             try {
-                id.set(registry.broadcast(SseEvent.of(data)).id());
+                id.set(registry.publish(SseEvent.of(data)).id());
                 return true;
             } catch (RelayUnavailableException e) {
                 return false;
@@ -156,6 +156,6 @@ class RedisResyncTest extends FreshRedisTest {
     }
 
     private static RelayMessage broadcast(String data) {
-        return new RelayMessage(RelayMessage.Scope.ALL, null, SseEvent.of(data), true, null);
+        return new RelayMessage(RelayMessage.Scope.ALL, null, SseEvent.of(data), null);
     }
 }

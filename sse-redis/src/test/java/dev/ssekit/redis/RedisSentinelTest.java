@@ -2,8 +2,8 @@ package dev.ssekit.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ssekit.RelayUnavailableException;
 import dev.ssekit.SseEvent;
-import dev.ssekit.spi.RelayUnavailableException;
 import dev.ssekit.testing.Await;
 import dev.ssekit.testing.EventStream;
 import io.lettuce.core.RedisClient;
@@ -84,7 +84,7 @@ class RedisSentinelTest {
             nodes.add(Node.start(uri.toString(), "sentinel:", 10_000));
         }
         for (Node n : nodes) {
-            Await.await("the relay to be up", () -> n.registry.relayHealth().isUp());
+            Await.await("the relay to be up", () -> n.registry.stats().relay().up());
             EventStream s = EventStream.open(HTTP, n.uri);
             assertThat(s.next().type()).isEqualTo("connected");
             streams.add(s);
@@ -97,7 +97,7 @@ class RedisSentinelTest {
             long end = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             for (int n = 0; n < 20_000 && publishing.get() && System.nanoTime() < end; n++) {
                 try {
-                    nodes.get(n % 2).registry.broadcast(SseEvent.of("n", Integer.toString(n)));
+                    nodes.get(n % 2).registry.publish(SseEvent.of("n", Integer.toString(n)));
                     acked.add(n);
                 } catch (RelayUnavailableException e) {
                     refused.incrementAndGet();
@@ -118,7 +118,7 @@ class RedisSentinelTest {
             publishing.set(false);
             loop.join(30_000);
         }
-        nodes.get(0).registry.broadcast(SseEvent.of("end", "0"));
+        nodes.get(0).registry.publish(SseEvent.of("end", "0"));
 
         for (EventStream s : streams) {
             List<Integer> received = new ArrayList<>();

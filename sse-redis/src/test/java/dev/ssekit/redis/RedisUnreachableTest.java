@@ -2,10 +2,10 @@ package dev.ssekit.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ssekit.RelayUnavailableException;
 import dev.ssekit.SseEvent;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
-import dev.ssekit.spi.RelayUnavailableException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -47,7 +47,7 @@ class RedisUnreachableTest {
                         } else {
                             try {
                                 relay.publish(new RelayMessage(RelayMessage.Scope.ALL, null,
-                                        SseEvent.of("x"), true, null));
+                                        SseEvent.of("x"), null));
                                 throw new AssertionError("a Redis that never answers took an event");
                             } catch (RelayUnavailableException expected) {
                                 // what a publisher is told

@@ -14,7 +14,7 @@ final class AuthorizerDefaults {
 
     static final SseAuthorizer ALLOW_ALL = new SseAuthorizer() {
         @Override
-        public boolean publish(HttpServletRequest request, String room, String eventType, UUID to) {
+        public boolean publish(HttpServletRequest request, String room, String eventType, UUID connectionId) {
             return true;
         }
 

@@ -9,7 +9,7 @@ import java.util.UUID;
  * connection's subscriptions, and publish.
  *
  * <p><b>Rooms are the boundary.</b> What a connection may receive is decided by the rooms it may
- * join, and nothing else: it receives broadcasts, the events of its rooms and the direct messages
+ * join, and nothing else: it receives the events published to everyone, the events of its rooms and the direct messages
  * sent to its id, live and replayed after a reconnect. An event that some users must not see goes
  * to a room they may not join; {@link #join} is asked for every room, at connect time and on every
  * change. Event types ({@code events=}) are a filter the client chooses for its own convenience,
@@ -99,11 +99,11 @@ public interface SseAuthorizer {
     /**
      * Returns whether {@code request} may publish an event; denied by default. Refused with 403.
      *
-     * @param room the room to publish to, or {@code null} for a broadcast or a direct message
+     * @param room the room to publish to, or {@code null} for everyone or a direct message
      * @param eventType the event's type, or {@code null} for the default {@code message}
-     * @param to the connection a direct message goes to, or {@code null}
+     * @param connectionId the connection a direct message goes to, or {@code null}
      */
-    default boolean publish(HttpServletRequest request, String room, String eventType, UUID to) {
+    default boolean publish(HttpServletRequest request, String room, String eventType, UUID connectionId) {
         return false;
     }
 

@@ -59,9 +59,10 @@ import java.util.Set;
  *       {@link SseRegistry} describes.
  *   <li>{@code POST /sse} with a JSON body publishes that JSON, compact, as the data of one event,
  *       if the {@link SseAuthorizer} allows it (it does not by default). Query {@code room},
- *       {@code event} and {@code to} (a connection id) choose the room, the event type and a single
- *       recipient. Answers {@code {"id":"..." or null,"queued":n}}, where {@code queued} counts
- *       this server's connections. With a {@linkplain SseRegistry#isRelayed() relayed} registry a
+ *       {@code event} and {@code connectionId} choose the room, the event type and a single
+ *       recipient (without either, everyone). Answers {@code {"id":"..." or null,"queued":n}},
+ *       where {@code queued} counts this server's connections. With a
+ *       {@linkplain dev.ssekit.SseRegistry.Builder#relay relayed} registry a
  *       direct message goes to the connection on whichever server holds it, so an id unknown here
  *       is not refused, and the answer adds {@code "relayed":true}; when the relay cannot take the
  *       event, the answer is {@code 503} with {@code Retry-After}.
@@ -77,7 +78,7 @@ import java.util.Set;
  * </ul>
  *
  * <p><b>What a connection may see.</b> Rooms are the only boundary: a connection receives the
- * broadcasts, the events of the rooms the {@link SseAuthorizer#join authorizer} let it join, and
+ * events published to everyone, the events of the rooms the {@link SseAuthorizer#join authorizer} let it join, and
  * the direct messages sent to its id, live and replayed. Event types ({@code events=}) are a
  * filter the client chooses for its own convenience, not a permission: an event that some users
  * may not see must be published to a room they may not join.

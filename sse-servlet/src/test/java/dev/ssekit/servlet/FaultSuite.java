@@ -7,10 +7,10 @@ import com.launchdarkly.eventsource.EventSource;
 import com.launchdarkly.eventsource.MessageEvent;
 import com.launchdarkly.eventsource.StreamEvent;
 import dev.ssekit.CloseReason;
-import dev.ssekit.OverflowPolicy;
 import dev.ssekit.PublishResult;
 import dev.ssekit.SseConnection;
 import dev.ssekit.SseEvent;
+import dev.ssekit.SseRegistry.OverflowPolicy;
 import dev.ssekit.SseRegistry;
 import dev.ssekit.servlet.RecordingClient.Event;
 import dev.ssekit.testing.Await;
@@ -232,7 +232,7 @@ abstract class FaultSuite {
                 "slowestBatchMs", TimeUnit.NANOSECONDS.toMillis(slowestBatchNanos), "reason", reason.get());
         assertThat(reason.get()).as("the stalled reader was dropped by the overflow policy").isEqualTo(CloseReason.SLOW_CONSUMER);
         assertThat(maxQueued).as("the stalled reader's queue stayed within its bound").isLessThanOrEqualTo(capacity);
-        assertThat(registry.connectionCount()).isEqualTo(3);
+        assertThat(registry.stats().connections()).isEqualTo(3);
         assertThat(registry.stats().slowConsumersDisconnected()).isEqualTo(1);
     }
 
@@ -304,7 +304,7 @@ abstract class FaultSuite {
         assertThat(e.data()).isEqualTo(big);
         registry.publish("big", SseEvent.of("after", "still here"));
         assertThat(other.awaitEvent("after").data()).isEqualTo("still here");
-        assertThat(registry.connectionCount()).isEqualTo(1);
+        assertThat(registry.stats().connections()).isEqualTo(1);
 
         assertThat(uncaught).as("exceptions that escaped to an uncaught handler").isEmpty();
         assertThat(logged).as("warnings, errors and stack traces in the container's log").isEmpty();
@@ -357,7 +357,7 @@ abstract class FaultSuite {
         }
         assertThat(failures).as("streams that failed to open").isEmpty();
         // The server finds out by a failed write (a heartbeat at the latest) or from the container.
-        await("every stream to close", Duration.ofSeconds(20), () -> registry.connectionCount() == 0);
+        await("every stream to close", Duration.ofSeconds(20), () -> registry.stats().connections() == 0);
         await("the container to report each stream complete", Duration.ofSeconds(20),
                 () -> completions.byClient.size() == total
                         && completions.byClient.values().stream().allMatch(c -> c.completed.get() >= 1));
@@ -383,7 +383,7 @@ abstract class FaultSuite {
         // their buffers for reuse), so that what remains is what the churn itself leaves behind.
         churn(threads, 2_000, Duration.ofSeconds(20));
         awaitIdle();
-        await("the container's idle threads to leave", Duration.ofSeconds(20), FaultSuite::threadsSettled);
+        await("the container's idle threads to leave", Duration.ofSeconds(20), server::poolAtRest);
         long heapBefore = settledHeap();
         int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
 
@@ -410,7 +410,7 @@ abstract class FaultSuite {
         if (server instanceof TomcatFixture tomcat) {
             assertThat(tomcat.waitingProcessors()).as("async requests Tomcat still tracks").isZero();
         }
-        assertThat(registry.connectionCount()).isZero();
+        assertThat(registry.stats().connections()).isZero();
         assertThat(registry.rooms()).isEmpty();
         assertThat(registry.stats().connections()).isZero();
         assertThat(threadsAfter).as("threads").isLessThanOrEqualTo(threadsBefore + 4);
@@ -418,7 +418,7 @@ abstract class FaultSuite {
     }
 
     private void awaitIdle() {
-        await("every churned connection to close", Duration.ofSeconds(20), () -> registry.connectionCount() == 0);
+        await("every churned connection to close", Duration.ofSeconds(20), () -> registry.stats().connections() == 0);
         await("every room to empty", () -> registry.rooms().isEmpty());
     }
 
@@ -473,6 +473,8 @@ abstract class FaultSuite {
             return done;
         } finally {
             pool.shutdownNow();
+            // The workers' own threads must be gone before the test counts threads.
+            assertThat(pool.awaitTermination(Await.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).as("churn workers ended").isTrue();
         }
     }
 
@@ -489,13 +491,6 @@ abstract class FaultSuite {
             }
         }
         return dump.toString();
-    }
-
-    /** Whether the thread count holds still for a moment: the pools have shrunk as far as they go. */
-    private static boolean threadsSettled() {
-        int before = ManagementFactory.getThreadMXBean().getThreadCount();
-        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1_500)); // observation window
-        return ManagementFactory.getThreadMXBean().getThreadCount() >= before;
     }
 
     static long settledHeap() {
@@ -586,7 +581,7 @@ abstract class FaultSuite {
                 pump(selector, seen, Duration.ofSeconds(20),
                         () -> channels.subList(0, upTo).stream().allMatch(c -> seen.get(c).indexOf("event: connected") >= 0));
             }
-            assertThat(registry.connectionCount()).isEqualTo(n);
+            assertThat(registry.stats().connections()).isEqualTo(n);
 
             AtomicReference<Boolean> drained = new AtomicReference<>();
             long start = System.nanoTime();

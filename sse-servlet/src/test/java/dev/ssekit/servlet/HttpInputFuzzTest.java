@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.ssekit.ConnectOptions;
 import dev.ssekit.SseConnection;
 import dev.ssekit.SseEvent;
-import dev.ssekit.SseFrame;
 import dev.ssekit.SseRegistry;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
+import dev.ssekit.spi.SseFrame;
 import dev.ssekit.spi.SseTransport;
 import dev.ssekit.spi.TransportListener;
 import dev.ssekit.testing.Await;
@@ -70,7 +71,7 @@ class HttpInputFuzzTest {
         context.addServletContainerInitializer((classes, ctx) -> SseServlet.register(ctx, "/sse", servlet));
         server.setHandler(context);
         server.start();
-        watched = registry.open(observer, ConnectOptions.builder("fuzz").rooms("fz").build());
+        watched = Connections.open(registry, observer, ConnectOptions.builder("fuzz").rooms("fz").build());
         registry.publish("fz", SseEvent.of("h", "{\"seed\":1}"));
     }
 
@@ -89,7 +90,7 @@ class HttpInputFuzzTest {
             if (mode == 1) {
                 query.append("room=").append(in.consumeBoolean() ? "fz" : encode(in.consumeString(160)));
             } else if (mode == 2) {
-                query.append("to=").append(in.consumeBoolean() ? watched.id().toString() : encode(in.consumeString(40)));
+                query.append("connectionId=").append(in.consumeBoolean() ? watched.id().toString() : encode(in.consumeString(40)));
             }
             if (in.consumeBoolean()) {
                 query.append(query.isEmpty() ? "" : "&").append("event=").append(encode(in.consumeString(160)));
@@ -167,7 +168,7 @@ class HttpInputFuzzTest {
         }
         ByteBuffer answer = endPoint.waitForResponse(false, 10, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(answer).as("an answer to %s", head).isNotNull();
-        Await.await("the stream closed for " + head, () -> registry.connectionCount() == 1);
+        Await.await("the stream closed for " + head, () -> registry.stats().connections() == 1);
         return BufferUtil.toString(answer, StandardCharsets.UTF_8);
     }
 

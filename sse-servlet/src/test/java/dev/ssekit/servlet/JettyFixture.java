@@ -18,6 +18,7 @@ final class JettyFixture implements ServerFixture {
     private final boolean h2c;
     private final int port;
     private Server server;
+    private QueuedThreadPool threads;
     private ServletContextHandler context;
 
     JettyFixture(boolean h2c) {
@@ -33,7 +34,7 @@ final class JettyFixture implements ServerFixture {
     @Override
     public URI start(Consumer<ServletContext> setup) throws Exception {
         // Idle threads leave after a second, so tests can see the pool return to its baseline.
-        QueuedThreadPool threads = new QueuedThreadPool();
+        threads = new QueuedThreadPool();
         threads.setIdleTimeout(1_000);
         threads.setMaxEvictCount(64);
         server = new Server(threads);
@@ -63,6 +64,12 @@ final class JettyFixture implements ServerFixture {
         if (server != null) {
             server.stop();
         }
+    }
+
+    @Override
+    public boolean poolAtRest() {
+        // Threads above the minimum leave once idle; the acceptors and selectors are never idle.
+        return threads.getThreads() <= threads.getMinThreads() || threads.getIdleThreads() == 0;
     }
 
     /** The server, once started: for tests of what Jetty itself does on stop. */

@@ -1,7 +1,7 @@
 package dev.ssekit.servlet;
 
-/** The servlet suite on Jetty with cleartext HTTP/2. */
-class JettyH2cSseServletTest extends SseServletSuite {
+/** The servlet suites on Jetty with cleartext HTTP/2. */
+class JettyH2cSseServletTest extends SseServletSuites {
 
     @Override
     ServerFixture newServer() {

@@ -106,7 +106,7 @@ class JettyShutdownTest {
 
         HttpResponse<String> response = late.get(Await.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         SseServletSuite.assertError(response, 503, "shutting down");
-        assertThat(registry.connectionCount()).isZero();
+        assertThat(registry.stats().connections()).isZero();
         assertThat(registry.isClosed()).isFalse();
     }
 }

@@ -1,7 +1,7 @@
 package dev.ssekit.servlet;
 
-/** The servlet suite on Jetty 12 (ee10), HTTP/1.1. */
-class JettySseServletTest extends SseServletSuite {
+/** The servlet suites on Jetty 12 (ee10), HTTP/1.1. */
+class JettySseServletTest extends SseServletSuites {
 
     @Override
     ServerFixture newServer() {

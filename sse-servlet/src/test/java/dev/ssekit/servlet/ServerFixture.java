@@ -17,6 +17,12 @@ interface ServerFixture {
     /** Stops the whole server; harmless if it was not started. */
     void stop() throws Exception;
 
+    /**
+     * Whether the container's request thread pool has shrunk back to its core size, so that no
+     * idle thread of it is still due to leave (the fixtures give idle threads a second).
+     */
+    boolean poolAtRest();
+
     /** The HTTP version clients should use against this server. */
     HttpClient.Version version();
 }

@@ -159,7 +159,7 @@ abstract class SseAuthorizationSuite {
         }
         registry.publish("public", SseEvent.of("x", "public " + tag + " x"));
         registry.publish("public", SseEvent.of("secret.x", "public " + tag + " secret.x"));
-        registry.broadcast(SseEvent.of("x", "everyone " + tag + " x"));
+        registry.publish(SseEvent.of("x", "everyone " + tag + " x"));
     }
 
     // ---- the property ------------------------------------------------------------------------------
@@ -185,7 +185,7 @@ abstract class SseAuthorizationSuite {
         assertThat(registry.members("secret.r")).isEmpty();
 
         publishSecretsAndPublicEvents("live");
-        registry.broadcast(SseEvent.of("end", "."));
+        registry.publish(SseEvent.of("end", "."));
 
         List<String> all = List.of("public live x", "public live secret.x", "everyone live x");
         assertThat(dataUntilEnd(noFilter)).containsExactlyElementsOf(all);
@@ -208,7 +208,7 @@ abstract class SseAuthorizationSuite {
         HttpResponse<String> refused = client.send(HttpRequest.newBuilder(root.resolve("/sse?rooms=public,secret.r"))
                 .header("Last-Event-ID", "0").GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(refused.statusCode()).isEqualTo(403);
-        registry.broadcast(SseEvent.of("end", "."));
+        registry.publish(SseEvent.of("end", "."));
 
         List<String> old = List.of("public old x", "public old secret.x", "everyone old x");
         List<String> fromStart = new ArrayList<>(List.of("public 0 x"));
@@ -277,7 +277,7 @@ abstract class SseAuthorizationSuite {
         List<Integer> statuses = new ArrayList<>();
         statuses.add(get(stranger, "/sse").statusCode()); // two connections in total: 503
         a.close();
-        Await.await("the first connection to close", () -> registry.connectionCount() == 1);
+        Await.await("the first connection to close", () -> registry.stats().connections() == 1);
         statuses.add(get(stranger, "/sse?rooms=a,,b").statusCode());
         statuses.add(get(stranger, "/sse?rooms=secret.r").statusCode());
         statuses.add(get(stranger, "/sse?who=banned").statusCode());
@@ -315,7 +315,7 @@ abstract class SseAuthorizationSuite {
         List<Integer> statuses = new ArrayList<>();
         statuses.add(get(stranger, "/sse").statusCode()); // two connections in total: 503
         a.close();
-        Await.await("the first connection to close", () -> registry.connectionCount() == 1);
+        Await.await("the first connection to close", () -> registry.stats().connections() == 1);
         statuses.add(get(stranger, "/sse?rooms=a,,b").statusCode());
         statuses.add(get(stranger, "/sse?rooms=secret.r").statusCode());
         statuses.add(get(stranger, "/sse?who=banned").statusCode());

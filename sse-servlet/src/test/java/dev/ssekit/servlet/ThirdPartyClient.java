@@ -62,13 +62,13 @@ final class ThirdPartyClient {
                         if (connected == 1) {
                             publisher.scheduleAtFixedRate(() -> {
                                 if (next.get() < maxEvents) {
-                                    registry.broadcast(SseEvent.of("n", Integer.toString(next.getAndIncrement())));
+                                    registry.publish(SseEvent.of("n", Integer.toString(next.getAndIncrement())));
                                 }
                             }, 0, 2, TimeUnit.MILLISECONDS);
                         } else if (connected == connections) {
                             publisher.shutdown();
                             assertThat(publisher.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
-                            registry.broadcast(SseEvent.of("end", Integer.toString(next.get())));
+                            registry.publish(SseEvent.of("end", Integer.toString(next.get())));
                         }
                     }
                     case "n" -> received.add(Integer.valueOf(m.getData()));
@@ -140,9 +140,9 @@ final class ThirdPartyClient {
                 switch (m.getEventName()) {
                     case "connected" -> {
                         for (String p : payloads) {
-                            registry.broadcast(SseEvent.of("p", p));
+                            registry.publish(SseEvent.of("p", p));
                         }
-                        registry.broadcast(SseEvent.of("end", "."));
+                        registry.publish(SseEvent.of("end", "."));
                     }
                     case "p" -> received.add(m.getData());
                     case "end" -> {

@@ -1,7 +1,7 @@
 package dev.ssekit.servlet;
 
-/** The servlet suite on Tomcat 10.1. */
-class TomcatSseServletTest extends SseServletSuite {
+/** The servlet suites on Tomcat 10.1. */
+class TomcatSseServletTest extends SseServletSuites {
 
     @Override
     ServerFixture newServer() {

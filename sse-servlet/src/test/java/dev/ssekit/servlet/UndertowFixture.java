@@ -61,6 +61,13 @@ final class UndertowFixture implements ServerFixture {
     }
 
     @Override
+    public boolean poolAtRest() {
+        // XNIO's task pool keeps its core threads; those above leave once idle.
+        var pool = server.getWorker().getMXBean();
+        return pool.getWorkerPoolSize() <= pool.getCoreWorkerPoolSize();
+    }
+
+    @Override
     public void undeploy() throws Exception {
         manager.stop();
         manager.undeploy();

@@ -1,7 +1,7 @@
 package dev.ssekit.servlet;
 
-/** The servlet suite on Undertow 2.3. */
-class UndertowSseServletTest extends SseServletSuite {
+/** The servlet suites on Undertow 2.3. */
+class UndertowSseServletTest extends SseServletSuites {
 
     @Override
     ServerFixture newServer() {

@@ -1,7 +1,7 @@
 package dev.ssekit.spring;
 
 import dev.ssekit.SseRegistry;
-import dev.ssekit.spi.RelayHealth;
+import dev.ssekit.SseStats;
 import java.util.Objects;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -25,17 +25,18 @@ public final class SseKitHealthIndicator implements HealthIndicator {
 
     @Override
     public Health health() {
-        RelayHealth relay = registry.relayHealth();
+        SseStats stats = registry.stats();
+        SseStats.Relay relay = stats.relay(); // null without one
         Health.Builder health;
         if (registry.isClosed()) {
             health = Health.down().withDetail("reason", "shut down");
-        } else if (!relay.isUp()) {
+        } else if (relay != null && !relay.up()) {
             health = Health.down().withDetail("reason", relay.reason());
         } else {
             health = Health.up();
         }
-        return health.withDetail("connections", registry.connectionCount())
-                .withDetail("relayed", registry.isRelayed())
+        return health.withDetail("connections", stats.connections())
+                .withDetail("relayed", relay != null)
                 .build();
     }
 }

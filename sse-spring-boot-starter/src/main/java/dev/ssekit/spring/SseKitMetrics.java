@@ -1,8 +1,8 @@
 package dev.ssekit.spring;
 
 import dev.ssekit.CloseReason;
-import dev.ssekit.ResetReason;
 import dev.ssekit.SseRegistry;
+import dev.ssekit.SseStats.ResetReason;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -38,7 +38,7 @@ import java.util.function.ToDoubleFunction;
  *       carries events, 0 while it is down</td></tr>
  *   <tr><td>{@code ssekit.relay.lag}</td><td>time gauge, seconds</td><td>only for a relayed registry: how
  *       long the oldest relayed event not yet delivered on this server has waited, 0 when it is
- *       caught up ({@link SseRegistry#relayLag()}); Prometheus shows {@code ssekit_relay_lag_seconds}</td></tr>
+ *       caught up ({@link dev.ssekit.SseStats.Relay#lagMillis()}); Prometheus shows {@code ssekit_relay_lag_seconds}</td></tr>
  * </table>
  *
  * <p>Immutable and thread-safe.
@@ -65,10 +65,10 @@ public final class SseKitMetrics implements MeterBinder {
     public void bindTo(MeterRegistry meters) {
         gauge(meters, "ssekit.connections.active", "Connections open now", r -> r.stats().connections());
         gauge(meters, "ssekit.rooms", "Rooms that have members now", r -> r.stats().rooms());
-        if (registry.isRelayed()) {
+        if (registry.stats().relay() != null) { // a registry has its relay, or none, for good
             gauge(meters, "ssekit.relay.up", "1 while the relay carries events between servers, 0 while it is down",
-                    r -> r.relayHealth().isUp() ? 1 : 0);
-            TimeGauge.builder("ssekit.relay.lag", registry, TimeUnit.MILLISECONDS, r -> r.relayLag().toMillis())
+                    r -> r.stats().relay().up() ? 1 : 0);
+            TimeGauge.builder("ssekit.relay.lag", registry, TimeUnit.MILLISECONDS, r -> r.stats().relay().lagMillis())
                     .description("How long the oldest relayed event not yet delivered on this server has waited")
                     .tags(tags).register(meters);
         }

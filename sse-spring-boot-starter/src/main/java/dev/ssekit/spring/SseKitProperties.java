@@ -1,6 +1,6 @@
 package dev.ssekit.spring;
 
-import dev.ssekit.OverflowPolicy;
+import dev.ssekit.SseRegistry.OverflowPolicy;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;

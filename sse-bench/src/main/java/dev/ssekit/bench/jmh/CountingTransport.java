@@ -1,6 +1,6 @@
 package dev.ssekit.bench.jmh;
 
-import dev.ssekit.SseFrame;
+import dev.ssekit.spi.SseFrame;
 import dev.ssekit.spi.SseTransport;
 import dev.ssekit.spi.TransportListener;
 

@@ -1,8 +1,7 @@
 package dev.ssekit.bench.jmh;
 
-import dev.ssekit.SseEncoder;
 import dev.ssekit.SseEvent;
-import dev.ssekit.SseFrame;
+import dev.ssekit.spi.SseFrame;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -68,6 +67,6 @@ public class EncoderBenchmark {
     /** Encodes the event into a frame. */
     @Benchmark
     public SseFrame encode() {
-        return SseEncoder.encode(event);
+        return SseFrame.encode(event);
     }
 }

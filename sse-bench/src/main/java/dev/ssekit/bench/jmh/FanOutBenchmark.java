@@ -1,9 +1,10 @@
 package dev.ssekit.bench.jmh;
 
-import dev.ssekit.ConnectOptions;
 import dev.ssekit.PublishResult;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseRegistry;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -21,8 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * How long delivering one event to one connection takes, and (with {@code -prof gc}) how many
- * bytes it allocates, when a registry broadcasts to 10,000 connections whose transports only count
- * bytes. Each operation is one delivery: a broadcast counts as 10,000 operations.
+ * bytes it allocates, when a registry publishes to 10,000 connections whose transports only count
+ * bytes. Each operation is one delivery: a publish to everyone counts as 10,000 operations.
  *
  * <pre>
  * java -jar sse-bench/target/sse-bench.jar FanOutBenchmark -prof gc
@@ -43,7 +44,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
 public class FanOutBenchmark {
 
-    /** Connections every broadcast reaches. */
+    /** Connections every publish reaches. */
     public static final int CONNECTIONS = 10_000;
 
     private SseRegistry registry;
@@ -60,13 +61,13 @@ public class FanOutBenchmark {
         transports = new CountingTransport[CONNECTIONS];
         for (int i = 0; i < CONNECTIONS; i++) {
             transports[i] = new CountingTransport();
-            registry.open(transports[i], ConnectOptions.of("bench"));
+            Connections.open(registry, transports[i], ConnectOptions.of("bench"));
         }
         event = SseEvent.of("tick", "{\"symbol\":\"EURUSD\",\"bid\":1.0842,\"ask\":1.0843}");
     }
 
     /**
-     * Checks that every connection received every broadcast, so the figure is not that of a short
+     * Checks that every connection received every event published, so the figure is not that of a short
      * cut, and closes the registry.
      *
      * @throws IllegalStateException if a connection missed a frame or was closed
@@ -79,7 +80,7 @@ public class FanOutBenchmark {
                 throw new IllegalStateException("connections received different frame counts: " + first + " and " + t.frames);
             }
         }
-        if (registry.connectionCount() != CONNECTIONS) {
+        if (registry.stats().connections() != CONNECTIONS) {
             throw new IllegalStateException("connections closed during the benchmark: " + registry.stats());
         }
         registry.close();
@@ -88,7 +89,7 @@ public class FanOutBenchmark {
     /** Broadcasts one event to every connection. */
     @Benchmark
     @OperationsPerInvocation(CONNECTIONS)
-    public PublishResult broadcast() {
-        return registry.broadcast(event);
+    public PublishResult publish() {
+        return registry.publish(event);
     }
 }

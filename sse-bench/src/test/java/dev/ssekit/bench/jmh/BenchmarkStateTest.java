@@ -24,11 +24,11 @@ class BenchmarkStateTest {
     }
 
     @Test
-    void broadcastReachesEveryConnectionAndTearDownChecksIt() {
+    void publishReachesEveryConnectionAndTearDownChecksIt() {
         FanOutBenchmark b = new FanOutBenchmark();
         b.setUp();
-        PublishResult first = b.broadcast();
-        PublishResult second = b.broadcast();
+        PublishResult first = b.publish();
+        PublishResult second = b.publish();
         assertThat(first.queued()).isEqualTo(FanOutBenchmark.CONNECTIONS);
         assertThat(second.queued()).isEqualTo(FanOutBenchmark.CONNECTIONS);
         b.tearDown();

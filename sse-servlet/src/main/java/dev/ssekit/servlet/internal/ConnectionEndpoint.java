@@ -1,10 +1,11 @@
 package dev.ssekit.servlet.internal;
 
-import dev.ssekit.ConnectOptions;
 import dev.ssekit.SseConnection;
 import dev.ssekit.SseRegistry;
 import dev.ssekit.servlet.OwnerResolver;
 import dev.ssekit.servlet.SseAuthorizer;
+import dev.ssekit.spi.ConnectOptions;
+import dev.ssekit.spi.Connections;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
@@ -64,7 +65,7 @@ public final class ConnectionEndpoint {
         List<String> events = RequestParameters.list(request, "events");
         String lastEventId = RequestParameters.lastEventId(request);
         try {
-            registry.checkSubscriptions(rooms, events);
+            Connections.checkSubscriptions(registry, rooms, events);
         } catch (IllegalArgumentException e) {
             throw new HttpError(400, e.getMessage());
         }
@@ -118,7 +119,7 @@ public final class ConnectionEndpoint {
         ServletTransport transport = new ServletTransport(request, response);
         SseConnection connection;
         try {
-            connection = registry.open(transport, options);
+            connection = Connections.open(registry, transport, options);
         } catch (IllegalArgumentException e) {
             limits.release(owner);
             throw new HttpError(400, e.getMessage());

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ssekit.Presence;
 import dev.ssekit.SseRegistry;
 import dev.ssekit.servlet.SseAuthorizer;
+import dev.ssekit.spi.Connections;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -70,7 +71,7 @@ public final class PresenceEndpoint {
             throw new HttpError(400, "room is required");
         }
         try {
-            registry.checkSubscriptions(List.of(room), null);
+            Connections.checkSubscriptions(registry, List.of(room), null);
         } catch (IllegalArgumentException e) {
             throw new HttpError(400, e.getMessage());
         }

@@ -2,9 +2,10 @@ package dev.ssekit.servlet.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ssekit.PublishResult;
+import dev.ssekit.RelayUnavailableException;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseRegistry;
-import dev.ssekit.spi.RelayUnavailableException;
+import dev.ssekit.spi.Connections;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -25,11 +26,13 @@ public final class PublishEndpoint {
 
     private final SseRegistry registry;
     private final ServletSettings settings;
+    private final boolean relayed; // a registry is built with its relay or without one, for good
 
     /** Creates the endpoint for {@code registry} with {@code settings}. */
     public PublishEndpoint(SseRegistry registry, ServletSettings settings) {
         this.registry = registry;
         this.settings = settings;
+        this.relayed = registry.stats().relay() != null;
     }
 
     /** Publishes the request's body, or throws the refusal to answer. */
@@ -37,14 +40,16 @@ public final class PublishEndpoint {
         Json.requireJsonContentType(request);
         String room = RequestParameters.single(request, "room");
         String type = RequestParameters.single(request, "event");
-        String toText = RequestParameters.single(request, "to");
-        UUID to = toText == null ? null : RequestParameters.connectionId("to", toText);
+        String connectionText = RequestParameters.single(request, "connectionId");
+        UUID to = connectionText == null ? null : RequestParameters.connectionId("connectionId", connectionText);
         if (room != null && to != null) {
-            throw new HttpError(400, "room and to cannot be combined: an event goes to a room or to one connection");
+            throw new HttpError(400,
+                    "room and connectionId cannot be combined: an event goes to a room or to one connection");
         }
         try {
             // The subscription rules: a published type is one a client can choose.
-            registry.checkSubscriptions(room == null ? List.of() : List.of(room), type == null ? List.of() : List.of(type));
+            Connections.checkSubscriptions(registry, room == null ? List.of() : List.of(room),
+                    type == null ? List.of() : List.of(type));
         } catch (IllegalArgumentException e) {
             throw new HttpError(400, e.getMessage());
         }
@@ -58,14 +63,14 @@ public final class PublishEndpoint {
                     .idempotencyKey(idempotencyKey(request)).build();
             if (to != null) {
                 // With a relay the connection may be open on another server; only it can tell.
-                if (!registry.isRelayed() && registry.connection(to).isEmpty()) {
+                if (!relayed && registry.connection(to).isEmpty()) {
                     throw new HttpError(404, "no open connection " + to);
                 }
                 result = registry.send(to, event);
             } else if (room != null) {
                 result = registry.publish(room, event);
             } else {
-                result = registry.broadcast(event);
+                result = registry.publish(event);
             }
         } catch (IllegalArgumentException e) {
             throw new HttpError(400, e.getMessage());
@@ -78,7 +83,7 @@ public final class PublishEndpoint {
         ObjectNode answer = Json.mapper().createObjectNode();
         answer.put("id", result.id());
         answer.put("queued", result.queued());
-        if (registry.isRelayed()) {
+        if (relayed) {
             answer.put("relayed", true); // handed to every server; queued counts this one's connections
         }
         Json.write(response, HttpServletResponse.SC_OK, answer);

@@ -1,6 +1,6 @@
 package dev.ssekit.servlet.internal;
 
-import dev.ssekit.SseFrame;
+import dev.ssekit.spi.SseFrame;
 import dev.ssekit.spi.SseTransport;
 import dev.ssekit.spi.TransportListener;
 import jakarta.servlet.AsyncContext;

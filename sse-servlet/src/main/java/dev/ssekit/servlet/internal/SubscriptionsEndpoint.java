@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ssekit.SseConnection;
 import dev.ssekit.SseRegistry;
 import dev.ssekit.servlet.SseAuthorizer;
+import dev.ssekit.spi.Connections;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -59,9 +60,9 @@ public final class SubscriptionsEndpoint {
         List<String> leave = stringArray(body, "leave");
         List<String> events = stringArray(body, "events");
         try {
-            registry.checkSubscriptions(join, events);
+            Connections.checkSubscriptions(registry, join, events);
             for (String room : leave == null ? List.<String>of() : leave) {
-                registry.checkSubscriptions(List.of(room), null); // names only: leaving asks nobody
+                Connections.checkSubscriptions(registry, List.of(room), null); // names only: leaving asks nobody
             }
         } catch (IllegalArgumentException e) {
             throw new HttpError(400, e.getMessage());

@@ -39,7 +39,7 @@ class ObservabilityTest {
 
         try (EventStream stream = EventStream.open(Clients.HTTP, Clients.uri(env, "/events?rooms=metered"))) {
             stream.next(SseRegistry.CONNECTED_EVENT);
-            registry.publish("metered", "tick", "1");
+            registry.publish("metered", registry.event("tick", "1"));
             stream.next("tick");
 
             String open = scrape();

@@ -4,6 +4,7 @@ import static dev.ssekit.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ssekit.SseRegistry;
+import dev.ssekit.redis.RedisProcess;
 import dev.ssekit.testing.EventStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +23,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 class RedisServersTest {
 
-    private static RedisServer redis;
+    private static RedisProcess redis;
     private static int prefixes;
 
     private final List<ConfigurableApplicationContext> servers = new ArrayList<>();
@@ -30,7 +31,7 @@ class RedisServersTest {
 
     @BeforeAll
     static void startRedis() throws Exception {
-        redis = RedisServer.start();
+        redis = RedisProcess.start();
     }
 
     @AfterAll
@@ -50,7 +51,8 @@ class RedisServersTest {
 
         try (EventStream stream = EventStream.open(Clients.HTTP, Clients.uri(a.getEnvironment(), "/sse?rooms=news"))) {
             stream.next(SseRegistry.CONNECTED_EVENT);
-            b.getBean(SseRegistry.class).publish("news", "headline", "from b");
+            SseRegistry onB = b.getBean(SseRegistry.class);
+            onB.publish("news", onB.event("headline", "from b"));
 
             assertThat(stream.next("headline").data()).isEqualTo("from b");
         }

@@ -31,7 +31,7 @@ class ShutdownTest {
                 String query = i % 2 == 0 ? "/sse" : "/sse?events=chat";
                 streams.add(SseTestClient.connect(Clients.uri(app.getEnvironment(), query)));
             }
-            await("every stream open", () -> registry.connectionCount() == STREAMS);
+            await("every stream open", () -> registry.stats().connections() == STREAMS);
 
             long start = System.nanoTime();
             app.close();

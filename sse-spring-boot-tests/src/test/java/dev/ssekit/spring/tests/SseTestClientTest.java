@@ -37,14 +37,14 @@ class SseTestClientTest {
             assertThat(connected.data()).contains(client.connectionId().orElseThrow());
             assertThat(client.retry()).contains(Duration.ofMillis(2500));
 
-            registry.publish("kit", "note", "one");
+            registry.publish("kit", registry.event("note", "one"));
             SseTestEvent one = client.awaitEvent("note", WAIT);
             assertThat(one.data()).isEqualTo("one");
             assertThat(one.id()).isNotNull().isEqualTo(client.lastEventId());
             client.assertNoEvent(Duration.ofMillis(200));
 
             client.drop();
-            registry.publish("kit", "note", "two"); // missed while away
+            registry.publish("kit", registry.event("note", "two")); // missed while away
             client.reconnect();
 
             assertThat(client.awaitEvent("note", WAIT).data()).isEqualTo("two");

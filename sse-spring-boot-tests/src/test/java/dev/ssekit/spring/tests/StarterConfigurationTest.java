@@ -2,15 +2,15 @@ package dev.ssekit.spring.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ssekit.RelayUnavailableException;
 import dev.ssekit.SseRegistry;
 import dev.ssekit.redis.RedisPresence;
 import dev.ssekit.servlet.SseServlet;
 import dev.ssekit.spi.DataSerializer;
 import dev.ssekit.spi.EventRelay;
+import dev.ssekit.spi.PresenceShare;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
-import dev.ssekit.spi.RelayUnavailableException;
-import dev.ssekit.spi.PresenceShare;
 import dev.ssekit.spring.SseKitAutoConfiguration;
 import dev.ssekit.spring.SseKitHealthIndicator;
 import dev.ssekit.spring.SseKitMetrics;
@@ -79,7 +79,8 @@ class StarterConfigurationTest {
                     return "custom";
                 })
                 .run(context -> {
-                    context.getBean(SseRegistry.class).broadcast("t", 42);
+                    SseRegistry registry = context.getBean(SseRegistry.class);
+                    registry.publish(registry.event("t", 42));
                     assertThat(serialized).containsExactly(42);
                 });
     }
@@ -101,7 +102,7 @@ class StarterConfigurationTest {
         runner.withPropertyValues("ssekit.redis.uri=redis://127.0.0.1:1", "ssekit.redis.key-prefix=starter-test:")
                 .run(context -> {
                     SseRegistry registry = context.getBean(SseRegistry.class);
-                    assertThat(registry.isRelayed()).isTrue();
+                    assertThat(registry.stats().relay()).isNotNull();
                     var health = context.getBean(SseKitHealthIndicator.class).health();
                     assertThat(health.getStatus()).isEqualTo(Status.DOWN);
                     assertThat((String) health.getDetails().get("reason")).contains("Redis at 127.0.0.1:1");

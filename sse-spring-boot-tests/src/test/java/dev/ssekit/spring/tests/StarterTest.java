@@ -47,7 +47,7 @@ class StarterTest {
         try (EventStream stream = EventStream.open(Clients.HTTP, Clients.uri(env, "/events?rooms=lobby"))) {
             assertThat(stream.next().type()).isEqualTo(SseRegistry.CONNECTED_EVENT);
 
-            registry.publish("lobby", "greeting", new TestApplication.Greeting("hello", 1));
+            registry.publish("lobby", registry.event("greeting", new TestApplication.Greeting("hello", 1)));
 
             EventStream.Event e = stream.next("greeting");
             assertThat(e.data()).isEqualTo("{\"text\":\"hello\",\"word_count\":1}");
@@ -66,8 +66,8 @@ class StarterTest {
         }
 
         // ssekit.history: a client resuming after the first of two events gets the second.
-        String first = registry.broadcast(SseEvent.of("tick", "1")).id();
-        registry.broadcast(SseEvent.of("tick", "2"));
+        String first = registry.publish(SseEvent.of("tick", "1")).id();
+        registry.publish(SseEvent.of("tick", "2"));
         try (EventStream stream = EventStream.open(Clients.HTTP, Clients.uri(env, "/events"),
                 Map.of("Last-Event-ID", first))) {
             assertThat(stream.next("tick").data()).isEqualTo("2");

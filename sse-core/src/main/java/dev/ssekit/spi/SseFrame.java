@@ -1,15 +1,26 @@
-package dev.ssekit;
+package dev.ssekit.spi;
 
+import dev.ssekit.SseEvent;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Encodes events into frames, exactly as the WHATWG HTML "Server-sent events" section parses them.
+ * The bytes of one encoded event, exactly as a client receives them, and the encoder that makes
+ * them, exactly as the WHATWG HTML "Server-sent events" section parses them.
  *
- * <p>Stateless and thread-safe. Fields are written in the order comment, {@code id}, {@code event},
+ * <p>Immutable and thread-safe: a publish encodes its event once and hands the same frame to
+ * every recipient. The bytes are UTF-8, use LF line endings, carry no byte order mark, and end with
+ * the blank line that dispatches the event.
+ *
+ * <p>{@link #encode} writes the fields in the order comment, {@code id}, {@code event},
  * {@code retry}, {@code data}, each as {@code name: value} with exactly one space after the colon
- * (the parser removes exactly one, so a value's own leading spaces survive), and the frame ends
- * with one blank line. Lines end with LF only; the text is UTF-8 with no byte order mark. For
- * example, {@code SseEvent.builder().id("7").type("tick").data("a\r\nb").build()} encodes as:
+ * (the parser removes exactly one, so a value's own leading spaces survive), and ends the frame
+ * with one blank line. For example,
+ * {@code SseEvent.builder().id("7").type("tick").data("a\r\nb").build()} encodes as:
  *
  * <pre>
  * id: 7
@@ -21,12 +32,18 @@ import java.util.Objects;
  *
  * <p>Data and comments are split on CRLF, CR and LF, and every line is kept, so {@code "x\n"}
  * encodes as {@code data: x}, {@code data: } and reaches the browser as {@code "x\n"}. Comments
- * are written as {@code :} followed by the line, untouched. Unpaired UTF-16 surrogates are written
- * as {@code ?}, as {@link String#getBytes(java.nio.charset.Charset)} does.
+ * are written as {@code :} followed by the line, untouched: a heartbeat is
+ * {@code SseFrame.encode(SseEvent.ofComment("ping"))}, {@code ":ping\n\n"}. Unpaired UTF-16
+ * surrogates are written as {@code ?}, as {@link String#getBytes(java.nio.charset.Charset)} does.
+ * Whether an event is {@linkplain SseEvent#recorded() recorded} and its idempotency key are not
+ * written.
+ *
+ * <p>Used by adapters (a transport writes frames) and by the registry; applications publish
+ * {@link SseEvent}s.
  *
  * @since 1.0
  */
-public final class SseEncoder {
+public final class SseFrame {
 
     private static final byte[] ID = {'i', 'd', ':', ' '};
     private static final byte[] EVENT = {'e', 'v', 'e', 'n', 't', ':', ' '};
@@ -34,7 +51,11 @@ public final class SseEncoder {
     private static final byte[] DATA = {'d', 'a', 't', 'a', ':', ' '};
     private static final byte[] COMMENT = {':'};
 
-    private SseEncoder() {}
+    private final byte[] bytes;
+
+    private SseFrame(byte[] bytes) {
+        this.bytes = bytes;
+    }
 
     /**
      * Encodes {@code event} into a frame.
@@ -48,12 +69,40 @@ public final class SseEncoder {
         return new SseFrame(out);
     }
 
-    /**
-     * Encodes a frame that is only a comment, such as a heartbeat: {@code comment("ping")} is
-     * {@code ":ping\n\n"}.
-     */
-    public static SseFrame comment(String comment) {
-        return encode(SseEvent.ofComment(comment));
+    /** Returns the number of bytes in this frame. */
+    public int size() {
+        return bytes.length;
+    }
+
+    /** Writes the frame's bytes to {@code out} in one call. */
+    public void writeTo(OutputStream out) throws IOException {
+        out.write(bytes, 0, bytes.length);
+    }
+
+    /** Returns a read-only buffer over the frame's bytes, positioned at its start. */
+    public ByteBuffer asByteBuffer() {
+        return ByteBuffer.wrap(bytes).asReadOnlyBuffer();
+    }
+
+    /** Returns a copy of the frame's bytes. */
+    public byte[] toByteArray() {
+        return bytes.clone();
+    }
+
+    /** Returns the frame as text, exactly as it appears on the wire. */
+    @Override
+    public String toString() {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SseFrame other && Arrays.equals(bytes, other.bytes);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(bytes);
     }
 
     /**

@@ -1,9 +1,9 @@
-package dev.ssekit.spi;
+package dev.ssekit;
 
 /**
- * Thrown by publishing when the registry's {@link EventRelay} cannot take the event now, for
- * example because its store is down or unreachable. The event reached no one; publishing again
- * later may succeed. Connections stay open meanwhile.
+ * Thrown by publishing when the registry's {@linkplain dev.ssekit.spi.EventRelay relay} cannot take
+ * the event now, for example because its store is down or unreachable. The event reached no one;
+ * publishing again later may succeed. Connections stay open meanwhile.
  *
  * <p>Immutable.
  *

@@ -1,8 +1,10 @@
-package dev.ssekit;
+package dev.ssekit.spi;
 
-import dev.ssekit.internal.Names;
+import dev.ssekit.SseRegistry;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Set;
@@ -11,8 +13,11 @@ import java.util.Set;
  * How a new connection starts: who owns it, which rooms and event types it begins with, where it
  * resumes, and what it is told first. Immutable and thread-safe.
  *
- * <p>Adapters build these from the request; rooms and event types are checked here, so untrusted
- * names fail with an {@link IllegalArgumentException} before a connection exists.
+ * <p>Adapters build these from the request and pass them to
+ * {@link Connections#open(SseRegistry, SseTransport, ConnectOptions)}, which checks the rooms and
+ * event types (by the registry's rules and limits) before a connection exists, so untrusted names
+ * fail there with an {@link IllegalArgumentException} naming the field;
+ * {@link Connections#checkSubscriptions} checks them earlier, without opening anything.
  *
  * @param owner who opened the connection (a principal name, a session id, or any key the
  *     application chooses); only the owner may change the connection's subscriptions
@@ -34,17 +39,22 @@ public record ConnectOptions(
         Duration retry) {
 
     /**
-     * Validates and copies the fields.
+     * Copies the fields; the names themselves are checked when the connection opens.
      *
-     * @throws IllegalArgumentException naming the field, if a room or event type is invalid
+     * @throws IllegalArgumentException if {@code retry} is negative
      */
     public ConnectOptions {
         Objects.requireNonNull(owner, "owner");
-        rooms = Names.checkRooms(rooms == null ? Set.of() : rooms);
-        eventTypes = Names.checkEventTypes(eventTypes == null ? Set.of() : eventTypes);
+        rooms = copy(rooms);
+        eventTypes = copy(eventTypes);
         if (retry != null && retry.isNegative()) {
             throw new IllegalArgumentException("retry must not be negative: " + retry);
         }
+    }
+
+    /** An unmodifiable copy in the given order; {@code null} is the empty set. */
+    private static Set<String> copy(Set<String> names) {
+        return names == null || names.isEmpty() ? Set.of() : Collections.unmodifiableSet(new LinkedHashSet<>(names));
     }
 
     /** Returns options for a connection owned by {@code owner}, in no room, receiving everything. */
@@ -74,7 +84,7 @@ public record ConnectOptions(
 
         /** Adds rooms to join at once. */
         public Builder rooms(String... rooms) {
-            return rooms(java.util.Arrays.asList(rooms));
+            return rooms(Arrays.asList(rooms));
         }
 
         /** Adds rooms to join at once. */
@@ -85,7 +95,7 @@ public record ConnectOptions(
 
         /** Adds event types to receive; without any, the connection receives every type. */
         public Builder eventTypes(String... types) {
-            return eventTypes(java.util.Arrays.asList(types));
+            return eventTypes(Arrays.asList(types));
         }
 
         /** Adds event types to receive; without any, the connection receives every type. */
@@ -115,7 +125,7 @@ public record ConnectOptions(
         /**
          * Returns the options.
          *
-         * @throws IllegalArgumentException naming the field, if a room or event type is invalid
+         * @throws IllegalArgumentException if {@code retry} is negative
          */
         public ConnectOptions build() {
             return new ConnectOptions(owner, rooms, eventTypes, lastEventId, announce, retry);
