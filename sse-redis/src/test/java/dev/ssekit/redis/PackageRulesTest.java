@@ -1,0 +1,13 @@
+package dev.ssekit.redis;
+
+import dev.ssekit.buildtools.PackageRules;
+import org.junit.jupiter.api.Test;
+
+/** This module's classes keep the package rules of ARCHITECTURE.md: no cycles, internal packages only through their facade. */
+class PackageRulesTest {
+
+    @Test
+    void packagesKeepTheRules() {
+        PackageRules.check(RedisRelay.class);
+    }
+}
