@@ -1,6 +1,5 @@
 package dev.ssekit.servlet;
 
-import dev.ssekit.servlet.internal.OwnerCookie;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpSession;
 import java.nio.charset.StandardCharsets;

@@ -494,7 +494,8 @@ public final class SseServlet extends HttpServlet {
 
         ServletSettings settings() {
             return new ServletSettings(authorizer, ownerResolver, maxConnections, maxConnectionsPerOwner,
-                    maxBodyBytes, retry, maxConnectionAge, shutdownGrace, finalEvent, shutdownRegistryOnDestroy);
+                    maxBodyBytes, retry, maxConnectionAge, shutdownGrace, finalEvent, shutdownRegistryOnDestroy,
+                    OwnerCookie::addTo);
         }
 
         private static int atLeastOne(String name, int value) {

@@ -138,7 +138,7 @@ public final class ConnectionEndpoint {
         response.setHeader("Cache-Control", "no-cache, no-transform");
         response.setHeader("X-Accel-Buffering", "no");
         response.setHeader(CONNECTION_ID_HEADER, connection.id().toString());
-        OwnerCookie.addTo(request, response); // if the owner was made for this connection
+        settings.streamStarting().accept(request, response); // the owner cookie, if one was made for it
         boolean started;
         try {
             started = transport.arm(timeoutMillis(settings.maxConnectionAge()));

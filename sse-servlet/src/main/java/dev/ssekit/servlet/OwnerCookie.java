@@ -1,4 +1,4 @@
-package dev.ssekit.servlet.internal;
+package dev.ssekit.servlet;
 
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
@@ -13,12 +13,13 @@ import java.util.regex.Pattern;
  * server no state. The token is a credential, like a session id: owner keys are derived from it
  * one way and it is never shown.
  *
- * <p>Not instantiable; its methods are thread-safe.
+ * <p>Not instantiable; its methods are thread-safe. {@link SseServlet} hands {@link #addTo} to its
+ * connection endpoint, which calls it for a stream about to start.
  */
-public final class OwnerCookie {
+final class OwnerCookie {
 
     /** The cookie's name. */
-    public static final String NAME = "ssekit-owner";
+    static final String NAME = "ssekit-owner";
 
     private static final String ATTRIBUTE = OwnerCookie.class.getName();
     private static final int TOKEN_BYTES = 16;
@@ -33,7 +34,7 @@ public final class OwnerCookie {
      * {@link #create} makes counts: anything else is ignored, and the client gets a new one when it
      * opens a connection.
      */
-    public static String read(HttpServletRequest request) {
+    static String read(HttpServletRequest request) {
         Cookie[] cookies = request.getCookies();
         if (cookies == null) {
             return null;
@@ -50,7 +51,7 @@ public final class OwnerCookie {
      * Makes a new token for {@code request} and remembers it there, for {@link #addTo} to send once
      * the connection is known to open: a refused request sends no cookie.
      */
-    public static String create(HttpServletRequest request) {
+    static String create(HttpServletRequest request) {
         byte[] bytes = new byte[TOKEN_BYTES];
         RANDOM.nextBytes(bytes);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
@@ -63,7 +64,7 @@ public final class OwnerCookie {
      * it made one: a session cookie (gone when the browser closes), {@code HttpOnly}, {@code Secure}
      * on a secure request, {@code SameSite=Lax}, for the application's context path.
      */
-    public static void addTo(HttpServletRequest request, HttpServletResponse response) {
+    static void addTo(HttpServletRequest request, HttpServletResponse response) {
         if (!(request.getAttribute(ATTRIBUTE) instanceof String token)) {
             return;
         }
