@@ -31,8 +31,8 @@ public record Presence(String room, int count, List<Object> members) {
         Objects.requireNonNull(room, "room");
         members = List.copyOf(Objects.requireNonNull(members, "members"));
         if (count < members.size()) {
-            throw new IllegalArgumentException("count must be at least the number of members ("
-                    + members.size() + "), was " + count);
+            throw new IllegalArgumentException(
+                    "count must be at least the number of members (" + members.size() + "), was " + count);
         }
     }
 

@@ -78,8 +78,7 @@ public record SseEvent(
         }
         if (type != null) {
             if (type.isEmpty()) {
-                throw new IllegalArgumentException(
-                        "type must not be empty; use null for the default type \"message\"");
+                throw new IllegalArgumentException("type must not be empty; use null for the default type \"message\"");
             }
             checkSingleLine("type", type, false);
         }
@@ -121,8 +120,7 @@ public record SseEvent(
         }
         for (int i = 0; i < key.length(); i++) {
             if (Character.isISOControl(key.charAt(i))) {
-                throw new IllegalArgumentException("idempotencyKey must not contain control characters: "
-                        + quote(key));
+                throw new IllegalArgumentException("idempotencyKey must not contain control characters: " + quote(key));
             }
         }
     }
@@ -134,7 +132,8 @@ public record SseEvent(
 
     /** Returns an event of {@code type} carrying {@code data}. */
     public static SseEvent of(String type, String data) {
-        return new SseEvent(null, Objects.requireNonNull(type, "type"), Objects.requireNonNull(data, "data"), null, null);
+        return new SseEvent(
+                null, Objects.requireNonNull(type, "type"), Objects.requireNonNull(data, "data"), null, null);
     }
 
     /** Returns an event that is only a comment; browsers ignore it, proxies see traffic. */
@@ -162,7 +161,9 @@ public record SseEvent(
      * reaches only the connections open when it is published.
      */
     public SseEvent withRecorded(boolean recorded) {
-        return recorded == this.recorded ? this : new SseEvent(id, type, data, retry, comment, idempotencyKey, recorded);
+        return recorded == this.recorded
+                ? this
+                : new SseEvent(id, type, data, retry, comment, idempotencyKey, recorded);
     }
 
     /** Returns the type browsers dispatch this event under: {@link #type()}, or {@code "message"}. */

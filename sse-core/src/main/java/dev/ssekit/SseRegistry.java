@@ -248,8 +248,8 @@ public final class SseRegistry implements AutoCloseable {
      * @throws IllegalArgumentException naming the field, if a name is invalid or a limit would be
      *     exceeded
      */
-    public boolean changeSubscriptions(UUID connectionId, Collection<String> join, Collection<String> leave,
-            Collection<String> eventTypes) {
+    public boolean changeSubscriptions(
+            UUID connectionId, Collection<String> join, Collection<String> leave, Collection<String> eventTypes) {
         Set<String> joining = Names.checkRooms(join == null ? Set.of() : join);
         Set<String> leaving = Names.checkRooms(leave == null ? Set.of() : leave);
         Set<String> types = eventTypes == null ? null : Names.checkEventTypes(eventTypes);
@@ -612,11 +612,23 @@ public final class SseRegistry implements AutoCloseable {
             Scheduler s = own == null ? scheduler : Scheduler.of(own);
             boolean ownDrains = drainExecutor == null;
             Hub hub = new Hub(new Hub.Settings(
-                    heartbeat, writeTimeout, historyEvents, historyBytes, historyMaxAge,
-                    queueFrames, queueBytes, overflow, maxRooms, maxEventTypes, ticker, s,
+                    heartbeat,
+                    writeTimeout,
+                    historyEvents,
+                    historyBytes,
+                    historyMaxAge,
+                    queueFrames,
+                    queueBytes,
+                    overflow,
+                    maxRooms,
+                    maxEventTypes,
+                    ticker,
+                    s,
                     own == null ? null : own::shutdownNow,
                     serializer == null ? DataSerializer.jackson() : serializer,
-                    ownDrains ? newDrainExecutor() : drainExecutor, ownDrains, relay,
+                    ownDrains ? newDrainExecutor() : drainExecutor,
+                    ownDrains,
+                    relay,
                     new PresenceTracker.Settings(describer, presenceRooms, presenceDelay, presenceShare)));
             try {
                 if (relay != null) {
@@ -627,8 +639,8 @@ public final class SseRegistry implements AutoCloseable {
                 hub.shutdown(null, Duration.ZERO);
                 throw e;
             }
-            return new SseRegistry(hub, relay,
-                    new Idempotency(idempotencyWindow.toMillis(), MAX_IDEMPOTENCY_KEYS, ticker));
+            return new SseRegistry(
+                    hub, relay, new Idempotency(idempotencyWindow.toMillis(), MAX_IDEMPOTENCY_KEYS, ticker));
         }
 
         private static Executor newDrainExecutor() {

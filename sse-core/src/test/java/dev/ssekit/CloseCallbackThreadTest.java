@@ -3,7 +3,6 @@ package dev.ssekit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ssekit.spi.ConnectOptions;
-import dev.ssekit.spi.Connections;
 import dev.ssekit.spi.EventRelay;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.spi.RelaySink;
@@ -41,16 +40,18 @@ class CloseCallbackThreadTest {
         @Override
         public void start(RelaySink sink) {
             sink.resync(List.of(), false);
-            reader = new Thread(() -> {
-                try {
-                    for (;;) {
-                        RelaySink.Delivery d = queue.take();
-                        sink.deliver(d.id(), d.message());
-                    }
-                } catch (InterruptedException e) {
-                    // closed
-                }
-            }, READER);
+            reader = new Thread(
+                    () -> {
+                        try {
+                            for (; ; ) {
+                                RelaySink.Delivery d = queue.take();
+                                sink.deliver(d.id(), d.message());
+                            }
+                        } catch (InterruptedException e) {
+                            // closed
+                        }
+                    },
+                    READER);
             reader.setDaemon(true);
             reader.start();
         }
@@ -80,7 +81,8 @@ class CloseCallbackThreadTest {
 
     @Test
     void callbackOfAConnectionClosedWhileTheRelayDeliversRunsOffTheReaderAndMayPublish() {
-        registry = fixture.build(fixture.builder().history(100)
+        registry = fixture.build(fixture.builder()
+                .history(100)
                 .drainExecutor(Runnable::run) // writes on the delivering thread: the reader
                 .relay(new ThreadedRelay()));
         RecordingTransport broken = new RecordingTransport();
@@ -98,18 +100,20 @@ class CloseCallbackThreadTest {
         registry.publish(SseEvent.of("1"));
 
         // The watcher may read the event before the callback's publish has returned its result.
-        Await.await("the callback's event and its publish's result",
+        Await.await(
+                "the callback's event and its publish's result",
                 () -> watcher.data().contains("a") && !published.isEmpty());
         assertThat(threads).hasSize(1).first().isNotEqualTo(ThreadedRelay.READER);
-        assertThat(published).as("its publish came back through the free reader").extracting(PublishResult::queued)
+        assertThat(published)
+                .as("its publish came back through the free reader")
+                .extracting(PublishResult::queued)
                 .containsExactly(1);
         assertThat(watcher.data()).containsExactly("1", "a");
     }
 
     @Test
     void callbackOfAConnectionClosedWhileAPublishDrainsRunsOffThePublisher() {
-        registry = fixture.build(fixture.builder()
-                .drainExecutor(Runnable::run)); // writes on the publishing thread
+        registry = fixture.build(fixture.builder().drainExecutor(Runnable::run)); // writes on the publishing thread
         RecordingTransport broken = new RecordingTransport();
         broken.failWrites(new IOException("connection reset"));
         SseConnection doomed = fixture.open(registry, broken, ConnectOptions.of("a"));

@@ -17,6 +17,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 
 /**
  * One seeded schedule of the core: registries (one on its own, or two sharing an in-memory relay),
@@ -36,7 +37,11 @@ final class CoreModel {
 
         /** The seed, the configuration, what was violated, and the schedule step by step. */
         String report() {
-            StringBuilder sb = new StringBuilder("seed ").append(seed).append(" (").append(config).append(")\n");
+            StringBuilder sb = new StringBuilder("seed ")
+                    .append(seed)
+                    .append(" (")
+                    .append(config)
+                    .append(")\n");
             violations.forEach(v -> sb.append("  ").append(v).append('\n'));
             sb.append("schedule:\n");
             trace.forEach(line -> sb.append(line).append('\n'));
@@ -65,10 +70,16 @@ final class CoreModel {
             this.index = index;
             this.relay = relay;
             SseRegistry.Builder b = SseRegistry.builder()
-                    .heartbeat(heartbeat).writeTimeout(writeTimeout)
-                    .history(historyEvents).queueCapacity(queueFrames).overflow(overflow)
-                    .ticker(clock).scheduler(scheduler).drainExecutor(drains)
-                    .serializer(String::valueOf); // the model publishes text only; skips building a JSON mapper per registry
+                    .heartbeat(heartbeat)
+                    .writeTimeout(writeTimeout)
+                    .history(historyEvents)
+                    .queueCapacity(queueFrames)
+                    .overflow(overflow)
+                    .ticker(clock)
+                    .scheduler(scheduler)
+                    .drainExecutor(drains)
+                    .serializer(String::valueOf); // the model publishes text only; skips building a JSON mapper per
+            // registry
             if (relay != null) {
                 b.relay(relay);
             }
@@ -301,7 +312,9 @@ final class CoreModel {
                 + (room == null ? "everyone" : room) + " via " + s.name();
         try {
             armRefusal(s);
-            PublishResult r = room == null ? s.registry.publish(event.withRecorded(false)) : s.registry.publish(room, event.withRecorded(false));
+            PublishResult r = room == null
+                    ? s.registry.publish(event.withRecorded(false))
+                    : s.registry.publish(room, event.withRecorded(false));
             ledger.lives.put(token, new Live(token, room == null ? Scope.ALL : Scope.ROOM, room, null, tick));
             s.published++;
             appended(0);
@@ -405,7 +418,7 @@ final class CoreModel {
         return true;
     }
 
-    private boolean withConn(java.util.function.Function<Conn, String> action) {
+    private boolean withConn(Function<Conn, String> action) {
         Conn c = randomOpenConn();
         if (c == null) {
             return false;
@@ -425,7 +438,8 @@ final class CoreModel {
     }
 
     private boolean reconnect() {
-        List<Client> away = ledger.clients.stream().filter(cl -> cl.conn == null).toList();
+        List<Client> away =
+                ledger.clients.stream().filter(cl -> cl.conn == null).toList();
         if (away.isEmpty()) {
             return false;
         }
@@ -447,8 +461,16 @@ final class CoreModel {
         int floor = s.floor();
         SseConnection connection = Connections.open(s.registry, t, options);
         String name = cl.owner + "#" + (++cl.connections) + s.name();
-        Conn c = new Conn(cl, s.index, name, connection, t, cl.lastEventId,
-                retry == null ? null : retry.toMillis(), floor, s.delivered);
+        Conn c = new Conn(
+                cl,
+                s.index,
+                name,
+                connection,
+                t,
+                cl.lastEventId,
+                retry == null ? null : retry.toMillis(),
+                floor,
+                s.delivered);
         c.expectsResumeReset = expectsResumeReset(s, options.lastEventId());
         c.serverResyncs = s.resyncs;
         cl.conn = c;
@@ -471,7 +493,9 @@ final class CoreModel {
             // relay: what followed the id may have been lost, and the server cannot tell.
             return true;
         }
-        if (pos == null && relayed && lastEventId.matches("1-[0-9]{1,9}")
+        if (pos == null
+                && relayed
+                && lastEventId.matches("1-[0-9]{1,9}")
                 && Integer.parseInt(lastEventId.substring(2)) <= logRecorded.size()) {
             // An unrecorded message's relay id (a mirror's boundary after a resync): the client has
             // every recorded event before it.
@@ -582,8 +606,10 @@ final class CoreModel {
                 }
             }
             if (s.registry.stats().connections() != open) {
-                ledger.violation(ModelInvariant.COUNTS, s.name() + " counts " + s.registry.stats().connections()
-                        + " open connections, the model " + open);
+                ledger.violation(
+                        ModelInvariant.COUNTS,
+                        s.name() + " counts " + s.registry.stats().connections() + " open connections, the model "
+                                + open);
             }
         }
     }
@@ -638,27 +664,46 @@ final class CoreModel {
                 ledger.violation(ModelInvariant.TRANSPORT, c.name + ": " + violations);
             }
             if (c.transport.frames().size() != c.framesAtEnd) {
-                ledger.violation(ModelInvariant.TRANSPORT, c.name + ": " + (c.transport.frames().size() - c.framesAtEnd)
-                        + " frames written after the connection ended");
+                ledger.violation(
+                        ModelInvariant.TRANSPORT,
+                        c.name + ": " + (c.transport.frames().size() - c.framesAtEnd)
+                                + " frames written after the connection ended");
             }
         }
         for (Server s : servers) {
             SseStats st = s.registry.stats();
-            List<Conn> mine = ledger.conns.stream().filter(c -> c.server == s.index).toList();
-            long written = mine.stream().mapToLong(c -> c.transport.frames().size()).sum();
-            long pings = mine.stream().flatMap(c -> c.transport.frames().stream()).filter(":ping\n\n"::equals).count();
-            long slow = mine.stream().filter(c -> c.connection.closeReason() == CloseReason.SLOW_CONSUMER).count();
+            List<Conn> mine =
+                    ledger.conns.stream().filter(c -> c.server == s.index).toList();
+            long written =
+                    mine.stream().mapToLong(c -> c.transport.frames().size()).sum();
+            long pings = mine.stream()
+                    .flatMap(c -> c.transport.frames().stream())
+                    .filter(":ping\n\n"::equals)
+                    .count();
+            long slow = mine.stream()
+                    .filter(c -> c.connection.closeReason() == CloseReason.SLOW_CONSUMER)
+                    .count();
             String name = s.name().isEmpty() ? "the server" : s.name();
-            check(st.framesWritten() == written, name + " counts " + st.framesWritten() + " frames written, its transports took " + written);
-            check(st.slowConsumersDisconnected() == slow, name + " counts " + st.slowConsumersDisconnected()
-                    + " slow consumers disconnected, " + slow + " connections closed so");
-            check(overflow != OverflowPolicy.DISCONNECT || st.framesDropped() == 0,
+            check(
+                    st.framesWritten() == written,
+                    name + " counts " + st.framesWritten() + " frames written, its transports took " + written);
+            check(
+                    st.slowConsumersDisconnected() == slow,
+                    name + " counts " + st.slowConsumersDisconnected() + " slow consumers disconnected, " + slow
+                            + " connections closed so");
+            check(
+                    overflow != OverflowPolicy.DISCONNECT || st.framesDropped() == 0,
                     name + " dropped " + st.framesDropped() + " frames under DISCONNECT");
-            check(st.framesQueued() >= st.framesWritten() + st.framesDropped(), name + " queued " + st.framesQueued()
-                    + " frames, fewer than written " + st.framesWritten() + " plus dropped " + st.framesDropped());
-            check(st.heartbeats() >= pings, name + " counts " + st.heartbeats() + " heartbeats, " + pings + " were written");
+            check(
+                    st.framesQueued() >= st.framesWritten() + st.framesDropped(),
+                    name + " queued " + st.framesQueued() + " frames, fewer than written " + st.framesWritten()
+                            + " plus dropped " + st.framesDropped());
+            check(
+                    st.heartbeats() >= pings,
+                    name + " counts " + st.heartbeats() + " heartbeats, " + pings + " were written");
             check(st.connections() == 0, name + " counts " + st.connections() + " connections after closing");
-            check(st.eventsPublished() >= s.published - s.sends && st.eventsPublished() <= s.published,
+            check(
+                    st.eventsPublished() >= s.published - s.sends && st.eventsPublished() <= s.published,
                     name + " counts " + st.eventsPublished() + " events published, the model " + s.published
                             + " of which " + s.sends + " direct messages");
         }

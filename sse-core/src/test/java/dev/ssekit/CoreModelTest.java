@@ -3,6 +3,11 @@ package dev.ssekit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -75,10 +80,37 @@ class CoreModelTest {
      * 13154843412456: two servers, DISCONNECT, history 11, a queue of 4: a client was replayed an
      * event from before the position a reset had given it (ORDER), the mirror's lost place again.
      */
-    static final long[] REGRESSIONS = {2L, 3L, 9L, 15L, 16L, 574L, 1255L, 716L, 6331026207730L, 6331026207773L, 6331026207858L, 6331026207919L, 6331026208645L,
-            10752709958984L, 10752709958989L, 10752709958216L, 10752709958628L, 781778L, 10752709959757L,
-            10752709958221L, 10752709958615L, 10752709958728L, 10752709958557L, 10752709959916L, 780548L,
-            10752709958853L, 10752709958121L, 10752709958130L, 13154843412456L};
+    static final long[] REGRESSIONS = {
+        2L,
+        3L,
+        9L,
+        15L,
+        16L,
+        574L,
+        1255L,
+        716L,
+        6331026207730L,
+        6331026207773L,
+        6331026207858L,
+        6331026207919L,
+        6331026208645L,
+        10752709958984L,
+        10752709958989L,
+        10752709958216L,
+        10752709958628L,
+        781778L,
+        10752709959757L,
+        10752709958221L,
+        10752709958615L,
+        10752709958728L,
+        10752709958557L,
+        10752709959916L,
+        780548L,
+        10752709958853L,
+        10752709958121L,
+        10752709958130L,
+        13154843412456L
+    };
 
     @Test
     void randomSchedulesKeepEveryPromise() {
@@ -95,17 +127,17 @@ class CoreModelTest {
         long base = fixed != null ? Long.parseLong(fixed) : System.nanoTime() ^ 0x5DEECE66DL;
         List<CoreModel.Outcome> outcomes = new ArrayList<>();
         long started = System.nanoTime();
-        java.time.Duration cpuStarted = cpuTime();
+        Duration cpuStarted = cpuTime();
         for (int i = 0; i < SCHEDULES; i++) {
             outcomes.add(CoreModel.run(base + i, STEPS));
         }
         long millis = (System.nanoTime() - started) / 1_000_000;
         long cpuMillis = cpuTime().minus(cpuStarted).toMillis();
-        System.out.println("Core model: " + SCHEDULES + " schedules of " + STEPS + " steps from base seed "
-                + base + " in " + millis + " ms (" + cpuMillis + " ms of CPU in this JVM); " + summary(outcomes));
+        System.out.println("Core model: " + SCHEDULES + " schedules of " + STEPS + " steps from base seed " + base
+                + " in " + millis + " ms (" + cpuMillis + " ms of CPU in this JVM); " + summary(outcomes));
         String reports = System.getProperty("ssekit.model.reports");
         if (reports != null) {
-            writeReports(java.nio.file.Path.of(reports), outcomes);
+            writeReports(Path.of(reports), outcomes);
         }
         List<CoreModel.Outcome> failed = unexpected(outcomes);
         if (!failed.isEmpty()) {
@@ -123,7 +155,8 @@ class CoreModelTest {
         System.out.println("Core model regressions: " + REGRESSIONS.length + " seeds; " + summary(outcomes));
         List<CoreModel.Outcome> failed = unexpected(outcomes);
         if (!failed.isEmpty()) {
-            fail(failed.get(0).report() + "\nfailing regression seeds: " + failed.stream().map(CoreModel.Outcome::seed).toList());
+            fail(failed.get(0).report() + "\nfailing regression seeds: "
+                    + failed.stream().map(CoreModel.Outcome::seed).toList());
         }
     }
 
@@ -136,18 +169,20 @@ class CoreModelTest {
     }
 
     /** Writes the report of every schedule that broke any invariant, known or not, for a reader. */
-    private static void writeReports(java.nio.file.Path file, List<CoreModel.Outcome> outcomes) {
+    private static void writeReports(Path file, List<CoreModel.Outcome> outcomes) {
         StringBuilder sb = new StringBuilder();
-        outcomes.stream().filter(o -> !o.violations().isEmpty()).forEach(o -> sb.append(o.report()).append('\n'));
+        outcomes.stream()
+                .filter(o -> !o.violations().isEmpty())
+                .forEach(o -> sb.append(o.report()).append('\n'));
         try {
-            java.nio.file.Files.writeString(file, sb);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            Files.writeString(file, sb);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    private static java.time.Duration cpuTime() {
-        return ProcessHandle.current().info().totalCpuDuration().orElse(java.time.Duration.ZERO);
+    private static Duration cpuTime() {
+        return ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO);
     }
 
     /** Outcomes that broke an invariant not known to be broken. */
@@ -161,16 +196,21 @@ class CoreModelTest {
     private static String summary(List<CoreModel.Outcome> outcomes) {
         Map<ModelInvariant, List<Long>> seeds = new EnumMap<>(ModelInvariant.class);
         for (CoreModel.Outcome o : outcomes) {
-            o.violations().stream().map(ModelLedger.Violation::invariant).distinct()
-                    .forEach(inv -> seeds.computeIfAbsent(inv, k -> new ArrayList<>()).add(o.seed()));
+            o.violations().stream()
+                    .map(ModelLedger.Violation::invariant)
+                    .distinct()
+                    .forEach(inv ->
+                            seeds.computeIfAbsent(inv, k -> new ArrayList<>()).add(o.seed()));
         }
         if (seeds.isEmpty()) {
             return "every invariant held";
         }
         Map<String, String> parts = new TreeMap<>();
-        seeds.forEach((inv, list) -> parts.put(inv.name(), list.size() + " schedules"
-                + (KNOWN_BROKEN.contains(inv) ? " (known)" : "") + ", e.g. seeds "
-                + list.subList(0, Math.min(5, list.size()))));
+        seeds.forEach((inv, list) -> parts.put(
+                inv.name(),
+                list.size() + " schedules"
+                        + (KNOWN_BROKEN.contains(inv) ? " (known)" : "") + ", e.g. seeds "
+                        + list.subList(0, Math.min(5, list.size()))));
         return "broken: " + parts;
     }
 }

@@ -33,7 +33,11 @@ final class ModelLedger {
     record Pub(int pos, String id, String room, int step) {}
 
     /** Whom an unrecorded event or direct message was for. */
-    enum Scope { ALL, ROOM, DIRECT }
+    enum Scope {
+        ALL,
+        ROOM,
+        DIRECT
+    }
 
     /** One unrecorded event or direct message. */
     record Live(String token, Scope scope, String room, Conn target, int tick) {}
@@ -101,8 +105,16 @@ final class ModelLedger {
         boolean ended;
         int framesAtEnd;
 
-        Conn(Client client, int server, String name, SseConnection connection, RecordingTransport transport,
-                String startLastEventId, Long retryMillis, int openFloor, int liveAfter) {
+        Conn(
+                Client client,
+                int server,
+                String name,
+                SseConnection connection,
+                RecordingTransport transport,
+                String startLastEventId,
+                Long retryMillis,
+                int openFloor,
+                int liveAfter) {
             this.client = client;
             this.server = server;
             this.name = name;
@@ -178,6 +190,7 @@ final class ModelLedger {
      * {server, position, the server's resyncs when the connection that got it opened}.
      */
     final Map<String, int[]> localPositions = new HashMap<>();
+
     final Map<String, Live> lives = new HashMap<>();
     final List<Client> clients = new ArrayList<>();
     final List<Conn> conns = new ArrayList<>();
@@ -218,8 +231,7 @@ final class ModelLedger {
         }
         WhatwgParser.Result parsed = WhatwgParser.parse(conn.transport.bytes(), conn.startLastEventId);
         List<Message> messages = parsed.messages();
-        if (conn.retryMillis != null && !messages.isEmpty()
-                && !conn.retryMillis.equals(parsed.reconnectionTime())) {
+        if (conn.retryMillis != null && !messages.isEmpty() && !conn.retryMillis.equals(parsed.reconnectionTime())) {
             violation(ModelInvariant.PRELUDE, conn.name + " dispatched events without the retry field first");
         }
         StringBuilder seen = new StringBuilder();
@@ -240,19 +252,25 @@ final class ModelLedger {
                     // A resync's reset may come first too, when the server had nothing to replay: the
                     // reset's position tells it from the one the model expected on resuming.
                     Integer at = positionAt(m.lastEventId());
-                    boolean prelude = conn.expectsResumeReset && !eventSeen && !preludeResetTaken
+                    boolean prelude = conn.expectsResumeReset
+                            && !eventSeen
+                            && !preludeResetTaken
                             && (at == null || at == conn.openFloor || !conn.resyncPending(at));
                     int floor;
                     if (prelude) {
                         preludeResetTaken = true;
                         floor = conn.openFloor;
                         if (i != 1) {
-                            violation(ModelInvariant.PRELUDE, conn.name + ": reset at " + i + ", not right after connected");
+                            violation(
+                                    ModelInvariant.PRELUDE,
+                                    conn.name + ": reset at " + i + ", not right after connected");
                         }
                         if (cl.progress > floor) {
-                            violation(ModelInvariant.NEEDLESS_RESET, conn.name + " resumed from \""
-                                    + conn.startLastEventId + "\" having E" + cl.progress
-                                    + ", but was reset to E" + floor + ", before what it had");
+                            violation(
+                                    ModelInvariant.NEEDLESS_RESET,
+                                    conn.name + " resumed from \""
+                                            + conn.startLastEventId + "\" having E" + cl.progress
+                                            + ", but was reset to E" + floor + ", before what it had");
                         }
                     } else {
                         resync = conn.readResync(positionAt(m.lastEventId()));
@@ -263,7 +281,10 @@ final class ModelLedger {
                             floor = conn.resyncReplays.get(resync)[0];
                         }
                     }
-                    seen.append(" reset(E").append(floor).append(prelude ? ",resume" : ",resync").append(')');
+                    seen.append(" reset(E")
+                            .append(floor)
+                            .append(prelude ? ",resume" : ",resync")
+                            .append(')');
                     // Whatever the client lacked up to the floor is gone, and it was told.
                     cl.floor = floor;
                     cl.progress = floor;
@@ -289,12 +310,13 @@ final class ModelLedger {
         cl.lastEventId = parsed.lastEventId();
         // A local position belongs to the server that handed it out: a connection that only carried
         // it (it read no id of its own, on whichever server) does not make it that server's.
-        if (!cl.lastEventId.isEmpty() && !posById.containsKey(cl.lastEventId)
+        if (!cl.lastEventId.isEmpty()
+                && !posById.containsKey(cl.lastEventId)
                 && !cl.lastEventId.equals(conn.startLastEventId)) {
             localPositions.put(cl.lastEventId, new int[] {conn.server, cl.progress, conn.serverResyncs});
         }
-        trace("  " + conn.name + " ended (" + conn.connection.closeReason() + ") after " + conn.framesAtEnd
-                + " frames:" + seen + " | last id \"" + cl.lastEventId + "\", has E" + cl.progress);
+        trace("  " + conn.name + " ended (" + conn.connection.closeReason() + ") after " + conn.framesAtEnd + " frames:"
+                + seen + " | last id \"" + cl.lastEventId + "\", has E" + cl.progress);
     }
 
     /**
@@ -314,15 +336,19 @@ final class ModelLedger {
         start(conn);
         Client cl = conn.client;
         if (!p.id().equals(m.lastEventId())) {
-            violation(ModelInvariant.ID, conn.name + ": E" + p.pos() + " published as \"" + p.id()
-                    + "\" was dispatched with last id \"" + m.lastEventId() + "\"");
+            violation(
+                    ModelInvariant.ID,
+                    conn.name + ": E" + p.pos() + " published as \"" + p.id() + "\" was dispatched with last id \""
+                            + m.lastEventId() + "\"");
         }
         if (cl.forbidden(p)) {
-            violation(ModelInvariant.UNENTITLED, conn.name + ": E" + p.pos() + " of room " + p.room()
-                    + ", which " + cl.owner + " was never in");
+            violation(
+                    ModelInvariant.UNENTITLED,
+                    conn.name + ": E" + p.pos() + " of room " + p.room() + ", which " + cl.owner + " was never in");
         }
         if (p.pos() <= cl.progress) {
-            violation(ModelInvariant.ORDER,
+            violation(
+                    ModelInvariant.ORDER,
                     conn.name + ": E" + p.pos() + " after E" + cl.progress
                             + (p.pos() <= cl.floor ? ", at or before its floor E" + cl.floor : ""));
             return;
@@ -330,8 +356,10 @@ final class ModelLedger {
         List<Integer> skipped = owedBetween(cl, cl.progress, p.pos());
         skipped.removeIf(pos -> conn.mayBeDropped(pos, resync)); // lost by the overflow policy, as documented
         if (!skipped.isEmpty()) {
-            violation(ModelInvariant.MISSING, conn.name + ": E" + p.pos() + " came after E" + cl.progress
-                    + ", skipping owed " + names(skipped) + hint(conn));
+            violation(
+                    ModelInvariant.MISSING,
+                    conn.name + ": E" + p.pos() + " came after E" + cl.progress + ", skipping owed " + names(skipped)
+                            + hint(conn));
         }
         cl.progress = p.pos();
     }
@@ -351,8 +379,10 @@ final class ModelLedger {
             case DIRECT -> l.target() == conn;
         };
         if (!entitled) {
-            violation(ModelInvariant.UNENTITLED, conn.name + ": " + l.token() + " ("
-                    + l.scope() + (l.room() == null ? "" : " " + l.room()) + ") was not for it");
+            violation(
+                    ModelInvariant.UNENTITLED,
+                    conn.name + ": " + l.token() + " (" + l.scope() + (l.room() == null ? "" : " " + l.room())
+                            + ") was not for it");
         }
     }
 
@@ -413,9 +443,11 @@ final class ModelLedger {
             }
             List<Integer> missing = owedBetween(cl, cl.progress, pubs.size() + 1);
             if (!missing.isEmpty()) {
-                violation(ModelInvariant.MISSING, cl.owner + " (rooms " + cl.stableRooms + ") has E" + cl.progress
-                        + " and last id \"" + cl.lastEventId + "\" but never received owed " + names(missing)
-                        + (cl.lastEventId.isEmpty() ? " [resumes with no last event id]" : ""));
+                violation(
+                        ModelInvariant.MISSING,
+                        cl.owner + " (rooms " + cl.stableRooms + ") has E" + cl.progress
+                                + " and last id \"" + cl.lastEventId + "\" but never received owed " + names(missing)
+                                + (cl.lastEventId.isEmpty() ? " [resumes with no last event id]" : ""));
             }
         }
     }
@@ -424,8 +456,13 @@ final class ModelLedger {
         StringBuilder sb = new StringBuilder();
         for (int pos : positions) {
             Pub p = pubs.get(pos - 1);
-            sb.append(sb.length() == 0 ? "" : ", ").append('E').append(pos)
-                    .append(p.room() == null ? "" : "@" + p.room()).append(" (step ").append(p.step()).append(')');
+            sb.append(sb.length() == 0 ? "" : ", ")
+                    .append('E')
+                    .append(pos)
+                    .append(p.room() == null ? "" : "@" + p.room())
+                    .append(" (step ")
+                    .append(p.step())
+                    .append(')');
         }
         return sb.toString();
     }

@@ -54,16 +54,19 @@ class ReadmeExampleTest {
         // README example: end
 
         List<Message> messages = transport.messages();
-        assertThat(messages).extracting(Message::type, Message::data).containsExactly(
-                tuple("connected", "{\"connectionId\":\"" + connection.id() + "\"}"),
-                tuple("tick", "{\"EURUSD\":1.0842}"),
-                tuple("notice", "Deploying at 17:00"),
-                tuple("tick", "42"),
-                tuple("hello", "just you"));
+        assertThat(messages)
+                .extracting(Message::type, Message::data)
+                .containsExactly(
+                        tuple("connected", "{\"connectionId\":\"" + connection.id() + "\"}"),
+                        tuple("tick", "{\"EURUSD\":1.0842}"),
+                        tuple("notice", "Deploying at 17:00"),
+                        tuple("tick", "42"),
+                        tuple("hello", "just you"));
         // With history, the connected event gives the client its position (nothing published yet),
         // recorded events get ids, and the unrecorded one and the direct message have none, so the
         // id stays.
-        assertThat(messages).extracting(Message::lastEventId)
+        assertThat(messages)
+                .extracting(Message::lastEventId)
                 .satisfiesExactly(
                         id -> assertThat(id).matches("[0-9a-z]+-0"),
                         id -> assertThat(id).matches("[0-9a-z]+-1"),
@@ -78,8 +81,8 @@ class ReadmeExampleTest {
     @Test
     void readmeShowsExactlyTheCodeThatRuns() throws IOException {
         // Surefire runs in the module's directory; the README is the repository's.
-        String source = Files.readString(
-                Path.of("src/test/java/dev/ssekit/ReadmeExampleTest.java"), StandardCharsets.UTF_8);
+        String source =
+                Files.readString(Path.of("src/test/java/dev/ssekit/ReadmeExampleTest.java"), StandardCharsets.UTF_8);
         String readme = Files.readString(Path.of("../README.md"), StandardCharsets.UTF_8);
 
         List<String> lines = new ArrayList<>();
@@ -90,7 +93,9 @@ class ReadmeExampleTest {
             } else if (line.strip().equals(END)) {
                 inside = false;
             } else if (inside) {
-                assertThat(line.isEmpty() || line.startsWith(INDENT)).as("indented line: %s", line).isTrue();
+                assertThat(line.isEmpty() || line.startsWith(INDENT))
+                        .as("indented line: %s", line)
+                        .isTrue();
                 lines.add(line.isEmpty() ? line : line.substring(INDENT.length()));
             }
         }

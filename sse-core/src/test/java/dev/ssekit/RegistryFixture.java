@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ssekit.spi.ConnectOptions;
 import dev.ssekit.spi.Connections;
-import dev.ssekit.spi.SseTransport;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -27,7 +26,8 @@ final class RegistryFixture implements AfterEachCallback {
 
     private final List<SseRegistry> registries = Collections.synchronizedList(new ArrayList<>());
     private final List<Runnable> closers = Collections.synchronizedList(new ArrayList<>());
-    private final Map<SseConnection, RecordingTransport> transports = Collections.synchronizedMap(new LinkedHashMap<>());
+    private final Map<SseConnection, RecordingTransport> transports =
+            Collections.synchronizedMap(new LinkedHashMap<>());
     private final List<RecordingTransport> unbound = Collections.synchronizedList(new ArrayList<>());
 
     /** A builder with what a unit test wants off: no heartbeat, no write timeout. */
@@ -85,7 +85,9 @@ final class RegistryFixture implements AfterEachCallback {
         synchronized (transports) {
             opened = new LinkedHashMap<>(transports);
         }
-        opened.forEach((c, t) -> assertThat(t.violations()).as("SPI contract on %s", c).isEmpty());
-        List.copyOf(unbound).forEach(t -> assertThat(t.violations()).as("SPI contract").isEmpty());
+        opened.forEach(
+                (c, t) -> assertThat(t.violations()).as("SPI contract on %s", c).isEmpty());
+        List.copyOf(unbound)
+                .forEach(t -> assertThat(t.violations()).as("SPI contract").isEmpty());
     }
 }

@@ -143,7 +143,8 @@ final class SharedLog {
                 int from = Math.max(0, log.size() - keep);
                 List<RelaySink.Delivery> retained = List.copyOf(log.subList(from, log.size()));
                 if (sayingWhere) {
-                    sink.resync(retained, true, from == 0 ? null : log.get(from - 1).id());
+                    sink.resync(
+                            retained, true, from == 0 ? null : log.get(from - 1).id());
                 } else {
                     sink.resync(retained, true);
                 }

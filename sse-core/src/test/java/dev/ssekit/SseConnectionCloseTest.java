@@ -13,6 +13,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -22,6 +24,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -34,7 +38,10 @@ class SseConnectionCloseTest {
     private SseRegistry registry = fixture.build(fixture.builder().drainExecutor(Runnable::run));
 
     private SseConnection open(RecordingTransport transport, String... rooms) {
-        return fixture.open(registry, transport, ConnectOptions.builder("client").rooms(rooms).build());
+        return fixture.open(
+                registry,
+                transport,
+                ConnectOptions.builder("client").rooms(rooms).build());
     }
 
     private SseConnection open(String... rooms) {
@@ -139,10 +146,12 @@ class SseConnectionCloseTest {
         try {
             c.onClose(reason -> {
                 // Another thread must be able to use the registry while the callback runs.
-                Future<PublishResult> publish = elsewhere.submit(() -> registry.publish("r", SseEvent.of("from elsewhere")));
+                Future<PublishResult> publish =
+                        elsewhere.submit(() -> registry.publish("r", SseEvent.of("from elsewhere")));
                 try {
-                    seen.set("members=" + registry.members("r").size() + " queued=" + publish.get(10, TimeUnit.SECONDS).queued()
-                            + " found=" + registry.connection(c.id()).isPresent());
+                    seen.set("members=" + registry.members("r").size() + " queued="
+                            + publish.get(10, TimeUnit.SECONDS).queued() + " found="
+                            + registry.connection(c.id()).isPresent());
                 } catch (Exception e) {
                     seen.set("failed: " + e);
                 }
@@ -217,7 +226,7 @@ class SseConnectionCloseTest {
                 closers.add(pool.submit(() -> {
                     start.await();
                     List<SseConnection> order = new ArrayList<>(all);
-                    Collections.shuffle(order, new java.util.Random(kind));
+                    Collections.shuffle(order, new Random(kind));
                     for (SseConnection c : order) {
                         switch (kind) {
                             case 0 -> c.close();
@@ -238,7 +247,9 @@ class SseConnectionCloseTest {
         }
 
         // A close found by a sender's drain runs its callbacks on the scheduler.
-        Await.await("every close callback", () -> all.stream().noneMatch(c -> heard.get(c).isEmpty()));
+        Await.await(
+                "every close callback",
+                () -> all.stream().noneMatch(c -> heard.get(c).isEmpty()));
         for (SseConnection c : all) {
             assertThat(heard.get(c)).as("%s", c).containsExactly(c.closeReason());
             assertThat(c.rooms()).isEmpty();
@@ -258,7 +269,8 @@ class SseConnectionCloseTest {
         registry.close();
 
         assertThat(heard).containsExactly(CloseReason.SHUTDOWN, CloseReason.SHUTDOWN, CloseReason.SHUTDOWN);
-        assertThat(all).allSatisfy(c -> assertThat(fixture.transportOf(c).isClosed()).isTrue());
+        assertThat(all)
+                .allSatisfy(c -> assertThat(fixture.transportOf(c).isClosed()).isTrue());
         assertThat(registry.stats().connections()).isZero();
         assertThat(registry.rooms()).isEmpty();
         assertThat(registry.stats().connections()).isZero();
@@ -269,14 +281,20 @@ class SseConnectionCloseTest {
         SseConnection a = open("r");
         SseConnection b = open();
         registry.publish("r", SseEvent.of("before"));
-        SseEvent bye = SseEvent.builder().type("bye").data("restarting").retry(Duration.ofSeconds(5)).build();
+        SseEvent bye = SseEvent.builder()
+                .type("bye")
+                .data("restarting")
+                .retry(Duration.ofSeconds(5))
+                .build();
 
         boolean clean = registry.shutdown(bye, Duration.ofSeconds(10));
 
         assertThat(clean).isTrue();
         assertThat(fixture.transportOf(a).frames()).hasSize(2).first().isEqualTo("data: before\n\n");
-        assertThat(List.of(fixture.transportOf(a).frames().get(1), fixture.transportOf(b).frames().get(0))).allSatisfy(f ->
-                assertThat(f).matches("event: bye\nretry: [0-9]+\ndata: restarting\n\n"));
+        assertThat(List.of(
+                        fixture.transportOf(a).frames().get(1),
+                        fixture.transportOf(b).frames().get(0)))
+                .allSatisfy(f -> assertThat(f).matches("event: bye\nretry: [0-9]+\ndata: restarting\n\n"));
         assertThat(fixture.transportOf(b).frames()).hasSize(1);
         assertThat(retryOf(fixture.transportOf(a).frames().get(1))).isBetween(5_000L, 10_000L);
         assertThat(retryOf(fixture.transportOf(b).frames().get(0))).isBetween(5_000L, 10_000L);
@@ -289,23 +307,25 @@ class SseConnectionCloseTest {
     }
 
     private static long retryOf(String frame) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("retry: ([0-9]+)").matcher(frame);
+        Matcher m = Pattern.compile("retry: ([0-9]+)").matcher(frame);
         assertThat(m.find()).as("retry in %s", frame).isTrue();
         return Long.parseLong(m.group(1));
     }
 
     @Test
     void theFinalEventsRetryIsSpreadBetweenItsOwnAndTwiceThatSoClientsDoNotReturnTogether() {
-        List<SseConnection> connections = new java.util.ArrayList<>();
+        List<SseConnection> connections = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             connections.add(open());
         }
 
         registry.shutdown(SseEvent.builder().retry(Duration.ofSeconds(10)).build(), Duration.ofSeconds(10));
 
-        List<Long> retries = connections.stream().map(c -> retryOf(fixture.transportOf(c).frames().get(0))).toList();
+        List<Long> retries = connections.stream()
+                .map(c -> retryOf(fixture.transportOf(c).frames().get(0)))
+                .toList();
         assertThat(retries).allSatisfy(r -> assertThat(r).isBetween(10_000L, 20_000L));
-        assertThat(java.util.Set.copyOf(retries)).hasSizeGreaterThan(1);
+        assertThat(Set.copyOf(retries)).hasSizeGreaterThan(1);
     }
 
     @Test
@@ -316,10 +336,13 @@ class SseConnectionCloseTest {
         open(transport, "r");
 
         // With history on, an id of the application's would replace each client's position.
-        assertThatThrownBy(() -> registry.shutdown(SseEvent.builder().id("7").data("bye").build(), Duration.ofSeconds(1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("id ");
+        assertThatThrownBy(() ->
+                        registry.shutdown(SseEvent.builder().id("7").data("bye").build(), Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("id ");
         assertThatThrownBy(() -> registry.shutdown(SseEvent.of("reset", "{}"), Duration.ofSeconds(1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserved");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("reserved");
 
         assertThat(registry.isClosed()).isFalse();
         assertThat(registry.stats().connections()).isEqualTo(1);
@@ -360,8 +383,7 @@ class SseConnectionCloseTest {
 
         assertThat(lateSend.get(10, TimeUnit.SECONDS)).isFalse();
         assertThat(slow.data()).containsExactly("bye");
-        assertThatThrownBy(() -> registry.publish("r", SseEvent.of("later")))
-                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> registry.publish("r", SseEvent.of("later"))).isInstanceOf(IllegalStateException.class);
     }
 
     @Test

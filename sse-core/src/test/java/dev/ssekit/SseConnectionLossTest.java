@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ssekit.SseRegistry.OverflowPolicy;
 import dev.ssekit.WhatwgParser.Message;
 import dev.ssekit.spi.ConnectOptions;
-import dev.ssekit.spi.Connections;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -46,7 +46,7 @@ class SseConnectionLossTest {
         }
 
         void runAll() {
-            for (;;) {
+            for (; ; ) {
                 Runnable next;
                 synchronized (this) {
                     if (tasks.isEmpty()) {
@@ -62,7 +62,10 @@ class SseConnectionLossTest {
     @Test
     void disconnectWritesNothingQueuedAfterTheRefusedFrame() {
         HeldExecutor drains = new HeldExecutor();
-        registry = fixture.build(builder().history(100).queueCapacity(2).overflow(OverflowPolicy.DISCONNECT)
+        registry = fixture.build(builder()
+                .history(100)
+                .queueCapacity(2)
+                .overflow(OverflowPolicy.DISCONNECT)
                 .drainExecutor(drains));
         RecordingTransport t = RecordingTransport.notReady();
         SseConnection c = open(t, ConnectOptions.builder("x").rooms("r").build());
@@ -93,8 +96,12 @@ class SseConnectionLossTest {
     void resyncReplayDoesNotCountAgainstTheLiveLimits() {
         SharedLog log = new SharedLog();
         SharedLog.Relay relay = log.join();
-        registry = fixture.build(builder().history(100).queueCapacity(10).overflow(OverflowPolicy.DISCONNECT)
-                .drainExecutor(Runnable::run).relay(relay));
+        registry = fixture.build(builder()
+                .history(100)
+                .queueCapacity(10)
+                .overflow(OverflowPolicy.DISCONNECT)
+                .drainExecutor(Runnable::run)
+                .relay(relay));
         RecordingTransport t = new RecordingTransport();
         SseConnection c = open(t, ConnectOptions.builder("x").build());
         for (int i = 1; i <= 20; i++) {
@@ -102,7 +109,9 @@ class SseConnectionLossTest {
         }
         t.setReady(false); // the client stops reading for a moment
 
-        relay.resyncWithGap(20); // a reset and a replay of 19 events (the oldest given is the boundary), more than the live limit of 10
+        relay.resyncWithGap(
+                20); // a reset and a replay of 19 events (the oldest given is the boundary), more than the live limit
+        // of 10
         registry.publish(SseEvent.of("21"));
         registry.publish(SseEvent.of("22"));
         t.setReady(true);
@@ -117,15 +126,24 @@ class SseConnectionLossTest {
 
     @Test
     void dropOldestNeverDropsThePrelude() {
-        registry = fixture.build(builder().history(100).queueCapacity(2).overflow(OverflowPolicy.DROP_OLDEST)
+        registry = fixture.build(builder()
+                .history(100)
+                .queueCapacity(2)
+                .overflow(OverflowPolicy.DROP_OLDEST)
                 .drainExecutor(Runnable::run));
         String first = registry.publish("r", SseEvent.of("1")).id();
         for (int i = 2; i <= 5; i++) {
             registry.publish("r", SseEvent.of(Integer.toString(i)));
         }
         RecordingTransport t = RecordingTransport.notReady();
-        SseConnection c = open(t, ConnectOptions.builder("x").rooms("r").announce(true)
-                .retry(java.time.Duration.ofSeconds(3)).lastEventId(first).build());
+        SseConnection c = open(
+                t,
+                ConnectOptions.builder("x")
+                        .rooms("r")
+                        .announce(true)
+                        .retry(Duration.ofSeconds(3))
+                        .lastEventId(first)
+                        .build());
 
         for (int i = 6; i <= 8; i++) { // one more than the live limit: 6 is dropped
             registry.publish("r", SseEvent.of(Integer.toString(i)));
@@ -143,8 +161,13 @@ class SseConnectionLossTest {
     void replaysQueuedToAStalledReaderAreBoundedByBytes() {
         SharedLog log = new SharedLog();
         SharedLog.Relay relay = log.join();
-        registry = fixture.build(builder().history(100).historyBytes(4_096).queueBytes(1_024)
-                .overflow(OverflowPolicy.DROP_OLDEST).drainExecutor(Runnable::run).relay(relay));
+        registry = fixture.build(builder()
+                .history(100)
+                .historyBytes(4_096)
+                .queueBytes(1_024)
+                .overflow(OverflowPolicy.DROP_OLDEST)
+                .drainExecutor(Runnable::run)
+                .relay(relay));
         RecordingTransport t = new RecordingTransport();
         SseConnection c = open(t, ConnectOptions.builder("x").build());
         for (int i = 1; i <= 50; i++) {
@@ -161,7 +184,11 @@ class SseConnectionLossTest {
         }
 
         assertThat(c.closeReason()).isEqualTo(CloseReason.SLOW_CONSUMER);
-        assertThat(resyncs).as("closed once its replays passed the bound, not before").isGreaterThan(1);
-        assertThat(registry.stats().framesDropped()).as("a replay is never dropped").isZero();
+        assertThat(resyncs)
+                .as("closed once its replays passed the bound, not before")
+                .isGreaterThan(1);
+        assertThat(registry.stats().framesDropped())
+                .as("a replay is never dropped")
+                .isZero();
     }
 }

@@ -20,7 +20,8 @@ import java.time.Duration;
  */
 class SseEncoderFuzzTest {
 
-    private static final SseEvent SENTINEL = SseEvent.builder().id("sentinel").type("end").data("over").build();
+    private static final SseEvent SENTINEL =
+            SseEvent.builder().id("sentinel").type("end").data("over").build();
 
     @FuzzTest(maxDuration = "20s")
     void anyValidEventEncodesToExactlyItself(FuzzedDataProvider in) {
@@ -48,12 +49,14 @@ class SseEncoderFuzzTest {
             return;
         }
         byte[] frame = SseFrame.encode(event).toByteArray();
-        assertThat(WhatwgParser.parse(frame)).as("%s encoded as %s", event, SseFrame.encode(event))
+        assertThat(WhatwgParser.parse(frame))
+                .as("%s encoded as %s", event, SseFrame.encode(event))
                 .isEqualTo(ExpectedParse.of(event));
         ByteArrayOutputStream two = new ByteArrayOutputStream();
         two.writeBytes(frame);
         two.writeBytes(SseFrame.encode(SENTINEL).toByteArray());
-        assertThat(WhatwgParser.parse(two.toByteArray())).as("%s followed by a sentinel", event)
+        assertThat(WhatwgParser.parse(two.toByteArray()))
+                .as("%s followed by a sentinel", event)
                 .isEqualTo(ExpectedParse.of(event, SENTINEL));
     }
 }

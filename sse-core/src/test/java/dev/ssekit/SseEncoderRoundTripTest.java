@@ -69,7 +69,8 @@ class SseEncoderRoundTripTest {
 
         assertThat(parsed.messages()).hasSize(expected.messages().size());
         for (int i = 0; i < expected.messages().size(); i++) {
-            assertThat(parsed.messages().get(i)).as("message #%d of seed %x", i, SEED)
+            assertThat(parsed.messages().get(i))
+                    .as("message #%d of seed %x", i, SEED)
                     .isEqualTo(expected.messages().get(i));
         }
         assertThat(parsed).isEqualTo(expected);
@@ -88,7 +89,7 @@ class SseEncoderRoundTripTest {
                 .logger(LDLogger.none())
                 .build()) {
             client.start();
-            for (;;) {
+            for (; ; ) {
                 StreamEvent event;
                 try {
                     event = client.readAnyEvent();
@@ -108,18 +109,23 @@ class SseEncoderRoundTripTest {
 
         assertThat(messages).hasSize(expected.messages().size());
         for (int i = 0; i < messages.size(); i++) {
-            assertThat(messages.get(i)).as("message #%d of seed %x", i, SEED).isEqualTo(expected.messages().get(i));
+            assertThat(messages.get(i))
+                    .as("message #%d of seed %x", i, SEED)
+                    .isEqualTo(expected.messages().get(i));
         }
         // The spec ignores comments, so their text is not defined; this client reports them as a
         // field with an empty name and, as for every field value, removes one leading space.
-        assertThat(comments).isEqualTo(
-                expected.comments().stream().map(c -> c.startsWith(" ") ? c.substring(1) : c).toList());
+        assertThat(comments)
+                .isEqualTo(expected.comments().stream()
+                        .map(c -> c.startsWith(" ") ? c.substring(1) : c)
+                        .toList());
     }
 
     @Test
     void generatorCoversTheCasesThatMatter() {
         // A property test is only as good as its inputs: make sure the seed produces each case.
-        assertThat(events).anyMatch(e -> e.data() == null)
+        assertThat(events)
+                .anyMatch(e -> e.data() == null)
                 .anyMatch(e -> "".equals(e.data()))
                 .anyMatch(e -> "".equals(e.id()))
                 .anyMatch(e -> e.id() == null)

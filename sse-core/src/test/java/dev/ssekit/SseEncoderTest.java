@@ -72,16 +72,20 @@ class SseEncoderTest {
                             data:\s
 
                             """),
-                    new Case("\"a" + t + t + "b\" keeps the blank line between",
-                            SseEvent.of("tick", "a" + eol + eol + "b"), """
+                    new Case(
+                            "\"a" + t + t + "b\" keeps the blank line between",
+                            SseEvent.of("tick", "a" + eol + eol + "b"),
+                            """
                             event: tick
                             data: a
                             data:\s
                             data: b
 
                             """),
-                    new Case("comment \"a" + t + "b\" puts a colon before every line",
-                            SseEvent.ofComment("a" + eol + "b"), """
+                    new Case(
+                            "comment \"a" + t + "b\" puts a colon before every line",
+                            SseEvent.ofComment("a" + eol + "b"),
+                            """
                             :a
                             :b
 
@@ -91,8 +95,13 @@ class SseEncoderTest {
                             :
 
                             """),
-                    new Case("comment and data both multi-line",
-                            SseEvent.builder().comment("c1" + eol + "c2").data("d1" + eol + "d2").build(), """
+                    new Case(
+                            "comment and data both multi-line",
+                            SseEvent.builder()
+                                    .comment("c1" + eol + "c2")
+                                    .data("d1" + eol + "d2")
+                                    .build(),
+                            """
                             :c1
                             :c2
                             data: d1
@@ -112,18 +121,26 @@ class SseEncoderTest {
                         data:\s
 
                         """),
-                new Case("no data: an id alone dispatches nothing but sets the last id",
-                        SseEvent.builder().id("7").build(), """
+                new Case(
+                        "no data: an id alone dispatches nothing but sets the last id",
+                        SseEvent.builder().id("7").build(),
+                        """
                         id: 7
 
                         """),
-                new Case("no data: a type alone dispatches nothing", SseEvent.builder().type("tick").build(), """
+                new Case(
+                        "no data: a type alone dispatches nothing",
+                        SseEvent.builder().type("tick").build(),
+                        """
                         event: tick
 
                         """),
-                new Case("empty id resets the last event id", List.of(
-                        SseEvent.builder().id("7").data("a").build(),
-                        SseEvent.builder().id("").data("b").build()), """
+                new Case(
+                        "empty id resets the last event id",
+                        List.of(
+                                SseEvent.builder().id("7").data("a").build(),
+                                SseEvent.builder().id("").data("b").build()),
+                        """
                         id: 7
                         data: a
 
@@ -131,26 +148,41 @@ class SseEncoderTest {
                         data: b
 
                         """),
-                new Case("no id keeps the last event id", List.of(
-                        SseEvent.builder().id("7").data("a").build(),
-                        SseEvent.of("b")), """
+                new Case(
+                        "no id keeps the last event id",
+                        List.of(SseEvent.builder().id("7").data("a").build(), SseEvent.of("b")),
+                        """
                         id: 7
                         data: a
 
                         data: b
 
                         """),
-                new Case("leading and trailing spaces are kept in every field",
-                        SseEvent.builder().comment(" c ").id("  1 ").type(" t ").data("  two  ").build(), """
+                new Case(
+                        "leading and trailing spaces are kept in every field",
+                        SseEvent.builder()
+                                .comment(" c ")
+                                .id("  1 ")
+                                .type(" t ")
+                                .data("  two  ")
+                                .build(),
+                        """
                         : c\s
                         id:   1\s
                         event:  t\s
                         data:   two \s
 
                         """),
-                new Case("fields in order comment, id, event, retry, data",
-                        SseEvent.builder().data("{}").retry(Duration.ofMillis(2500)).type("update").id("42")
-                                .comment("note").build(), """
+                new Case(
+                        "fields in order comment, id, event, retry, data",
+                        SseEvent.builder()
+                                .data("{}")
+                                .retry(Duration.ofMillis(2500))
+                                .type("update")
+                                .id("42")
+                                .comment("note")
+                                .build(),
+                        """
                         :note
                         id: 42
                         event: update
@@ -158,7 +190,10 @@ class SseEncoderTest {
                         data: {}
 
                         """),
-                new Case("retry in whole milliseconds", SseEvent.builder().retry(Duration.ofSeconds(3)).build(), """
+                new Case(
+                        "retry in whole milliseconds",
+                        SseEvent.builder().retry(Duration.ofSeconds(3)).build(),
+                        """
                         retry: 3000
 
                         """),
@@ -166,12 +201,17 @@ class SseEncoderTest {
                         retry: 0
 
                         """),
-                new Case("retry below a millisecond is truncated to whole milliseconds",
-                        SseEvent.builder().retry(Duration.ofNanos(1_999_999)).build(), """
+                new Case(
+                        "retry below a millisecond is truncated to whole milliseconds",
+                        SseEvent.builder().retry(Duration.ofNanos(1_999_999)).build(),
+                        """
                         retry: 1
 
                         """),
-                new Case("retry of a year is plain digits", SseEvent.builder().retry(Duration.ofDays(365)).build(), """
+                new Case(
+                        "retry of a year is plain digits",
+                        SseEvent.builder().retry(Duration.ofDays(365)).build(),
+                        """
                         retry: 31536000000
 
                         """),
@@ -179,7 +219,10 @@ class SseEncoderTest {
                         data: héllo wörld € 中文
 
                         """),
-                new Case("four-byte UTF-8 from surrogate pairs", SseEvent.builder().id("\uD83D\uDE00").data("😀 🎉").build(), """
+                new Case(
+                        "four-byte UTF-8 from surrogate pairs",
+                        SseEvent.builder().id("\uD83D\uDE00").data("😀 🎉").build(),
+                        """
                         id: 😀
                         data: 😀 🎉
 
@@ -291,8 +334,16 @@ class SseEncoderTest {
         byte[] bytes = SseFrame.encode(SseEvent.of("é😀")).toByteArray();
 
         assertThat(bytes).startsWith('d', 'a', 't', 'a', ':', ' ');
-        assertThat(bytes).endsWith(
-                (byte) 0xC3, (byte) 0xA9, (byte) 0xF0, (byte) 0x9F, (byte) 0x98, (byte) 0x80, (byte) '\n', (byte) '\n');
+        assertThat(bytes)
+                .endsWith(
+                        (byte) 0xC3,
+                        (byte) 0xA9,
+                        (byte) 0xF0,
+                        (byte) 0x9F,
+                        (byte) 0x98,
+                        (byte) 0x80,
+                        (byte) '\n',
+                        (byte) '\n');
     }
 
     @Test
@@ -327,7 +378,8 @@ class SseEncoderTest {
     void sameEventEncodesToEqualFrames() {
         SseEvent event = SseEvent.builder().id("1").type("t").data("a\nb").build();
 
-        assertThat(SseFrame.encode(event)).isEqualTo(SseFrame.encode(event))
+        assertThat(SseFrame.encode(event))
+                .isEqualTo(SseFrame.encode(event))
                 .hasSameHashCodeAs(SseFrame.encode(event))
                 .isNotEqualTo(SseFrame.encode(event.withId("2")));
     }
@@ -344,27 +396,47 @@ class SseEncoderTest {
 
     static Stream<Invalid> invalidEvents() {
         return Stream.of(
-                new Invalid("LF in id", () -> SseEvent.builder().id("a\nb").data("x").build(),
+                new Invalid(
+                        "LF in id",
+                        () -> SseEvent.builder().id("a\nb").data("x").build(),
                         "id must not contain CR or LF: \"a\\nb\""),
-                new Invalid("CR in id", () -> SseEvent.builder().id("a\rb").data("x").build(),
+                new Invalid(
+                        "CR in id",
+                        () -> SseEvent.builder().id("a\rb").data("x").build(),
                         "id must not contain CR or LF: \"a\\rb\""),
-                new Invalid("CRLF at the end of id", () -> SseEvent.builder().id("7\r\n").build(),
+                new Invalid(
+                        "CRLF at the end of id",
+                        () -> SseEvent.builder().id("7\r\n").build(),
                         "id must not contain CR or LF"),
-                new Invalid("NUL in id", () -> SseEvent.builder().id("1\0").data("x").build(),
+                new Invalid(
+                        "NUL in id",
+                        () -> SseEvent.builder().id("1\0").data("x").build(),
                         "id must not contain NUL: \"1\\0\""),
-                new Invalid("id longer than the limit",
-                        () -> SseEvent.builder().id("1".repeat(SseEvent.MAX_ID_LENGTH + 1)).build(),
+                new Invalid(
+                        "id longer than the limit",
+                        () -> SseEvent.builder()
+                                .id("1".repeat(SseEvent.MAX_ID_LENGTH + 1))
+                                .build(),
                         "id must be at most " + SseEvent.MAX_ID_LENGTH),
                 new Invalid("LF in type", () -> SseEvent.of("a\nb", "x"), "type must not contain CR or LF"),
-                new Invalid("CR in type", () -> SseEvent.builder().type("\r").data("x").build(),
+                new Invalid(
+                        "CR in type",
+                        () -> SseEvent.builder().type("\r").data("x").build(),
                         "type must not contain CR or LF"),
                 new Invalid("empty type", () -> SseEvent.of("", "x"), "type must not be empty"),
-                new Invalid("negative retry", () -> SseEvent.builder().retry(Duration.ofMillis(-1)).build(),
+                new Invalid(
+                        "negative retry",
+                        () -> SseEvent.builder().retry(Duration.ofMillis(-1)).build(),
                         "retry must not be negative"),
-                new Invalid("retry too large for milliseconds",
-                        () -> SseEvent.builder().retry(Duration.ofSeconds(Long.MAX_VALUE)).build(),
+                new Invalid(
+                        "retry too large for milliseconds",
+                        () -> SseEvent.builder()
+                                .retry(Duration.ofSeconds(Long.MAX_VALUE))
+                                .build(),
                         "retry is too large"),
-                new Invalid("every field null", () -> SseEvent.builder().build(),
+                new Invalid(
+                        "every field null",
+                        () -> SseEvent.builder().build(),
                         "an event needs at least one of id, type, data, retry, comment"));
     }
 
@@ -380,16 +452,23 @@ class SseEncoderTest {
     void errorMessageBoundsAHugeBadValue() {
         assertThatThrownBy(() -> SseEvent.builder().id("\n" + "x".repeat(200)).build())
                 .hasMessageEndingWith("...\"")
-                .message().hasSizeLessThan(120);
+                .message()
+                .hasSizeLessThan(120);
     }
 
     @Test
     void factoriesRejectNullNamingTheArgument() {
-        assertThatThrownBy(() -> SseEvent.of(null)).isInstanceOf(NullPointerException.class).hasMessage("data");
-        assertThatThrownBy(() -> SseEvent.of(null, "x")).isInstanceOf(NullPointerException.class).hasMessage("type");
-        assertThatThrownBy(() -> SseEvent.ofComment(null)).isInstanceOf(NullPointerException.class)
+        assertThatThrownBy(() -> SseEvent.of(null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("data");
+        assertThatThrownBy(() -> SseEvent.of(null, "x"))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("type");
+        assertThatThrownBy(() -> SseEvent.ofComment(null))
+                .isInstanceOf(NullPointerException.class)
                 .hasMessage("comment");
-        assertThatThrownBy(() -> SseFrame.encode(null)).isInstanceOf(NullPointerException.class)
+        assertThatThrownBy(() -> SseFrame.encode(null))
+                .isInstanceOf(NullPointerException.class)
                 .hasMessage("event");
     }
 

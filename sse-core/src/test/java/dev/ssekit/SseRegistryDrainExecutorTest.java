@@ -3,9 +3,8 @@ package dev.ssekit;
 import static dev.ssekit.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ssekit.testing.Await;
-import dev.ssekit.spi.ConnectOptions;
 import dev.ssekit.SseRegistry.OverflowPolicy;
+import dev.ssekit.spi.ConnectOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -61,7 +60,8 @@ class SseRegistryDrainExecutorTest {
         SseConnection c = open(transport);
 
         for (int i = 1; i <= 5; i++) {
-            assertThat(registry.publish(SseEvent.of(Integer.toString(i))).queued()).isEqualTo(1);
+            assertThat(registry.publish(SseEvent.of(Integer.toString(i))).queued())
+                    .isEqualTo(1);
         }
         assertThat(transport.frames()).as("nothing written by the publisher").isEmpty();
         assertThat(c.queuedFrames()).isEqualTo(5);
@@ -112,9 +112,11 @@ class SseRegistryDrainExecutorTest {
 
     @Test
     void drainRejectedByTheExecutorRunsOnThePublishingThread() {
-        registry = builder().drainExecutor(task -> {
-            throw new RejectedExecutionException("shutting down");
-        }).build();
+        registry = builder()
+                .drainExecutor(task -> {
+                    throw new RejectedExecutionException("shutting down");
+                })
+                .build();
         RecordingTransport transport = new RecordingTransport();
         SseConnection c = open(transport);
 
@@ -147,7 +149,8 @@ class SseRegistryDrainExecutorTest {
         // A drain executor that has fallen behind makes publishers drain, as they did before there
         // was one: a healthy client must never look like a slow consumer because of our own thread.
         HeldExecutor stuck = new HeldExecutor();
-        registry = fixture.build(builder().drainExecutor(stuck).queueCapacity(64).overflow(OverflowPolicy.DISCONNECT));
+        registry =
+                fixture.build(builder().drainExecutor(stuck).queueCapacity(64).overflow(OverflowPolicy.DISCONNECT));
         List<SseConnection> connections = new ArrayList<>();
         List<RecordingTransport> ready = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -204,7 +207,9 @@ class SseRegistryDrainExecutorTest {
             for (String name : List.of("a", "b")) {
                 assertThat(data.stream().filter(d -> d.startsWith(name)).toList())
                         .as("publisher %s's events in publish order", name)
-                        .containsExactlyElementsOf(IntStream.range(0, perPublisher).mapToObj(i -> name + i).toList());
+                        .containsExactlyElementsOf(IntStream.range(0, perPublisher)
+                                .mapToObj(i -> name + i)
+                                .toList());
             }
         }
         assertThat(registry.stats().framesWritten()).isEqualTo(50L * 2 * perPublisher);

@@ -3,10 +3,10 @@ package dev.ssekit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ssekit.spi.ConnectOptions;
-import dev.ssekit.spi.Connections;
 import dev.ssekit.testing.Await;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -29,7 +29,11 @@ class SseRegistryHeartbeatTest {
     private SseRegistry registry;
 
     private SseRegistry.Builder builder() {
-        return fixture.builder().drainExecutor(Runnable::run).ticker(clock).scheduler(scheduler).heartbeat(Duration.ofSeconds(10));
+        return fixture.builder()
+                .drainExecutor(Runnable::run)
+                .ticker(clock)
+                .scheduler(scheduler)
+                .heartbeat(Duration.ofSeconds(10));
     }
 
     private SseConnection open(RecordingTransport transport, ConnectOptions options) {
@@ -53,8 +57,10 @@ class SseRegistryHeartbeatTest {
             open(new RecordingTransport());
         }
 
-        assertThat(scheduler.pending).singleElement()
-                .satisfies(sweep -> assertThat(sweep.atNanos() - clock.read()).isPositive().isLessThanOrEqualTo(10_000_000_000L));
+        assertThat(scheduler.pending)
+                .singleElement()
+                .satisfies(sweep ->
+                        assertThat(sweep.atNanos() - clock.read()).isPositive().isLessThanOrEqualTo(10_000_000_000L));
     }
 
     @Test
@@ -107,7 +113,9 @@ class SseRegistryHeartbeatTest {
             tick(Duration.ofSeconds(10));
         }
 
-        assertThat(c.queuedFrames()).as("one heartbeat waits; no more are added behind it").isEqualTo(1);
+        assertThat(c.queuedFrames())
+                .as("one heartbeat waits; no more are added behind it")
+                .isEqualTo(1);
         assertThat(registry.stats().heartbeats()).isEqualTo(1);
     }
 
@@ -203,7 +211,7 @@ class SseRegistryHeartbeatTest {
     @Test
     void writeDeadlineHoldsWhateverTheTickerReads() {
         // System.nanoTime() may read anything, zero and negative numbers included.
-        MutableClock epoch = new MutableClock(java.time.Instant.EPOCH.minusSeconds(15));
+        MutableClock epoch = new MutableClock(Instant.EPOCH.minusSeconds(15));
         registry = fixture.build(builder().ticker(epoch).heartbeat(null).writeTimeout(Duration.ofSeconds(30)));
         RecordingTransport stuck = RecordingTransport.notReady();
         SseConnection c = open(stuck, "r");
@@ -267,6 +275,8 @@ class SseRegistryHeartbeatTest {
         RecordingTransport t = new RecordingTransport();
         open(t);
 
-        Await.await("a heartbeat from the registry's own scheduler", () -> t.frames().contains(PING));
+        Await.await(
+                "a heartbeat from the registry's own scheduler",
+                () -> t.frames().contains(PING));
     }
 }

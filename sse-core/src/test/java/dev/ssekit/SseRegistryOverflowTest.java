@@ -2,16 +2,17 @@ package dev.ssekit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
-import dev.ssekit.spi.ConnectOptions;
 import dev.ssekit.SseRegistry.OverflowPolicy;
+import dev.ssekit.spi.ConnectOptions;
 import dev.ssekit.spi.SseFrame;
+import dev.ssekit.testing.Await;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Bounded queues: both overflow policies, by frames and by bytes, and drains that stall and resume. */
 class SseRegistryOverflowTest {
@@ -26,7 +27,10 @@ class SseRegistryOverflowTest {
     }
 
     private SseConnection open(RecordingTransport transport, String... rooms) {
-        return fixture.open(registry, transport, ConnectOptions.builder("client").rooms(rooms).build());
+        return fixture.open(
+                registry,
+                transport,
+                ConnectOptions.builder("client").rooms(rooms).build());
     }
 
     private static List<String> numbers(int from, int to) {
@@ -60,7 +64,8 @@ class SseRegistryOverflowTest {
     @Test
     void dropOldestAppliesToTheByteLimitToo() {
         int frameSize = SseFrame.encode(SseEvent.of("1")).size();
-        registry = fixture.build(builder().queueCapacity(100).queueBytes(2L * frameSize).overflow(OverflowPolicy.DROP_OLDEST));
+        registry = fixture.build(
+                builder().queueCapacity(100).queueBytes(2L * frameSize).overflow(OverflowPolicy.DROP_OLDEST));
         RecordingTransport slow = RecordingTransport.notReady();
         SseConnection c = open(slow, "r");
 
@@ -95,7 +100,7 @@ class SseRegistryOverflowTest {
         SseConnection slow = open(slowTransport, "r");
         RecordingTransport fastTransport = new RecordingTransport();
         SseConnection fast = open(fastTransport, "r");
-        List<CloseReason> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<CloseReason> heard = new CopyOnWriteArrayList<>();
         slow.onClose(heard::add);
 
         publishNumbers("r", 1, 2);
@@ -104,7 +109,7 @@ class SseRegistryOverflowTest {
         assertThat(third.queued()).as("queued to the fast one only").isEqualTo(1);
         assertThat(slow.closeReason()).isEqualTo(CloseReason.SLOW_CONSUMER);
         // Found by the publisher, which drains here: the callback runs on the scheduler.
-        dev.ssekit.testing.Await.await("the close callback", () -> !heard.isEmpty());
+        Await.await("the close callback", () -> !heard.isEmpty());
         assertThat(heard).containsExactly(CloseReason.SLOW_CONSUMER);
         assertThat(slowTransport.isClosed()).isTrue();
         assertThat(registry.members("r")).containsExactly(fast);
@@ -114,7 +119,9 @@ class SseRegistryOverflowTest {
         assertThat(fastTransport.data()).containsExactly("1", "2", "3");
 
         registry.publish("r", SseEvent.of("4"));
-        assertThat(registry.stats().slowConsumersDisconnected()).as("counted once").isEqualTo(1);
+        assertThat(registry.stats().slowConsumersDisconnected())
+                .as("counted once")
+                .isEqualTo(1);
     }
 
     @Test
@@ -123,7 +130,8 @@ class SseRegistryOverflowTest {
         RecordingTransport slowTransport = RecordingTransport.notReady();
         SseConnection slow = open(slowTransport);
 
-        assertThat(slow.send(SseEvent.of("first frame is more than ten bytes")).queued()).isEqualTo(1);
+        assertThat(slow.send(SseEvent.of("first frame is more than ten bytes")).queued())
+                .isEqualTo(1);
         assertThat(slow.send(SseEvent.of("second")).queued()).isZero();
 
         assertThat(slow.closeReason()).isEqualTo(CloseReason.SLOW_CONSUMER);

@@ -7,12 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ssekit.WhatwgParser.Message;
 import dev.ssekit.spi.ConnectOptions;
-import dev.ssekit.spi.Connections;
 import dev.ssekit.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -64,7 +64,9 @@ class SseRegistryPresenceTest {
     }
 
     private void awaitCounts(SseConnection c, Integer... counts) {
-        Await.await("presence counts " + List.of(counts) + " on " + c, () -> presenceCounts(c).size() >= counts.length);
+        Await.await(
+                "presence counts " + List.of(counts) + " on " + c,
+                () -> presenceCounts(c).size() >= counts.length);
         assertThat(presenceCounts(c)).containsExactly(counts);
     }
 
@@ -83,7 +85,9 @@ class SseRegistryPresenceTest {
 
         tab1.close();
         tab2.leave("chat");
-        assertThat(registry.presence("chat").count()).as("one tab of Alice is still there").isEqualTo(2);
+        assertThat(registry.presence("chat").count())
+                .as("one tab of Alice is still there")
+                .isEqualTo(2);
 
         tab3.close();
         assertThat(registry.presence("chat")).isEqualTo(new Presence("chat", 1, List.of("Bob")));
@@ -97,7 +101,8 @@ class SseRegistryPresenceTest {
         open("session-BOB-5678", "chat");
 
         assertThat(registry.presence("chat")).isEqualTo(new Presence("chat", 2, List.of()));
-        Await.await("a presence event with both owners", () -> presenceCounts(alice).contains(2));
+        Await.await(
+                "a presence event with both owners", () -> presenceCounts(alice).contains(2));
         String everything = fixture.transportOf(alice).text();
         assertThat(everything).doesNotContain("ALICE").doesNotContain("BOB").doesNotContain("members");
         assertThat(presenceEvents(alice).get(presenceEvents(alice).size() - 1).toString())
@@ -123,9 +128,11 @@ class SseRegistryPresenceTest {
     @Test
     void presenceOfAnInvalidRoomIsRefusedNamingTheRoom() {
         registry = fixture.build(builder());
-        assertThatThrownBy(() -> registry.presence("a\nb")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> registry.presence("a\nb"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("room");
-        assertThatThrownBy(() -> registry.presence("")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> registry.presence(""))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("room");
     }
 
@@ -179,9 +186,16 @@ class SseRegistryPresenceTest {
         alice.close();
 
         List<String> expected = List.of(
-                "occupied chat", "joined alice chat", "joined bob chat", "left alice chat null",
-                "left bob chat CLIENT_GONE", "emptied chat",
-                "occupied chat", "joined alice chat", "left alice chat CLOSED_BY_APP", "emptied chat");
+                "occupied chat",
+                "joined alice chat",
+                "joined bob chat",
+                "left alice chat null",
+                "left bob chat CLIENT_GONE",
+                "emptied chat",
+                "occupied chat",
+                "joined alice chat",
+                "left alice chat CLOSED_BY_APP",
+                "emptied chat");
         Await.await("every call", () -> recorder.calls.size() >= expected.size());
         assertThat(recorder.calls).containsExactlyElementsOf(expected);
         assertThat(recorder.threads).containsExactly("ssekit-presence");
@@ -194,12 +208,13 @@ class SseRegistryPresenceTest {
         registry.addPresenceListener(recorder);
         SseConnection alice = open("alice", "a");
 
-        assertThat(registry.changeSubscriptions(alice.id(), List.of("b"), List.of("a"), null)).isTrue();
+        assertThat(registry.changeSubscriptions(alice.id(), List.of("b"), List.of("a"), null))
+                .isTrue();
 
         assertThat(registry.presence("a").count()).isZero();
         assertThat(registry.presence("b").count()).isEqualTo(1);
-        List<String> expected = List.of("occupied a", "joined alice a",
-                "left alice a null", "emptied a", "occupied b", "joined alice b");
+        List<String> expected = List.of(
+                "occupied a", "joined alice a", "left alice a null", "emptied a", "occupied b", "joined alice b");
         Await.await("every call", () -> recorder.calls.size() >= expected.size());
         assertThat(recorder.calls).containsExactlyElementsOf(expected);
     }
@@ -219,8 +234,13 @@ class SseRegistryPresenceTest {
         open("alice", "chat").close();
         open("bob", "news");
 
-        List<String> expected = List.of("occupied chat", "joined alice chat", "left alice chat CLOSED_BY_APP",
-                "emptied chat", "occupied news", "joined bob news");
+        List<String> expected = List.of(
+                "occupied chat",
+                "joined alice chat",
+                "left alice chat CLOSED_BY_APP",
+                "emptied chat",
+                "occupied news",
+                "joined bob news");
         Await.await("every call", () -> recorder.calls.size() >= expected.size());
         assertThat(recorder.calls).containsExactlyElementsOf(expected);
     }
@@ -293,12 +313,18 @@ class SseRegistryPresenceTest {
             pool.shutdownNow();
         }
 
-        Await.await("a left for every joined, an emptied for every occupied (seed " + seed + ")", () ->
-                recorder.calls.stream().filter(s -> s.startsWith("left ")).count() == joins.get()
-                        && recorder.calls.stream().filter(s -> s.startsWith("emptied ")).count()
-                                == recorder.calls.stream().filter(s -> s.startsWith("occupied ")).count());
+        Await.await(
+                "a left for every joined, an emptied for every occupied (seed " + seed + ")",
+                () -> recorder.calls.stream().filter(s -> s.startsWith("left ")).count() == joins.get()
+                        && recorder.calls.stream()
+                                        .filter(s -> s.startsWith("emptied "))
+                                        .count()
+                                == recorder.calls.stream()
+                                        .filter(s -> s.startsWith("occupied "))
+                                        .count());
         assertThat(recorder.calls.stream().filter(s -> s.startsWith("joined ")).count())
-                .as("joined calls, seed %d", seed).isEqualTo(joins.get());
+                .as("joined calls, seed %d", seed)
+                .isEqualTo(joins.get());
         // Replaying the calls in order must describe a possible history: occupied before the first
         // member, emptied after the last one, never a count below zero.
         Map<String, Integer> members = new HashMap<>();
@@ -310,27 +336,37 @@ class SseRegistryPresenceTest {
             boolean occ = occupied.getOrDefault(room, false);
             switch (words[0]) {
                 case "occupied" -> {
-                    assertThat(occ).as("occupied twice: %s, seed %d", room, seed).isFalse();
+                    assertThat(occ)
+                            .as("occupied twice: %s, seed %d", room, seed)
+                            .isFalse();
                     assertThat(n).isZero();
                     occupied.put(room, true);
                 }
                 case "joined" -> {
-                    assertThat(occ).as("joined before occupied: %s, seed %d", room, seed).isTrue();
+                    assertThat(occ)
+                            .as("joined before occupied: %s, seed %d", room, seed)
+                            .isTrue();
                     members.put(room, n + 1);
                 }
                 case "left" -> {
-                    assertThat(n).as("left more than joined: %s, seed %d", room, seed).isPositive();
+                    assertThat(n)
+                            .as("left more than joined: %s, seed %d", room, seed)
+                            .isPositive();
                     members.put(room, n - 1);
                 }
                 case "emptied" -> {
-                    assertThat(n).as("emptied with members: %s, seed %d", room, seed).isZero();
+                    assertThat(n)
+                            .as("emptied with members: %s, seed %d", room, seed)
+                            .isZero();
                     assertThat(occ).isTrue();
                     occupied.put(room, false);
                 }
                 default -> throw new AssertionError(call);
             }
         }
-        assertThat(occupied.values()).as("every room emptied in the end, seed %d", seed).doesNotContain(true);
+        assertThat(occupied.values())
+                .as("every room emptied in the end, seed %d", seed)
+                .doesNotContain(true);
         assertThat(recorder.threads).containsExactly("ssekit-presence");
     }
 
@@ -338,8 +374,9 @@ class SseRegistryPresenceTest {
 
     @Test
     void membersHearOwnersArriveAndDepartButNotASecondConnectionOfTheSameOwner() {
-        registry = fixture.build(builder().presenceEvents(Pattern.compile("chat\\..*"))
-                .describeOwners(owner -> owner.toUpperCase(java.util.Locale.ROOT)));
+        registry = fixture.build(builder()
+                .presenceEvents(Pattern.compile("chat\\..*"))
+                .describeOwners(owner -> owner.toUpperCase(Locale.ROOT)));
         SseConnection alice = open("alice", "chat.lobby");
         awaitCounts(alice, 1);
 
@@ -351,7 +388,8 @@ class SseRegistryPresenceTest {
         aliceTab2.close(); // Alice is still there in her first tab
         bob.close();
         awaitCounts(alice, 1, 2, 1);
-        assertThat(presenceCounts(aliceTab2)).as("a second tab hears who is there, not itself arrive twice")
+        assertThat(presenceCounts(aliceTab2))
+                .as("a second tab hears who is there, not itself arrive twice")
                 .containsExactly(2);
     }
 
@@ -370,7 +408,8 @@ class SseRegistryPresenceTest {
     void burstOfAThousandJoinsSendsOneEventWithTheFinalCount() throws Exception {
         CountDownLatch burstDone = new CountDownLatch(1);
         CountDownLatch holding = new CountDownLatch(1);
-        registry = fixture.build(builder().presenceEvents(Pattern.compile("room")).presenceEventDelay(Duration.ofMillis(50)));
+        registry = fixture.build(
+                builder().presenceEvents(Pattern.compile("room")).presenceEventDelay(Duration.ofMillis(50)));
         // Hold the presence thread during the burst, so that the burst is a burst however slow the
         // machine: the coalesced event then cannot go out before the last join.
         registry.addPresenceListener(new Presence.Listener() {
@@ -412,14 +451,21 @@ class SseRegistryPresenceTest {
         awaitCounts(alice, 1, 2);
         for (Message m : fixture.transportOf(alice).messages()) {
             if (m.type().equals("presence")) {
-                assertThat(m.lastEventId()).as("a presence event carries no id of its own").isEqualTo(
-                        fixture.transportOf(alice).messages().stream().filter(x -> x.type().equals("line"))
-                                .findFirst().orElseThrow().lastEventId());
+                assertThat(m.lastEventId())
+                        .as("a presence event carries no id of its own")
+                        .isEqualTo(fixture.transportOf(alice).messages().stream()
+                                .filter(x -> x.type().equals("line"))
+                                .findFirst()
+                                .orElseThrow()
+                                .lastEventId());
             }
         }
 
         RecordingTransport resumed = new RecordingTransport();
-        fixture.open(registry, resumed, ConnectOptions.builder("carol").rooms("chat").lastEventId("0").build());
+        fixture.open(
+                registry,
+                resumed,
+                ConnectOptions.builder("carol").rooms("chat").lastEventId("0").build());
         assertThat(resumed.messages()).extracting(Message::type).containsExactly("line");
     }
 }

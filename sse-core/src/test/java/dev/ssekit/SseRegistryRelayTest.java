@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ssekit.WhatwgParser.Message;
 import dev.ssekit.spi.ConnectOptions;
-import dev.ssekit.spi.Connections;
 import dev.ssekit.spi.RelayMessage;
 import dev.ssekit.testing.Await;
 import java.util.ArrayList;
@@ -88,14 +87,16 @@ class SseRegistryRelayTest {
         }
 
         // The client saw 1 and 2 on A, then comes to B, which has read nothing yet.
-        SseConnection c = open(b, ConnectOptions.builder("x").lastEventId(ids.get(1)).build());
-        assertThat(messagesOf(c)).as("neither a reset nor a replay of what it has").isEmpty();
+        SseConnection c =
+                open(b, ConnectOptions.builder("x").lastEventId(ids.get(1)).build());
+        assertThat(messagesOf(c))
+                .as("neither a reset nor a replay of what it has")
+                .isEmpty();
         slow.resume();
         String live = a.publish(SseEvent.of("4")).id();
 
-        assertThat(awaitMessages(c, 2)).containsExactly(
-                new Message("message", "3", ids.get(2)),
-                new Message("message", "4", live));
+        assertThat(awaitMessages(c, 2))
+                .containsExactly(new Message("message", "3", ids.get(2)), new Message("message", "4", live));
     }
 
     @Test
@@ -105,7 +106,8 @@ class SseRegistryRelayTest {
         String second = a.publish("r", SseEvent.of("2")).id();
 
         SseRegistry late = server(log.join());
-        SseConnection c = open(late, ConnectOptions.builder("x").rooms("r").lastEventId(first).build());
+        SseConnection c = open(
+                late, ConnectOptions.builder("x").rooms("r").lastEventId(first).build());
 
         assertThat(messagesOf(c)).containsExactly(new Message("message", "2", second));
     }
@@ -118,13 +120,16 @@ class SseRegistryRelayTest {
             ids.add(a.publish(SseEvent.of(Integer.toString(i))).id());
         }
 
-        SseConnection expired = open(a, ConnectOptions.builder("x").lastEventId(ids.get(0)).build());
-        SseConnection unknown = open(a, ConnectOptions.builder("x").lastEventId("abc-1").build());
+        SseConnection expired =
+                open(a, ConnectOptions.builder("x").lastEventId(ids.get(0)).build());
+        SseConnection unknown =
+                open(a, ConnectOptions.builder("x").lastEventId("abc-1").build());
 
-        assertThat(messagesOf(expired)).containsExactly(
-                new Message("reset", "{\"reason\":\"expired\"}", ids.get(1)),
-                new Message("message", "3", ids.get(2)),
-                new Message("message", "4", ids.get(3)));
+        assertThat(messagesOf(expired))
+                .containsExactly(
+                        new Message("reset", "{\"reason\":\"expired\"}", ids.get(1)),
+                        new Message("message", "3", ids.get(2)),
+                        new Message("message", "4", ids.get(3)));
         assertThat(messagesOf(unknown).get(0)).isEqualTo(new Message("reset", "{\"reason\":\"unknown\"}", ids.get(1)));
     }
 
@@ -138,10 +143,11 @@ class SseRegistryRelayTest {
 
         relay.resyncWithGap(2); // the oldest message given becomes the boundary, a relay id: the reset's
 
-        assertThat(awaitMessages(c, 3)).containsExactly(
-                new Message("message", "2", second),
-                new Message("reset", "{\"reason\":\"expired\"}", first),
-                new Message("message", "2", second));
+        assertThat(awaitMessages(c, 3))
+                .containsExactly(
+                        new Message("message", "2", second),
+                        new Message("reset", "{\"reason\":\"expired\"}", first),
+                        new Message("message", "2", second));
         assertThat(c.isOpen()).isTrue();
     }
 
@@ -180,9 +186,12 @@ class SseRegistryRelayTest {
         SseEvent event = SseEvent.of("x");
         assertThat(event.recorded()).isTrue();
 
-        assertThat(new RelayMessage(RelayMessage.Scope.CONNECTION, "id", event, null).recorded()).isFalse();
-        assertThat(new RelayMessage(RelayMessage.Scope.ROOM, "r", event, null).recorded()).isTrue();
-        assertThat(new RelayMessage(RelayMessage.Scope.ALL, null, event.withRecorded(false), null).recorded()).isFalse();
+        assertThat(new RelayMessage(RelayMessage.Scope.CONNECTION, "id", event, null).recorded())
+                .isFalse();
+        assertThat(new RelayMessage(RelayMessage.Scope.ROOM, "r", event, null).recorded())
+                .isTrue();
+        assertThat(new RelayMessage(RelayMessage.Scope.ALL, null, event.withRecorded(false), null).recorded())
+                .isFalse();
     }
 
     private SseRegistry server(SharedLog.Relay relay, int history) {
@@ -190,7 +199,9 @@ class SseRegistryRelayTest {
     }
 
     private static List<String> typesAndData(List<Message> messages) {
-        return messages.stream().map(m -> m.type() + ":" + m.data().replaceAll("\\{.*}", "")).toList();
+        return messages.stream()
+                .map(m -> m.type() + ":" + m.data().replaceAll("\\{.*}", ""))
+                .toList();
     }
 
     @Test
@@ -204,7 +215,9 @@ class SseRegistryRelayTest {
             a.publish(SseEvent.of("e" + i));
         }
 
-        SseConnection resumed = open(a, ConnectOptions.builder("x").announce(true).lastEventId(position).build());
+        SseConnection resumed = open(
+                a,
+                ConnectOptions.builder("x").announce(true).lastEventId(position).build());
 
         assertThat(typesAndData(awaitMessages(resumed, 4)))
                 .as("resuming from \"%s\", events 1 to 3 are gone: the client is told", position)
@@ -228,11 +241,15 @@ class SseRegistryRelayTest {
         String position = seen.get(4).lastEventId(); // a client that went away right after the reset
         onB.close();
 
-        SseConnection resumed = open(a, ConnectOptions.builder("x").announce(true).lastEventId(position).build());
+        SseConnection resumed = open(
+                a,
+                ConnectOptions.builder("x").announce(true).lastEventId(position).build());
         a.publish(SseEvent.of("e4"));
 
         assertThat(typesAndData(awaitMessages(resumed, 3)))
-                .as("resuming from the reset's \"%s\" on the other server: what b still had, nothing it had before", position)
+                .as(
+                        "resuming from the reset's \"%s\" on the other server: what b still had, nothing it had before",
+                        position)
                 .containsExactly("connected:", "message:e3", "message:e4");
     }
 
@@ -242,9 +259,11 @@ class SseRegistryRelayTest {
         SseRegistry a = server(relay, 100);
         String first = a.publish(SseEvent.of("e1")).id();
         a.publish(SseEvent.of("e2"));
-        relay.resyncWithGap(0, false); // the relay trimmed everything this server had not read, and does not say where it stood
+        relay.resyncWithGap(
+                0, false); // the relay trimmed everything this server had not read, and does not say where it stood
 
-        SseConnection resumed = open(a, ConnectOptions.builder("x").announce(true).lastEventId(first).build());
+        SseConnection resumed = open(
+                a, ConnectOptions.builder("x").announce(true).lastEventId(first).build());
         a.publish(SseEvent.of("e3"));
 
         assertThat(typesAndData(awaitMessages(resumed, 3)))
@@ -262,7 +281,8 @@ class SseRegistryRelayTest {
         relayOfB.resyncWithGap(0); // b lost its place, and is given back nothing: e1 is where the gap ends
         String seen = a.publish(SseEvent.of("e2")).id(); // after the gap; b has not read it yet
 
-        SseConnection resumed = open(b, ConnectOptions.builder("x").announce(true).lastEventId(seen).build());
+        SseConnection resumed = open(
+                b, ConnectOptions.builder("x").announce(true).lastEventId(seen).build());
         relayOfB.resume();
         a.publish(SseEvent.of("e3"));
 
@@ -282,7 +302,8 @@ class SseRegistryRelayTest {
         relayOfB.resyncWithGap(1); // b lost it again, and is given e1 back: its boundary, its place again
         String seen = a.publish(SseEvent.of("e2")).id(); // after the boundary; b has not read it yet
 
-        SseConnection resumed = open(b, ConnectOptions.builder("x").announce(true).lastEventId(seen).build());
+        SseConnection resumed = open(
+                b, ConnectOptions.builder("x").announce(true).lastEventId(seen).build());
         relayOfB.resume();
         a.publish(SseEvent.of("e3"));
 
@@ -305,7 +326,8 @@ class SseRegistryRelayTest {
         a.publish(SseEvent.of("after").withRecorded(false));
         String last = a.publish(SseEvent.of("e2")).id();
 
-        assertThat(awaitMessages(c, 2)).as("what was published before the connection opened is not live to it")
+        assertThat(awaitMessages(c, 2))
+                .as("what was published before the connection opened is not live to it")
                 .containsExactly(new Message("message", "after", ""), new Message("message", "e2", last));
     }
 }

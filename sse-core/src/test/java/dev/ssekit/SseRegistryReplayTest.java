@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.ssekit.SseRegistry.OverflowPolicy;
 import dev.ssekit.WhatwgParser.Message;
 import dev.ssekit.spi.ConnectOptions;
-import dev.ssekit.spi.Connections;
 import dev.ssekit.spi.SseFrame;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -83,7 +82,9 @@ class SseRegistryReplayTest {
         String epoch = ids.get(0).substring(0, ids.get(0).indexOf('-'));
         assertThat(epoch).matches("[0-9a-z]{8}");
         assertThat(ids).containsExactly(epoch + "-1", epoch + "-2", epoch + "-3");
-        assertThat(fixture.build(builder().history(10)).publish(SseEvent.of("x")).id())
+        assertThat(fixture.build(builder().history(10))
+                        .publish(SseEvent.of("x"))
+                        .id())
                 .as("another registry's ids have another epoch")
                 .doesNotStartWith(epoch + "-");
         assertThat(messagesOf(c)).extracting(Message::lastEventId).containsExactlyElementsOf(ids);
@@ -93,8 +94,10 @@ class SseRegistryReplayTest {
     void eventWithItsOwnIdIsRejectedWhenHistoryIsOn() {
         registry = fixture.build(builder().history(10));
 
-        assertThatThrownBy(() -> registry.publish(SseEvent.builder().id("mine").data("x").build()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("id must be null");
+        assertThatThrownBy(() ->
+                        registry.publish(SseEvent.builder().id("mine").data("x").build()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("id must be null");
     }
 
     @Test
@@ -120,11 +123,12 @@ class SseRegistryReplayTest {
         SseConnection c = resume(ids.get(1));
         String live = registry.publish(SseEvent.of("6")).id();
 
-        assertThat(messagesOf(c)).containsExactly(
-                new Message("message", "3", ids.get(2)),
-                new Message("message", "4", ids.get(3)),
-                new Message("message", "5", ids.get(4)),
-                new Message("message", "6", live));
+        assertThat(messagesOf(c))
+                .containsExactly(
+                        new Message("message", "3", ids.get(2)),
+                        new Message("message", "4", ids.get(3)),
+                        new Message("message", "5", ids.get(4)),
+                        new Message("message", "6", live));
     }
 
     @Test
@@ -173,11 +177,12 @@ class SseRegistryReplayTest {
 
         SseConnection c = resume("not-an-id");
 
-        assertThat(messagesOf(c)).containsExactly(
-                reset("unknown", epochOf(ids.get(0)) + "-0"),
-                new Message("message", "1", ids.get(0)),
-                new Message("message", "2", ids.get(1)),
-                new Message("message", "3", ids.get(2)));
+        assertThat(messagesOf(c))
+                .containsExactly(
+                        reset("unknown", epochOf(ids.get(0)) + "-0"),
+                        new Message("message", "1", ids.get(0)),
+                        new Message("message", "2", ids.get(1)),
+                        new Message("message", "3", ids.get(2)));
     }
 
     @Test
@@ -202,9 +207,11 @@ class SseRegistryReplayTest {
 
         for (String lastEventId : hostile) {
             SseConnection c = resume(lastEventId);
-            assertThat(messagesOf(c)).as("last event id %.40s", lastEventId)
+            assertThat(messagesOf(c))
+                    .as("last event id %.40s", lastEventId)
                     .startsWith(reset("unknown", epoch + "-0"))
-                    .extracting(Message::data).endsWith("1", "2");
+                    .extracting(Message::data)
+                    .endsWith("1", "2");
         }
     }
 
@@ -216,11 +223,12 @@ class SseRegistryReplayTest {
         SseConnection missedOne = resume(ids.get(0));
         SseConnection missedNone = resume(ids.get(1));
 
-        assertThat(messagesOf(missedOne)).containsExactly(
-                reset("expired", ids.get(1)),
-                new Message("message", "3", ids.get(2)),
-                new Message("message", "4", ids.get(3)),
-                new Message("message", "5", ids.get(4)));
+        assertThat(messagesOf(missedOne))
+                .containsExactly(
+                        reset("expired", ids.get(1)),
+                        new Message("message", "3", ids.get(2)),
+                        new Message("message", "4", ids.get(3)),
+                        new Message("message", "5", ids.get(4)));
         assertThat(messagesOf(missedNone)).extracting(Message::data).containsExactly("3", "4", "5");
     }
 
@@ -234,12 +242,14 @@ class SseRegistryReplayTest {
         clock.advance(Duration.ofMillis(1));
         String third = registry.publish(SseEvent.of("3")).id();
 
-        assertThat(messagesOf(resume(ids.get(0)))).containsExactly(
-                reset("expired", ids.get(1)), new Message("message", "3", third));
+        assertThat(messagesOf(resume(ids.get(0))))
+                .containsExactly(reset("expired", ids.get(1)), new Message("message", "3", third));
         assertThat(dataOf(resume(ids.get(1)))).as("missed nothing that expired").containsExactly("3");
 
         clock.advance(Duration.ofMinutes(2)); // everything has expired, nothing new
-        assertThat(fixture.transportOf(resume(third)).text()).as("missed nothing at all").isEmpty();
+        assertThat(fixture.transportOf(resume(third)).text())
+                .as("missed nothing at all")
+                .isEmpty();
         assertThat(messagesOf(resume(ids.get(1)))).containsExactly(reset("expired", third));
     }
 
@@ -256,8 +266,11 @@ class SseRegistryReplayTest {
     @Test
     void historyBytesBoundRetainedEventsButKeepTheNewest() {
         String data = "x".repeat(100);
-        int frameSize = SseFrame.encode(SseEvent.builder().id(Long.toString(clock.millis(), 36) + "-1").data(data)
-                .build()).size();
+        int frameSize = SseFrame.encode(SseEvent.builder()
+                        .id(Long.toString(clock.millis(), 36) + "-1")
+                        .data(data)
+                        .build())
+                .size();
         registry = fixture.build(builder().history(100).historyBytes(2L * frameSize + 10));
 
         for (int i = 0; i < 5; i++) {
@@ -287,14 +300,18 @@ class SseRegistryReplayTest {
         List<String> ids = broadcast(2);
 
         SseConnection c = open(ConnectOptions.builder("a")
-                .retry(Duration.ofSeconds(1)).announce(true).lastEventId("unknown").build());
+                .retry(Duration.ofSeconds(1))
+                .announce(true)
+                .lastEventId("unknown")
+                .build());
 
-        assertThat(fixture.transportOf(c).frames()).containsExactly(
-                "retry: 1000\n\n",
-                "event: connected\ndata: {\"connectionId\":\"" + c.id() + "\"}\n\n",
-                "id: " + epochOf(ids.get(0)) + "-0\nevent: reset\ndata: {\"reason\":\"unknown\"}\n\n",
-                "id: " + ids.get(0) + "\ndata: 1\n\n",
-                "id: " + ids.get(1) + "\ndata: 2\n\n");
+        assertThat(fixture.transportOf(c).frames())
+                .containsExactly(
+                        "retry: 1000\n\n",
+                        "event: connected\ndata: {\"connectionId\":\"" + c.id() + "\"}\n\n",
+                        "id: " + epochOf(ids.get(0)) + "-0\nevent: reset\ndata: {\"reason\":\"unknown\"}\n\n",
+                        "id: " + ids.get(0) + "\ndata: 1\n\n",
+                        "id: " + ids.get(1) + "\ndata: 2\n\n");
     }
 
     // ---- entitlement ---------------------------------------------------------------------------
@@ -311,12 +328,17 @@ class SseRegistryReplayTest {
         registry.send(someoneElse.id(), SseEvent.of("direct"));
 
         SseConnection c = open(ConnectOptions.builder("alice")
-                .rooms("a").eventTypes("message").lastEventId("0").build());
-        SseConnection later = open(ConnectOptions.builder("bob").lastEventId("0").build());
+                .rooms("a")
+                .eventTypes("message")
+                .lastEventId("0")
+                .build());
+        SseConnection later =
+                open(ConnectOptions.builder("bob").lastEventId("0").build());
         later.join("b");
 
         assertThat(dataOf(c)).containsExactly("broadcast", "room a");
-        assertThat(dataOf(later)).as("rooms joined after opening replay nothing")
+        assertThat(dataOf(later))
+                .as("rooms joined after opening replay nothing")
                 .containsExactly("broadcast", "other type");
     }
 
@@ -325,7 +347,10 @@ class SseRegistryReplayTest {
         registry = fixture.build(builder().history(10));
         String id = broadcast(1).get(0);
 
-        SseConnection c = open(ConnectOptions.builder("a").eventTypes("tick").lastEventId("bogus").build());
+        SseConnection c = open(ConnectOptions.builder("a")
+                .eventTypes("tick")
+                .lastEventId("bogus")
+                .build());
 
         assertThat(messagesOf(c)).containsExactly(reset("unknown", epochOf(id) + "-0"));
     }
@@ -338,7 +363,8 @@ class SseRegistryReplayTest {
         before.close();
 
         PublishResult missed = registry.publish("r", SseEvent.of("missed"));
-        SseConnection back = open(ConnectOptions.builder("a").rooms("r").lastEventId(seen).build());
+        SseConnection back =
+                open(ConnectOptions.builder("a").rooms("r").lastEventId(seen).build());
 
         assertThat(missed.queued()).isZero();
         assertThat(missed.id()).isNotNull();
@@ -351,12 +377,15 @@ class SseRegistryReplayTest {
         broadcast(2_000);
         RecordingTransport slow = RecordingTransport.notReady();
 
-        SseConnection c = open(slow, ConnectOptions.builder("a").lastEventId("0").build());
+        SseConnection c =
+                open(slow, ConnectOptions.builder("a").lastEventId("0").build());
         assertThat(c.queuedFrames()).isEqualTo(2_000);
         slow.setReady(true);
 
-        assertThat(dataOf(c)).containsExactlyElementsOf(
-                IntStream.rangeClosed(1, 2_000).mapToObj(Integer::toString).toList());
+        assertThat(dataOf(c))
+                .containsExactlyElementsOf(IntStream.rangeClosed(1, 2_000)
+                        .mapToObj(Integer::toString)
+                        .toList());
         assertThat(c.isOpen()).isTrue();
     }
 
@@ -365,7 +394,8 @@ class SseRegistryReplayTest {
         registry = fixture.build(builder().history(100).queueCapacity(4).overflow(OverflowPolicy.DISCONNECT));
         broadcast(100);
         RecordingTransport slow = RecordingTransport.notReady();
-        SseConnection c = open(slow, ConnectOptions.builder("a").lastEventId("0").build());
+        SseConnection c =
+                open(slow, ConnectOptions.builder("a").lastEventId("0").build());
 
         registry.publish(SseEvent.of("live 1"));
         registry.publish(SseEvent.of("live 2"));
@@ -380,7 +410,9 @@ class SseRegistryReplayTest {
     void liveLimitStillHoldsBehindALongReplay() {
         registry = fixture.build(builder().history(10).queueCapacity(2).overflow(OverflowPolicy.DISCONNECT));
         broadcast(10);
-        SseConnection c = open(RecordingTransport.notReady(), ConnectOptions.builder("a").lastEventId("0").build());
+        SseConnection c = open(
+                RecordingTransport.notReady(),
+                ConnectOptions.builder("a").lastEventId("0").build());
 
         registry.publish(SseEvent.of("live 1"));
         registry.publish(SseEvent.of("live 2"));
@@ -402,11 +434,15 @@ class SseRegistryReplayTest {
 
         assertThat(tick).isEqualTo(new PublishResult(null, 1));
         assertThat(all).isEqualTo(new PublishResult(null, 2));
-        assertThat(messagesOf(member)).containsExactly(
-                new Message("tick", "1", ""), new Message("message", "x", ""),
-                new Message("message", "1", recorded.get(0)));
+        assertThat(messagesOf(member))
+                .containsExactly(
+                        new Message("tick", "1", ""),
+                        new Message("message", "x", ""),
+                        new Message("message", "1", recorded.get(0)));
         assertThat(dataOf(other)).containsExactly("x", "1");
-        assertThat(dataOf(resume("0"))).as("only the recorded event is replayed").containsExactly("1");
+        assertThat(dataOf(resume("0")))
+                .as("only the recorded event is replayed")
+                .containsExactly("1");
     }
 
     @Test
@@ -448,11 +484,17 @@ class SseRegistryReplayTest {
                 boolean fromStart = last == null || n % 3 == 0;
                 String lastEventId = fromStart ? "0" : last.id();
                 // Event i carries sequence i + 1, so resuming after sequence s starts at event s.
-                int first = fromStart ? 0 : Integer.parseInt(last.id().substring(last.id().indexOf('-') + 1));
+                int first = fromStart
+                        ? 0
+                        : Integer.parseInt(last.id().substring(last.id().indexOf('-') + 1));
                 RecordingTransport transport = n % 2 == 0 ? new RecordingTransport() : RecordingTransport.notReady();
                 permits.release(eventsPerOpen);
-                SseConnection c = open(transport,
-                        ConnectOptions.builder("client").rooms("r").lastEventId(lastEventId).build());
+                SseConnection c = open(
+                        transport,
+                        ConnectOptions.builder("client")
+                                .rooms("r")
+                                .lastEventId(lastEventId)
+                                .build());
                 resumed.add(new Resumed(c, first));
             }
             publishing.get(30, TimeUnit.SECONDS);
@@ -463,9 +505,11 @@ class SseRegistryReplayTest {
         for (Resumed r : resumed) {
             fixture.transportOf(r.connection()).setReady(true);
             assertThat(r.connection().isOpen()).isTrue();
-            assertThat(dataOf(r.connection())).as("connection resuming at event %d", r.firstExpected())
+            assertThat(dataOf(r.connection()))
+                    .as("connection resuming at event %d", r.firstExpected())
                     .containsExactlyElementsOf(IntStream.range(r.firstExpected(), events)
-                            .mapToObj(Integer::toString).toList());
+                            .mapToObj(Integer::toString)
+                            .toList());
         }
     }
 }

@@ -35,18 +35,24 @@ class SseRegistryResumeModelTest {
     void resumeGivesExactlyWhatTheClientIsOwed(long seed) {
         Random random = new Random(seed);
         int capacity = 1 + random.nextInt(20);
-        try (SseRegistry registry = SseRegistry.builder().drainExecutor(Runnable::run).heartbeat(null)
-                .writeTimeout(null).history(capacity).build()) {
+        try (SseRegistry registry = SseRegistry.builder()
+                .drainExecutor(Runnable::run)
+                .heartbeat(null)
+                .writeTimeout(null)
+                .history(capacity)
+                .build()) {
             List<Published> published = new ArrayList<>();
             List<String> positions = new ArrayList<>(); // ids a client may hold, in order; index = events before
             RecordingTransport first = new RecordingTransport();
-            Connections.open(registry, first, ConnectOptions.builder("m").announce(true).build());
+            Connections.open(
+                    registry, first, ConnectOptions.builder("m").announce(true).build());
             positions.add(first.messages().get(0).lastEventId()); // the position before everything
             int events = random.nextInt(3 * capacity + 2);
             for (int i = 0; i < events; i++) {
                 String room = random.nextBoolean() ? null : random.nextBoolean() ? "a" : "b";
                 String data = Integer.toString(i);
-                String id = room == null ? registry.publish(SseEvent.of(data)).id()
+                String id = room == null
+                        ? registry.publish(SseEvent.of(data)).id()
                         : registry.publish(room, SseEvent.of(data)).id();
                 published.add(new Published(id, room, data));
                 positions.add(id);
@@ -60,7 +66,13 @@ class SseRegistryResumeModelTest {
                     default -> Set.of("a", "b");
                 };
                 RecordingTransport t = new RecordingTransport();
-                Connections.open(registry, t, ConnectOptions.builder("m").rooms(rooms).lastEventId(positions.get(seen)).build());
+                Connections.open(
+                        registry,
+                        t,
+                        ConnectOptions.builder("m")
+                                .rooms(rooms)
+                                .lastEventId(positions.get(seen))
+                                .build());
 
                 int retainedFrom = Math.max(0, published.size() - capacity);
                 List<String> expected = new ArrayList<>();
@@ -73,7 +85,9 @@ class SseRegistryResumeModelTest {
                         expected.add(p.data());
                     }
                 }
-                assertThat(t.messages()).as("seed %d, capacity %d, %d published, resuming after %d in %s",
+                assertThat(t.messages())
+                        .as(
+                                "seed %d, capacity %d, %d published, resuming after %d in %s",
                                 seed, capacity, published.size(), seen, rooms)
                         .extracting(m -> m.type().equals(SseRegistry.RESET_EVENT) ? "reset" : m.data())
                         .containsExactlyElementsOf(expected);

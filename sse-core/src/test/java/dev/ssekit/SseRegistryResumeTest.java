@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ssekit.WhatwgParser.Message;
 import dev.ssekit.spi.ConnectOptions;
-import dev.ssekit.spi.Connections;
 import dev.ssekit.testing.Await;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -20,7 +19,6 @@ class SseRegistryResumeTest {
     @RegisterExtension
     final RegistryFixture fixture = new RegistryFixture();
 
-
     private SseRegistry registry(int history) {
         return fixture.build(fixture.builder().drainExecutor(Runnable::run).history(history));
     }
@@ -31,8 +29,13 @@ class SseRegistryResumeTest {
 
     /** Opens a connection as the servlet does for a browser: announced, with the browser's last id, if any. */
     private SseConnection connect(SseRegistry registry, String lastEventId, String... rooms) {
-        return fixture.open(registry, ConnectOptions.builder("browser")
-                .rooms(rooms).announce(true).lastEventId(lastEventId).build());
+        return fixture.open(
+                registry,
+                ConnectOptions.builder("browser")
+                        .rooms(rooms)
+                        .announce(true)
+                        .lastEventId(lastEventId)
+                        .build());
     }
 
     /** Drops the connection as a network failure would, and returns the id a browser would send back. */
@@ -47,8 +50,10 @@ class SseRegistryResumeTest {
     }
 
     private List<String> roomEventsOf(SseConnection c) {
-        return messagesOf(c).stream().filter(m -> !m.type().equals(SseRegistry.CONNECTED_EVENT))
-                .map(m -> m.type() + ":" + m.data()).toList();
+        return messagesOf(c).stream()
+                .filter(m -> !m.type().equals(SseRegistry.CONNECTED_EVENT))
+                .map(m -> m.type() + ":" + m.data())
+                .toList();
     }
 
     // ---- a client that has received no event of its own yet ----------------------------------------
@@ -132,9 +137,12 @@ class SseRegistryResumeTest {
         String held = drop(c);
         String published = registry.publish("other", SseEvent.of("2")).id();
 
-        assertThat(messagesOf(c)).extracting(Message::type)
+        assertThat(messagesOf(c))
+                .extracting(Message::type)
                 .containsExactly(SseRegistry.CONNECTED_EVENT, SseRegistry.RESET_EVENT);
-        assertThat(held).as("an empty id would leave the browser nothing to resume from").isNotEmpty();
+        assertThat(held)
+                .as("an empty id would leave the browser nothing to resume from")
+                .isNotEmpty();
         SseConnection back = connect(registry, held, "other");
         assertThat(messagesOf(back)).last().isEqualTo(new Message("message", "2", published));
         assertThat(roomEventsOf(back)).containsExactly("message:2");
@@ -156,10 +164,14 @@ class SseRegistryResumeTest {
 
         assertThat(fromEmpty).isNotEmpty();
         assertThat(fromSome).isNotEmpty();
-        Await.await("replays", () -> roomEventsOf(backFromEmpty).size() == 3 && roomEventsOf(backFromSome).size() == 1);
+        Await.await(
+                "replays",
+                () -> roomEventsOf(backFromEmpty).size() == 3
+                        && roomEventsOf(backFromSome).size() == 1);
         // Before its first event a mirror has no relay id to give, only a position of its own, which
         // another server cannot place: it tells the client so, then gives everything it retains.
-        assertThat(roomEventsOf(backFromEmpty)).containsExactly("reset:{\"reason\":\"unknown\"}", "message:1", "message:2");
+        assertThat(roomEventsOf(backFromEmpty))
+                .containsExactly("reset:{\"reason\":\"unknown\"}", "message:1", "message:2");
         assertThat(roomEventsOf(backFromSome)).containsExactly("message:2");
     }
 
@@ -183,13 +195,17 @@ class SseRegistryResumeTest {
 
         for (SseEvent event : List.of(withId, withEmptyId)) {
             assertThatThrownBy(() -> registry.publish("r", event.withRecorded(false)))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("id ");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("id ");
             assertThatThrownBy(() -> registry.publish(event.withRecorded(false)))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("id ");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("id ");
             assertThatThrownBy(() -> registry.send(c.id(), event))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("id ");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("id ");
             assertThatThrownBy(() -> c.send(event))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("id ");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("id ");
         }
         assertThat(messagesOf(c)).extracting(Message::type).containsExactly(SseRegistry.CONNECTED_EVENT);
     }
@@ -225,9 +241,11 @@ class SseRegistryResumeTest {
                         () -> registry.send(c.id(), registry.event(type, "x")),
                         () -> c.send(event));
                 for (Runnable publish : publishes) {
-                    assertThatThrownBy(publish::run).as("%s with history %d", type, history)
+                    assertThatThrownBy(publish::run)
+                            .as("%s with history %d", type, history)
                             .isInstanceOf(IllegalArgumentException.class)
-                            .hasMessageStartingWith("type ").hasMessageContaining(type);
+                            .hasMessageStartingWith("type ")
+                            .hasMessageContaining(type);
                 }
             }
             assertThat(messagesOf(c)).extracting(Message::type).containsExactly(SseRegistry.CONNECTED_EVENT);

@@ -9,6 +9,7 @@ import dev.ssekit.spi.Connections;
 import dev.ssekit.testing.Await;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -25,8 +26,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Many threads publishing, opening, joining, leaving, stalling and disconnecting at once, with
@@ -55,8 +56,8 @@ class SseRegistryStressTest {
     @RegisterExtension
     final RegistryFixture fixture = new RegistryFixture();
 
-    private final SseRegistry registry = fixture.build(fixture.builder()
-            .queueCapacity(100_000).overflow(OverflowPolicy.DISCONNECT));
+    private final SseRegistry registry =
+            fixture.build(fixture.builder().queueCapacity(100_000).overflow(OverflowPolicy.DISCONNECT));
 
     /** Where each publisher sends each event: one of ROOMS, or BROADCAST; fixed by seed. */
     private final String[][] targets = new String[PUBLISHERS][EVENTS_PER_PUBLISHER];
@@ -189,12 +190,15 @@ class SseRegistryStressTest {
     private Tracked openStable(String key, String... rooms) {
         Tracked t = new Tracked(key, new RecordingTransport(), true);
         t.rooms.addAll(List.of(rooms));
-        t.connection = Connections.open(registry, t.transport, ConnectOptions.builder("stable").rooms(rooms).build());
+        t.connection = Connections.open(
+                registry,
+                t.transport,
+                ConnectOptions.builder("stable").rooms(rooms).build());
         return t;
     }
 
     private static String[] concat(String[] a, String b) {
-        String[] all = java.util.Arrays.copyOf(a, a.length + 1);
+        String[] all = Arrays.copyOf(a, a.length + 1);
         all[a.length] = b;
         return all;
     }
@@ -213,12 +217,15 @@ class SseRegistryStressTest {
                 }
             }
             boolean ready = random.nextBoolean();
-            Tracked t = new Tracked("c" + churner + "-" + n,
-                    ready ? new RecordingTransport() : RecordingTransport.notReady(), ready);
+            Tracked t = new Tracked(
+                    "c" + churner + "-" + n, ready ? new RecordingTransport() : RecordingTransport.notReady(), ready);
             t.rooms.addAll(rooms);
             t.openedWith.addAll(rooms);
             marker(t, "before-open", "-");
-            t.connection = Connections.open(registry, t.transport, ConnectOptions.builder("churner").rooms(rooms).build());
+            t.connection = Connections.open(
+                    registry,
+                    t.transport,
+                    ConnectOptions.builder("churner").rooms(rooms).build());
             marker(t, "after-open", "-");
             churned.add(t);
             mine.add(t);
@@ -302,7 +309,9 @@ class SseRegistryStressTest {
         Witness(List<Message> messages) {
             for (int i = 0; i < messages.size(); i++) {
                 String data = messages.get(i).data();
-                assertThat(position.put(data, i)).as("witness got %s once", data).isNull();
+                assertThat(position.put(data, i))
+                        .as("witness got %s once", data)
+                        .isNull();
                 String[] f = data.split(":");
                 if (f[0].equals("p")) {
                     events.add(data);
@@ -338,7 +347,9 @@ class SseRegistryStressTest {
                 may.put(room, List.of(new Span(-1, Integer.MAX_VALUE)));
             }
         } else {
-            assertThat(markers).as("%s's markers all reached the witness", t.key).hasSize(t.markers);
+            assertThat(markers)
+                    .as("%s's markers all reached the witness", t.key)
+                    .hasSize(t.markers);
         }
         for (String[] m : markers) {
             String kind = m[0];
@@ -349,10 +360,10 @@ class SseRegistryStressTest {
                 case "after-open" -> mustStart.put(BROADCAST, at);
                 case "before-join" -> mayStart.put(room, at);
                 case "after-join" -> mustStart.put(room, at);
-                case "before-leave" -> must.computeIfAbsent(room, k -> new ArrayList<>())
-                        .add(new Span(mustStart.remove(room), at));
-                case "after-leave" -> may.computeIfAbsent(room, k -> new ArrayList<>())
-                        .add(new Span(mayStart.remove(room), at));
+                case "before-leave" ->
+                    must.computeIfAbsent(room, k -> new ArrayList<>()).add(new Span(mustStart.remove(room), at));
+                case "after-leave" ->
+                    may.computeIfAbsent(room, k -> new ArrayList<>()).add(new Span(mayStart.remove(room), at));
                 default -> throw new AssertionError(kind);
             }
             if (kind.equals("after-open")) {
@@ -364,10 +375,10 @@ class SseRegistryStressTest {
             }
         }
         // Still a member at the end: of the rooms it has, and of the broadcast.
-        mustStart.forEach((room, from) -> must.computeIfAbsent(room, k -> new ArrayList<>())
-                .add(new Span(from, Integer.MAX_VALUE)));
-        mayStart.forEach((room, from) -> may.computeIfAbsent(room, k -> new ArrayList<>())
-                .add(new Span(from, Integer.MAX_VALUE)));
+        mustStart.forEach((room, from) ->
+                must.computeIfAbsent(room, k -> new ArrayList<>()).add(new Span(from, Integer.MAX_VALUE)));
+        mayStart.forEach((room, from) ->
+                may.computeIfAbsent(room, k -> new ArrayList<>()).add(new Span(from, Integer.MAX_VALUE)));
 
         List<String> received = new ArrayList<>();
         List<Integer> directs = new ArrayList<>();
@@ -381,7 +392,8 @@ class SseRegistryStressTest {
                 received.add(m.data());
             }
         }
-        assertThat(directs).as("%s's direct messages, once each, in order", t.key)
+        assertThat(directs)
+                .as("%s's direct messages, once each, in order", t.key)
                 .containsExactlyElementsOf(IntStream.range(0, t.directs).boxed().toList());
 
         List<String> expectedMust = new ArrayList<>();
@@ -433,26 +445,36 @@ class SseRegistryStressTest {
         for (Tracked t : all) {
             if (t.closedByUs) {
                 assertThat(t.connection.rooms()).as("%s is closed", t.key).isEmpty();
-                assertThat(registry.connection(t.connection.id())).as("%s is closed", t.key).isEmpty();
+                assertThat(registry.connection(t.connection.id()))
+                        .as("%s is closed", t.key)
+                        .isEmpty();
                 assertThat(t.transport.isClosed()).isTrue();
             }
         }
         Set<String> rooms = registry.rooms();
         assertThat(rooms).containsExactlyInAnyOrderElementsOf(expectedRooms);
         for (String room : rooms) {
-            assertThat(registry.members(room)).as("members of %s", room).isNotEmpty().doesNotHaveDuplicates()
+            assertThat(registry.members(room))
+                    .as("members of %s", room)
+                    .isNotEmpty()
+                    .doesNotHaveDuplicates()
                     .allSatisfy(m -> {
                         assertThat(m.isOpen()).as("%s is open", m).isTrue();
-                        assertThat(m.rooms()).as("%s knows it is in %s", m, room).contains(room);
+                        assertThat(m.rooms())
+                                .as("%s knows it is in %s", m, room)
+                                .contains(room);
                     });
         }
         SseStats stats = registry.stats();
-        assertThat(registry.connections()).containsExactlyInAnyOrderElementsOf(
-                survivors.stream().map(t -> t.connection).toList());
+        assertThat(registry.connections())
+                .containsExactlyInAnyOrderElementsOf(
+                        survivors.stream().map(t -> t.connection).toList());
         assertThat(registry.stats().connections()).isEqualTo(survivors.size());
         assertThat(stats.connections()).isEqualTo(survivors.size());
         assertThat(stats.rooms()).isEqualTo(rooms.size());
-        long own = all.stream().mapToLong(t -> t.markers + t.directs + t.otherSends).sum();
+        long own = all.stream()
+                .mapToLong(t -> t.markers + t.directs + t.otherSends)
+                .sum();
         assertThat(stats.eventsPublished()).isEqualTo((long) PUBLISHERS * EVENTS_PER_PUBLISHER + own);
         assertThat(stats.slowConsumersDisconnected()).isZero();
         assertThat(stats.framesDropped()).isZero();

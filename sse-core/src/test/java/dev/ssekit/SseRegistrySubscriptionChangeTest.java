@@ -28,13 +28,18 @@ class SseRegistrySubscriptionChangeTest {
     private final RecordingTransport transport = fixture.track(new RecordingTransport());
 
     private SseRegistry registry(int maxRooms, int maxTypes) {
-        return fixture.build(fixture.builder().drainExecutor(Runnable::run)
-                .maxRoomsPerConnection(maxRooms).maxEventTypesPerConnection(maxTypes));
+        return fixture.build(fixture.builder()
+                .drainExecutor(Runnable::run)
+                .maxRoomsPerConnection(maxRooms)
+                .maxEventTypesPerConnection(maxTypes));
     }
 
     @Test
     void leavesThenJoinsAndReplacesEventTypesInOneStep() {
-        SseConnection c = Connections.open(registry, transport, ConnectOptions.builder("o").rooms("a", "b").eventTypes("x").build());
+        SseConnection c = Connections.open(
+                registry,
+                transport,
+                ConnectOptions.builder("o").rooms("a", "b").eventTypes("x").build());
 
         boolean changed = registry.changeSubscriptions(c.id(), List.of("c", "b"), List.of("a", "b"), List.of("y"));
 
@@ -56,20 +61,28 @@ class SseRegistrySubscriptionChangeTest {
     void aChangeOverALimitChangesNothing() {
         registry.close();
         registry = registry(2, 1);
-        SseConnection c = Connections.open(registry, transport, ConnectOptions.builder("o").rooms("a").eventTypes("x").build());
+        SseConnection c = Connections.open(
+                registry,
+                transport,
+                ConnectOptions.builder("o").rooms("a").eventTypes("x").build());
 
-        assertThatThrownBy(() -> registry.changeSubscriptions(c.id(), List.of("b", "c", "d"), List.of("a"), List.of("y")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("rooms: a connection may join at most 2, was 3");
+        assertThatThrownBy(
+                        () -> registry.changeSubscriptions(c.id(), List.of("b", "c", "d"), List.of("a"), List.of("y")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("rooms: a connection may join at most 2, was 3");
         assertThatThrownBy(() -> registry.changeSubscriptions(c.id(), List.of("b"), List.of("a"), List.of("y", "z")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("event types: a connection may choose at most 1, was 2");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("event types: a connection may choose at most 1, was 2");
         assertThatThrownBy(() -> registry.changeSubscriptions(c.id(), List.of("b", ""), List.of("a"), List.of("y")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("room must not be empty");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("room must not be empty");
 
         assertThat(c.rooms()).containsExactly("a");
         assertThat(c.eventTypes()).containsExactly("x");
         assertThat(registry.rooms()).containsExactly("a");
         // Leaving a room first makes room for another: the limit applies to the result.
-        assertThat(registry.changeSubscriptions(c.id(), List.of("b", "c"), List.of("a"), null)).isTrue();
+        assertThat(registry.changeSubscriptions(c.id(), List.of("b", "c"), List.of("a"), null))
+                .isTrue();
         assertThat(c.rooms()).containsExactly("b", "c");
     }
 
@@ -78,8 +91,10 @@ class SseRegistrySubscriptionChangeTest {
         SseConnection c = Connections.open(registry, transport, ConnectOptions.of("o"));
         c.close();
 
-        assertThat(registry.changeSubscriptions(c.id(), List.of("a"), null, null)).isFalse();
-        assertThat(registry.changeSubscriptions(UUID.randomUUID(), List.of("a"), null, null)).isFalse();
+        assertThat(registry.changeSubscriptions(c.id(), List.of("a"), null, null))
+                .isFalse();
+        assertThat(registry.changeSubscriptions(UUID.randomUUID(), List.of("a"), null, null))
+                .isFalse();
         assertThat(registry.rooms()).isEmpty();
     }
 
@@ -91,13 +106,17 @@ class SseRegistrySubscriptionChangeTest {
         Connections.checkSubscriptions(registry, List.of("a", "b", "a", "b"), List.of("x", "x"));
         Connections.checkSubscriptions(registry, null, null);
         assertThatThrownBy(() -> Connections.checkSubscriptions(registry, List.of("a", "b", "c"), null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("rooms: a connection may join at most 2, was 3");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("rooms: a connection may join at most 2, was 3");
         assertThatThrownBy(() -> Connections.checkSubscriptions(registry, null, List.of("x", "y")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("event types: a connection may choose at most 1, was 2");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("event types: a connection may choose at most 1, was 2");
         assertThatThrownBy(() -> Connections.checkSubscriptions(registry, List.of("r".repeat(129)), null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("room must be at most 128");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("room must be at most 128");
         assertThatThrownBy(() -> Connections.checkSubscriptions(registry, null, List.of("a\nb")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("event type must not contain control");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("event type must not contain control");
     }
 
     /**
@@ -107,7 +126,10 @@ class SseRegistrySubscriptionChangeTest {
      */
     @Test
     void aPublishSeesTheConnectionBeforeOrAfterTheWholeChange() throws Exception {
-        SseConnection c = Connections.open(registry, transport, ConnectOptions.builder("o").rooms("a").eventTypes("x").build());
+        SseConnection c = Connections.open(
+                registry,
+                transport,
+                ConnectOptions.builder("o").rooms("a").eventTypes("x").build());
         AtomicBoolean done = new AtomicBoolean();
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
@@ -115,8 +137,8 @@ class SseRegistrySubscriptionChangeTest {
                 SplittableRandom random = new SplittableRandom(42);
                 for (int i = 0; i < 3_000; i++) {
                     boolean toB = c.rooms().contains("a");
-                    registry.changeSubscriptions(c.id(), List.of(toB ? "b" : "a"), List.of(toB ? "a" : "b"),
-                            List.of(toB ? "y" : "x"));
+                    registry.changeSubscriptions(
+                            c.id(), List.of(toB ? "b" : "a"), List.of(toB ? "a" : "b"), List.of(toB ? "y" : "x"));
                     if (random.nextInt(64) == 0) {
                         Thread.yield();
                     }

@@ -80,7 +80,8 @@ class SseRegistryTest {
 
     @Test
     void closedConnectionLeavesAllRooms() {
-        SseConnection alice = open(ConnectOptions.builder("alice").rooms("x", "y").build());
+        SseConnection alice =
+                open(ConnectOptions.builder("alice").rooms("x", "y").build());
         SseConnection bob = open(ConnectOptions.builder("bob").rooms("y").build());
 
         alice.close();
@@ -132,7 +133,8 @@ class SseRegistryTest {
     void eventKeepsItsOwnIdWithoutHistory() {
         SseConnection c = open(ConnectOptions.of("a"));
 
-        PublishResult result = registry.publish(SseEvent.builder().id("my-7").data("x").build());
+        PublishResult result =
+                registry.publish(SseEvent.builder().id("my-7").data("x").build());
 
         assertThat(result.id()).isEqualTo("my-7");
         assertThat(messagesOf(c)).containsExactly(new Message("message", "x", "my-7"));
@@ -178,11 +180,10 @@ class SseRegistryTest {
     void objectDataIsSerializedToJsonOncePerPublish() {
         AtomicInteger calls = new AtomicInteger();
         registry.close();
-        registry = fixture.build(fixture.builder().drainExecutor(Runnable::run)
-                .serializer(data -> {
-                    calls.incrementAndGet();
-                    return "{\"n\":" + data + "}";
-                }));
+        registry = fixture.build(fixture.builder().drainExecutor(Runnable::run).serializer(data -> {
+            calls.incrementAndGet();
+            return "{\"n\":" + data + "}";
+        }));
         SseConnection a = open(ConnectOptions.builder("a").rooms("r").build());
         SseConnection b = open(ConnectOptions.builder("b").rooms("r").build());
 
@@ -191,10 +192,10 @@ class SseRegistryTest {
         registry.send(a.id(), registry.event("count", 44));
 
         assertThat(calls).hasValue(3);
-        assertThat(messagesOf(a)).extracting(Message::type, Message::data).containsExactly(
-                tuple("count", "{\"n\":42}"),
-                tuple("count", "{\"n\":43}"),
-                tuple("count", "{\"n\":44}"));
+        assertThat(messagesOf(a))
+                .extracting(Message::type, Message::data)
+                .containsExactly(
+                        tuple("count", "{\"n\":42}"), tuple("count", "{\"n\":43}"), tuple("count", "{\"n\":44}"));
         assertThat(dataOf(b)).containsExactly("{\"n\":42}", "{\"n\":43}");
     }
 
@@ -232,13 +233,17 @@ class SseRegistryTest {
 
     @Test
     void connectionWithEventTypesReceivesOnlyThose() {
-        SseConnection ticks = open(ConnectOptions.builder("a").eventTypes("tick").build());
-        SseConnection messages = open(ConnectOptions.builder("b").eventTypes("message").build());
+        SseConnection ticks =
+                open(ConnectOptions.builder("a").eventTypes("tick").build());
+        SseConnection messages =
+                open(ConnectOptions.builder("b").eventTypes("message").build());
 
         assertThat(registry.publish(SseEvent.of("plain")).queued()).isEqualTo(1);
         assertThat(registry.publish(SseEvent.of("tick", "t1")).queued()).isEqualTo(1);
         assertThat(registry.publish(SseEvent.of("chat", "c1")).queued()).isZero();
-        assertThat(ticks.send(SseEvent.of("chat", "direct")).queued()).as("filtered direct message").isZero();
+        assertThat(ticks.send(SseEvent.of("chat", "direct")).queued())
+                .as("filtered direct message")
+                .isZero();
         assertThat(ticks.send(SseEvent.of("tick", "t2")).queued()).isEqualTo(1);
 
         assertThat(dataOf(ticks)).containsExactly("t1", "t2");
@@ -261,13 +266,17 @@ class SseRegistryTest {
     @Test
     void retryAndConnectedEventComeFirstAndPassEveryFilter() {
         SseConnection c = open(ConnectOptions.builder("a")
-                .eventTypes("tick").announce(true).retry(Duration.ofSeconds(3)).build());
+                .eventTypes("tick")
+                .announce(true)
+                .retry(Duration.ofSeconds(3))
+                .build());
         registry.publish(SseEvent.of("tick", "t"));
 
-        assertThat(fixture.transportOf(c).frames()).containsExactly(
-                "retry: 3000\n\n",
-                "event: connected\ndata: {\"connectionId\":\"" + c.id() + "\"}\n\n",
-                "event: tick\ndata: t\n\n");
+        assertThat(fixture.transportOf(c).frames())
+                .containsExactly(
+                        "retry: 3000\n\n",
+                        "event: connected\ndata: {\"connectionId\":\"" + c.id() + "\"}\n\n",
+                        "event: tick\ndata: t\n\n");
         assertThat(SseRegistry.CONNECTED_EVENT).isEqualTo("connected");
     }
 
@@ -278,21 +287,36 @@ class SseRegistryTest {
         SseConnection c = open(ConnectOptions.of("a"));
 
         assertThatThrownBy(() -> registry.publish("", SseEvent.of("x")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("room must not be empty");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("room must not be empty");
         assertThatThrownBy(() -> c.join("a\nb"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("room must not contain control");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("room must not contain control");
         assertThatThrownBy(() -> c.join("r".repeat(129)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("room must be at most 128");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("room must be at most 128");
         RecordingTransport refused = new RecordingTransport();
-        assertThatThrownBy(() -> Connections.open(registry, refused, ConnectOptions.builder("a").rooms("ok", "").build()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("room must not be empty");
-        assertThatThrownBy(() -> Connections.open(registry, refused, ConnectOptions.builder("a").eventTypes("\0").build()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("event type must not contain");
-        assertThat(refused.isStarted()).as("no connection was made on the transport").isFalse();
+        assertThatThrownBy(() -> Connections.open(
+                        registry,
+                        refused,
+                        ConnectOptions.builder("a").rooms("ok", "").build()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("room must not be empty");
+        assertThatThrownBy(() -> Connections.open(
+                        registry,
+                        refused,
+                        ConnectOptions.builder("a").eventTypes("\0").build()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("event type must not contain");
+        assertThat(refused.isStarted())
+                .as("no connection was made on the transport")
+                .isFalse();
         assertThatThrownBy(() -> c.setEventTypes(List.of("")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("event type must not be empty");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("event type must not be empty");
         assertThatThrownBy(() -> registry.publish(null, SseEvent.of("x")))
-                .isInstanceOf(NullPointerException.class).hasMessage("room");
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("room");
         assertThat(c.rooms()).isEmpty();
         assertThat(registry.rooms()).isEmpty();
     }
@@ -300,22 +324,35 @@ class SseRegistryTest {
     @Test
     void limitsOnRoomsAndEventTypesNameTheField() {
         registry.close();
-        registry = fixture.build(fixture.builder().drainExecutor(Runnable::run)
-                .maxRoomsPerConnection(2).maxEventTypesPerConnection(1));
+        registry = fixture.build(fixture.builder()
+                .drainExecutor(Runnable::run)
+                .maxRoomsPerConnection(2)
+                .maxEventTypesPerConnection(1));
 
         RecordingTransport refused = new RecordingTransport();
-        assertThatThrownBy(() -> Connections.open(registry, refused, ConnectOptions.builder("a").rooms("r1", "r2", "r3").build()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("rooms: ");
-        assertThatThrownBy(() -> Connections.open(registry, refused, ConnectOptions.builder("a").eventTypes("t1", "t2").build()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("event types: ");
+        assertThatThrownBy(() -> Connections.open(
+                        registry,
+                        refused,
+                        ConnectOptions.builder("a").rooms("r1", "r2", "r3").build()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("rooms: ");
+        assertThatThrownBy(() -> Connections.open(
+                        registry,
+                        refused,
+                        ConnectOptions.builder("a").eventTypes("t1", "t2").build()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("event types: ");
         assertThat(registry.stats().connections()).isZero();
         assertThat(registry.rooms()).isEmpty();
 
-        SseConnection c = open(ConnectOptions.builder("a").rooms("r1", "r2").eventTypes("t1").build());
+        SseConnection c = open(
+                ConnectOptions.builder("a").rooms("r1", "r2").eventTypes("t1").build());
         assertThatThrownBy(() -> c.join("r3"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("rooms: ");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("rooms: ");
         assertThatThrownBy(() -> c.setEventTypes(List.of("t1", "t2")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("event types: ");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("event types: ");
         assertThat(c.rooms()).containsExactly("r1", "r2");
         assertThat(c.eventTypes()).containsExactly("t1");
         assertThat(registry.rooms()).containsExactlyInAnyOrder("r1", "r2");
@@ -331,12 +368,15 @@ class SseRegistryTest {
                 .hasMessageStartingWith("maxRoomsPerConnection");
         assertThatThrownBy(() -> SseRegistry.builder().maxEventTypesPerConnection(0))
                 .hasMessageStartingWith("maxEventTypesPerConnection");
-        assertThatThrownBy(() -> SseRegistry.builder().heartbeat(Duration.ofSeconds(-1))).hasMessageStartingWith("heartbeat");
+        assertThatThrownBy(() -> SseRegistry.builder().heartbeat(Duration.ofSeconds(-1)))
+                .hasMessageStartingWith("heartbeat");
         assertThatThrownBy(() -> SseRegistry.builder().writeTimeout(Duration.ofSeconds(-1)))
                 .hasMessageStartingWith("writeTimeout");
         assertThatThrownBy(() -> SseRegistry.builder().historyMaxAge(Duration.ofSeconds(-1)))
                 .hasMessageStartingWith("historyMaxAge");
-        assertThatThrownBy(() -> ConnectOptions.builder("a").retry(Duration.ofSeconds(-1)).build())
+        assertThatThrownBy(() -> ConnectOptions.builder("a")
+                        .retry(Duration.ofSeconds(-1))
+                        .build())
                 .hasMessageStartingWith("retry");
     }
 
@@ -376,8 +416,12 @@ class SseRegistryTest {
         assertThat(stats.slowConsumersDisconnected()).isZero();
         assertThat(stats.heartbeats()).isZero();
         assertThat(stats.connectionsOpened()).isEqualTo(2);
-        assertThat(stats.connectionsClosed()).containsOnlyKeys(CloseReason.values()).allSatisfy((r, n) -> assertThat(n).isZero());
-        assertThat(stats.replayResets()).containsOnlyKeys(ResetReason.values()).allSatisfy((r, n) -> assertThat(n).isZero());
+        assertThat(stats.connectionsClosed())
+                .containsOnlyKeys(CloseReason.values())
+                .allSatisfy((r, n) -> assertThat(n).isZero());
+        assertThat(stats.replayResets())
+                .containsOnlyKeys(ResetReason.values())
+                .allSatisfy((r, n) -> assertThat(n).isZero());
     }
 
     @Test
@@ -390,7 +434,9 @@ class SseRegistryTest {
 
         SseStats stats = registry.stats();
         assertThat(stats.connectionsOpened()).isEqualTo(2);
-        assertThat(stats.connectionsClosed()).containsEntry(CloseReason.CLOSED_BY_APP, 1L).containsEntry(CloseReason.SHUTDOWN, 0L);
+        assertThat(stats.connectionsClosed())
+                .containsEntry(CloseReason.CLOSED_BY_APP, 1L)
+                .containsEntry(CloseReason.SHUTDOWN, 0L);
         assertThat(stats.replayResets()).containsEntry(ResetReason.UNKNOWN, 1L).containsEntry(ResetReason.EXPIRED, 0L);
 
         registry.close();
@@ -404,7 +450,8 @@ class SseRegistryTest {
         registry.close();
         registry = fixture.build(fixture.builder().drainExecutor(Runnable::run).queueCapacity(100_000));
         RecordingTransport transport = new RecordingTransport();
-        SseConnection c = fixture.open(registry, transport, ConnectOptions.builder("a").rooms("r").build());
+        SseConnection c = fixture.open(
+                registry, transport, ConnectOptions.builder("a").rooms("r").build());
 
         int senders = 4;
         int perSender = 500;
@@ -454,14 +501,18 @@ class SseRegistryTest {
         List<String> frames = transport.frames();
         assertThat(frames).hasSize(senders * perSender);
         for (String frame : frames) {
-            assertThat(WhatwgParser.parse(frame).messages()).as("frame %s stands alone", frame).hasSize(1);
+            assertThat(WhatwgParser.parse(frame).messages())
+                    .as("frame %s stands alone", frame)
+                    .hasSize(1);
         }
         int[] next = new int[senders];
         for (Message m : transport.messages()) {
             int sender = Integer.parseInt(m.type().substring(1));
             String[] parts = m.data().split("\n")[0].split(":");
             assertThat(Integer.parseInt(parts[0])).isEqualTo(sender);
-            assertThat(Integer.parseInt(parts[1])).as("sender %d's next frame", sender).isEqualTo(next[sender]++);
+            assertThat(Integer.parseInt(parts[1]))
+                    .as("sender %d's next frame", sender)
+                    .isEqualTo(next[sender]++);
         }
         assertThat(next).containsOnly(perSender);
         assertThat(transport.violations()).isEmpty();

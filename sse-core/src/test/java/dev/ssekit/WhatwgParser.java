@@ -55,6 +55,7 @@ final class WhatwgParser {
         List<Message> messages = p.events().stream()
                 .map(e -> new Message(e.type(), e.data(), e.lastEventId()))
                 .toList();
-        return new Result(messages, p.lastEventId(), p.retry().map(Duration::toMillis).orElse(null), p.comments());
+        return new Result(
+                messages, p.lastEventId(), p.retry().map(Duration::toMillis).orElse(null), p.comments());
     }
 }

@@ -30,7 +30,16 @@ final class HttpResponseDecoder {
 
     private static final int MAX_LINE = 16 * 1024;
 
-    private enum State { STATUS, HEADER, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILER, FIXED, UNTIL_CLOSE }
+    private enum State {
+        STATUS,
+        HEADER,
+        CHUNK_SIZE,
+        CHUNK_DATA,
+        CHUNK_END,
+        TRAILER,
+        FIXED,
+        UNTIL_CLOSE
+    }
 
     private final Listener listener;
     private State state = State.STATUS;
@@ -229,9 +238,10 @@ final class HttpResponseDecoder {
                     throw new ProtocolException("bad content-length: " + value);
                 }
             }
-            case "connection" -> connectionClose = value.toLowerCase(Locale.ROOT).contains("close");
+            case "connection" ->
+                connectionClose = value.toLowerCase(Locale.ROOT).contains("close");
             case "x-bench-impl" -> impl = value;
-            default -> { }
+            default -> {}
         }
     }
 

@@ -52,6 +52,7 @@ final class LoadEngine implements AutoCloseable {
     private static final long CHURN_LEAVE_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** An event in the end-to-end window is given up on after this long. */
     private static final long WINDOW_GIVE_UP_NANOS = TimeUnit.SECONDS.toNanos(5);
+
     private static final long HOUSEKEEPING_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     /** A socket's owner, told when its key is selected. */
@@ -165,10 +166,10 @@ final class LoadEngine implements AutoCloseable {
         this.selector = Selector.open();
         String host = server.getAddress().getHostAddress() + ":" + server.getPort();
         this.getRequest = ("GET /sse HTTP/1.1\r\nHost: " + host
-                + "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n")
+                        + "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
-        this.postHead = "POST /sse HTTP/1.1\r\nHost: " + host
-                + "\r\nContent-Type: application/json\r\nContent-Length: ";
+        this.postHead =
+                "POST /sse HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\nContent-Length: ";
         Instant now = Instant.now();
         this.baseNanos = System.nanoTime();
         this.baseMicros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
@@ -419,7 +420,8 @@ final class LoadEngine implements AutoCloseable {
      * allows: at most {@code windowSize} events not yet both acknowledged and delivered to every
      * stream. Latency and rates are measured after the warm-up.
      */
-    void startPublishing(int publisherCount, double rate, int windowSize, int bytes, Duration warmup, Duration duration) {
+    void startPublishing(
+            int publisherCount, double rate, int windowSize, int bytes, Duration warmup, Duration duration) {
         long now = System.nanoTime();
         for (int i = 0; i < publisherCount; i++) {
             Publisher p = new Publisher(this);
@@ -522,13 +524,33 @@ final class LoadEngine implements AutoCloseable {
                 leavingNow++;
             }
         }
-        return new Progress(requested, connectedInitial, failedInitial, receivers, publishing, busy,
-                leavingNow, sent, ackedCount, deliveries, churning);
+        return new Progress(
+                requested,
+                connectedInitial,
+                failedInitial,
+                receivers,
+                publishing,
+                busy,
+                leavingNow,
+                sent,
+                ackedCount,
+                deliveries,
+                churning);
     }
 
     /** The counters the controlling thread waits on. Immutable. */
-    record Progress(int requested, int connected, int failed, int receivers, boolean publishing,
-                    int postsInFlight, int leaving, long sent, long acked, long deliveries, boolean churning) {
+    record Progress(
+            int requested,
+            int connected,
+            int failed,
+            int receivers,
+            boolean publishing,
+            int postsInFlight,
+            int leaving,
+            long sent,
+            long acked,
+            long deliveries,
+            boolean churning) {
 
         /** Whether every requested initial stream is open or has failed. */
         boolean allOpened() {
@@ -541,7 +563,8 @@ final class LoadEngine implements AutoCloseable {
         long measureEnd = measureEndNanos > 0 ? measureEndNanos : System.nanoTime();
         double measuredSeconds = measuring ? Math.max(1e-9, (measureEnd - measureStartNanos) / 1e9) : 0;
         double deliverySeconds = measuredDeliveries > 0
-                ? Math.max(1e-9, (Math.max(lastMeasuredNanos, measureEnd) - measureStartNanos) / 1e9) : 0;
+                ? Math.max(1e-9, (Math.max(lastMeasuredNanos, measureEnd) - measureStartNanos) / 1e9)
+                : 0;
         long churnEnd = churnStoppedNanos > 0 ? churnStoppedNanos : System.nanoTime();
         return new Figures(
                 impl,
@@ -705,8 +728,8 @@ final class LoadEngine implements AutoCloseable {
      */
     private void beginMeasuring(long now) {
         measuring = true;
-        long behind = intervalNanos > 0 && nextDueNanos < now
-                ? (now - nextDueNanos + intervalNanos - 1) / intervalNanos : 0;
+        long behind =
+                intervalNanos > 0 && nextDueNanos < now ? (now - nextDueNanos + intervalNanos - 1) / intervalNanos : 0;
         measureFromSeq = nextSeq + behind;
         measureStartNanos = now;
     }
@@ -773,8 +796,10 @@ final class LoadEngine implements AutoCloseable {
             sentAt[(int) seq] = now;
         }
         StringBuilder body = new StringBuilder(eventBytes + 48)
-                .append("{\"seq\":").append(seq)
-                .append(",\"t\":").append(epochMicros());
+                .append("{\"seq\":")
+                .append(seq)
+                .append(",\"t\":")
+                .append(epochMicros());
         if (!padding.isEmpty()) {
             body.append(",\"pad\":\"").append(padding).append('"');
         }

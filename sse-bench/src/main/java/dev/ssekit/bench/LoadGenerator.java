@@ -96,8 +96,10 @@ public final class LoadGenerator {
         Map<String, String> options = parse(args);
         if (args[0].equals("report")) {
             Path results = Path.of(options.getOrDefault("results", "bench-results"));
-            Path markdown = Path.of(options.getOrDefault("markdown", results.resolve("report.md").toString()));
-            Path svg = Path.of(options.getOrDefault("svg", results.resolve("latency-vs-connections.svg").toString()));
+            Path markdown = Path.of(options.getOrDefault(
+                    "markdown", results.resolve("report.md").toString()));
+            Path svg = Path.of(options.getOrDefault(
+                    "svg", results.resolve("latency-vs-connections.svg").toString()));
             String update = options.get("update");
             Report.write(results, markdown, svg, update == null ? null : Path.of(update), options.get("note"));
             out.println("wrote " + markdown + " and " + svg + (update == null ? "" : ", updated " + update));

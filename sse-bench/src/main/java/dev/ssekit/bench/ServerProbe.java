@@ -118,7 +118,10 @@ final class ServerProbe {
         try {
             // Output goes to a file, so that waiting for the process is bounded even if it hangs.
             output = Files.createTempFile("jcmd", ".txt");
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            Process p = new ProcessBuilder(argv)
+                    .redirectErrorStream(true)
+                    .redirectOutput(output.toFile())
+                    .start();
             if (!p.waitFor(JCMD_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 return null;

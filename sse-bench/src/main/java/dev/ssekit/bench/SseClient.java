@@ -37,6 +37,7 @@ final class SseClient implements LoadEngine.Handler, HttpResponseDecoder.Listene
     long connectedNanos;
     /** The first sequence number published after this client was registered; it is owed all from here. */
     long fromSeq = -1;
+
     final BitSet received = new BitSet();
     boolean connected;
     boolean closed;
@@ -45,6 +46,7 @@ final class SseClient implements LoadEngine.Handler, HttpResponseDecoder.Listene
     boolean finalized;
     /** Sequence numbers owed at the time of leaving and not yet received. */
     BitSet missing;
+
     int missingCount;
     long expected;
     long leaveDeadlineNanos;

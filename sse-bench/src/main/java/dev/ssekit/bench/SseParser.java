@@ -110,7 +110,13 @@ final class SseParser {
         if (firstLine) {
             firstLine = false;
             if (length >= BYTE_ORDER_MARK.length
-                    && Arrays.equals(bytes, offset, offset + BYTE_ORDER_MARK.length, BYTE_ORDER_MARK, 0, BYTE_ORDER_MARK.length)) {
+                    && Arrays.equals(
+                            bytes,
+                            offset,
+                            offset + BYTE_ORDER_MARK.length,
+                            BYTE_ORDER_MARK,
+                            0,
+                            BYTE_ORDER_MARK.length)) {
                 offset += BYTE_ORDER_MARK.length; // one UTF-8 byte order mark at the start of the stream
                 length -= BYTE_ORDER_MARK.length;
             }

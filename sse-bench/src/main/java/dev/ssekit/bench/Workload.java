@@ -58,35 +58,71 @@ public enum Workload {
     public WorkloadParams defaults(boolean smoke) {
         WorkloadParams p = WorkloadParams.base(this, smoke);
         return switch (this) {
-            case FANOUT -> smoke
-                    ? p.withConnections(20).withRate(50).withDuration(Duration.ofSeconds(1))
-                    : p.withConnections(1_000).withRate(20).withDuration(Duration.ofSeconds(20))
-                            .withWarmup(Duration.ofSeconds(2));
-            case SATURATE -> smoke
-                    ? p.withConnections(20).withRate(0).withWindow(8).withDuration(Duration.ofSeconds(1))
-                    : p.withConnections(1_000).withRate(0).withWindow(32).withPublishers(8)
-                            .withDuration(Duration.ofSeconds(15)).withWarmup(Duration.ofSeconds(3));
-            case IDLE_MEMORY -> smoke
-                    ? p.withConnections(50).withRate(0).withHold(Duration.ofMillis(200))
-                    : p.withConnections(10_000).withRate(0).withHold(Duration.ofSeconds(5));
-            case SLOW_CONSUMERS -> smoke
-                    ? p.withConnections(10).withStalled(2).withRate(50).withEventBytes(8_192)
-                            .withDuration(Duration.ofSeconds(1)).withSampleEvery(Duration.ofMillis(500))
-                    : p.withConnections(100).withStalled(5).withRate(50).withEventBytes(8_192)
-                            .withDuration(Duration.ofSeconds(30)).withWarmup(Duration.ofSeconds(2))
-                            .withSampleEvery(Duration.ofSeconds(5));
-            case CHURN -> smoke
-                    ? p.withConnections(10).withRate(50).withChurnRate(20).withLifetime(Duration.ofMillis(200))
-                            .withDuration(Duration.ofSeconds(1))
-                    : p.withConnections(500).withRate(20).withChurnRate(100).withLifetime(Duration.ofSeconds(1))
-                            .withDuration(Duration.ofSeconds(20)).withWarmup(Duration.ofSeconds(2));
+            case FANOUT ->
+                smoke
+                        ? p.withConnections(20).withRate(50).withDuration(Duration.ofSeconds(1))
+                        : p.withConnections(1_000)
+                                .withRate(20)
+                                .withDuration(Duration.ofSeconds(20))
+                                .withWarmup(Duration.ofSeconds(2));
+            case SATURATE ->
+                smoke
+                        ? p.withConnections(20).withRate(0).withWindow(8).withDuration(Duration.ofSeconds(1))
+                        : p.withConnections(1_000)
+                                .withRate(0)
+                                .withWindow(32)
+                                .withPublishers(8)
+                                .withDuration(Duration.ofSeconds(15))
+                                .withWarmup(Duration.ofSeconds(3));
+            case IDLE_MEMORY ->
+                smoke
+                        ? p.withConnections(50).withRate(0).withHold(Duration.ofMillis(200))
+                        : p.withConnections(10_000).withRate(0).withHold(Duration.ofSeconds(5));
+            case SLOW_CONSUMERS ->
+                smoke
+                        ? p.withConnections(10)
+                                .withStalled(2)
+                                .withRate(50)
+                                .withEventBytes(8_192)
+                                .withDuration(Duration.ofSeconds(1))
+                                .withSampleEvery(Duration.ofMillis(500))
+                        : p.withConnections(100)
+                                .withStalled(5)
+                                .withRate(50)
+                                .withEventBytes(8_192)
+                                .withDuration(Duration.ofSeconds(30))
+                                .withWarmup(Duration.ofSeconds(2))
+                                .withSampleEvery(Duration.ofSeconds(5));
+            case CHURN ->
+                smoke
+                        ? p.withConnections(10)
+                                .withRate(50)
+                                .withChurnRate(20)
+                                .withLifetime(Duration.ofMillis(200))
+                                .withDuration(Duration.ofSeconds(1))
+                        : p.withConnections(500)
+                                .withRate(20)
+                                .withChurnRate(100)
+                                .withLifetime(Duration.ofSeconds(1))
+                                .withDuration(Duration.ofSeconds(20))
+                                .withWarmup(Duration.ofSeconds(2));
             // 10 minutes on demand; CI runs it with --duration 60s (see BENCHMARKS.md).
-            case SOAK -> smoke
-                    ? p.withConnections(20).withRate(50).withChurnRate(10).withLifetime(Duration.ofMillis(500))
-                            .withDuration(Duration.ofSeconds(2)).withSampleEvery(Duration.ofMillis(500))
-                    : p.withConnections(2_000).withRate(50).withChurnRate(10).withLifetime(Duration.ofSeconds(5))
-                            .withDuration(Duration.ofMinutes(10)).withWarmup(Duration.ofSeconds(5))
-                            .withSampleEvery(Duration.ofSeconds(30)).withOpenTimeout(Duration.ofSeconds(120));
+            case SOAK ->
+                smoke
+                        ? p.withConnections(20)
+                                .withRate(50)
+                                .withChurnRate(10)
+                                .withLifetime(Duration.ofMillis(500))
+                                .withDuration(Duration.ofSeconds(2))
+                                .withSampleEvery(Duration.ofMillis(500))
+                        : p.withConnections(2_000)
+                                .withRate(50)
+                                .withChurnRate(10)
+                                .withLifetime(Duration.ofSeconds(5))
+                                .withDuration(Duration.ofMinutes(10))
+                                .withWarmup(Duration.ofSeconds(5))
+                                .withSampleEvery(Duration.ofSeconds(30))
+                                .withOpenTimeout(Duration.ofSeconds(120));
         };
     }
 }

@@ -91,143 +91,521 @@ public record WorkloadParams(
     }
 
     static WorkloadParams base(Workload workload, boolean smoke) {
-        return new WorkloadParams(workload, "127.0.0.1", 8080, 1, 0, 0, 32, 4, 64,
-                Duration.ZERO, Duration.ofSeconds(1), 0, Duration.ofSeconds(1), Duration.ZERO,
+        return new WorkloadParams(
+                workload,
+                "127.0.0.1",
+                8080,
+                1,
+                0,
+                0,
+                32,
+                4,
+                64,
+                Duration.ZERO,
+                Duration.ofSeconds(1),
+                0,
+                Duration.ofSeconds(1),
+                Duration.ZERO,
                 smoke ? Duration.ofSeconds(5) : Duration.ofSeconds(10),
                 smoke ? Duration.ofSeconds(10) : Duration.ofSeconds(60),
-                smoke ? 16 : 256, null, null, null, smoke);
+                smoke ? 16 : 256,
+                null,
+                null,
+                null,
+                smoke);
     }
 
     /** Returns a copy that targets {@code host}. */
     public WorkloadParams withHost(String host) {
-        return new WorkloadParams(workload, host, port, connections, stalled, rate, window, publishers, eventBytes,
-                warmup, duration, churnRate, lifetime, hold, drain, openTimeout, connectConcurrency, sampleEvery,
-                pid, label, smoke);
+        return new WorkloadParams(
+                workload,
+                host,
+                port,
+                connections,
+                stalled,
+                rate,
+                window,
+                publishers,
+                eventBytes,
+                warmup,
+                duration,
+                churnRate,
+                lifetime,
+                hold,
+                drain,
+                openTimeout,
+                connectConcurrency,
+                sampleEvery,
+                pid,
+                label,
+                smoke);
     }
 
     /** Returns a copy that targets {@code port}. */
     public WorkloadParams withPort(int port) {
-        return new WorkloadParams(workload, host, port, connections, stalled, rate, window, publishers, eventBytes,
-                warmup, duration, churnRate, lifetime, hold, drain, openTimeout, connectConcurrency, sampleEvery,
-                pid, label, smoke);
+        return new WorkloadParams(
+                workload,
+                host,
+                port,
+                connections,
+                stalled,
+                rate,
+                window,
+                publishers,
+                eventBytes,
+                warmup,
+                duration,
+                churnRate,
+                lifetime,
+                hold,
+                drain,
+                openTimeout,
+                connectConcurrency,
+                sampleEvery,
+                pid,
+                label,
+                smoke);
     }
 
     /** Returns a copy with {@code connections} steady streams. */
     public WorkloadParams withConnections(int connections) {
-        return new WorkloadParams(workload, host, port, connections, stalled, rate, window, publishers, eventBytes,
-                warmup, duration, churnRate, lifetime, hold, drain, openTimeout, connectConcurrency, sampleEvery,
-                pid, label, smoke);
+        return new WorkloadParams(
+                workload,
+                host,
+                port,
+                connections,
+                stalled,
+                rate,
+                window,
+                publishers,
+                eventBytes,
+                warmup,
+                duration,
+                churnRate,
+                lifetime,
+                hold,
+                drain,
+                openTimeout,
+                connectConcurrency,
+                sampleEvery,
+                pid,
+                label,
+                smoke);
     }
 
     /** Returns a copy with {@code stalled} streams that stop reading. */
     public WorkloadParams withStalled(int stalled) {
-        return new WorkloadParams(workload, host, port, connections, stalled, rate, window, publishers, eventBytes,
-                warmup, duration, churnRate, lifetime, hold, drain, openTimeout, connectConcurrency, sampleEvery,
-                pid, label, smoke);
+        return new WorkloadParams(
+                workload,
+                host,
+                port,
+                connections,
+                stalled,
+                rate,
+                window,
+                publishers,
+                eventBytes,
+                warmup,
+                duration,
+                churnRate,
+                lifetime,
+                hold,
+                drain,
+                openTimeout,
+                connectConcurrency,
+                sampleEvery,
+                pid,
+                label,
+                smoke);
     }
 
     /** Returns a copy publishing {@code rate} events per second; 0 for as fast as possible. */
     public WorkloadParams withRate(double rate) {
-        return new WorkloadParams(workload, host, port, connections, stalled, rate, window, publishers, eventBytes,
-                warmup, duration, churnRate, lifetime, hold, drain, openTimeout, connectConcurrency, sampleEvery,
-                pid, label, smoke);
+        return new WorkloadParams(
+                workload,
+                host,
+                port,
+                connections,
+                stalled,
+                rate,
+                window,
+                publishers,
+                eventBytes,
+                warmup,
+                duration,
+                churnRate,
+                lifetime,
+                hold,
+                drain,
+                openTimeout,
+                connectConcurrency,
+                sampleEvery,
+                pid,
+                label,
+                smoke);
     }
 
     /** Returns a copy with an end-to-end window of {@code window} events. */
     public WorkloadParams withWindow(int window) {
-        return new WorkloadParams(workload, host, port, connections, stalled, rate, window, publishers, eventBytes,
-                warmup, duration, churnRate, lifetime, hold, drain, openTimeout, connectConcurrency, sampleEvery,
-                pid, label, smoke);
+        return new WorkloadParams(
+                workload,
+                host,
+                port,
+                connections,
+                stalled,
+                rate,
+                window,
+                publishers,
+                eventBytes,
+                warmup,
+                duration,
+                churnRate,
+                lifetime,
+                hold,
+                drain,
+                openTimeout,
+                connectConcurrency,
+                sampleEvery,
+                pid,
+                label,
+                smoke);
     }
 
     /** Returns a copy with {@code publishers} publishing connections. */
     public WorkloadParams withPublishers(int publishers) {
-        return new WorkloadParams(workload, host, port, connections, stalled, rate, window, publishers, eventBytes,
-                warmup, duration, churnRate, lifetime, hold, drain, openTimeout, connectConcurrency, sampleEvery,
-                pid, label, smoke);
+        return new WorkloadParams(
+                workload,
+                host,
+                port,
+                connections,
+                stalled,
+                rate,
+                window,
+                publishers,
+                eventBytes,
+                warmup,
+                duration,
+                churnRate,
+                lifetime,
+                hold,
+                drain,
+                openTimeout,
+                connectConcurrency,
+                sampleEvery,
+                pid,
+                label,
+                smoke);
     }
 
     /** Returns a copy whose events' data is {@code eventBytes} long. */
     public WorkloadParams withEventBytes(int eventBytes) {
-        return new WorkloadParams(workload, host, port, connections, stalled, rate, window, publishers, eventBytes,
-                warmup, duration, churnRate, lifetime, hold, drain, openTimeout, connectConcurrency, sampleEvery,
-                pid, label, smoke);
+        return new WorkloadParams(
+                workload,
+                host,
+                port,
+                connections,
+                stalled,
+                rate,
+                window,
+                publishers,
+                eventBytes,
+                warmup,
+                duration,
+                churnRate,
+                lifetime,
+                hold,
+                drain,
+                openTimeout,
+                connectConcurrency,
+                sampleEvery,
+                pid,
+                label,
+                smoke);
     }
 
     /** Returns a copy that publishes {@code warmup} before measuring. */
     public WorkloadParams withWarmup(Duration warmup) {
-        return new WorkloadParams(workload, host, port, connections, stalled, rate, window, publishers, eventBytes,
-                warmup, duration, churnRate, lifetime, hold, drain, openTimeout, connectConcurrency, sampleEvery,
-                pid, label, smoke);
+        return new WorkloadParams(
+                workload,
+                host,
+                port,
+                connections,
+                stalled,
+                rate,
+                window,
+                publishers,
+                eventBytes,
+                warmup,
+                duration,
+                churnRate,
+                lifetime,
+                hold,
+                drain,
+                openTimeout,
+                connectConcurrency,
+                sampleEvery,
+                pid,
+                label,
+                smoke);
     }
 
     /** Returns a copy that measures for {@code duration}. */
     public WorkloadParams withDuration(Duration duration) {
-        return new WorkloadParams(workload, host, port, connections, stalled, rate, window, publishers, eventBytes,
-                warmup, duration, churnRate, lifetime, hold, drain, openTimeout, connectConcurrency, sampleEvery,
-                pid, label, smoke);
+        return new WorkloadParams(
+                workload,
+                host,
+                port,
+                connections,
+                stalled,
+                rate,
+                window,
+                publishers,
+                eventBytes,
+                warmup,
+                duration,
+                churnRate,
+                lifetime,
+                hold,
+                drain,
+                openTimeout,
+                connectConcurrency,
+                sampleEvery,
+                pid,
+                label,
+                smoke);
     }
 
     /** Returns a copy opening {@code churnRate} short-lived streams a second. */
     public WorkloadParams withChurnRate(double churnRate) {
-        return new WorkloadParams(workload, host, port, connections, stalled, rate, window, publishers, eventBytes,
-                warmup, duration, churnRate, lifetime, hold, drain, openTimeout, connectConcurrency, sampleEvery,
-                pid, label, smoke);
+        return new WorkloadParams(
+                workload,
+                host,
+                port,
+                connections,
+                stalled,
+                rate,
+                window,
+                publishers,
+                eventBytes,
+                warmup,
+                duration,
+                churnRate,
+                lifetime,
+                hold,
+                drain,
+                openTimeout,
+                connectConcurrency,
+                sampleEvery,
+                pid,
+                label,
+                smoke);
     }
 
     /** Returns a copy whose short-lived streams stay {@code lifetime}. */
     public WorkloadParams withLifetime(Duration lifetime) {
-        return new WorkloadParams(workload, host, port, connections, stalled, rate, window, publishers, eventBytes,
-                warmup, duration, churnRate, lifetime, hold, drain, openTimeout, connectConcurrency, sampleEvery,
-                pid, label, smoke);
+        return new WorkloadParams(
+                workload,
+                host,
+                port,
+                connections,
+                stalled,
+                rate,
+                window,
+                publishers,
+                eventBytes,
+                warmup,
+                duration,
+                churnRate,
+                lifetime,
+                hold,
+                drain,
+                openTimeout,
+                connectConcurrency,
+                sampleEvery,
+                pid,
+                label,
+                smoke);
     }
 
     /** Returns a copy that holds idle streams for {@code hold}. */
     public WorkloadParams withHold(Duration hold) {
-        return new WorkloadParams(workload, host, port, connections, stalled, rate, window, publishers, eventBytes,
-                warmup, duration, churnRate, lifetime, hold, drain, openTimeout, connectConcurrency, sampleEvery,
-                pid, label, smoke);
+        return new WorkloadParams(
+                workload,
+                host,
+                port,
+                connections,
+                stalled,
+                rate,
+                window,
+                publishers,
+                eventBytes,
+                warmup,
+                duration,
+                churnRate,
+                lifetime,
+                hold,
+                drain,
+                openTimeout,
+                connectConcurrency,
+                sampleEvery,
+                pid,
+                label,
+                smoke);
     }
 
     /** Returns a copy that allows {@code drain} for the last deliveries. */
     public WorkloadParams withDrain(Duration drain) {
-        return new WorkloadParams(workload, host, port, connections, stalled, rate, window, publishers, eventBytes,
-                warmup, duration, churnRate, lifetime, hold, drain, openTimeout, connectConcurrency, sampleEvery,
-                pid, label, smoke);
+        return new WorkloadParams(
+                workload,
+                host,
+                port,
+                connections,
+                stalled,
+                rate,
+                window,
+                publishers,
+                eventBytes,
+                warmup,
+                duration,
+                churnRate,
+                lifetime,
+                hold,
+                drain,
+                openTimeout,
+                connectConcurrency,
+                sampleEvery,
+                pid,
+                label,
+                smoke);
     }
 
     /** Returns a copy that allows {@code openTimeout} to open every stream. */
     public WorkloadParams withOpenTimeout(Duration openTimeout) {
-        return new WorkloadParams(workload, host, port, connections, stalled, rate, window, publishers, eventBytes,
-                warmup, duration, churnRate, lifetime, hold, drain, openTimeout, connectConcurrency, sampleEvery,
-                pid, label, smoke);
+        return new WorkloadParams(
+                workload,
+                host,
+                port,
+                connections,
+                stalled,
+                rate,
+                window,
+                publishers,
+                eventBytes,
+                warmup,
+                duration,
+                churnRate,
+                lifetime,
+                hold,
+                drain,
+                openTimeout,
+                connectConcurrency,
+                sampleEvery,
+                pid,
+                label,
+                smoke);
     }
 
     /** Returns a copy that opens at most {@code connectConcurrency} streams at once. */
     public WorkloadParams withConnectConcurrency(int connectConcurrency) {
-        return new WorkloadParams(workload, host, port, connections, stalled, rate, window, publishers, eventBytes,
-                warmup, duration, churnRate, lifetime, hold, drain, openTimeout, connectConcurrency, sampleEvery,
-                pid, label, smoke);
+        return new WorkloadParams(
+                workload,
+                host,
+                port,
+                connections,
+                stalled,
+                rate,
+                window,
+                publishers,
+                eventBytes,
+                warmup,
+                duration,
+                churnRate,
+                lifetime,
+                hold,
+                drain,
+                openTimeout,
+                connectConcurrency,
+                sampleEvery,
+                pid,
+                label,
+                smoke);
     }
 
     /** Returns a copy that samples the server's heap every {@code sampleEvery}; null for never. */
     public WorkloadParams withSampleEvery(Duration sampleEvery) {
-        return new WorkloadParams(workload, host, port, connections, stalled, rate, window, publishers, eventBytes,
-                warmup, duration, churnRate, lifetime, hold, drain, openTimeout, connectConcurrency, sampleEvery,
-                pid, label, smoke);
+        return new WorkloadParams(
+                workload,
+                host,
+                port,
+                connections,
+                stalled,
+                rate,
+                window,
+                publishers,
+                eventBytes,
+                warmup,
+                duration,
+                churnRate,
+                lifetime,
+                hold,
+                drain,
+                openTimeout,
+                connectConcurrency,
+                sampleEvery,
+                pid,
+                label,
+                smoke);
     }
 
     /** Returns a copy that measures the server process {@code pid}; null for none. */
     public WorkloadParams withPid(Long pid) {
-        return new WorkloadParams(workload, host, port, connections, stalled, rate, window, publishers, eventBytes,
-                warmup, duration, churnRate, lifetime, hold, drain, openTimeout, connectConcurrency, sampleEvery,
-                pid, label, smoke);
+        return new WorkloadParams(
+                workload,
+                host,
+                port,
+                connections,
+                stalled,
+                rate,
+                window,
+                publishers,
+                eventBytes,
+                warmup,
+                duration,
+                churnRate,
+                lifetime,
+                hold,
+                drain,
+                openTimeout,
+                connectConcurrency,
+                sampleEvery,
+                pid,
+                label,
+                smoke);
     }
 
     /** Returns a copy that names the server implementation {@code label} in the report. */
     public WorkloadParams withLabel(String label) {
-        return new WorkloadParams(workload, host, port, connections, stalled, rate, window, publishers, eventBytes,
-                warmup, duration, churnRate, lifetime, hold, drain, openTimeout, connectConcurrency, sampleEvery,
-                pid, label, smoke);
+        return new WorkloadParams(
+                workload,
+                host,
+                port,
+                connections,
+                stalled,
+                rate,
+                window,
+                publishers,
+                eventBytes,
+                warmup,
+                duration,
+                churnRate,
+                lifetime,
+                hold,
+                drain,
+                openTimeout,
+                connectConcurrency,
+                sampleEvery,
+                pid,
+                label,
+                smoke);
     }
 }

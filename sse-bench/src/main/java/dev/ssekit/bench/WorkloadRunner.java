@@ -89,20 +89,31 @@ public final class WorkloadRunner {
             if (w == Workload.IDLE_MEMORY) {
                 LockSupport.parkNanos(params.hold().toNanos()); // a deliberate hold, not a synchronization
             } else {
-                engine.run(e -> e.startPublishing(params.publishers(), params.rate(), params.window(),
-                        params.eventBytes(), params.warmup(), params.duration()));
+                engine.run(e -> e.startPublishing(
+                        params.publishers(),
+                        params.rate(),
+                        params.window(),
+                        params.eventBytes(),
+                        params.warmup(),
+                        params.duration()));
                 if (churns(w) && params.churnRate() > 0) {
-                    engine.run(e -> e.startChurn(params.churnRate(), params.lifetime(),
+                    engine.run(e -> e.startChurn(
+                            params.churnRate(),
+                            params.lifetime(),
                             params.warmup().plus(params.duration())));
                 }
                 long publishStart = System.nanoTime();
-                long end = publishStart + params.warmup().plus(params.duration()).toNanos() + POLL_NANOS * 10;
+                long end =
+                        publishStart + params.warmup().plus(params.duration()).toNanos() + POLL_NANOS * 10;
                 long nextSample = publishStart;
                 while (System.nanoTime() < end && engine.call(e -> e.progress().publishing())) {
                     if (pid != null && params.sampleEvery() != null && System.nanoTime() >= nextSample) {
                         double at = (System.nanoTime() - publishStart) / 1e9;
-                        samples.add(new RunResult.HeapSample(at, boxed(ServerProbe.heapAfterGc(pid)),
-                                boxed(ServerProbe.rss(pid)), ServerProbe.threads(pid)));
+                        samples.add(new RunResult.HeapSample(
+                                at,
+                                boxed(ServerProbe.heapAfterGc(pid)),
+                                boxed(ServerProbe.rss(pid)),
+                                ServerProbe.threads(pid)));
                         nextSample += params.sampleEvery().toNanos();
                     }
                     LockSupport.parkNanos(POLL_NANOS);
@@ -119,22 +130,39 @@ public final class WorkloadRunner {
                 heapAfter = boxed(ServerProbe.heapAfterGc(pid));
                 rssAfter = boxed(ServerProbe.rss(pid));
                 if (!samples.isEmpty()) { // the last sample of the heap over time
-                    samples.add(new RunResult.HeapSample((wallEnd - wallStart) / 1e9, heapAfter, rssAfter,
-                            ServerProbe.threads(pid)));
+                    samples.add(new RunResult.HeapSample(
+                            (wallEnd - wallStart) / 1e9, heapAfter, rssAfter, ServerProbe.threads(pid)));
                 }
             }
             engine.run(LoadEngine::closeAll);
             f = engine.call(LoadEngine::figures);
         }
-        return result(params, startedAt, f, heapBefore, heapAfter, rssBefore, rssAfter, samples,
-                wallEnd - wallStart, cpuEnd - cpuStart,
+        return result(
+                params,
+                startedAt,
+                f,
+                heapBefore,
+                heapAfter,
+                rssBefore,
+                rssAfter,
+                samples,
+                wallEnd - wallStart,
+                cpuEnd - cpuStart,
                 pid == null || serverCpuStart < 0 || serverCpuEnd < 0 ? -1 : serverCpuEnd - serverCpuStart);
     }
 
-    private static RunResult result(WorkloadParams p, Instant startedAt, LoadEngine.Figures f,
-                                    Long heapBefore, Long heapAfter, Long rssBefore, Long rssAfter,
-                                    List<RunResult.HeapSample> samples, long wallNanos, long cpuNanos,
-                                    long serverCpuNanos) {
+    private static RunResult result(
+            WorkloadParams p,
+            Instant startedAt,
+            LoadEngine.Figures f,
+            Long heapBefore,
+            Long heapAfter,
+            Long rssBefore,
+            Long rssAfter,
+            List<RunResult.HeapSample> samples,
+            long wallNanos,
+            long cpuNanos,
+            long serverCpuNanos) {
         Histogram lat = f.latencyMicros();
         boolean any = lat.getTotalCount() > 0;
         boolean answered = f.answerMicros().getTotalCount() > 0;

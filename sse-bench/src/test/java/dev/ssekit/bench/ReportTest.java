@@ -14,19 +14,68 @@ import org.w3c.dom.Document;
 
 class ReportTest {
 
-    private static RunResult result(String workload, String impl, int connections, int stalled, double p99,
-                                    double deliveriesPerSecond, Double heapPerConnection, String startedAt) {
+    private static RunResult result(
+            String workload,
+            String impl,
+            int connections,
+            int stalled,
+            double p99,
+            double deliveriesPerSecond,
+            Double heapPerConnection,
+            String startedAt) {
         boolean churn = workload.equals("churn");
-        return new RunResult(workload, impl, startedAt, false, connections, stalled, 20, 32, 64, 20, churn ? 100 : 0,
-                connections + stalled, 1500, 3.5, 0, 0, 400, 400, 400, 20, 0, 0.2, deliveriesPerSecond,
-                400L * connections, p99 / 4, p99 / 2, p99, p99 * 2, null, null, 400L * connections, 400L * connections, 0, 0,
-                churn ? 1900L : null, churn ? 95.0 : null,
+        return new RunResult(
+                workload,
+                impl,
+                startedAt,
+                false,
+                connections,
+                stalled,
+                20,
+                32,
+                64,
+                20,
+                churn ? 100 : 0,
+                connections + stalled,
+                1500,
+                3.5,
+                0,
+                0,
+                400,
+                400,
+                400,
+                20,
+                0,
+                0.2,
+                deliveriesPerSecond,
+                400L * connections,
+                p99 / 4,
+                p99 / 2,
+                p99,
+                p99 * 2,
+                null,
+                null,
+                400L * connections,
+                400L * connections,
+                0,
+                0,
+                churn ? 1900L : null,
+                churn ? 95.0 : null,
                 heapPerConnection == null ? null : 10L << 20,
                 heapPerConnection == null ? null : (10L << 20) + (long) (heapPerConnection * connections),
-                null, null, heapPerConnection, null,
-                stalled > 0 ? List.of(new RunResult.HeapSample(0, 20L << 20, 90L << 20),
-                        new RunResult.HeapSample(5, 24L << 20, 95L << 20)) : List.of(),
-                90.0, 60.0, "OpenJDK 64-Bit Server VM 17", null);
+                null,
+                null,
+                heapPerConnection,
+                null,
+                stalled > 0
+                        ? List.of(
+                                new RunResult.HeapSample(0, 20L << 20, 90L << 20),
+                                new RunResult.HeapSample(5, 24L << 20, 95L << 20))
+                        : List.of(),
+                90.0,
+                60.0,
+                "OpenJDK 64-Bit Server VM 17",
+                null);
     }
 
     private static List<RunResult> results() {
@@ -50,21 +99,25 @@ class ReportTest {
     void tablesCompareEachFigureWithTheBaselineOfTheSameConfiguration() {
         String md = Report.tables(results(), "chart.svg");
 
-        assertThat(md).contains("#### fanout: fixed publish rate")
+        assertThat(md)
+                .contains("#### fanout: fixed publish rate")
                 .contains("| 1,000 | ssekit |")
                 .contains("| 5,000 | ssekit |")
                 .contains("![fanout latency against streams](chart.svg)")
                 .contains("measured 2025-12-31, 2026-01-01");
         // p99 ÷ naive at 5,000: 20 / 400
-        assertThat(md.lines().filter(l -> l.startsWith("| 5,000 | ssekit |"))).singleElement()
+        assertThat(md.lines().filter(l -> l.startsWith("| 5,000 | ssekit |")))
+                .singleElement()
                 .satisfies(l -> assertThat(l).endsWith("| 0.05 |"));
         // saturate: 300,000 / 90,000 deliveries per second
         assertThat(md).contains("| 1,000 | ssekit | 32 | 300,000 | 3.33 |");
         // idle memory: 6.5 KiB - 6 KiB per stream
-        assertThat(md.lines().filter(l -> l.startsWith("| 10,000 | ssekit |"))).singleElement()
+        assertThat(md.lines().filter(l -> l.startsWith("| 10,000 | ssekit |")))
+                .singleElement()
                 .satisfies(l -> assertThat(l).contains("| 6.50 KiB |").endsWith("| 512 B |"));
         // slow consumers: p99 with stalled streams over p99 without: 5 / 4
-        assertThat(md.lines().filter(l -> l.startsWith("| 100 | 5 | ssekit |"))).singleElement()
+        assertThat(md.lines().filter(l -> l.startsWith("| 100 | 5 | ssekit |")))
+                .singleElement()
                 .satisfies(l -> assertThat(l).contains("| 1.25 |").contains("0.0s: 20.0, 5.0s: 24.0 MiB"));
         assertThat(md).contains("| 500 | 100 | ssekit | 95 |");
         assertThat(md).doesNotContain("999");
@@ -74,7 +127,8 @@ class ReportTest {
     void chartIsWellFormedSvgWithALinePerServerAndPercentile() throws Exception {
         String svg = Report.chart(results());
 
-        Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+        Document doc = DocumentBuilderFactory.newInstance()
+                .newDocumentBuilder()
                 .parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
         assertThat(doc.getDocumentElement().getTagName()).isEqualTo("svg");
         assertThat(doc.getElementsByTagName("polyline").getLength()).isEqualTo(6);
@@ -85,7 +139,8 @@ class ReportTest {
     @Test
     void chartWithoutFanoutResultsSaysSo() throws Exception {
         String svg = Report.chart(List.of());
-        DocumentBuilderFactory.newInstance().newDocumentBuilder()
+        DocumentBuilderFactory.newInstance()
+                .newDocumentBuilder()
                 .parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
         assertThat(svg).contains("no fanout results yet");
     }
@@ -95,21 +150,26 @@ class ReportTest {
         Path results = Files.createDirectories(dir.resolve("results"));
         int i = 0;
         for (RunResult r : results()) {
-            LoadGenerator.JSON.writeValue(results.resolve("run-" + i++ + ".json").toFile(), r);
+            LoadGenerator.JSON.writeValue(
+                    results.resolve("run-" + i++ + ".json").toFile(), r);
         }
         Path doc = dir.resolve("BENCHMARKS.md");
-        Files.writeString(doc, "# Benchmarks\n\nbefore\n" + Report.BEGIN + "\nold figures\n" + Report.END + "\nafter\n");
+        Files.writeString(
+                doc, "# Benchmarks\n\nbefore\n" + Report.BEGIN + "\nold figures\n" + Report.END + "\nafter\n");
 
         Report.write(results, results.resolve("report.md"), results.resolve("chart.svg"), doc, "Preliminary.");
 
         String updated = Files.readString(doc);
-        assertThat(updated).startsWith("# Benchmarks\n\nbefore\n" + Report.BEGIN + "\n**Preliminary.**\n\n")
+        assertThat(updated)
+                .startsWith("# Benchmarks\n\nbefore\n" + Report.BEGIN + "\n**Preliminary.**\n\n")
                 .endsWith(Report.END + "\nafter\n")
                 .doesNotContain("old figures")
                 .contains("![fanout latency against streams](results/chart.svg)")
                 .contains("#### saturate");
         assertThat(results.resolve("report.md")).content().contains("#### churn");
-        assertThat(results.resolve("chart.svg")).content().startsWith("<svg")
+        assertThat(results.resolve("chart.svg"))
+                .content()
+                .startsWith("<svg")
                 .contains("measured 2026-01-01;") // the chart dates the runs it draws, the latest only
                 .contains(">Preliminary</text>");
     }

@@ -37,7 +37,8 @@ class ServerProbeTest {
 
     @Test
     void outputWithoutFiguresIsUnknown() {
-        assertThat(ServerProbe.parseHeapInfo("com.sun.tools.attach.AttachNotSupportedException")).isEmpty();
+        assertThat(ServerProbe.parseHeapInfo("com.sun.tools.attach.AttachNotSupportedException"))
+                .isEmpty();
     }
 
     @Test

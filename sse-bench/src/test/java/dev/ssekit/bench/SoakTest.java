@@ -23,7 +23,8 @@ class SoakTest {
     @Test
     void steadyStreamsLoseNothingAndHeapAndThreadsStayFlat() throws Exception {
         try (BenchServer server = BenchServer.start(BenchServer.Impl.SSEKIT, "127.0.0.1", 0)) {
-            WorkloadParams params = Workload.SOAK.defaults(false)
+            WorkloadParams params = Workload.SOAK
+                    .defaults(false)
                     .withPort(server.port())
                     .withDuration(Duration.ofSeconds(60))
                     .withPid(ProcessHandle.current().pid());
@@ -39,13 +40,28 @@ class SoakTest {
             assertThat(r.churnCycles()).isPositive();
             List<RunResult.HeapSample> samples = r.heapSamples();
             assertThat(samples).hasSizeGreaterThanOrEqualTo(4);
-            long minHeap = samples.stream().mapToLong(RunResult.HeapSample::heapBytes).min().orElseThrow();
-            long maxHeap = samples.stream().mapToLong(RunResult.HeapSample::heapBytes).max().orElseThrow();
-            assertThat(maxHeap - minHeap).as("heap after GC over the run: %s", samples)
+            long minHeap = samples.stream()
+                    .mapToLong(RunResult.HeapSample::heapBytes)
+                    .min()
+                    .orElseThrow();
+            long maxHeap = samples.stream()
+                    .mapToLong(RunResult.HeapSample::heapBytes)
+                    .max()
+                    .orElseThrow();
+            assertThat(maxHeap - minHeap)
+                    .as("heap after GC over the run: %s", samples)
                     .isLessThanOrEqualTo(HEAP_MARGIN_BYTES);
-            int minThreads = samples.stream().mapToInt(RunResult.HeapSample::threads).min().orElseThrow();
-            int maxThreads = samples.stream().mapToInt(RunResult.HeapSample::threads).max().orElseThrow();
-            assertThat(maxThreads - minThreads).as("threads over the run: %s", samples).isLessThanOrEqualTo(16);
+            int minThreads = samples.stream()
+                    .mapToInt(RunResult.HeapSample::threads)
+                    .min()
+                    .orElseThrow();
+            int maxThreads = samples.stream()
+                    .mapToInt(RunResult.HeapSample::threads)
+                    .max()
+                    .orElseThrow();
+            assertThat(maxThreads - minThreads)
+                    .as("threads over the run: %s", samples)
+                    .isLessThanOrEqualTo(16);
         }
     }
 }

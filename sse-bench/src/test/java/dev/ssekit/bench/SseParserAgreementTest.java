@@ -37,8 +37,8 @@ class SseParserAgreementTest {
             "data: complete\n\ndata: cut off");
 
     static Stream<Arguments> streams() {
-        return STREAMS.stream().flatMap(s -> Stream.of("\n", "\r\n", "\r")
-                .map(eol -> Arguments.of(s.replace("\n", eol))));
+        return STREAMS.stream()
+                .flatMap(s -> Stream.of("\n", "\r\n", "\r").map(eol -> Arguments.of(s.replace("\n", eol))));
     }
 
     @ParameterizedTest
@@ -46,10 +46,13 @@ class SseParserAgreementTest {
     void theFastParserDispatchesWhatTheSpecParserDoes(String stream) throws Exception {
         byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
         List<SseTestEvent> spec = EventParser.parse(bytes).events();
-        List<String> expected = spec.stream().map(e -> e.type() + "=" + e.data()).toList();
+        List<String> expected =
+                spec.stream().map(e -> e.type() + "=" + e.data()).toList();
 
         for (int split = 0; split <= bytes.length; split++) {
-            assertThat(fast(bytes, split, spec)).as("split at %d of %s", split, stream).isEqualTo(expected);
+            assertThat(fast(bytes, split, spec))
+                    .as("split at %d of %s", split, stream)
+                    .isEqualTo(expected);
         }
     }
 
@@ -60,8 +63,10 @@ class SseParserAgreementTest {
     private static List<String> fast(byte[] bytes, int split, List<SseTestEvent> spec) throws Exception {
         List<String> events = new ArrayList<>();
         SseParser parser = new SseParser(e -> {
-            String specType = events.size() < spec.size() ? spec.get(events.size()).type() : "";
-            boolean same = e.isUntyped() ? specType.equals("message") : e.isType(specType.getBytes(StandardCharsets.UTF_8));
+            String specType =
+                    events.size() < spec.size() ? spec.get(events.size()).type() : "";
+            boolean same =
+                    e.isUntyped() ? specType.equals("message") : e.isType(specType.getBytes(StandardCharsets.UTF_8));
             events.add((same ? specType : "(another type)") + "="
                     + new String(e.data(), 0, e.dataLength(), StandardCharsets.UTF_8));
         });

@@ -6,9 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 class SseParserTest {
 
@@ -18,8 +18,8 @@ class SseParserTest {
 
     private static List<String> parse(String stream, int split) throws Exception {
         List<String> events = new ArrayList<>();
-        SseParser parser = new SseParser(e -> events.add(
-                (e.isUntyped() ? "message" : e.isType(LoadEngine.CONNECTED) ? "connected" : "other")
+        SseParser parser = new SseParser(
+                e -> events.add((e.isUntyped() ? "message" : e.isType(LoadEngine.CONNECTED) ? "connected" : "other")
                         + "=" + new String(e.data(), 0, e.dataLength(), StandardCharsets.UTF_8)));
         byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
         parser.feed(bytes, 0, split);
@@ -36,11 +36,13 @@ class SseParserTest {
                 + "data:a" + eol + "data:  b" + eol + eol
                 + "event: other" + eol + "data: x" + eol + eol;
         for (int split = 0; split <= stream.length(); split++) {
-            assertThat(parse(stream, split)).as("split at %d", split).containsExactly(
-                    "connected={\"connectionId\":\"c1\"}",
-                    "message={\"seq\":1,\"t\":2}",
-                    "message=a\n b",
-                    "other=x");
+            assertThat(parse(stream, split))
+                    .as("split at %d", split)
+                    .containsExactly(
+                            "connected={\"connectionId\":\"c1\"}",
+                            "message={\"seq\":1,\"t\":2}",
+                            "message=a\n b",
+                            "other=x");
         }
     }
 
@@ -51,8 +53,7 @@ class SseParserTest {
 
     @Test
     void typeDoesNotLeakIntoTheNextEvent() throws Exception {
-        assertThat(parse("event: connected\ndata: 1\n\ndata: 2\n\n", 0))
-                .containsExactly("connected=1", "message=2");
+        assertThat(parse("event: connected\ndata: 1\n\ndata: 2\n\n", 0)).containsExactly("connected=1", "message=2");
     }
 
     @Test
@@ -60,7 +61,8 @@ class SseParserTest {
         byte[] data = "{\"seq\":12345,\"t\":1700000000123456,\"pad\":\"xx\"}".getBytes(StandardCharsets.US_ASCII);
         assertThat(SseParser.longAfter(data, data.length, LoadEngine.SEQ_KEY)).isEqualTo(12345);
         assertThat(SseParser.longAfter(data, data.length, LoadEngine.TIME_KEY)).isEqualTo(1700000000123456L);
-        assertThat(SseParser.longAfter(data, data.length, "\"pad\":".getBytes(StandardCharsets.US_ASCII))).isEqualTo(-1);
+        assertThat(SseParser.longAfter(data, data.length, "\"pad\":".getBytes(StandardCharsets.US_ASCII)))
+                .isEqualTo(-1);
         assertThat(SseParser.longAfter(data, 5, LoadEngine.SEQ_KEY)).isEqualTo(-1);
     }
 }

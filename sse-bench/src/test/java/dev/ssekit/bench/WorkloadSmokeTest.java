@@ -53,9 +53,10 @@ class WorkloadSmokeTest {
     @ParameterizedTest(name = "{1} on {0}")
     @MethodSource("runs")
     void smokeRunReportsEverythingAndLosesNothing(BenchServer.Impl impl, Workload workload) throws Exception {
-        WorkloadParams params = workload.defaults(true).withPort(SERVERS.get(impl).port());
-        boolean probesMemory = workload == Workload.IDLE_MEMORY || workload == Workload.SLOW_CONSUMERS
-                || workload == Workload.SOAK;
+        WorkloadParams params =
+                workload.defaults(true).withPort(SERVERS.get(impl).port());
+        boolean probesMemory =
+                workload == Workload.IDLE_MEMORY || workload == Workload.SLOW_CONSUMERS || workload == Workload.SOAK;
         if (probesMemory) {
             params = params.withPid(ProcessHandle.current().pid()); // the server runs in this JVM
         }
@@ -90,7 +91,9 @@ class WorkloadSmokeTest {
             assertThat(r.lost()).as("lost deliveries").isZero();
             assertThat(r.streamsEndedByServer()).isZero();
         }
-        if (workload == Workload.FANOUT || workload == Workload.SLOW_CONSUMERS || workload == Workload.CHURN
+        if (workload == Workload.FANOUT
+                || workload == Workload.SLOW_CONSUMERS
+                || workload == Workload.CHURN
                 || workload == Workload.SOAK) {
             assertThat(r.eventsTarget()).isPositive();
         }
@@ -106,7 +109,8 @@ class WorkloadSmokeTest {
             assertThat(r.rssPerConnectionBytes()).isNotNull();
         }
         if (workload == Workload.SLOW_CONSUMERS) {
-            assertThat(r.heapSamples()).hasSizeGreaterThanOrEqualTo(2)
+            assertThat(r.heapSamples())
+                    .hasSizeGreaterThanOrEqualTo(2)
                     .allSatisfy(s -> assertThat(s.heapBytes()).isPositive());
         }
         if (workload == Workload.SOAK) {
@@ -127,9 +131,21 @@ class WorkloadSmokeTest {
     @Test
     void commandLineWritesTheResultAndPrintsItsTable(@TempDir Path out) throws Exception {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        int status = LoadGenerator.run(new String[] {
-            "fanout", "--smoke", "--port", Integer.toString(SERVERS.get(BenchServer.Impl.NAIVE).port()),
-            "--connections", "5", "--duration", "500ms", "--label", "baseline-check", "--out", out.toString()},
+        int status = LoadGenerator.run(
+                new String[] {
+                    "fanout",
+                    "--smoke",
+                    "--port",
+                    Integer.toString(SERVERS.get(BenchServer.Impl.NAIVE).port()),
+                    "--connections",
+                    "5",
+                    "--duration",
+                    "500ms",
+                    "--label",
+                    "baseline-check",
+                    "--out",
+                    out.toString()
+                },
                 new PrintStream(printed, true, StandardCharsets.UTF_8));
 
         assertThat(status).isZero();
@@ -138,8 +154,13 @@ class WorkloadSmokeTest {
                 .contains("| streams | 5, 5 connected |");
         try (Stream<Path> files = Files.list(out)) {
             assertThat(files).singleElement().satisfies(f -> {
-                assertThat(f.getFileName().toString()).startsWith("fanout-baseline-check-5-").endsWith(".json");
-                assertThat(LoadGenerator.JSON.readValue(f.toFile(), RunResult.class).lost()).isZero();
+                assertThat(f.getFileName().toString())
+                        .startsWith("fanout-baseline-check-5-")
+                        .endsWith(".json");
+                assertThat(LoadGenerator.JSON
+                                .readValue(f.toFile(), RunResult.class)
+                                .lost())
+                        .isZero();
             });
         }
     }

@@ -95,7 +95,9 @@ public final class ApiDump {
                 .append(dumpFile)
                 .append(" (- in the file, + in the classes):\n");
         List<String> diff = Diff.lines(expected, actual);
-        diff.stream().limit(60).forEach(line -> message.append("  ").append(line).append('\n'));
+        diff.stream()
+                .limit(60)
+                .forEach(line -> message.append("  ").append(line).append('\n'));
         if (diff.size() > 60) {
             message.append("  ... and ").append(diff.size() - 60).append(" more lines\n");
         }
@@ -110,7 +112,9 @@ public final class ApiDump {
         List<Class<?>> topLevel = new ArrayList<>();
         try (Stream<Path> files = Files.walk(classes)) {
             for (Path file : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".class"))::iterator) {
-                String name = classes.relativize(file).toString().replace(file.getFileSystem().getSeparator(), ".");
+                String name = classes.relativize(file)
+                        .toString()
+                        .replace(file.getFileSystem().getSeparator(), ".");
                 name = name.substring(0, name.length() - ".class".length());
                 int dot = name.lastIndexOf('.');
                 if (name.contains("$") || dot < 0 || !packages.contains(name.substring(0, dot))) {
@@ -149,7 +153,9 @@ public final class ApiDump {
         }
         try (Stream<Path> files = Files.walk(classes)) {
             return files.filter(f -> f.toString().endsWith(".class"))
-                    .map(f -> classes.relativize(f.getParent()).toString().replace(f.getFileSystem().getSeparator(), "."))
+                    .map(f -> classes.relativize(f.getParent())
+                            .toString()
+                            .replace(f.getFileSystem().getSeparator(), "."))
                     .filter(p -> !p.isEmpty() && !Arrays.asList(p.split("\\.")).contains("internal"))
                     .collect(Collectors.toCollection(TreeSet::new));
         }
@@ -184,12 +190,14 @@ public final class ApiDump {
                 && !type.isSealed()
                 && (type.isInterface()
                         || Arrays.stream(type.getDeclaredConstructors())
-                                .anyMatch(c -> Modifier.isPublic(c.getModifiers()) || Modifier.isProtected(c.getModifiers())));
+                                .anyMatch(c ->
+                                        Modifier.isPublic(c.getModifiers()) || Modifier.isProtected(c.getModifiers())));
     }
 
     static String typeLine(Class<?> type) {
         StringBuilder line = new StringBuilder(annotations(type));
-        int modifiers = type.getModifiers() & (type.isInterface() ? Modifier.interfaceModifiers() : Modifier.classModifiers());
+        int modifiers =
+                type.getModifiers() & (type.isInterface() ? Modifier.interfaceModifiers() : Modifier.classModifiers());
         if (type.isInterface() || type.isEnum() || type.isRecord()) {
             // Implied by the kind: an interface is abstract, an enum or record final, and nested ones static.
             modifiers &= ~(Modifier.ABSTRACT | Modifier.FINAL | Modifier.STATIC);
@@ -201,7 +209,12 @@ public final class ApiDump {
             line.append(" non-sealed");
         }
         line.append(' ')
-                .append(type.isAnnotation() ? "@interface" : type.isInterface() ? "interface" : type.isEnum() ? "enum" : type.isRecord() ? "record" : "class")
+                .append(
+                        type.isAnnotation()
+                                ? "@interface"
+                                : type.isInterface()
+                                        ? "interface"
+                                        : type.isEnum() ? "enum" : type.isRecord() ? "record" : "class")
                 .append(' ')
                 .append(type.getName())
                 .append(typeParameters(type.getTypeParameters()));
@@ -211,10 +224,7 @@ public final class ApiDump {
                     .collect(Collectors.joining(", ", "(", ")")));
         }
         Type superclass = type.getGenericSuperclass();
-        if (superclass != null
-                && superclass != Object.class
-                && !type.isEnum()
-                && !type.isRecord()) {
+        if (superclass != null && superclass != Object.class && !type.isEnum() && !type.isRecord()) {
             line.append(" extends ").append(superclass.getTypeName());
         }
         List<String> interfaces = Arrays.stream(type.getGenericInterfaces())
@@ -257,9 +267,12 @@ public final class ApiDump {
         List<String[]> members = new ArrayList<>(); // {group, name, line}: sorted by group, name, then line
         for (Field field : type.getDeclaredFields()) {
             if (field.isEnumConstant()) {
-                members.add(new String[] {"0", field.getName(), annotations(field) + "enum constant " + field.getName()});
+                members.add(
+                        new String[] {"0", field.getName(), annotations(field) + "enum constant " + field.getName()});
             } else if (member(field, type)) {
-                members.add(new String[] {"1", field.getName(), annotations(field) + strip(field.toGenericString(), type, field.getName())});
+                members.add(new String[] {
+                    "1", field.getName(), annotations(field) + strip(field.toGenericString(), type, field.getName())
+                });
             }
         }
         for (Constructor<?> constructor : type.getDeclaredConstructors()) {
@@ -269,7 +282,11 @@ public final class ApiDump {
         }
         for (Method method : type.getDeclaredMethods()) {
             if (member(method, type) && !method.isBridge()) {
-                members.add(new String[] {"3", method.getName(), annotations(method) + strip(method.toGenericString(), type, method.getName() + "(")});
+                members.add(new String[] {
+                    "3",
+                    method.getName(),
+                    annotations(method) + strip(method.toGenericString(), type, method.getName() + "(")
+                });
             }
         }
         members.sort(Comparator.<String[], String>comparing(m -> m[0])
@@ -286,14 +303,19 @@ public final class ApiDump {
     private static String strip(String signature, Class<?> type, String nameStart) {
         String qualified = type.getTypeName() + "." + nameStart;
         int at = signature.indexOf(" " + qualified);
-        return at < 0 ? signature : signature.substring(0, at + 1) + signature.substring(at + 1 + type.getTypeName().length() + 1);
+        return at < 0
+                ? signature
+                : signature.substring(0, at + 1)
+                        + signature.substring(at + 1 + type.getTypeName().length() + 1);
     }
 
     /** The annotations Javadoc shows, such as {@code @FunctionalInterface} and {@code @Deprecated}. */
     private static String annotations(Object element) {
         Annotation[] annotations = element instanceof Class<?> c
                 ? c.getDeclaredAnnotations()
-                : element instanceof RecordComponent rc ? rc.getDeclaredAnnotations() : ((AccessibleObject) element).getDeclaredAnnotations();
+                : element instanceof RecordComponent rc
+                        ? rc.getDeclaredAnnotations()
+                        : ((AccessibleObject) element).getDeclaredAnnotations();
         return Arrays.stream(annotations)
                 .filter(a -> a.annotationType().isAnnotationPresent(Documented.class))
                 .map(ApiDump::annotation)

@@ -72,7 +72,8 @@ public final class PackageRules {
         for (String known : knownViolations) {
             String origin = known.substring(0, known.indexOf(" -> "));
             String originPackage = origin.substring(0, origin.lastIndexOf('.'));
-            boolean originsModule = classes.stream().anyMatch(c -> c.getPackageName().equals(originPackage));
+            boolean originsModule =
+                    classes.stream().anyMatch(c -> c.getPackageName().equals(originPackage));
             if (originsModule && !knownSeen.contains(known)) {
                 stale.add(known);
             }
@@ -86,10 +87,7 @@ public final class PackageRules {
     private static List<ArchRule> rules(
             Map<String, String> facades, Set<String> knownViolations, Set<String> knownSeen) {
         return List.of(
-                slices().matching("dev.ssekit.(*)..")
-                        .should()
-                        .beFreeOfCycles()
-                        .allowEmptyShould(true),
+                slices().matching("dev.ssekit.(*)..").should().beFreeOfCycles().allowEmptyShould(true),
                 noClasses()
                         .that()
                         .resideInAPackage("dev.ssekit.spi..")
@@ -106,13 +104,15 @@ public final class PackageRules {
 
     private static ArchCondition<JavaClass> useAnInternalPackageOnlyAsItsFacade(
             Map<String, String> facades, Set<String> knownViolations, Set<String> knownSeen) {
-        return new ArchCondition<>("use an SSEKit internal package only if they are its facade " + new TreeMap<>(facades)) {
+        return new ArchCondition<>(
+                "use an SSEKit internal package only if they are its facade " + new TreeMap<>(facades)) {
             @Override
             public void check(JavaClass origin, ConditionEvents events) {
                 String topLevel = origin.getName().replaceFirst("\\$.*", "");
                 for (Dependency dependency : origin.getDirectDependenciesFromSelf()) {
                     String target = dependency.getTargetClass().getName();
-                    String internal = internalPackage(dependency.getTargetClass().getPackageName());
+                    String internal =
+                            internalPackage(dependency.getTargetClass().getPackageName());
                     if (internal == null || topLevel.equals(facades.get(internal))) {
                         continue;
                     }
@@ -138,7 +138,8 @@ public final class PackageRules {
 
     private static Path classesOf(Class<?> type) {
         try {
-            return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Path.of(
+                    type.getProtectionDomain().getCodeSource().getLocation().toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import dev.ssekit.fixturethree.Facade;
-import dev.ssekit.fixturethree.Value;
 import dev.ssekit.fixturethree.internal.Impl;
 import java.util.Map;
 import java.util.Set;
@@ -15,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 class PackageRulesTest {
 
-    private static final Map<String, String> FACADE = Map.of("dev.ssekit.fixturethree.internal", "dev.ssekit.fixturethree.Facade");
+    private static final Map<String, String> FACADE =
+            Map.of("dev.ssekit.fixturethree.internal", "dev.ssekit.fixturethree.Facade");
 
     private static JavaClasses importing(String... packages) {
         return new ClassFileImporter().importPackages(packages);
@@ -23,16 +23,17 @@ class PackageRulesTest {
 
     @Test
     void aPackageCycleFails() {
-        assertThatThrownBy(() -> PackageRules.check(importing("dev.ssekit.fixtureone", "dev.ssekit.fixturetwo"), FACADE, Set.of()))
+        assertThatThrownBy(() -> PackageRules.check(
+                        importing("dev.ssekit.fixtureone", "dev.ssekit.fixturetwo"), FACADE, Set.of()))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("Cycle detected: Slice fixtureone")
-                .hasMessageContaining("Method <dev.ssekit.fixturetwo.Two.one()> has return type <dev.ssekit.fixtureone.One>");
+                .hasMessageContaining(
+                        "Method <dev.ssekit.fixturetwo.Two.one()> has return type <dev.ssekit.fixtureone.One>");
     }
 
     @Test
     void anInternalPackageUsedByItsFacadeOnlyPasses() {
-        JavaClasses classes = new ClassFileImporter()
-                .importClasses(Facade.class, Impl.class);
+        JavaClasses classes = new ClassFileImporter().importClasses(Facade.class, Impl.class);
 
         assertThatCode(() -> PackageRules.check(classes, FACADE, Set.of())).doesNotThrowAnyException();
     }
@@ -53,8 +54,7 @@ class PackageRulesTest {
                 .doesNotThrowAnyException();
 
         Set<String> stale = Set.of("dev.ssekit.fixturethree.Facade -> dev.ssekit.fixturethree.internal.Impl");
-        JavaClasses facadeOnly = new ClassFileImporter()
-                .importClasses(Facade.class, Impl.class);
+        JavaClasses facadeOnly = new ClassFileImporter().importClasses(Facade.class, Impl.class);
         assertThatThrownBy(() -> PackageRules.check(facadeOnly, Map.of(), Set.of()))
                 .isInstanceOf(AssertionError.class);
         assertThatThrownBy(() -> PackageRules.check(facadeOnly, FACADE, stale))
@@ -75,7 +75,8 @@ class PackageRulesTest {
     @Test
     void internalPackagesAreSsekitPackagesWithAnInternalSegment() {
         assertThat(PackageRules.internalPackage("dev.ssekit.internal")).isEqualTo("dev.ssekit.internal");
-        assertThat(PackageRules.internalPackage("dev.ssekit.servlet.internal.x")).isEqualTo("dev.ssekit.servlet.internal");
+        assertThat(PackageRules.internalPackage("dev.ssekit.servlet.internal.x"))
+                .isEqualTo("dev.ssekit.servlet.internal");
         assertThat(PackageRules.internalPackage("dev.ssekit.internals")).isNull();
         assertThat(PackageRules.internalPackage("dev.ssekit")).isNull();
         assertThat(PackageRules.internalPackage("io.lettuce.core.internal")).isNull();

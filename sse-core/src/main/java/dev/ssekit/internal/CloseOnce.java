@@ -66,7 +66,7 @@ abstract class CloseOnce {
     /** Registers {@code callback}; runs it at once, on this thread, if the close has finished. */
     public final void onClose(Consumer<CloseReason> callback) {
         Objects.requireNonNull(callback, "callback");
-        for (;;) {
+        for (; ; ) {
             Object[] current = callbacks;
             Object[] next = Arrays.copyOf(current, current.length + 1);
             next[current.length] = callback;
@@ -95,7 +95,7 @@ abstract class CloseOnce {
 
     /** Removes one occurrence of {@code callback}; whoever removes it runs it. */
     private boolean removeCallback(Object callback) {
-        for (;;) {
+        for (; ; ) {
             Object[] current = callbacks;
             int i = 0;
             while (i < current.length && current[i] != callback) {

@@ -37,18 +37,20 @@ public final class DefaultSseConnection extends Drain implements SseConnection, 
     // value only sends a heartbeat early, and a volatile store per delivery costs a fence.
     @SuppressWarnings("unused") // through LAST_OFFER
     private long lastOfferMillis;
+
     private static final VarHandle LAST_OFFER;
 
     static {
         try {
-            LAST_OFFER = MethodHandles.lookup().findVarHandle(DefaultSseConnection.class, "lastOfferMillis", long.class);
+            LAST_OFFER =
+                    MethodHandles.lookup().findVarHandle(DefaultSseConnection.class, "lastOfferMillis", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    DefaultSseConnection(UUID id, String owner, Set<String> eventTypes, SseTransport transport,
-            ConnectionContext context) {
+    DefaultSseConnection(
+            UUID id, String owner, Set<String> eventTypes, SseTransport transport, ConnectionContext context) {
         super(transport, context);
         this.id = id;
         this.owner = owner;
@@ -91,8 +93,8 @@ public final class DefaultSseConnection extends Drain implements SseConnection, 
         Set<String> checked = Names.checkEventTypes(types);
         int max = context.maxEventTypesPerConnection();
         if (checked.size() > max) {
-            throw new IllegalArgumentException("event types: a connection may choose at most "
-                    + max + ", was " + checked.size());
+            throw new IllegalArgumentException(
+                    "event types: a connection may choose at most " + max + ", was " + checked.size());
         }
         eventTypes = checked;
     }
@@ -133,7 +135,8 @@ public final class DefaultSseConnection extends Drain implements SseConnection, 
      * than once per recipient, and passes the time it read once for all of them.
      */
     FrameQueue.Offer offer(SseFrame frame, FrameKind kind, long nowMillis) {
-        FrameQueue.Offer offered = queue.offer(frame, kind, state() == State.IDLE, context.limits(), context.counters());
+        FrameQueue.Offer offered =
+                queue.offer(frame, kind, state() == State.IDLE, context.limits(), context.counters());
         if (offered == FrameQueue.Offer.OVERFLOWED) {
             condemn(CloseReason.SLOW_CONSUMER);
         } else if (offered.queued()) {

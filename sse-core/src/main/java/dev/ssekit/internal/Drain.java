@@ -130,7 +130,7 @@ abstract class Drain extends CloseOnce {
      * @return the frames this call wrote
      */
     private int kick(boolean writable) {
-        for (;;) {
+        for (; ; ) {
             State s = state;
             switch (s) {
                 case IDLE -> {
@@ -192,7 +192,7 @@ abstract class Drain extends CloseOnce {
         if (reason != CloseReason.SLOW_CONSUMER) {
             queue.close(); // a slow consumer's queue already refuses, and keeps what came first
         }
-        for (;;) {
+        for (; ; ) {
             State s = state;
             State next = switch (s) {
                 case IDLE, WAITING -> State.CONDEMNED;
@@ -220,7 +220,7 @@ abstract class Drain extends CloseOnce {
     private int drainLoop() {
         int total = 0; // frames written, over every pass
         try {
-            for (;;) {
+            for (; ; ) {
                 boolean ready = transport.isReady();
                 int written = 0;
                 try {

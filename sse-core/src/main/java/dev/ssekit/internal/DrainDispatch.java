@@ -90,8 +90,7 @@ final class DrainDispatch {
      * One drain task: kicks {@code targets[from, to)}, and counts the frames written once for the
      * slice, so that counting costs nothing per recipient.
      */
-    private record DrainSlice(DefaultSseConnection[] targets, int from, int to, Counters counters)
-            implements Runnable {
+    private record DrainSlice(DefaultSseConnection[] targets, int from, int to, Counters counters) implements Runnable {
         @Override
         public void run() {
             long written = 0;

@@ -98,8 +98,8 @@ final class FrameQueue {
      * drain waiting on the transport). Otherwise the overflow policy applies: {@code DROP_OLDEST}
      * drops the oldest live frames, never a replay, counting each in {@code counters}.
      */
-    synchronized Offer offer(SseFrame frame, FrameKind kind, boolean drainerIdle, QueueLimits limits,
-            Counters counters) {
+    synchronized Offer offer(
+            SseFrame frame, FrameKind kind, boolean drainerIdle, QueueLimits limits, Counters counters) {
         if (status != Status.OPEN && !(status == Status.SEALED && kind == FrameKind.CONTROL)) {
             return Offer.REFUSED;
         }

@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiPredicate;
 
 /**
  * The bounded record of published events, kept for replay after a reconnect.
@@ -79,7 +81,7 @@ final class History {
         this.seqById = mirror ? new HashMap<>() : null;
         // Random, not the start time: two registries started in the same millisecond (a restart, or
         // two servers) must not accept each other's ids.
-        this.epoch = Long.toString((java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 24) | (1L << 39), 36);
+        this.epoch = Long.toString((ThreadLocalRandom.current().nextLong() >>> 24) | (1L << 39), 36);
     }
 
     long nextSeq() {
@@ -303,7 +305,7 @@ final class History {
      * entries (an unrecorded message's, such as a boundary after a resync): the newest entry before
      * it, found by bisection with the relay's order.
      */
-    long seqBefore(String relayId, java.util.function.BiPredicate<String, String> precedes) {
+    long seqBefore(String relayId, BiPredicate<String, String> precedes) {
         int lo = 0; // entries before lo precede relayId
         int hi = size; // entries at or after hi do not
         while (lo < hi) {

@@ -5,8 +5,8 @@ import dev.ssekit.PublishResult;
 import dev.ssekit.SseConnection;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseRegistry.OverflowPolicy;
-import dev.ssekit.SseStats.ResetReason;
 import dev.ssekit.SseStats;
+import dev.ssekit.SseStats.ResetReason;
 import dev.ssekit.spi.ConnectOptions;
 import dev.ssekit.spi.DataSerializer;
 import dev.ssekit.spi.EventRelay;
@@ -107,15 +107,18 @@ public final class Hub implements ConnectionContext {
     public Hub(Settings s) {
         this.ticker = s.ticker();
         this.serializer = s.serializer();
-        this.limits = QueueLimits.of(s.queueFrames(), s.queueBytes(),
-                s.historyEvents() > 0 ? s.historyBytes() : 0, s.overflow());
+        this.limits = QueueLimits.of(
+                s.queueFrames(), s.queueBytes(), s.historyEvents() > 0 ? s.historyBytes() : 0, s.overflow());
         this.maxRoomsPerConnection = s.maxRoomsPerConnection();
         this.maxEventTypesPerConnection = s.maxEventTypesPerConnection();
         this.relay = s.relay();
         this.mirror = relay == null ? null : new RelayMirror(relay);
         this.history = s.historyEvents() > 0
-                ? new History(s.historyEvents(), s.historyBytes(),
-                        s.historyMaxAge() == null ? 0 : s.historyMaxAge().toMillis(), relay != null)
+                ? new History(
+                        s.historyEvents(),
+                        s.historyBytes(),
+                        s.historyMaxAge() == null ? 0 : s.historyMaxAge().toMillis(),
+                        relay != null)
                 : null;
         this.replay = new Replay(history, relay, mirror, counters);
         this.scheduler = s.scheduler();
@@ -192,16 +195,20 @@ public final class Hub implements ConnectionContext {
         Set<String> eventTypes = Names.checkEventTypes(options.eventTypes());
         checkCounts(openRooms.size(), eventTypes.size());
         checkOpen();
-        String lastEventId = options.lastEventId() == null || options.lastEventId().isEmpty()
-                ? null : options.lastEventId();
-        boolean heldByRelay = lastEventId != null && history != null && relay != null
-                && isAheadOfMirror(lastEventId) && relay.holds(lastEventId);
+        String lastEventId =
+                options.lastEventId() == null || options.lastEventId().isEmpty() ? null : options.lastEventId();
+        boolean heldByRelay = lastEventId != null
+                && history != null
+                && relay != null
+                && isAheadOfMirror(lastEventId)
+                && relay.holds(lastEventId);
         String relayNewest = relay == null ? null : relay.newestId();
-        DefaultSseConnection c = new DefaultSseConnection(
-                UUID.randomUUID(), options.owner(), eventTypes, transport, this);
+        DefaultSseConnection c =
+                new DefaultSseConnection(UUID.randomUUID(), options.owner(), eventTypes, transport, this);
         transport.start(c);
         if (options.retry() != null) {
-            c.offerReplay(SseFrame.encode(SseEvent.builder().retry(options.retry()).build()));
+            c.offerReplay(
+                    SseFrame.encode(SseEvent.builder().retry(options.retry()).build()));
         }
         lock.lock();
         try {
@@ -212,9 +219,9 @@ public final class Hub implements ConnectionContext {
             // The connected event and the start of the replay are decided under the lock that
             // orders publishing, so that the position the client is given is exactly where its
             // live events begin.
-            Replay.Start start = history == null ? null
-                    : lastEventId == null ? Replay.FRESH
-                    : replay.start(lastEventId, heldByRelay, nowMillis());
+            Replay.Start start = history == null
+                    ? null
+                    : lastEventId == null ? Replay.FRESH : replay.start(lastEventId, heldByRelay, nowMillis());
             if (options.announce()) {
                 c.offerReplay(Replay.connectedFrame(c.id(), replay.position(start, lastEventId)));
             }
@@ -268,8 +275,12 @@ public final class Hub implements ConnectionContext {
         checkOpen();
         boolean recorded = event.recorded() && history != null;
         if (mirror != null) {
-            return mirror.publish(room == null ? RelayMessage.Scope.ALL : RelayMessage.Scope.ROOM, room, event,
-                    history != null, counters);
+            return mirror.publish(
+                    room == null ? RelayMessage.Scope.ALL : RelayMessage.Scope.ROOM,
+                    room,
+                    event,
+                    history != null,
+                    counters);
         }
         SseFrame frame = recorded ? null : SseFrame.encode(event);
         String type = event.effectiveType();
@@ -286,7 +297,8 @@ public final class Hub implements ConnectionContext {
                 history.add(new History.Entry(seq, id, room, type, frame, now));
                 history.expire(now);
             }
-            fanned = fanOut(room == null ? rooms.everyone() : rooms.members(room), type, frame, now, null, false, recorded);
+            fanned = fanOut(
+                    room == null ? rooms.everyone() : rooms.members(room), type, frame, now, null, false, recorded);
         } finally {
             lock.unlock();
         }
@@ -311,8 +323,14 @@ public final class Hub implements ConnectionContext {
      * {@link RelayMirror#isHeldBack}; {@code fromRelay}: the id is the relay's, not that of one of
      * this server's own presence events).
      */
-    private Fanned fanOut(DefaultSseConnection[] targets, String type, SseFrame frame, long now,
-            String relayId, boolean fromRelay, boolean recorded) {
+    private Fanned fanOut(
+            DefaultSseConnection[] targets,
+            String type,
+            SseFrame frame,
+            long now,
+            String relayId,
+            boolean fromRelay,
+            boolean recorded) {
         // Decided once: without a relay, or with nobody held back, the loop does what it always did.
         boolean mayHoldBack = relayId != null && mirror != null && mirror.mayHoldBack(fromRelay);
         int queued = 0;
@@ -360,8 +378,12 @@ public final class Hub implements ConnectionContext {
         checkOpen();
         if (mirror != null) {
             // Never recorded, whatever the event says; the relay carries it as it is delivered.
-            return mirror.publish(RelayMessage.Scope.CONNECTION, connectionId.toString(), event.withRecorded(false),
-                    history != null, counters);
+            return mirror.publish(
+                    RelayMessage.Scope.CONNECTION,
+                    connectionId.toString(),
+                    event.withRecorded(false),
+                    history != null,
+                    counters);
         }
         DefaultSseConnection c = byId.get(connectionId);
         return c == null ? new PublishResult(event.id(), 0) : send(c, event);
@@ -427,7 +449,10 @@ public final class Hub implements ConnectionContext {
     private void deliverHere(String room, SseEvent event) {
         // Not recorded, so the id only matters to a connection still catching up with the relay,
         // which then skips this event.
-        deliverRelayed(PresenceTracker.PRESENCE_EVENT, new RelayMessage(RelayMessage.Scope.ROOM, room, event.withRecorded(false), null), false);
+        deliverRelayed(
+                PresenceTracker.PRESENCE_EVENT,
+                new RelayMessage(RelayMessage.Scope.ROOM, room, event.withRecorded(false), null),
+                false);
     }
 
     /** Who is in which room, its listeners and its events. */
@@ -524,7 +549,8 @@ public final class Hub implements ConnectionContext {
         Objects.requireNonNull(data, "data");
         String text = data instanceof String s ? s : serializer.serialize(data);
         if (text == null) {
-            throw new IllegalArgumentException("data: the serializer returned null for " + data.getClass().getName());
+            throw new IllegalArgumentException(
+                    "data: the serializer returned null for " + data.getClass().getName());
         }
         return new SseEvent(null, type, text, null, null);
     }
@@ -564,13 +590,15 @@ public final class Hub implements ConnectionContext {
      * touching any connection: for adapters, before they ask anyone whether the names are allowed.
      */
     public void checkSubscriptions(Collection<String> rooms, Collection<String> eventTypes) {
-        checkCounts(Names.checkRooms(rooms).size(), Names.checkEventTypes(eventTypes).size());
+        checkCounts(
+                Names.checkRooms(rooms).size(),
+                Names.checkEventTypes(eventTypes).size());
     }
 
     private void checkCounts(int roomCount, int typeCount) {
         if (roomCount > maxRoomsPerConnection) {
-            throw new IllegalArgumentException("rooms: a connection may join at most "
-                    + maxRoomsPerConnection + ", was " + roomCount);
+            throw new IllegalArgumentException(
+                    "rooms: a connection may join at most " + maxRoomsPerConnection + ", was " + roomCount);
         }
         if (typeCount > maxEventTypesPerConnection) {
             throw new IllegalArgumentException("event types: a connection may choose at most "
@@ -771,8 +799,14 @@ public final class Hub implements ConnectionContext {
     private static SseEvent jittered(SseEvent finalEvent) {
         long millis = finalEvent.retry().toMillis();
         long extra = ThreadLocalRandom.current().nextLong(millis + 1);
-        return new SseEvent(finalEvent.id(), finalEvent.type(), finalEvent.data(),
-                Duration.ofMillis(millis + extra), finalEvent.comment(), null, false);
+        return new SseEvent(
+                finalEvent.id(),
+                finalEvent.type(),
+                finalEvent.data(),
+                Duration.ofMillis(millis + extra),
+                finalEvent.comment(),
+                null,
+                false);
     }
 
     private boolean awaitEmpty(Duration grace) {

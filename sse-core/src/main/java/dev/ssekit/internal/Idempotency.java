@@ -75,8 +75,8 @@ public final class Idempotency {
         }
     }
 
-    private PublishResult awaitFirst(String key, CompletableFuture<PublishResult> first,
-            Supplier<PublishResult> publish) {
+    private PublishResult awaitFirst(
+            String key, CompletableFuture<PublishResult> first, Supplier<PublishResult> publish) {
         try {
             return first.get();
         } catch (InterruptedException e) {

@@ -1,6 +1,7 @@
 package dev.ssekit.internal;
 
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Set;
@@ -53,7 +54,7 @@ public final class Names {
         return switch (set.size()) {
             case 0 -> Set.of();
             case 1 -> Set.of(set.iterator().next());
-            default -> java.util.Collections.unmodifiableSet(set);
+            default -> Collections.unmodifiableSet(set);
         };
     }
 
@@ -71,9 +72,8 @@ public final class Names {
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
             if (Character.isISOControl(c)) {
-                throw new IllegalArgumentException(
-                        what + " must not contain control characters (found U+"
-                                + String.format("%04X", (int) c) + " at index " + i + ")");
+                throw new IllegalArgumentException(what + " must not contain control characters (found U+"
+                        + String.format("%04X", (int) c) + " at index " + i + ")");
             }
         }
         return name;

@@ -20,6 +20,7 @@ import java.util.TreeSet;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -55,8 +56,8 @@ public final class PresenceTracker {
      * @param eventDelay how long changes are gathered into one presence event
      * @param share the presence shared with other servers, or {@code null}
      */
-    public record Settings(Function<String, ?> describer, Pattern eventRooms, Duration eventDelay,
-            PresenceShare share) {}
+    public record Settings(
+            Function<String, ?> describer, Pattern eventRooms, Duration eventDelay, PresenceShare share) {}
 
     private static final System.Logger LOG = System.getLogger(PresenceTracker.class.getName());
     private static final Presence.Listener[] NONE = new Presence.Listener[0];
@@ -68,7 +69,7 @@ public final class PresenceTracker {
     private final DataSerializer serializer;
     private final BiConsumer<String, SseEvent> deliverHere;
 
-    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+    private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, Map<String, Integer>> rooms = new HashMap<>(); // room → owner → connections; guarded
     private final Set<String> pendingEvents = new HashSet<>(); // guarded by lock
     private ScheduledThreadPoolExecutor thread; // guarded by lock; made with the first work
@@ -208,7 +209,11 @@ public final class PresenceTracker {
                         share.departed(room, owner);
                     }
                 } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "sharing presence in room {0} failed: {1}", room, e.toString());
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "sharing presence in room {0} failed: {1}",
+                            room,
+                            e.toString());
                 }
             });
         }
@@ -231,8 +236,11 @@ public final class PresenceTracker {
             try {
                 owners.addAll(share.owners(room));
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "the shared presence of room {0} cannot be read ({1});"
-                        + " counting this server's owners only", room, e.toString());
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "the shared presence of room {0} cannot be read ({1});" + " counting this server's owners only",
+                        room,
+                        e.toString());
             }
         }
         List<Object> members = new ArrayList<>();
@@ -291,7 +299,11 @@ public final class PresenceTracker {
         try {
             deliverHere.accept(room, new SseEvent(null, PRESENCE_EVENT, serializer.serialize(json(now)), null, null));
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "the presence event of room {0} could not be sent: {1}", room, e.toString());
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "the presence event of room {0} could not be sent: {1}",
+                    room,
+                    e.toString());
         }
     }
 

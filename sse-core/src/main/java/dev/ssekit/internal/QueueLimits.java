@@ -26,7 +26,6 @@ record QueueLimits(int frames, long bytes, long replayBytes, OverflowPolicy over
      * one history's worth and the allowance, however many resyncs queue replays behind it.
      */
     static QueueLimits of(int frames, long bytes, long historyBytes, OverflowPolicy overflow) {
-        return new QueueLimits(frames, bytes,
-                historyBytes + Math.max(bytes, CONNECTION_FRAMES_ALLOWANCE), overflow);
+        return new QueueLimits(frames, bytes, historyBytes + Math.max(bytes, CONNECTION_FRAMES_ALLOWANCE), overflow);
     }
 }

@@ -60,8 +60,8 @@ final class RelayMirror {
      * connects here after the publish returned replays it. {@code historyOn}: the result carries
      * the relay's id for a recorded event.
      */
-    PublishResult publish(RelayMessage.Scope scope, String target, SseEvent event, boolean historyOn,
-            Counters counters) {
+    PublishResult publish(
+            RelayMessage.Scope scope, String target, SseEvent event, boolean historyOn, Counters counters) {
         String tag = tagPrefix + tags.incrementAndGet();
         CompletableFuture<Integer> delivered = new CompletableFuture<>();
         awaitingDelivery.put(tag, delivered);
@@ -201,8 +201,13 @@ final class RelayMirror {
      * relay said where it stood before {@code retained} ({@code after}, or nothing at all when
      * {@code after} is null).
      */
-    void rebuild(History history, List<RelaySink.Delivery> retained, boolean gap, String after,
-            boolean afterKnown, long now) {
+    void rebuild(
+            History history,
+            List<RelaySink.Delivery> retained,
+            boolean gap,
+            String after,
+            boolean afterKnown,
+            long now) {
         history.clear();
         int first = 0;
         if (gap && !retained.isEmpty()) {
@@ -223,15 +228,21 @@ final class RelayMirror {
         for (RelaySink.Delivery d : retained.subList(first, retained.size())) {
             RelayMessage m = d.message();
             if (m.recorded()) {
-                history.add(new History.Entry(history.nextSeq(), d.id(), m.target(),
-                        m.event().effectiveType(), SseFrame.encode(m.event().withId(d.id())), now));
+                history.add(new History.Entry(
+                        history.nextSeq(),
+                        d.id(),
+                        m.target(),
+                        m.event().effectiveType(),
+                        SseFrame.encode(m.event().withId(d.id())),
+                        now));
             }
         }
     }
 
     /** After a resync: what the relay delivers next comes after {@code retained} (if it did not say, after something). */
     void resynced(List<RelaySink.Delivery> retained, String after) {
-        lastRelayedId = retained.isEmpty() ? after : retained.get(retained.size() - 1).id();
+        lastRelayedId =
+                retained.isEmpty() ? after : retained.get(retained.size() - 1).id();
     }
 
     /** Closes the relay. */

@@ -80,7 +80,9 @@ final class Replay {
         }
         String oldest = history.oldestId();
         String newest = history.newestId();
-        if (oldest != null ? relay.precedes(lastEventId, oldest) : newest != null && relay.precedes(lastEventId, newest)) {
+        if (oldest != null
+                ? relay.precedes(lastEventId, oldest)
+                : newest != null && relay.precedes(lastEventId, newest)) {
             return new Start(History.Resume.EXPIRED, 0);
         }
         if (oldest != null && relay.precedes(oldest, lastEventId) && relay.precedes(lastEventId, newest)) {
@@ -116,8 +118,7 @@ final class Replay {
         if (lastEventId == null) {
             return history.positionId();
         }
-        return start.resume() == History.Resume.FROM_SEQ || start.resume() == History.Resume.AHEAD
-                ? lastEventId : null;
+        return start.resume() == History.Resume.FROM_SEQ || start.resume() == History.Resume.AHEAD ? lastEventId : null;
     }
 
     static SseFrame connectedFrame(UUID id, String position) {
@@ -137,8 +138,8 @@ final class Replay {
             case AHEAD -> mirror.holdBack(c, lastEventId);
             case FROM_SEQ -> offerRetained(c, start.seq(), memberOf);
             case UNKNOWN, EXPIRED -> {
-                c.offerReplay(resetFrame(start.resume() == History.Resume.UNKNOWN
-                        ? ResetReason.UNKNOWN : ResetReason.EXPIRED));
+                c.offerReplay(resetFrame(
+                        start.resume() == History.Resume.UNKNOWN ? ResetReason.UNKNOWN : ResetReason.EXPIRED));
                 offerRetained(c, 0, memberOf);
                 if (start.holdBack()) {
                     mirror.holdBack(c, lastEventId);

@@ -53,7 +53,8 @@ final class Sweep implements Runnable {
         long now = nowMillis.getAsLong();
         for (DefaultSseConnection c : rooms.everyone()) {
             long waiting = c.waitingSinceMillis();
-            if (writeTimeout != null && waiting != DefaultSseConnection.NOT_WAITING
+            if (writeTimeout != null
+                    && waiting != DefaultSseConnection.NOT_WAITING
                     && now - waiting >= writeTimeout.toMillis()) {
                 c.close(CloseReason.STALLED);
                 continue;

@@ -31,12 +31,7 @@ import java.util.Set;
  * @since 1.0
  */
 public record ConnectOptions(
-        String owner,
-        Set<String> rooms,
-        Set<String> eventTypes,
-        String lastEventId,
-        boolean announce,
-        Duration retry) {
+        String owner, Set<String> rooms, Set<String> eventTypes, String lastEventId, boolean announce, Duration retry) {
 
     /**
      * Copies the fields; the names themselves are checked when the connection opens.

@@ -28,9 +28,13 @@ public final class Connections {
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(SseRegistry.class, MethodHandles.lookup());
-            OPEN = lookup.findVirtual(SseRegistry.class, "open",
+            OPEN = lookup.findVirtual(
+                    SseRegistry.class,
+                    "open",
                     MethodType.methodType(SseConnection.class, SseTransport.class, ConnectOptions.class));
-            CHECK = lookup.findVirtual(SseRegistry.class, "checkSubscriptions",
+            CHECK = lookup.findVirtual(
+                    SseRegistry.class,
+                    "checkSubscriptions",
                     MethodType.methodType(void.class, Collection.class, Collection.class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -73,7 +77,8 @@ public final class Connections {
      * @throws IllegalArgumentException naming the field, if a name is invalid or there are more
      *     (distinct) rooms or event types than one connection may have
      */
-    public static void checkSubscriptions(SseRegistry registry, Collection<String> rooms, Collection<String> eventTypes) {
+    public static void checkSubscriptions(
+            SseRegistry registry, Collection<String> rooms, Collection<String> eventTypes) {
         Objects.requireNonNull(registry, "registry");
         try {
             CHECK.invokeExact(registry, rooms, eventTypes);

@@ -29,8 +29,7 @@ public interface DataSerializer {
             try {
                 return mapper.writeValueAsString(data);
             } catch (JsonProcessingException e) {
-                throw new IllegalArgumentException(
-                        "data could not be written as JSON: " + e.getOriginalMessage(), e);
+                throw new IllegalArgumentException("data could not be written as JSON: " + e.getOriginalMessage(), e);
             }
         };
     }

@@ -57,7 +57,9 @@ class FrameQueueTest {
         for (int i = 0; i < 990; i++) {
             queue.poll();
         }
-        assertThat(queue.capacities()[0]).as("a quarter full at most, halved each time").isLessThanOrEqualTo(64);
+        assertThat(queue.capacities()[0])
+                .as("a quarter full at most, halved each time")
+                .isLessThanOrEqualTo(64);
         assertThat(drain()).hasSize(10);
         assertThat(queue.capacities()[0]).isEqualTo(FrameQueue.INITIAL_CAPACITY);
     }
@@ -75,8 +77,8 @@ class FrameQueueTest {
         offer("l12", FrameKind.LIVE); // drops l2, which stands behind r1 and r2
 
         assertThat(counters.framesDropped.sum()).isEqualTo(2);
-        assertThat(drain()).containsExactly("r1", "r2", "l3", "l4", "l5", "l6", "l7", "l8", "l9", "l10", "l11",
-                "r3", "l12");
+        assertThat(drain())
+                .containsExactly("r1", "r2", "l3", "l4", "l5", "l6", "l7", "l8", "l9", "l10", "l11", "r3", "l12");
     }
 
     @Test
@@ -85,11 +87,14 @@ class FrameQueueTest {
         queue.offer(frame("1"), FrameKind.LIVE, false, two, counters);
         queue.offer(frame("2"), FrameKind.LIVE, false, two, counters);
 
-        assertThat(queue.offer(frame("3"), FrameKind.LIVE, false, two, counters)).isEqualTo(FrameQueue.Offer.OVERFLOWED);
+        assertThat(queue.offer(frame("3"), FrameKind.LIVE, false, two, counters))
+                .isEqualTo(FrameQueue.Offer.OVERFLOWED);
         queue.poll();
 
-        assertThat(queue.offer(frame("4"), FrameKind.LIVE, false, two, counters)).isEqualTo(FrameQueue.Offer.REFUSED);
-        assertThat(queue.offer(frame("h"), FrameKind.CONTROL, false, two, counters)).isEqualTo(FrameQueue.Offer.REFUSED);
+        assertThat(queue.offer(frame("4"), FrameKind.LIVE, false, two, counters))
+                .isEqualTo(FrameQueue.Offer.REFUSED);
+        assertThat(queue.offer(frame("h"), FrameKind.CONTROL, false, two, counters))
+                .isEqualTo(FrameQueue.Offer.REFUSED);
         assertThat(drain()).containsExactly("2");
         queue.close();
         assertThat(queue.size()).isZero();

@@ -25,8 +25,8 @@ import java.util.regex.Pattern;
 public final class ChatNames {
 
     /** The rooms whose members hear who arrives and leaves: every room but the feeds'. */
-    public static final Pattern CHAT_ROOMS = Pattern.compile("(?!(" + LiveFeeds.TICKER_ROOM + "|"
-            + LiveFeeds.STATS_ROOM + ")$).+");
+    public static final Pattern CHAT_ROOMS =
+            Pattern.compile("(?!(" + LiveFeeds.TICKER_ROOM + "|" + LiveFeeds.STATS_ROOM + ")$).+");
 
     static final int MAX_VISITORS = 10_000;
     static final int MAX_NAME_CHARS = 40;
@@ -74,8 +74,10 @@ public final class ChatNames {
             if (name.isEmpty() || name.length() > MAX_NAME_CHARS || name.chars().anyMatch(Character::isISOControl)) {
                 response.setStatus(400);
                 response.setContentType("application/json;charset=UTF-8");
-                response.getOutputStream().write(("{\"error\":\"name must be 1 to " + MAX_NAME_CHARS
-                        + " characters, without control characters\"}").getBytes(StandardCharsets.UTF_8));
+                response.getOutputStream()
+                        .write(("{\"error\":\"name must be 1 to " + MAX_NAME_CHARS
+                                        + " characters, without control characters\"}")
+                                .getBytes(StandardCharsets.UTF_8));
                 return;
             }
             // The same owner key the SSE servlet gives this visitor's streams (its default resolver).
@@ -83,8 +85,9 @@ public final class ChatNames {
             if (owner == null) {
                 response.setStatus(400);
                 response.setContentType("application/json;charset=UTF-8");
-                response.getOutputStream().write(
-                        "{\"error\":\"owner: this visitor has none yet; open a stream first\"}".getBytes(StandardCharsets.UTF_8));
+                response.getOutputStream()
+                        .write("{\"error\":\"owner: this visitor has none yet; open a stream first\"}"
+                                .getBytes(StandardCharsets.UTF_8));
                 return;
             }
             names.set(owner, name);

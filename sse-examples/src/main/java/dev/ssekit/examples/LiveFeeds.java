@@ -113,15 +113,19 @@ public final class LiveFeeds implements AutoCloseable {
         if (period == null || period.isZero() || period.isNegative()) {
             throw new IllegalArgumentException(name + " must be positive: " + period);
         }
-        feeds.put(room, new Feed(() -> {
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                // A scheduled task that throws is never run again: log and keep the feed alive.
-                System.getLogger(LiveFeeds.class.getName())
-                        .log(System.Logger.Level.WARNING, name + " feed failed once", e);
-            }
-        }, period.toMillis()));
+        feeds.put(
+                room,
+                new Feed(
+                        () -> {
+                            try {
+                                task.run();
+                            } catch (RuntimeException e) {
+                                // A scheduled task that throws is never run again: log and keep the feed alive.
+                                System.getLogger(LiveFeeds.class.getName())
+                                        .log(System.Logger.Level.WARNING, name + " feed failed once", e);
+                            }
+                        },
+                        period.toMillis()));
     }
 
     /** Starts or stops the feed of {@code room}, if it has one; harmless if it already is so. */
@@ -132,8 +136,8 @@ public final class LiveFeeds implements AutoCloseable {
                 return;
             }
             if (on) {
-                feed.running = scheduler.scheduleAtFixedRate(feed.task, feed.periodMillis, feed.periodMillis,
-                        TimeUnit.MILLISECONDS);
+                feed.running = scheduler.scheduleAtFixedRate(
+                        feed.task, feed.periodMillis, feed.periodMillis, TimeUnit.MILLISECONDS);
             } else {
                 feed.running.cancel(false);
                 feed.running = null;
@@ -144,7 +148,8 @@ public final class LiveFeeds implements AutoCloseable {
     private void tick() {
         ticks++;
         String now = Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
-        registry.publish(TICKER_ROOM, registry.event("tick", new Tick(ticks, now)).withRecorded(false));
+        registry.publish(
+                TICKER_ROOM, registry.event("tick", new Tick(ticks, now)).withRecorded(false));
     }
 
     private void stats() {

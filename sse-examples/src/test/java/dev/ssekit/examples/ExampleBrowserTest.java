@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
@@ -52,13 +53,13 @@ class ExampleBrowserTest {
     private ExampleApp app;
     private String base;
     private ChromeDriver driver; // the browser the helpers below act in
-    private final List<ChromeDriver> browsers = new java.util.ArrayList<>();
+    private final List<ChromeDriver> browsers = new ArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
         if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
-            String how = "the browser test needs Chromium at " + CHROMIUM + " and its driver at "
-                    + CHROMEDRIVER + "; install both with `apt-get install -y chromium chromium-driver`";
+            String how = "the browser test needs Chromium at " + CHROMIUM + " and its driver at " + CHROMEDRIVER
+                    + "; install both with `apt-get install -y chromium chromium-driver`";
             if ("true".equals(System.getenv("CI"))) {
                 fail(how);
             }
@@ -83,9 +84,16 @@ class ExampleBrowserTest {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments(
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--window-size=1280,900", "--user-data-dir=" + profile);
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=1280,900",
+                "--user-data-dir=" + profile);
         ChromeDriver browser = new ChromeDriver(service, options);
         browsers.add(browser);
         return browser;
@@ -126,8 +134,7 @@ class ExampleBrowserTest {
         // A direct message reaches its target and no one else, not even a room mate.
         driver.findElement(By.id("direct-to")).sendKeys(bobId);
         send("direct-text", "direct-form", "A secret for Bob");
-        await("Alice's page says it was delivered",
-                d -> text("direct-status").startsWith("Delivered"));
+        await("Alice's page says it was delivered", d -> text("direct-status").startsWith("Delivered"));
         driver.switchTo().window(bob);
         await("Bob sees the direct message", d -> texts("#direct-log .text").contains("A secret for Bob"));
         driver.switchTo().window(alice);
@@ -143,7 +150,8 @@ class ExampleBrowserTest {
         // Switching the ticker off leaves the ticker room (POST sse/subscriptions, as the page's
         // owner): Alice's count stops while Bob's goes on; switching it back on resumes it.
         driver.findElement(By.id("ticker-on")).click();
-        await("Alice's page left the ticker room",
+        await(
+                "Alice's page left the ticker room",
                 d -> "false".equals(driver.findElement(By.id("ticker")).getAttribute("data-listening")));
         long stopped = number("tick-count");
         driver.switchTo().window(bob);
@@ -163,9 +171,13 @@ class ExampleBrowserTest {
         }
         await("Bob reconnected and caught up", d -> chatTexts().contains("While you were away 3"));
         assertThat(connectionId()).isNotEqualTo(bobId);
-        assertThat(chatTexts()).containsExactly(
-                "Hello from Alice", "Hi Alice, Bob here",
-                "While you were away 1", "While you were away 2", "While you were away 3");
+        assertThat(chatTexts())
+                .containsExactly(
+                        "Hello from Alice",
+                        "Hi Alice, Bob here",
+                        "While you were away 1",
+                        "While you were away 2",
+                        "While you were away 3");
 
         // Joining a room shows its recent messages: Alice leaves for another room and comes back.
         driver.switchTo().window(alice);
@@ -173,9 +185,13 @@ class ExampleBrowserTest {
         await("Alice's chat is empty in a new room", d -> chatTexts().isEmpty());
         join("alice", "e2e");
         await("Alice sees the room's history", d -> chatTexts().size() == 5);
-        assertThat(chatTexts()).containsExactly(
-                "Hello from Alice", "Hi Alice, Bob here",
-                "While you were away 1", "While you were away 2", "While you were away 3");
+        assertThat(chatTexts())
+                .containsExactly(
+                        "Hello from Alice",
+                        "Hi Alice, Bob here",
+                        "While you were away 1",
+                        "While you were away 2",
+                        "While you were away 3");
 
         // What a person sees: a laptop's window, and a phone's width with the whole page.
         driver.switchTo().window(bob);
@@ -193,25 +209,39 @@ class ExampleBrowserTest {
         driver = alice;
         driver.get(base);
         join("alice", "meeting");
-        await("Alice sees herself alone in the room",
-                d -> text("presence-count").equals("1") && texts("#presence-members li").equals(List.of("alice")));
+        await(
+                "Alice sees herself alone in the room",
+                d -> text("presence-count").equals("1")
+                        && texts("#presence-members li").equals(List.of("alice")));
 
         driver = bob;
         driver.get(base);
         join("bob", "meeting");
-        await("Bob sees Alice and himself", d -> text("presence-count").equals("2")
-                && texts("#presence-members li").stream().sorted().toList().equals(List.of("alice", "bob")));
+        await(
+                "Bob sees Alice and himself",
+                d -> text("presence-count").equals("2")
+                        && texts("#presence-members li").stream()
+                                .sorted()
+                                .toList()
+                                .equals(List.of("alice", "bob")));
 
         driver = alice;
-        await("Alice sees Bob arrive", d -> text("presence-count").equals("2")
-                && texts("#presence-members li").stream().sorted().toList().equals(List.of("alice", "bob")));
+        await(
+                "Alice sees Bob arrive",
+                d -> text("presence-count").equals("2")
+                        && texts("#presence-members li").stream()
+                                .sorted()
+                                .toList()
+                                .equals(List.of("alice", "bob")));
 
         // Bob closes his browser; the server notices at its next write to that stream (the stats
         // come every two seconds), and the room's members hear he left.
         browsers.remove(bob);
         bob.quit();
-        await("Alice sees Bob leave",
-                d -> text("presence-count").equals("1") && texts("#presence-members li").equals(List.of("alice")));
+        await(
+                "Alice sees Bob leave",
+                d -> text("presence-count").equals("1")
+                        && texts("#presence-members li").equals(List.of("alice")));
     }
 
     // ---- using the page, as a person would ------------------------------------------------------
@@ -225,7 +255,9 @@ class ExampleBrowserTest {
         roomInput.clear();
         roomInput.sendKeys(room);
         driver.findElement(By.cssSelector("#join-form button")).click();
-        await("the page is in room " + room, d -> text("room-label").equals(room) && text("status").equals("live"));
+        await(
+                "the page is in room " + room,
+                d -> text("room-label").equals(room) && text("status").equals("live"));
     }
 
     private String connectionId() {
@@ -235,8 +267,11 @@ class ExampleBrowserTest {
 
     private void send(String inputId, String formId, String message) {
         driver.findElement(By.id(inputId)).sendKeys(message);
-        driver.findElement(By.cssSelector("#" + formId + " button[type=submit]")).click();
-        await("the input is cleared after sending", d -> driver.findElement(By.id(inputId)).getAttribute("value").isEmpty());
+        driver.findElement(By.cssSelector("#" + formId + " button[type=submit]"))
+                .click();
+        await(
+                "the input is cleared after sending",
+                d -> driver.findElement(By.id(inputId)).getAttribute("value").isEmpty());
     }
 
     private String text(String id) {
@@ -248,8 +283,9 @@ class ExampleBrowserTest {
      * as events arrive, and reading element by element could meet one already replaced.
      */
     private List<String> texts(String css) {
-        List<?> texts = (List<?>) ((JavascriptExecutor) driver).executeScript(
-                "return Array.from(document.querySelectorAll(arguments[0]), e => e.innerText.trim());", css);
+        List<?> texts = (List<?>) ((JavascriptExecutor) driver)
+                .executeScript(
+                        "return Array.from(document.querySelectorAll(arguments[0]), e => e.innerText.trim());", css);
         return texts.stream().map(String::valueOf).toList();
     }
 
@@ -274,8 +310,7 @@ class ExampleBrowserTest {
     private void postChat(String room, String name, String message) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create(base + "sse?event=chat&room=" + room))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"name\":\"" + name + "\",\"text\":\"" + message + "\"}"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\",\"text\":\"" + message + "\"}"))
                 .build();
         HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ssekit.testing.EventStream.Event;
 import dev.ssekit.testing.EventStream;
+import dev.ssekit.testing.EventStream.Event;
 import java.io.IOException;
 import java.net.CookieManager;
 import java.net.URI;
@@ -50,7 +50,8 @@ class ExampleHttpContractTest {
         return EventStream.open(client, base.resolve("sse" + query));
     }
 
-    private HttpResponse<String> post(HttpClient with, String path, String json) throws IOException, InterruptedException {
+    private HttpResponse<String> post(HttpClient with, String path, String json)
+            throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(base.resolve(path))
                 .timeout(EventStream.TIMEOUT)
                 .header("Content-Type", "application/json")
@@ -60,8 +61,8 @@ class ExampleHttpContractTest {
     }
 
     private static JsonNode json(HttpResponse<String> response) throws IOException {
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
-                type -> assertThat(type).startsWith("application/json"));
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
         return JSON.readTree(response.body());
     }
 
@@ -85,7 +86,8 @@ class ExampleHttpContractTest {
     void postPublishesItsJsonBodyToTheRoomAndAnswersIdAndQueued() throws Exception {
         try (EventStream s = stream("?rooms=contract-post")) {
             connectionId(s.next());
-            HttpResponse<String> r = post(client, "sse?room=contract-post&event=chat", "{\"name\":\"ann\", \"text\":\"hi\"}");
+            HttpResponse<String> r =
+                    post(client, "sse?room=contract-post&event=chat", "{\"name\":\"ann\", \"text\":\"hi\"}");
             assertThat(r.statusCode()).isEqualTo(200);
             JsonNode answer = json(r);
             assertThat(answer.get("queued").asInt()).isEqualTo(1);
@@ -102,8 +104,14 @@ class ExampleHttpContractTest {
     void eventsQueryLetsOnlyTheChosenTypesThrough() throws Exception {
         try (EventStream s = stream("?rooms=contract-types&events=wanted")) {
             connectionId(s.next());
-            assertThat(json(post(client, "sse?room=contract-types&event=unwanted", "{\"n\":1}")).get("queued").asInt()).isZero();
-            assertThat(json(post(client, "sse?room=contract-types&event=wanted", "{\"n\":2}")).get("queued").asInt()).isEqualTo(1);
+            assertThat(json(post(client, "sse?room=contract-types&event=unwanted", "{\"n\":1}"))
+                            .get("queued")
+                            .asInt())
+                    .isZero();
+            assertThat(json(post(client, "sse?room=contract-types&event=wanted", "{\"n\":2}"))
+                            .get("queued")
+                            .asInt())
+                    .isEqualTo(1);
             Event next = s.next();
             assertThat(next.type()).isEqualTo("wanted");
             assertThat(next.data()).isEqualTo("{\"n\":2}");
@@ -126,10 +134,12 @@ class ExampleHttpContractTest {
     void lastEventIdHeaderWinsOverTheQuerySoAReconnectingPageGetsNoDuplicate() throws Exception {
         // The page opens sse?rooms=..&lastEventId=0; when the browser reconnects it keeps that URL
         // and adds the Last-Event-ID header, which must decide where the replay starts.
-        String first = json(post(client, "sse?room=contract-resume&event=chat", "{\"text\":\"seen\"}")).get("id").asText();
+        String first = json(post(client, "sse?room=contract-resume&event=chat", "{\"text\":\"seen\"}"))
+                .get("id")
+                .asText();
         post(client, "sse?room=contract-resume&event=chat", "{\"text\":\"missed\"}");
-        try (EventStream s = EventStream.open(client, base.resolve("sse?rooms=contract-resume&lastEventId=0"),
-                Map.of("Last-Event-ID", first))) {
+        try (EventStream s = EventStream.open(
+                client, base.resolve("sse?rooms=contract-resume&lastEventId=0"), Map.of("Last-Event-ID", first))) {
             connectionId(s.next());
             Event next = s.next();
             assertThat(next.type()).isEqualTo("chat");
@@ -161,18 +171,20 @@ class ExampleHttpContractTest {
     void subscriptionsEndpointJoinsAndLeavesRoomsOnTheOpenConnection() throws Exception {
         try (EventStream s = stream("")) {
             String id = connectionId(s.next());
-            HttpResponse<String> joined = post(client, "sse/subscriptions",
-                    "{\"connectionId\":\"" + id + "\",\"join\":[\"contract-sub\"]}");
+            HttpResponse<String> joined =
+                    post(client, "sse/subscriptions", "{\"connectionId\":\"" + id + "\",\"join\":[\"contract-sub\"]}");
             assertThat(joined.statusCode()).isEqualTo(200);
             assertThat(json(joined).toString()).contains("contract-sub");
 
             post(client, "sse?room=contract-sub&event=chat", "{\"text\":\"in\"}");
             assertThat(s.next("chat").data()).isEqualTo("{\"text\":\"in\"}");
 
-            HttpResponse<String> left = post(client, "sse/subscriptions",
-                    "{\"connectionId\":\"" + id + "\",\"leave\":[\"contract-sub\"]}");
+            HttpResponse<String> left =
+                    post(client, "sse/subscriptions", "{\"connectionId\":\"" + id + "\",\"leave\":[\"contract-sub\"]}");
             assertThat(left.statusCode()).isEqualTo(200);
-            assertThat(json(post(client, "sse?room=contract-sub&event=chat", "{\"text\":\"out\"}")).get("queued").asInt())
+            assertThat(json(post(client, "sse?room=contract-sub&event=chat", "{\"text\":\"out\"}"))
+                            .get("queued")
+                            .asInt())
                     .isZero();
         }
     }
@@ -181,7 +193,9 @@ class ExampleHttpContractTest {
     void anotherSessionMayNotChangeTheConnectionsSubscriptions() throws Exception {
         try (EventStream s = stream("")) {
             String id = connectionId(s.next());
-            HttpResponse<String> r = post(newClient(), "sse/subscriptions",
+            HttpResponse<String> r = post(
+                    newClient(),
+                    "sse/subscriptions",
                     "{\"connectionId\":\"" + id + "\",\"join\":[\"contract-stolen\"]}");
             assertThat(r.statusCode()).isEqualTo(403);
             assertThat(json(r).get("error").asText()).isNotBlank();
@@ -205,7 +219,8 @@ class ExampleHttpContractTest {
             connectionId(s.next());
             JsonNode first = JSON.readTree(s.next("tick").data());
             JsonNode second = JSON.readTree(s.next("tick").data());
-            assertThat(second.get("count").asLong()).isGreaterThan(first.get("count").asLong());
+            assertThat(second.get("count").asLong())
+                    .isGreaterThan(first.get("count").asLong());
             Instant.parse(second.get("time").asText()); // ISO-8601, or this throws
         }
     }
@@ -224,12 +239,17 @@ class ExampleHttpContractTest {
 
     @Test
     void pageIsServedAtTheRoot() throws Exception {
-        HttpResponse<String> page = client.send(HttpRequest.newBuilder(base).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> page =
+                client.send(HttpRequest.newBuilder(base).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.body()).contains("<title>SSEKit example</title>");
         for (String file : new String[] {"app.js", "style.css"}) {
-            assertThat(client.send(HttpRequest.newBuilder(base.resolve(file)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode()).as(file).isEqualTo(200);
+            assertThat(client.send(
+                                    HttpRequest.newBuilder(base.resolve(file)).build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode())
+                    .as(file)
+                    .isEqualTo(200);
         }
     }
 }

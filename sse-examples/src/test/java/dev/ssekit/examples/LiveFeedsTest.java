@@ -65,7 +65,10 @@ class LiveFeedsTest {
     @Test
     void tickerProducesNothingWhileNobodyIsInItsRoom() throws Exception {
         Frames watcher = new Frames();
-        Connections.open(registry, watcher, ConnectOptions.builder("watcher").rooms(LiveFeeds.STATS_ROOM).build());
+        Connections.open(
+                registry,
+                watcher,
+                ConnectOptions.builder("watcher").rooms(LiveFeeds.STATS_ROOM).build());
         // Both feeds run on one thread at the same pace: five stats mean five chances to tick.
         for (int i = 0; i < 5; i++) {
             watcher.next("stats");
@@ -73,7 +76,10 @@ class LiveFeedsTest {
         assertThat(watcher.frames).noneMatch(f -> f.startsWith("event: tick"));
 
         Frames listener = new Frames();
-        Connections.open(registry, listener, ConnectOptions.builder("listener").rooms(LiveFeeds.TICKER_ROOM).build());
+        Connections.open(
+                registry,
+                listener,
+                ConnectOptions.builder("listener").rooms(LiveFeeds.TICKER_ROOM).build());
         assertThat(listener.next("tick")).contains("\"count\":1,");
         assertThat(listener.next("tick")).contains("\"count\":2,");
     }
@@ -82,7 +88,12 @@ class LiveFeedsTest {
     void feedStartsForARoomOccupiedBeforeTheFeedsStarted() throws Exception {
         try (SseRegistry early = SseRegistry.builder().build()) {
             Frames listener = new Frames();
-            Connections.open(early, listener, ConnectOptions.builder("listener").rooms(LiveFeeds.TICKER_ROOM).build());
+            Connections.open(
+                    early,
+                    listener,
+                    ConnectOptions.builder("listener")
+                            .rooms(LiveFeeds.TICKER_ROOM)
+                            .build());
             try (LiveFeeds later = LiveFeeds.start(early, Duration.ofMillis(10), Duration.ofMillis(10))) {
                 assertThat(listener.next("tick")).contains("\"count\":1,");
                 assertThat(listener.next("tick")).contains("\"count\":2,");
@@ -93,8 +104,12 @@ class LiveFeedsTest {
     @Test
     void ticksAndStatsAreNotRecordedSoTheyNeverCrowdOutTheChat() throws Exception {
         Frames listener = new Frames();
-        Connections.open(registry, listener, ConnectOptions.builder("listener")
-                .rooms(LiveFeeds.TICKER_ROOM, LiveFeeds.STATS_ROOM).build());
+        Connections.open(
+                registry,
+                listener,
+                ConnectOptions.builder("listener")
+                        .rooms(LiveFeeds.TICKER_ROOM, LiveFeeds.STATS_ROOM)
+                        .build());
         registry.publish("chat", registry.event("chat", "{\"text\":\"kept\"}"));
         for (int i = 0; i < 3; i++) {
             listener.next("tick");
@@ -102,8 +117,13 @@ class LiveFeedsTest {
         }
 
         Frames joiner = new Frames();
-        Connections.open(registry, joiner, ConnectOptions.builder("joiner").rooms("chat", LiveFeeds.TICKER_ROOM)
-                .lastEventId("0").build());
+        Connections.open(
+                registry,
+                joiner,
+                ConnectOptions.builder("joiner")
+                        .rooms("chat", LiveFeeds.TICKER_ROOM)
+                        .lastEventId("0")
+                        .build());
         // Replay holds only the chat message; the first tick after it is a live one.
         String replayed = joiner.frames.poll(10, TimeUnit.SECONDS);
         assertThat(replayed).startsWith("id: ").contains("event: chat\n").contains("kept");

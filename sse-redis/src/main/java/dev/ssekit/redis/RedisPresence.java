@@ -74,7 +74,8 @@ public final class RedisPresence implements PresenceShare {
     private final ScheduledExecutorService refresher;
 
     private final Map<String, Set<String>> mine = new HashMap<>(); // room → owners here; guarded by itself
-    private final Set<String> unwritten = new HashSet<>(); // rooms whose last change did not reach Redis; guarded by mine
+    private final Set<String> unwritten =
+            new HashSet<>(); // rooms whose last change did not reach Redis; guarded by mine
     private volatile StatefulRedisConnection<String, String> commands;
     private volatile StatefulRedisPubSubConnection<String, String> subscription;
     private volatile boolean closed;
@@ -127,8 +128,11 @@ public final class RedisPresence implements PresenceShare {
             s.sync().subscribe(channel);
             subscription = s;
         } catch (RedisException e) {
-            LOG.log(System.Logger.Level.WARNING, "Redis at {0} is not reachable yet ({1}); presence counts"
-                    + " this server only until it is", redacted(), e.getMessage());
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "Redis at {0} is not reachable yet ({1}); presence counts" + " this server only until it is",
+                    redacted(),
+                    e.getMessage());
         }
     }
 
@@ -173,7 +177,11 @@ public final class RedisPresence implements PresenceShare {
                     synchronized (mine) {
                         unwritten.add(room);
                     }
-                    LOG.log(System.Logger.Level.DEBUG, "presence change in {0} not written yet ({1})", room, e.getMessage());
+                    LOG.log(
+                            System.Logger.Level.DEBUG,
+                            "presence change in {0} not written yet ({1})",
+                            room,
+                            e.getMessage());
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -189,7 +197,8 @@ public final class RedisPresence implements PresenceShare {
         for (String f : redis.hkeys(key)) {
             int colon = f.indexOf(':');
             if (colon > 0) {
-                byServer.computeIfAbsent(f.substring(0, colon), s -> new ArrayList<>()).add(f);
+                byServer.computeIfAbsent(f.substring(0, colon), s -> new ArrayList<>())
+                        .add(f);
             }
         }
         Set<String> owners = new HashSet<>();
@@ -197,7 +206,8 @@ public final class RedisPresence implements PresenceShare {
             return owners;
         }
         List<String> servers = new ArrayList<>(byServer.keySet());
-        List<KeyValue<String, String>> alive = redis.mget(servers.stream().map(this::aliveKey).toArray(String[]::new));
+        List<KeyValue<String, String>> alive =
+                redis.mget(servers.stream().map(this::aliveKey).toArray(String[]::new));
         List<String> dead = new ArrayList<>();
         for (int i = 0; i < servers.size(); i++) {
             List<String> fields = byServer.get(servers.get(i));
@@ -235,7 +245,9 @@ public final class RedisPresence implements PresenceShare {
             RedisCommands<String, String> redis = commands().sync();
             redis.del(aliveKey(serverId));
             for (Map.Entry<String, Set<String>> e : rooms.entrySet()) {
-                redis.hdel(roomKey(e.getKey()), e.getValue().stream().map(this::field).toArray(String[]::new));
+                redis.hdel(
+                        roomKey(e.getKey()),
+                        e.getValue().stream().map(this::field).toArray(String[]::new));
                 redis.publish(channel, e.getKey());
             }
         } catch (RedisException | IllegalStateException e) {
@@ -268,7 +280,9 @@ public final class RedisPresence implements PresenceShare {
                 }
             }
             RedisCommands<String, String> redis = commands().sync();
-            boolean wasGone = "OK".equals(redis.set(aliveKey(serverId), "1", SetArgs.Builder.nx().px(ttl.toMillis())));
+            boolean wasGone = "OK"
+                    .equals(redis.set(
+                            aliveKey(serverId), "1", SetArgs.Builder.nx().px(ttl.toMillis())));
             if (!wasGone) {
                 redis.pexpire(aliveKey(serverId), ttl.toMillis());
             }
@@ -369,8 +383,9 @@ public final class RedisPresence implements PresenceShare {
          * @throws IllegalArgumentException if the URI is malformed or a Redis Cluster URI
          */
         public Builder uri(String uri) {
-            this.uri = RedisSettings.singleRedisUri(uri, "presence reads every server's key in one"
-                    + " MGET, which a cluster refuses across its slots");
+            this.uri = RedisSettings.singleRedisUri(
+                    uri,
+                    "presence reads every server's key in one" + " MGET, which a cluster refuses across its slots");
             return this;
         }
 

@@ -113,8 +113,8 @@ public final class RedisRelay implements EventRelay {
             return {id, 1}
             """;
 
-    private static final String WHY_NOT_CLUSTER = "the relay keeps one stream, which a cluster would"
-            + " hold on one node anyway";
+    private static final String WHY_NOT_CLUSTER =
+            "the relay keeps one stream, which a cluster would" + " hold on one node anyway";
 
     private static final long MIN_BACKOFF_MILLIS = 50;
     private static final long MAX_BACKOFF_MILLIS = 1_000;
@@ -165,17 +165,20 @@ public final class RedisRelay implements EventRelay {
         this.client = RedisClient.create(uri);
         ClientOptions.Builder options = ClientOptions.builder();
         if (b.trustedCertificates != null) {
-            options.sslOptions(SslOptions.builder().jdkSslProvider()
-                    .trustManager(b.trustedCertificates.toFile()).build());
+            options.sslOptions(SslOptions.builder()
+                    .jdkSslProvider()
+                    .trustManager(b.trustedCertificates.toFile())
+                    .build());
         }
-        client.setOptions(options
-                .autoReconnect(true)
+        client.setOptions(options.autoReconnect(true)
                 // Fail fast instead of queueing commands while disconnected: a publisher learns at
                 // once that Redis is not there, and nothing piles up in memory meanwhile.
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .socketOptions(SocketOptions.builder().connectTimeout(b.timeout).build())
-                .timeoutOptions(TimeoutOptions.builder().timeoutSource(new CommandTimeout(
-                        b.timeout.toMillis(), b.timeout.plus(b.block).toMillis())).build())
+                .timeoutOptions(TimeoutOptions.builder()
+                        .timeoutSource(new CommandTimeout(
+                                b.timeout.toMillis(), b.timeout.plus(b.block).toMillis()))
+                        .build())
                 .build());
     }
 
@@ -231,8 +234,12 @@ public final class RedisRelay implements EventRelay {
         try {
             readOnce(true); // the first sync, without a gap: nobody is connected yet
         } catch (RedisException e) {
-            LOG.log(System.Logger.Level.WARNING, "Redis at {0} is not reachable yet ({1}); this server"
-                    + " delivers nothing until it is, and keeps trying", redacted(), describe(e));
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "Redis at {0} is not reachable yet ({1}); this server"
+                            + " delivers nothing until it is, and keeps trying",
+                    redacted(),
+                    describe(e));
             health = RelayHealth.down("Redis at " + redacted() + " is not reachable: " + describe(e));
             dropReader();
         } catch (IllegalStateException e) {
@@ -251,11 +258,12 @@ public final class RedisRelay implements EventRelay {
         Objects.requireNonNull(message, "message");
         checkPublishable();
         try {
-            return publisher().sync().xadd(streamKey,
-                    XAddArgs.Builder.maxlen(maxLength).approximateTrimming(), encode(message));
+            return publisher()
+                    .sync()
+                    .xadd(streamKey, XAddArgs.Builder.maxlen(maxLength).approximateTrimming(), encode(message));
         } catch (RedisException e) {
-            throw new RelayUnavailableException("Redis at " + redacted() + " did not take the event: "
-                    + describe(e), e);
+            throw new RelayUnavailableException(
+                    "Redis at " + redacted() + " did not take the event: " + describe(e), e);
         }
     }
 
@@ -303,12 +311,17 @@ public final class RedisRelay implements EventRelay {
             args[i++] = f.getValue();
         }
         try {
-            List<Object> answer = publisher().sync().eval(PUBLISH_ONCE, ScriptOutputType.MULTI,
-                    new String[] {streamKey, idempotencyPrefix + key}, args);
+            List<Object> answer = publisher()
+                    .sync()
+                    .eval(
+                            PUBLISH_ONCE,
+                            ScriptOutputType.MULTI,
+                            new String[] {streamKey, idempotencyPrefix + key},
+                            args);
             return new Appended((String) answer.get(0), ((Long) answer.get(1)) == 1L);
         } catch (RedisException e) {
-            throw new RelayUnavailableException("Redis at " + redacted() + " did not take the event: "
-                    + describe(e), e);
+            throw new RelayUnavailableException(
+                    "Redis at " + redacted() + " did not take the event: " + describe(e), e);
         }
     }
 
@@ -489,12 +502,12 @@ public final class RedisRelay implements EventRelay {
         try {
             return attempt.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw new RelayUnavailableException("Redis at " + redacted() + " did not answer within "
-                    + timeout.toMillis() + " ms", e);
+            throw new RelayUnavailableException(
+                    "Redis at " + redacted() + " did not answer within " + timeout.toMillis() + " ms", e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw new RelayUnavailableException("Redis at " + redacted() + " is not reachable: "
-                    + describe(cause), cause);
+            throw new RelayUnavailableException(
+                    "Redis at " + redacted() + " is not reachable: " + describe(cause), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RelayUnavailableException("interrupted while connecting to Redis at " + redacted(), e);
@@ -502,7 +515,8 @@ public final class RedisRelay implements EventRelay {
     }
 
     /** Ends a connection attempt: keeps the connection, or lets the next caller try again. */
-    private void opened(CompletableFuture<StatefulRedisConnection<String, String>> attempt,
+    private void opened(
+            CompletableFuture<StatefulRedisConnection<String, String>> attempt,
             StatefulRedisConnection<String, String> c) {
         publishLock.lock();
         try {
@@ -522,11 +536,13 @@ public final class RedisRelay implements EventRelay {
 
     static Map<String, String> encode(RelayMessage m) {
         Map<String, String> fields = new LinkedHashMap<>();
-        fields.put(SCOPE, switch (m.scope()) {
-            case ALL -> "a";
-            case ROOM -> "r";
-            case CONNECTION -> "c";
-        });
+        fields.put(
+                SCOPE,
+                switch (m.scope()) {
+                    case ALL -> "a";
+                    case ROOM -> "r";
+                    case CONNECTION -> "c";
+                });
         put(fields, TARGET, m.target());
         fields.put(RECORDED, m.recorded() ? "1" : "0");
         put(fields, TAG, m.tag());
@@ -564,8 +580,13 @@ public final class RedisRelay implements EventRelay {
         String retry = fields.get(RETRY);
         SseEvent event;
         try {
-            event = new SseEvent(fields.get(ID), fields.get(TYPE), fields.get(DATA),
-                    retry == null ? null : Duration.ofMillis(Long.parseLong(retry)), fields.get(COMMENT), null,
+            event = new SseEvent(
+                    fields.get(ID),
+                    fields.get(TYPE),
+                    fields.get(DATA),
+                    retry == null ? null : Duration.ofMillis(Long.parseLong(retry)),
+                    fields.get(COMMENT),
+                    null,
                     "1".equals(fields.get(RECORDED)));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("retry: not a number", e);
@@ -592,8 +613,11 @@ public final class RedisRelay implements EventRelay {
                         break;
                     }
                     if (synced) {
-                        LOG.log(System.Logger.Level.WARNING, "lost Redis at {0} ({1}); reconnecting",
-                                redacted(), describe(e));
+                        LOG.log(
+                                System.Logger.Level.WARNING,
+                                "lost Redis at {0} ({1}); reconnecting",
+                                redacted(),
+                                describe(e));
                     }
                     health = RelayHealth.down("lost Redis at " + redacted() + ": " + describe(e));
                 } catch (RuntimeException | Error e) {
@@ -620,8 +644,8 @@ public final class RedisRelay implements EventRelay {
                 backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
             }
         } finally {
-            health = RelayHealth.down(closed ? "the relay is closed"
-                    : "the reader of Redis at " + redacted() + " stopped");
+            health = RelayHealth.down(
+                    closed ? "the relay is closed" : "the reader of Redis at " + redacted() + " stopped");
         }
     }
 
@@ -656,7 +680,8 @@ public final class RedisRelay implements EventRelay {
             return;
         }
         lag.waitingFrom(batch.get(0).getId());
-        if (batch.size() == readBatch && !after.equals("0-0")
+        if (batch.size() == readBatch
+                && !after.equals("0-0")
                 && redis.xrange(streamKey, Range.create(after, after)).isEmpty()) {
             // A full batch means this server is behind. If the entry it read last is gone, the
             // stream was trimmed past it: entries between it and this batch may be lost. (If it is
@@ -688,8 +713,8 @@ public final class RedisRelay implements EventRelay {
 
     @SuppressWarnings("unchecked") // Lettuce takes the one stream offset as a generic varargs array
     private List<StreamMessage<String, String>> xreadAfter(RedisCommands<String, String> redis, String id) {
-        return redis.xread(XReadArgs.Builder.block(block.toMillis()).count(readBatch),
-                XReadArgs.StreamOffset.from(streamKey, id));
+        return redis.xread(
+                XReadArgs.Builder.block(block.toMillis()).count(readBatch), XReadArgs.StreamOffset.from(streamKey, id));
     }
 
     /**
@@ -701,9 +726,10 @@ public final class RedisRelay implements EventRelay {
     private void sync(RedisCommands<String, String> redis, boolean starting) {
         // Nothing was lost if the last entry delivered is still there; or, for a server that had
         // delivered none, if the stream is shorter than its bound, so that nothing was trimmed.
-        if (lastId != null && (lastId.equals("0-0")
-                ? redis.xlen(streamKey) < maxLength
-                : !redis.xrange(streamKey, Range.create(lastId, lastId)).isEmpty())) {
+        if (lastId != null
+                && (lastId.equals("0-0")
+                        ? redis.xlen(streamKey) < maxLength
+                        : !redis.xrange(streamKey, Range.create(lastId, lastId)).isEmpty())) {
             LOG.log(System.Logger.Level.INFO, "Redis at {0} is back; nothing was lost", redacted());
             return;
         }
@@ -714,8 +740,8 @@ public final class RedisRelay implements EventRelay {
         // place by it. With none, every id the stream holds, now or later, came after the gap: the
         // stream was emptied, or never held more.
         int given = (int) Math.min(maxLength, Integer.MAX_VALUE - 1);
-        List<StreamMessage<String, String>> read = redis.xrevrange(
-                streamKey, Range.unbounded(), Limit.from(given + 1L));
+        List<StreamMessage<String, String>> read =
+                redis.xrevrange(streamKey, Range.unbounded(), Limit.from(given + 1L));
         List<StreamMessage<String, String>> newest = read.subList(0, Math.min(given, read.size()));
         List<RelaySink.Delivery> retained = new ArrayList<>(newest.size());
         int before = 0; // index in read of the entry before the oldest given back
@@ -731,9 +757,12 @@ public final class RedisRelay implements EventRelay {
         Collections.reverse(retained);
         boolean gap = !starting;
         if (gap) {
-            LOG.log(System.Logger.Level.WARNING, "events this server had not read are gone from Redis at"
-                    + " {0} (it restarted empty, or trimmed them while this server was away or behind);"
-                    + " its streams are told with a reset event", redacted());
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "events this server had not read are gone from Redis at"
+                            + " {0} (it restarted empty, or trimmed them while this server was away or behind);"
+                            + " its streams are told with a reset event",
+                    redacted());
         }
         sink.resync(retained, gap, after);
         lag.caughtUp();
@@ -744,8 +773,12 @@ public final class RedisRelay implements EventRelay {
         try {
             return decode(m.getBody());
         } catch (IllegalArgumentException e) {
-            LOG.log(System.Logger.Level.WARNING, "skipping stream entry {0} of {1}: {2}",
-                    m.getId(), streamKey, e.getMessage());
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "skipping stream entry {0} of {1}: {2}",
+                    m.getId(),
+                    streamKey,
+                    e.getMessage());
             return null;
         }
     }

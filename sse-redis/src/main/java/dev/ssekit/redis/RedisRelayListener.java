@@ -78,8 +78,8 @@ public final class RedisRelayListener implements ServletContextListener {
         try {
             long n = Long.parseLong(value.trim());
             if (n < 0 || n > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("context parameter " + name + " must be from 0 to "
-                        + Integer.MAX_VALUE + ", was " + n);
+                throw new IllegalArgumentException(
+                        "context parameter " + name + " must be from 0 to " + Integer.MAX_VALUE + ", was " + n);
             }
             return n;
         } catch (NumberFormatException e) {

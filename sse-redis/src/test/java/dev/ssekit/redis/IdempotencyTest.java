@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseRegistry;
+import dev.ssekit.testing.Await;
 import dev.ssekit.testing.EventStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,6 +36,7 @@ class IdempotencyTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+
     @RegisterExtension
     static final SharedRedis redis = new SharedRedis();
 
@@ -80,7 +82,8 @@ class IdempotencyTest {
             List<Callable<String>> calls = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 int node = i % 3;
-                calls.add(() -> publish(node, "same-key", "{\"once\":true}").get("id").asText());
+                calls.add(() ->
+                        publish(node, "same-key", "{\"once\":true}").get("id").asText());
             }
             Set<String> ids = new HashSet<>();
             for (Future<String> f : pool.invokeAll(calls)) {
@@ -97,16 +100,26 @@ class IdempotencyTest {
 
     @Test
     void theKeyIsForgottenAfterTheWindow() throws Exception {
-        SseRegistry registry = SseRegistry.builder().history(100)
-                .relay(RedisRelay.builder().uri(redis.uri()).keyPrefix("idem-window:")
-                        .idempotencyWindow(Duration.ofMillis(300)).build())
+        SseRegistry registry = SseRegistry.builder()
+                .history(100)
+                .relay(RedisRelay.builder()
+                        .uri(redis.uri())
+                        .keyPrefix("idem-window:")
+                        .idempotencyWindow(Duration.ofMillis(300))
+                        .build())
                 .build();
         nodes.add(Node.serve(registry));
-        String first = registry.publish(SseEvent.builder().data("a").idempotencyKey("k").build()).id();
-        assertThat(registry.publish(SseEvent.builder().data("a").idempotencyKey("k").build()).id())
+        String first = registry.publish(
+                        SseEvent.builder().data("a").idempotencyKey("k").build())
+                .id();
+        assertThat(registry.publish(
+                                SseEvent.builder().data("a").idempotencyKey("k").build())
+                        .id())
                 .isEqualTo(first);
-        dev.ssekit.testing.Await.await("the key to expire in Redis", () -> {
-            String again = registry.publish(SseEvent.builder().data("a").idempotencyKey("k").build()).id();
+        Await.await("the key to expire in Redis", () -> {
+            String again = registry.publish(
+                            SseEvent.builder().data("a").idempotencyKey("k").build())
+                    .id();
             return !again.equals(first);
         });
     }
@@ -114,8 +127,11 @@ class IdempotencyTest {
     @Test
     void withoutARelayTheRegistryKeepsTheSameContractInMemory() throws Exception {
         AtomicLong now = new AtomicLong(Instant.parse("2026-01-01T00:00:00Z").toEpochMilli());
-        SseRegistry registry = SseRegistry.builder().history(100).ticker(() -> now.get() * 1_000_000)
-                .idempotencyWindow(Duration.ofMinutes(1)).build();
+        SseRegistry registry = SseRegistry.builder()
+                .history(100)
+                .ticker(() -> now.get() * 1_000_000)
+                .idempotencyWindow(Duration.ofMinutes(1))
+                .build();
         nodes.add(Node.serve(registry));
         EventStream s = open(0);
 
@@ -123,7 +139,11 @@ class IdempotencyTest {
         JsonNode retry = publish(0, "order-17", "{\"n\":1}");
         assertThat(retry).isEqualTo(first);
         // The Java API shares the keys with HTTP.
-        assertThat(registry.publish(SseEvent.builder().data("{\"n\":1}").idempotencyKey("order-17").build()).id())
+        assertThat(registry.publish(SseEvent.builder()
+                                .data("{\"n\":1}")
+                                .idempotencyKey("order-17")
+                                .build())
+                        .id())
                 .isEqualTo(first.get("id").asText());
         JsonNode marker = publish(0, null, "{\"marker\":1}");
         assertThat(s.next().id()).isEqualTo(first.get("id").asText());
@@ -148,10 +168,16 @@ class IdempotencyTest {
                 .contains("Idempotency-Key header", "control characters");
         assertThat(post(0, "k".repeat(256), "{}").statusCode()).isEqualTo(200);
 
-        assertThatThrownBy(() -> SseEvent.builder().data("x").idempotencyKey("k".repeat(257)).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("idempotencyKey");
-        assertThatThrownBy(() -> SseEvent.builder().data("x").idempotencyKey("a\u0001b").build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("idempotencyKey");
+        assertThatThrownBy(() -> SseEvent.builder()
+                        .data("x")
+                        .idempotencyKey("k".repeat(257))
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("idempotencyKey");
+        assertThatThrownBy(() ->
+                        SseEvent.builder().data("x").idempotencyKey("a\u0001b").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("idempotencyKey");
     }
 
     private EventStream open(int node) throws Exception {

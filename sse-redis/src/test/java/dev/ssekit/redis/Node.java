@@ -47,7 +47,11 @@ final class Node implements AutoCloseable {
 
     /** Serves {@code registry}, relayed or not, on a new Jetty; closes it if the server cannot start. */
     static Node serve(SseRegistry registry) throws Exception {
-        return serve(registry, SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).build());
+        return serve(
+                registry,
+                SseServlet.builder(registry)
+                        .authorizer(SseAuthorizer.allowAll())
+                        .build());
     }
 
     /** Serves {@code servlet} (of {@code registry}) at "/sse" on a new Jetty; closes the registry if the server cannot start. */

@@ -33,10 +33,19 @@ final class PresenceNode {
     static Node start(String redisUri, String keyPrefix) throws Exception {
         SseRegistry registry = SseRegistry.builder()
                 .heartbeat(Duration.ofMillis(200)) // finds clients that went away
-                .relay(RedisRelay.builder().uri(redisUri).keyPrefix(keyPrefix).history(1_000)
-                        .timeout(Duration.ofSeconds(2)).readBlock(Duration.ofMillis(500)).build())
-                .presenceShare(RedisPresence.builder().uri(redisUri).keyPrefix(keyPrefix).ttl(TTL)
-                        .timeout(Duration.ofSeconds(2)).build())
+                .relay(RedisRelay.builder()
+                        .uri(redisUri)
+                        .keyPrefix(keyPrefix)
+                        .history(1_000)
+                        .timeout(Duration.ofSeconds(2))
+                        .readBlock(Duration.ofMillis(500))
+                        .build())
+                .presenceShare(RedisPresence.builder()
+                        .uri(redisUri)
+                        .keyPrefix(keyPrefix)
+                        .ttl(TTL)
+                        .timeout(Duration.ofSeconds(2))
+                        .build())
                 .presenceEvents(Pattern.compile(".*"))
                 .presenceEventDelay(EVENT_DELAY)
                 .describeOwners(owner -> owner)
@@ -61,9 +70,12 @@ final class PresenceNode {
     static Forked fork(String redisUri, String keyPrefix) throws IOException {
         Path log = Files.createTempFile("ssekit-presence-node", ".log");
         Process process = new ProcessBuilder(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
-                PresenceNode.class.getName(), redisUri, keyPrefix))
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        PresenceNode.class.getName(),
+                        redisUri,
+                        keyPrefix))
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
@@ -73,7 +85,9 @@ final class PresenceNode {
                 throw new AssertionError("the forked server exited with " + process.exitValue() + "; see " + log);
             }
             try {
-                Optional<String> line = Files.readAllLines(log).stream().filter(l -> l.startsWith("LISTENING ")).findFirst();
+                Optional<String> line = Files.readAllLines(log).stream()
+                        .filter(l -> l.startsWith("LISTENING "))
+                        .findFirst();
                 line.ifPresent(l -> uri.set(URI.create(l.substring("LISTENING ".length()))));
             } catch (IOException e) {
                 return false;

@@ -53,8 +53,8 @@ final class RedisBinary {
         String resource = resourceForThisMachine();
         try (InputStream in = RedisBinary.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("no redis-server on the PATH, and the test classpath has no "
-                        + resource + " (the com.github.codemonstur:embedded-redis test dependency)");
+                throw new IllegalStateException("no redis-server on the PATH, and the test classpath has no " + resource
+                        + " (the com.github.codemonstur:embedded-redis test dependency)");
             }
             Path dir = Files.createTempDirectory("ssekit-redis-bin");
             Path target = dir.resolve(resource);

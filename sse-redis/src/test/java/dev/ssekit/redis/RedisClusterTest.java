@@ -20,15 +20,17 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Three servers, each its own Jetty and registry, sharing one real Redis. */
 class RedisClusterTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
     @RegisterExtension
     static final SharedRedis redis = new SharedRedis();
+
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final List<Node> nodes = new ArrayList<>();
@@ -57,11 +59,14 @@ class RedisClusterTest {
         JsonNode first = publish(0, "?event=note", "{\"n\":1}");
         JsonNode second = publish(2, "?event=note", "{\"n\":2}");
 
-        assertThat(first.get("queued").asInt()).as("queued on the publishing server").isEqualTo(1);
+        assertThat(first.get("queued").asInt())
+                .as("queued on the publishing server")
+                .isEqualTo(1);
         for (EventStream s : all) {
             assertThat(s.next()).isEqualTo(new EventStream.Event(first.get("id").asText(), "note", "{\"n\":1}"));
             // The very next event is the second one: the first came once, not twice.
-            assertThat(s.next()).isEqualTo(new EventStream.Event(second.get("id").asText(), "note", "{\"n\":2}"));
+            assertThat(s.next())
+                    .isEqualTo(new EventStream.Event(second.get("id").asText(), "note", "{\"n\":2}"));
         }
     }
 
@@ -76,12 +81,15 @@ class RedisClusterTest {
         publish(1, "?event=marker", "0");
 
         for (EventStream s : List.of(memberOn1, memberOn2)) {
-            assertThat(s.next()).extracting(EventStream.Event::type, EventStream.Event::data)
+            assertThat(s.next())
+                    .extracting(EventStream.Event::type, EventStream.Event::data)
                     .containsExactly("line", "\"hello\"");
             assertThat(s.next().type()).isEqualTo("marker");
         }
         for (EventStream s : List.of(outsiderOn0, outsiderOn1)) {
-            assertThat(s.next().type()).as("the room's event skipped the outsider").isEqualTo("marker");
+            assertThat(s.next().type())
+                    .as("the room's event skipped the outsider")
+                    .isEqualTo("marker");
         }
     }
 
@@ -93,9 +101,12 @@ class RedisClusterTest {
         JsonNode answer = publish(0, "?event=dm&connectionId=" + target.connectionId(), "{\"text\":\"psst\"}");
         publish(0, "?event=marker", "0");
 
-        assertThat(answer.get("queued").asInt()).as("nothing queued on the publishing server").isZero();
+        assertThat(answer.get("queued").asInt())
+                .as("nothing queued on the publishing server")
+                .isZero();
         assertThat(answer.get("relayed").asBoolean()).isTrue();
-        assertThat(target.next()).extracting(EventStream.Event::type, EventStream.Event::data)
+        assertThat(target.next())
+                .extracting(EventStream.Event::type, EventStream.Event::data)
                 .containsExactly("dm", "{\"text\":\"psst\"}");
         assertThat(target.next().type()).isEqualTo("marker");
         assertThat(bystander.next().type()).isEqualTo("marker");
@@ -106,15 +117,17 @@ class RedisClusterTest {
         int total = 400;
         AtomicReference<Throwable> publisherFailure = new AtomicReference<>();
         SseRegistry publisher = nodes.get(0).registry;
-        Thread publishing = new Thread(() -> {
-            try {
-                for (int i = 0; i < total; i++) {
-                    publisher.publish("feed", SseEvent.of("n", Integer.toString(i)));
-                }
-            } catch (Throwable t) {
-                publisherFailure.set(t);
-            }
-        }, "publisher");
+        Thread publishing = new Thread(
+                () -> {
+                    try {
+                        for (int i = 0; i < total; i++) {
+                            publisher.publish("feed", SseEvent.of("n", Integer.toString(i)));
+                        }
+                    } catch (Throwable t) {
+                        publisherFailure.set(t);
+                    }
+                },
+                "publisher");
         publishing.start();
 
         List<Integer> received = new ArrayList<>();
@@ -122,13 +135,17 @@ class RedisClusterTest {
         int hop = 0;
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (received.size() < total) {
-            assertThat(System.nanoTime() - deadline).as("time left for the hops").isNegative();
+            assertThat(System.nanoTime() - deadline)
+                    .as("time left for the hops")
+                    .isNegative();
             int node = 1 + hop % 3 == 3 ? 0 : 1 + hop % 3; // 1, 2, 0, 1, 2, 0, ...
             EventStream s = open(node, "?rooms=feed", Map.of("Last-Event-ID", lastId));
             assertThat(s.next().type()).isEqualTo("connected");
             for (int i = 0; i < 37 && received.size() < total; i++) {
                 EventStream.Event e = s.next();
-                assertThat(e.type()).as("event after id " + lastId + " on server " + node).isEqualTo("n");
+                assertThat(e.type())
+                        .as("event after id " + lastId + " on server " + node)
+                        .isEqualTo("n");
                 received.add(Integer.valueOf(e.data()));
                 lastId = e.id();
             }
@@ -161,10 +178,13 @@ class RedisClusterTest {
         assertThat(onSurvivor.next().data()).isEqualTo("2");
         assertThat(onSurvivor.next().data()).isEqualTo("3");
         // The dying server's client comes back on another server and gets exactly what it missed.
-        EventStream resumed = open(0, "", Map.of("Last-Event-ID", before.get("id").asText()));
+        EventStream resumed =
+                open(0, "", Map.of("Last-Event-ID", before.get("id").asText()));
         assertThat(resumed.next().type()).isEqualTo("connected");
-        assertThat(resumed.next()).isEqualTo(new EventStream.Event(during.get("id").asText(), "n", "2"));
-        assertThat(resumed.next()).isEqualTo(new EventStream.Event(after.get("id").asText(), "n", "3"));
+        assertThat(resumed.next())
+                .isEqualTo(new EventStream.Event(during.get("id").asText(), "n", "2"));
+        assertThat(resumed.next())
+                .isEqualTo(new EventStream.Event(after.get("id").asText(), "n", "3"));
         nodes.remove(1);
     }
 
@@ -175,7 +195,8 @@ class RedisClusterTest {
         String prefix = "test:serverStartedLaterFillsItsHistoryFromRedis:";
         nodes.add(Node.start(redis.uri(), prefix, 1_000));
 
-        EventStream s = open(3, "?rooms=chat", Map.of("Last-Event-ID", first.get("id").asText()));
+        EventStream s =
+                open(3, "?rooms=chat", Map.of("Last-Event-ID", first.get("id").asText()));
 
         assertThat(s.next().type()).isEqualTo("connected");
         assertThat(s.next().data()).isEqualTo("\"two\"");
@@ -210,15 +231,19 @@ class RedisClusterTest {
 
     private JsonNode publish(int node, String query, String json) throws Exception {
         HttpResponse<String> r = post(nodes.get(node).uri, query, json);
-        assertThat(r.statusCode()).as("POST %s%s: %s", nodes.get(node).uri, query, r.body()).isEqualTo(200);
+        assertThat(r.statusCode())
+                .as("POST %s%s: %s", nodes.get(node).uri, query, r.body())
+                .isEqualTo(200);
         return JSON.readTree(r.body());
     }
 
     static HttpResponse<String> post(URI sse, String query, String json) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(sse + query))
-                .timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(sse + query))
+                        .timeout(Duration.ofSeconds(10))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

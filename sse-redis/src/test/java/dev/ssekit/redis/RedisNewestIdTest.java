@@ -41,9 +41,13 @@ class RedisNewestIdTest extends FreshRedisTest {
     @Test
     void aServerBehindTheStreamGivesANewConnectionNoLiveEventPublishedBeforeItOpened() throws Exception {
         Node a = closeLater(Node.start(redis.uri(), "behind:", 100));
-        HeldRelay relayOfB = new HeldRelay(Node.relay(redis.uri(), "behind:", 100).build());
-        Node b = closeLater(Node.serve(SseRegistry.builder().history(100).heartbeat(Duration.ofSeconds(15))
-                .relay(relayOfB).build()));
+        HeldRelay relayOfB =
+                new HeldRelay(Node.relay(redis.uri(), "behind:", 100).build());
+        Node b = closeLater(Node.serve(SseRegistry.builder()
+                .history(100)
+                .heartbeat(Duration.ofSeconds(15))
+                .relay(relayOfB)
+                .build()));
         Await.await("b's relay to be up", () -> b.registry.stats().relay().up());
 
         relayOfB.hold();
@@ -63,7 +67,8 @@ class RedisNewestIdTest extends FreshRedisTest {
     @Test
     void newestIdIsTheStreamsNewestEntryAlsoWhereTheReaderIsBehind() {
         RedisRelay writer = closeLater(Node.relay(redis.uri(), "newest:", 100).build());
-        HeldRelay slow = closeLater(new HeldRelay(Node.relay(redis.uri(), "newest:", 100).build()));
+        HeldRelay slow =
+                closeLater(new HeldRelay(Node.relay(redis.uri(), "newest:", 100).build()));
         assertThat(slow.newestId()).as("before it is started").isNull();
         writer.start(IGNORING);
         slow.start(IGNORING);
@@ -75,7 +80,9 @@ class RedisNewestIdTest extends FreshRedisTest {
         writer.publish(broadcast("2"));
         String third = writer.publish(broadcast("3"));
 
-        assertThat(slow.newestId()).as("the stream's newest, which this reader has not read").isEqualTo(third);
+        assertThat(slow.newestId())
+                .as("the stream's newest, which this reader has not read")
+                .isEqualTo(third);
         slow.release();
         slow.close();
         assertThat(slow.newestId()).as("once closed").isNull();
@@ -108,7 +115,9 @@ class RedisNewestIdTest extends FreshRedisTest {
     @Test
     void callersAtOnceShareRoundTripsToRedis() throws Exception {
         // A long timeout, so that callers outwait the pause below.
-        RedisRelay relay = closeLater(Node.relay(redis.uri(), "storm:", 100).timeout(Duration.ofSeconds(5)).build());
+        RedisRelay relay = closeLater(Node.relay(redis.uri(), "storm:", 100)
+                .timeout(Duration.ofSeconds(5))
+                .build());
         relay.start(IGNORING);
         String newest = relay.publish(broadcast("1"));
         assertThat(relay.newestId()).isEqualTo(newest); // the connection is open, the first question asked
@@ -122,17 +131,19 @@ class RedisNewestIdTest extends FreshRedisTest {
             List<String> answers = new CopyOnWriteArrayList<>();
             List<Thread> threads = new ArrayList<>();
             for (int i = 0; i < callers; i++) {
-                Thread t = new Thread(() -> {
-                    try {
-                        if (go.await(10, TimeUnit.SECONDS)) {
-                            answers.add(String.valueOf(relay.newestId()));
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    } finally {
-                        done.countDown();
-                    }
-                }, "opening-" + i);
+                Thread t = new Thread(
+                        () -> {
+                            try {
+                                if (go.await(10, TimeUnit.SECONDS)) {
+                                    answers.add(String.valueOf(relay.newestId()));
+                                }
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            } finally {
+                                done.countDown();
+                            }
+                        },
+                        "opening-" + i);
                 t.start();
                 threads.add(t);
             }
@@ -140,7 +151,9 @@ class RedisNewestIdTest extends FreshRedisTest {
             // still unanswered, as in a storm of reconnections.
             c.sync().clientPause(1_000);
             go.countDown();
-            assertThat(done.await(20, TimeUnit.SECONDS)).as("every caller answered within 20 s").isTrue();
+            assertThat(done.await(20, TimeUnit.SECONDS))
+                    .as("every caller answered within 20 s")
+                    .isTrue();
             for (Thread t : threads) {
                 t.join(1_000);
             }
@@ -148,7 +161,8 @@ class RedisNewestIdTest extends FreshRedisTest {
             assertThat(answers).hasSize(callers).containsOnly(newest);
             // The first question, then one asked after it for everyone who came meanwhile; a caller
             // that came later still (on a slow machine) may cause one more.
-            assertThat(xrevrangeCalls(c) - before).as("XREVRANGE calls for %d callers", callers)
+            assertThat(xrevrangeCalls(c) - before)
+                    .as("XREVRANGE calls for %d callers", callers)
                     .isBetween(1L, 3L);
         } finally {
             admin.shutdown();
@@ -156,7 +170,8 @@ class RedisNewestIdTest extends FreshRedisTest {
     }
 
     private static long xrevrangeCalls(StatefulRedisConnection<String, String> c) {
-        Matcher m = Pattern.compile("cmdstat_xrevrange:calls=(\\d+)").matcher(c.sync().info("commandstats"));
+        Matcher m = Pattern.compile("cmdstat_xrevrange:calls=(\\d+)")
+                .matcher(c.sync().info("commandstats"));
         return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 

@@ -62,20 +62,22 @@ class RedisOutageTest {
         AtomicInteger published = new AtomicInteger();
         AtomicInteger refused = new AtomicInteger();
         ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
-        Thread loop = new Thread(() -> {
-            long end = System.nanoTime() + Duration.ofSeconds(40).toNanos();
-            for (int n = 0; n < 5_000 && publishing.get() && System.nanoTime() < end; n++) {
-                try {
-                    publisher.publish(SseEvent.of("n", Integer.toString(n)));
-                    published.incrementAndGet();
-                } catch (RelayUnavailableException e) {
-                    refused.incrementAndGet();
-                } catch (Throwable t) {
-                    unexpected.add(t);
-                }
-                LockSupport.parkNanos(5_000_000L); // pacing, not synchronization
-            }
-        }, "publisher");
+        Thread loop = new Thread(
+                () -> {
+                    long end = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+                    for (int n = 0; n < 5_000 && publishing.get() && System.nanoTime() < end; n++) {
+                        try {
+                            publisher.publish(SseEvent.of("n", Integer.toString(n)));
+                            published.incrementAndGet();
+                        } catch (RelayUnavailableException e) {
+                            refused.incrementAndGet();
+                        } catch (Throwable t) {
+                            unexpected.add(t);
+                        }
+                        LockSupport.parkNanos(5_000_000L); // pacing, not synchronization
+                    }
+                },
+                "publisher");
         loop.start();
         try {
             Await.await("some events published", () -> published.get() >= 20);
@@ -83,10 +85,12 @@ class RedisOutageTest {
             assertThat(nodes.get(0).registry.stats().relay().up()).isTrue();
             redis.stop();
 
-            // Every server says its relay is down, and why; publishing fails at once, with the documented exception and a 503 over HTTP.
+            // Every server says its relay is down, and why; publishing fails at once, with the documented exception and
+            // a 503 over HTTP.
             Await.await("a publish refused", () -> refused.get() > 0);
             for (Node n : nodes) {
-                Await.await("the relay to report the outage",
+                Await.await(
+                        "the relay to report the outage",
                         () -> !n.registry.stats().relay().up());
                 assertThat(n.registry.stats().relay().reason()).contains("Redis at 127.0.0.1");
             }
@@ -108,14 +112,17 @@ class RedisOutageTest {
             int before = published.get();
             Await.await("publishing to succeed again", () -> published.get() > before + 20);
             for (Node n : nodes) {
-                Await.await("the relay to report it is up", () -> n.registry.stats().relay().up());
+                Await.await(
+                        "the relay to report it is up",
+                        () -> n.registry.stats().relay().up());
             }
         } finally {
             publishing.set(false);
             loop.join(10_000);
         }
         for (int i = 0; i < 3; i++) {
-            assertThat(post(nodes.get(i).uri, "{\"marker\":" + i + "}").statusCode()).isEqualTo(200);
+            assertThat(post(nodes.get(i).uri, "{\"marker\":" + i + "}").statusCode())
+                    .isEqualTo(200);
         }
 
         assertThat(unexpected).isEmpty();
@@ -166,10 +173,12 @@ class RedisOutageTest {
     }
 
     private static HttpResponse<String> post(URI sse, String json) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(sse)
-                .timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                HttpRequest.newBuilder(sse)
+                        .timeout(Duration.ofSeconds(10))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

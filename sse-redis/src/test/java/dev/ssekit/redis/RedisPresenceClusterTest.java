@@ -17,8 +17,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Presence shared by three servers through one real Redis: two in this JVM, one in a JVM of its
@@ -28,6 +28,7 @@ class RedisPresenceClusterTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+
     @RegisterExtension
     static final SharedRedis redis = new SharedRedis();
 
@@ -53,17 +54,26 @@ class RedisPresenceClusterTest {
     }
 
     private static JsonNode presence(URI server, String room) throws Exception {
-        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create(server + "/presence?room=" + room))
-                .header("X-User", "observer").timeout(Await.TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> answer = HTTP.send(
+                HttpRequest.newBuilder(URI.create(server + "/presence?room=" + room))
+                        .header("X-User", "observer")
+                        .timeout(Await.TIMEOUT)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
         return JSON.readTree(answer.body());
     }
 
     private static boolean answers(URI server) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(server + "/presence?room=warm-up"))
-                    .header("X-User", "observer").timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+            return HTTP.send(
+                                    HttpRequest.newBuilder(URI.create(server + "/presence?room=warm-up"))
+                                            .header("X-User", "observer")
+                                            .timeout(Duration.ofSeconds(5))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .statusCode()
+                    == 200;
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {
@@ -142,7 +152,8 @@ class RedisPresenceClusterTest {
         }
         aliceOnA.close();
         for (URI server : List.of(a.uri, b.uri)) {
-            Await.await("nobody left on " + server, () -> presenceIs(server, "room", "{\"room\":\"room\",\"count\":0}"));
+            Await.await(
+                    "nobody left on " + server, () -> presenceIs(server, "room", "{\"room\":\"room\",\"count\":0}"));
         }
     }
 

@@ -68,9 +68,18 @@ public final class RedisProcess implements AutoCloseable {
 
     /** Starts the server (again) on its port, and waits until it answers PING. */
     void startAgain() throws IOException {
-        List<String> command = new ArrayList<>(List.of(RedisBinary.executable().toString(),
-                "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--dir", dir.toString()));
+        List<String> command = new ArrayList<>(List.of(
+                RedisBinary.executable().toString(),
+                "--port",
+                Integer.toString(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                dir.toString()));
         command.addAll(extra);
         process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
@@ -78,8 +87,8 @@ public final class RedisProcess implements AutoCloseable {
                 .start();
         Await.await("redis-server on port " + port + " to answer PING", Duration.ofSeconds(10), () -> {
             if (!process.isAlive()) {
-                throw new AssertionError("redis-server exited with " + process.exitValue()
-                        + "; see " + dir.resolve("redis.log"));
+                throw new AssertionError(
+                        "redis-server exited with " + process.exitValue() + "; see " + dir.resolve("redis.log"));
             }
             return ping();
         });

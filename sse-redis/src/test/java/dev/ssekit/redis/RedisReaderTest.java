@@ -32,8 +32,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class RedisReaderTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+
     @RegisterExtension
     static final SharedRedis redis = new SharedRedis();
+
     private static RedisClient admin;
     private static StatefulRedisConnection<String, String> adminConnection;
 
@@ -65,10 +67,13 @@ class RedisReaderTest {
             long connections = stat("stats", "total_connections_received:(\\d+)");
             // Three idle reads end as Redis ends them, after the block time, on the same connection:
             // none expires on the client, which would make the reader reconnect and resync.
-            Await.await("three idle reads to end", Duration.ofSeconds(15),
+            Await.await(
+                    "three idle reads to end",
+                    Duration.ofSeconds(15),
                     () -> stat("commandstats", "cmdstat_xread:calls=(\\d+)") >= xreads + 3);
             assertThat(stat("stats", "total_connections_received:(\\d+)"))
-                    .as("connections Redis received while the reader was idle").isEqualTo(connections);
+                    .as("connections Redis received while the reader was idle")
+                    .isEqualTo(connections);
         } finally {
             relay.close();
         }
@@ -81,16 +86,23 @@ class RedisReaderTest {
      */
     @Test
     void aPublishWakesTheWaitingReaderAndReturnsOnceItsOwnEventCameBack() throws Exception {
-        Node node = Node.serve(SseRegistry.builder().history(100)
-                .relay(Node.relay(redis.uri(), "wake:", 100).readBlock(Duration.ofMinutes(5)).build())
+        Node node = Node.serve(SseRegistry.builder()
+                .history(100)
+                .relay(Node.relay(redis.uri(), "wake:", 100)
+                        .readBlock(Duration.ofMinutes(5))
+                        .build())
                 .build());
         try (EventStream stream = EventStream.open(HTTP, node.uri)) {
             assertThat(stream.next().type()).isEqualTo("connected");
             for (int i = 0; i < 3; i++) {
-                Await.await("the reader to wait in a read of the stream", Duration.ofSeconds(10),
+                Await.await(
+                        "the reader to wait in a read of the stream",
+                        Duration.ofSeconds(10),
                         () -> stat("clients", "blocked_clients:(\\d+)") == 1);
                 PublishResult published = node.registry.publish(SseEvent.of("n", Integer.toString(i)));
-                assertThat(published.queued()).as("connections the publish %d was queued to here", i).isEqualTo(1);
+                assertThat(published.queued())
+                        .as("connections the publish %d was queued to here", i)
+                        .isEqualTo(1);
                 assertThat(stream.next()).isEqualTo(new EventStream.Event(published.id(), "n", Integer.toString(i)));
             }
         } finally {
@@ -112,8 +124,12 @@ class RedisReaderTest {
                 super.deliver(id, message);
             }
         };
-        RedisRelay relay = RedisRelay.builder().uri(redis.uri()).keyPrefix("failing:")
-                .timeout(Duration.ofSeconds(1)).readBlock(Duration.ofMillis(200)).build();
+        RedisRelay relay = RedisRelay.builder()
+                .uri(redis.uri())
+                .keyPrefix("failing:")
+                .timeout(Duration.ofSeconds(1))
+                .readBlock(Duration.ofMillis(200))
+                .build();
         try {
             relay.start(sink);
             assertThat(relay.health()).isEqualTo(RelayHealth.UP);
@@ -149,8 +165,12 @@ class RedisReaderTest {
                 super.deliver(id, message);
             }
         };
-        RedisRelay relay = RedisRelay.builder().uri(redis.uri()).keyPrefix("error:")
-                .timeout(Duration.ofSeconds(2)).readBlock(Duration.ofMillis(200)).build();
+        RedisRelay relay = RedisRelay.builder()
+                .uri(redis.uri())
+                .keyPrefix("error:")
+                .timeout(Duration.ofSeconds(2))
+                .readBlock(Duration.ofMillis(200))
+                .build();
         try {
             relay.start(sink);
             relay.publish(broadcast("breaks the reader"));

@@ -26,8 +26,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class RedisRelayListenerTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+
     @RegisterExtension
     static final SharedRedis redis = new SharedRedis();
+
     private final List<Server> servers = new ArrayList<>();
 
     @AfterEach
@@ -69,11 +71,13 @@ class RedisRelayListenerTest {
         try (EventStream stream = EventStream.open(HTTP, first)) {
             assertThat(stream.next().type()).isEqualTo("connected");
 
-            HttpResponse<String> published = HTTP.send(HttpRequest.newBuilder(URI.create(second + "?event=note"))
-                    .timeout(Duration.ofSeconds(10))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"from\":\"second\"}"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> published = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(second + "?event=note"))
+                            .timeout(Duration.ofSeconds(10))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"from\":\"second\"}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
 
             assertThat(published.statusCode()).as(published.body()).isEqualTo(200);
             assertThat(published.body()).contains("\"relayed\":true");

@@ -62,8 +62,13 @@ class RedisRelayTest {
     private record Resync(List<RelaySink.Delivery> retained, boolean gap) {}
 
     private static RedisRelay relay(String prefix, long history) {
-        return RedisRelay.builder().uri(redis.uri()).keyPrefix(prefix).history(history)
-                .timeout(Duration.ofSeconds(1)).readBlock(Duration.ofMillis(200)).build();
+        return RedisRelay.builder()
+                .uri(redis.uri())
+                .keyPrefix(prefix)
+                .history(history)
+                .timeout(Duration.ofSeconds(1))
+                .readBlock(Duration.ofMillis(200))
+                .build();
     }
 
     private static RelayMessage broadcast(String data) {
@@ -72,20 +77,31 @@ class RedisRelayTest {
 
     @Test
     void messagesSurviveTheStreamUnchanged() {
-        RelayMessage m = new RelayMessage(RelayMessage.Scope.ROOM, "chat",
-                SseEvent.builder().id("own").type("line").data("a\nb\r\n").retry(Duration.ofMillis(1500))
-                        .comment("c").recorded(false).build(), "tag-1");
+        RelayMessage m = new RelayMessage(
+                RelayMessage.Scope.ROOM,
+                "chat",
+                SseEvent.builder()
+                        .id("own")
+                        .type("line")
+                        .data("a\nb\r\n")
+                        .retry(Duration.ofMillis(1500))
+                        .comment("c")
+                        .recorded(false)
+                        .build(),
+                "tag-1");
 
         assertThat(RedisRelay.decode(RedisRelay.encode(m))).isEqualTo(m);
         assertThatThrownBy(() -> RedisRelay.decode(Map.of("s", "a", "e", "bad\ntype", "d", "x")))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> RedisRelay.decode(Map.of("d", "x")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("scope");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("scope");
     }
 
     @Test
     void startFillsFromTheNewestEntriesThenDeliversInOrder() throws Exception {
-        try (RedisRelay writer = relay("fill:", 1_000); RedisRelay reader = relay("fill:", 1_000)) {
+        try (RedisRelay writer = relay("fill:", 1_000);
+                RedisRelay reader = relay("fill:", 1_000)) {
             writer.start(new RecordingSink(false));
             String first = writer.publish(broadcast("1"));
             String second = writer.publish(broadcast("2"));
@@ -94,9 +110,12 @@ class RedisRelayTest {
             reader.start(sink);
             String third = writer.publish(broadcast("3"));
 
-            assertThat(sink.next()).isEqualTo(new Resync(List.of(
-                    new RelaySink.Delivery(first, broadcast("1")),
-                    new RelaySink.Delivery(second, broadcast("2"))), false));
+            assertThat(sink.next())
+                    .isEqualTo(new Resync(
+                            List.of(
+                                    new RelaySink.Delivery(first, broadcast("1")),
+                                    new RelaySink.Delivery(second, broadcast("2"))),
+                            false));
             assertThat(sink.next()).isEqualTo(new RelaySink.Delivery(third, broadcast("3")));
             assertThat(reader.precedes(first, second)).isTrue();
             assertThat(reader.precedes(second, first)).isFalse();
@@ -108,7 +127,8 @@ class RedisRelayTest {
 
     @Test
     void readerThatFellBehindATrimmedStreamResyncsWithAGap() throws Exception {
-        try (RedisRelay writer = relay("behind:", 5); RedisRelay slow = relay("behind:", 5)) {
+        try (RedisRelay writer = relay("behind:", 5);
+                RedisRelay slow = relay("behind:", 5)) {
             writer.start(new RecordingSink(false));
             RecordingSink sink = new RecordingSink(true);
             slow.start(sink);
@@ -125,13 +145,16 @@ class RedisRelayTest {
 
             Object next = sink.next();
             assertThat(next).isInstanceOf(Resync.class);
-            assertThat(((Resync) next).gap()).as("the lost entries are signalled").isTrue();
+            assertThat(((Resync) next).gap())
+                    .as("the lost entries are signalled")
+                    .isTrue();
         }
     }
 
     @Test
     void lagGrowsWhileTheReaderIsHeldAndIsZeroOnceItCaughtUp() throws Exception {
-        try (RedisRelay writer = relay("lag:", 1_000); RedisRelay reader = relay("lag:", 1_000)) {
+        try (RedisRelay writer = relay("lag:", 1_000);
+                RedisRelay reader = relay("lag:", 1_000)) {
             writer.start(new RecordingSink(false));
             RecordingSink sink = new RecordingSink(true);
             reader.start(sink);
@@ -142,17 +165,23 @@ class RedisRelayTest {
             writer.publish(broadcast("second"));
             assertThat(sink.next()).isInstanceOf(RelaySink.Delivery.class); // now held in the sink
 
-            Await.await("the lag to pass 300 ms while the reader is held",
+            Await.await(
+                    "the lag to pass 300 ms while the reader is held",
                     () -> reader.lag().compareTo(Duration.ofMillis(300)) >= 0);
             sink.release.countDown();
             assertThat(sink.next()).isInstanceOf(RelaySink.Delivery.class);
-            Await.await("the lag to be zero once the reader has caught up", () -> reader.lag().isZero());
+            Await.await(
+                    "the lag to be zero once the reader has caught up",
+                    () -> reader.lag().isZero());
         }
     }
 
     @Test
     void publishingWithoutRedisFailsFast() {
-        try (RedisRelay relay = RedisRelay.builder().uri("redis://127.0.0.1:1").timeout(Duration.ofSeconds(1)).build()) {
+        try (RedisRelay relay = RedisRelay.builder()
+                .uri("redis://127.0.0.1:1")
+                .timeout(Duration.ofSeconds(1))
+                .build()) {
             relay.start(new RecordingSink(false)); // returns although Redis is not there
 
             assertThatThrownBy(() -> relay.publish(broadcast("x")))

@@ -43,7 +43,9 @@ class RedisResyncTest extends FreshRedisTest {
         HeldRelay slow = closeLater(held("trimmed:", 5));
         writer.start(IGNORING);
         slow.start(IGNORING);
-        assertThat(slow.resyncs).as("the first fill, from an empty stream").singleElement()
+        assertThat(slow.resyncs)
+                .as("the first fill, from an empty stream")
+                .singleElement()
                 .extracting(HeldRelay.Resync::retained, HeldRelay.Resync::gap, HeldRelay.Resync::after)
                 .containsExactly(List.of(), false, null);
 
@@ -62,12 +64,18 @@ class RedisResyncTest extends FreshRedisTest {
 
         HeldRelay.Resync resync = slow.resyncs.get(1);
         assertThat(resync.gap()).isTrue();
-        assertThat(resync.retained()).extracting(RelaySink.Delivery::id)
-                .as("the newest five entries").isEqualTo(ids.subList(ids.size() - 5, ids.size()));
+        assertThat(resync.retained())
+                .extracting(RelaySink.Delivery::id)
+                .as("the newest five entries")
+                .isEqualTo(ids.subList(ids.size() - 5, ids.size()));
         assertThat(slow.holds(ids.get(ids.size() - 6)))
-                .as("trimming by whole nodes left entries before the five given back").isTrue();
-        assertThat(resync.saidWhere()).as("the relay says where the stream stood").isTrue();
-        assertThat(resync.after()).as("the entry just before the ones given back, still in the stream")
+                .as("trimming by whole nodes left entries before the five given back")
+                .isTrue();
+        assertThat(resync.saidWhere())
+                .as("the relay says where the stream stood")
+                .isTrue();
+        assertThat(resync.after())
+                .as("the entry just before the ones given back, still in the stream")
                 .isEqualTo(ids.get(ids.size() - 6));
     }
 
@@ -83,15 +91,23 @@ class RedisResyncTest extends FreshRedisTest {
         // stream held nothing before them.
         HeldRelay three = closeLater(held("foreign:", 3));
         three.start(IGNORING);
-        assertThat(three.resyncs).singleElement().isEqualTo(new HeldRelay.Resync(List.of(
-                new RelaySink.Delivery(first, broadcast("first")), new RelaySink.Delivery(last, broadcast("last"))),
-                false, null, true));
+        assertThat(three.resyncs)
+                .singleElement()
+                .isEqualTo(new HeldRelay.Resync(
+                        List.of(
+                                new RelaySink.Delivery(first, broadcast("first")),
+                                new RelaySink.Delivery(last, broadcast("last"))),
+                        false,
+                        null,
+                        true));
 
         // Given back: "last" only; before it, the foreign entry.
         HeldRelay one = closeLater(held("foreign:", 1));
         one.start(IGNORING);
-        assertThat(one.resyncs).singleElement().isEqualTo(new HeldRelay.Resync(
-                List.of(new RelaySink.Delivery(last, broadcast("last"))), false, foreign, true));
+        assertThat(one.resyncs)
+                .singleElement()
+                .isEqualTo(new HeldRelay.Resync(
+                        List.of(new RelaySink.Delivery(last, broadcast("last"))), false, foreign, true));
 
         // Nothing given back, now that the newest is foreign: the stream stood at it.
         String newest = appendForeign(writer.streamKey());
@@ -114,15 +130,19 @@ class RedisResyncTest extends FreshRedisTest {
     void aClientResumingFromAfterTheGapOnAServerThatFoundTheStreamEmptiedIsNotReset() throws Exception {
         Node a = closeLater(Node.start(redis.uri(), "emptied:", 100));
         HeldRelay relayOfB = held("emptied:", 100);
-        Node b = closeLater(Node.serve(SseRegistry.builder().history(100).heartbeat(Duration.ofSeconds(15))
-                .relay(relayOfB).build()));
+        Node b = closeLater(Node.serve(SseRegistry.builder()
+                .history(100)
+                .heartbeat(Duration.ofSeconds(15))
+                .relay(relayOfB)
+                .build()));
         String before = a.registry.publish(SseEvent.of("e1")).id();
         Await.await("b to deliver e1", () -> relayOfB.delivered.contains(before));
 
         redis.stop();
         redis.startAgain(); // empty: e1 is gone, and b cannot tell what else it missed
         Await.await("b to find the stream emptied", () -> relayOfB.resyncs.size() == 2);
-        assertThat(relayOfB.resyncs.get(1)).as("a gap, with nothing given back")
+        assertThat(relayOfB.resyncs.get(1))
+                .as("a gap, with nothing given back")
                 .extracting(HeldRelay.Resync::retained, HeldRelay.Resync::gap)
                 .containsExactly(List.of(), true);
 
@@ -134,10 +154,12 @@ class RedisResyncTest extends FreshRedisTest {
         relayOfB.release();
         a.registry.publish(SseEvent.of("e3"));
 
-        assertThat(resumed.next()).extracting(EventStream.Event::type, EventStream.Event::data)
+        assertThat(resumed.next())
+                .extracting(EventStream.Event::type, EventStream.Event::data)
                 .as("resuming from %s, which came after the gap: nothing was lost, nothing is repeated", seen)
                 .containsExactly("message", "e3");
-        assertThat(relayOfB.resyncs.get(1)).as("after the gap, nothing came before what was given back")
+        assertThat(relayOfB.resyncs.get(1))
+                .as("after the gap, nothing came before what was given back")
                 .isEqualTo(new HeldRelay.Resync(List.of(), true, null, true));
     }
 

@@ -76,7 +76,9 @@ class RedisSentinelTest {
         }
         uri.append("#").append(PRIMARY);
         try (Admin first = new Admin(sentinelPorts.get(0))) {
-            Await.await("the sentinels to know the replica and each other", Duration.ofSeconds(30),
+            Await.await(
+                    "the sentinels to know the replica and each other",
+                    Duration.ofSeconds(30),
                     () -> first.info("sentinel").contains("slaves=1,sentinels=3"));
         }
 
@@ -93,26 +95,29 @@ class RedisSentinelTest {
         Set<Integer> acked = ConcurrentHashMap.newKeySet();
         AtomicInteger refused = new AtomicInteger();
         AtomicBoolean publishing = new AtomicBoolean(true);
-        Thread loop = new Thread(() -> {
-            long end = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-            for (int n = 0; n < 20_000 && publishing.get() && System.nanoTime() < end; n++) {
-                try {
-                    nodes.get(n % 2).registry.publish(SseEvent.of("n", Integer.toString(n)));
-                    acked.add(n);
-                } catch (RelayUnavailableException e) {
-                    refused.incrementAndGet();
-                }
-                LockSupport.parkNanos(10_000_000L); // pacing, not synchronization
-            }
-        }, "publisher");
+        Thread loop = new Thread(
+                () -> {
+                    long end = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+                    for (int n = 0; n < 20_000 && publishing.get() && System.nanoTime() < end; n++) {
+                        try {
+                            nodes.get(n % 2).registry.publish(SseEvent.of("n", Integer.toString(n)));
+                            acked.add(n);
+                        } catch (RelayUnavailableException e) {
+                            refused.incrementAndGet();
+                        }
+                        LockSupport.parkNanos(10_000_000L); // pacing, not synchronization
+                    }
+                },
+                "publisher");
         loop.start();
         try {
             Await.await("some events published", () -> acked.size() >= 30);
             primary.stop(); // killed, as a crash would
-            Await.await("a publish refused while the primary is gone", Duration.ofSeconds(30),
-                    () -> refused.get() > 0);
+            Await.await("a publish refused while the primary is gone", Duration.ofSeconds(30), () -> refused.get() > 0);
             int before = acked.size();
-            Await.await("publishing to succeed again after the promotion", Duration.ofSeconds(60),
+            Await.await(
+                    "publishing to succeed again after the promotion",
+                    Duration.ofSeconds(60),
                     () -> acked.size() > before + 30);
         } finally {
             publishing.set(false);
@@ -147,15 +152,18 @@ class RedisSentinelTest {
     private static Process startSentinel(int port, int primaryPort) throws Exception {
         Path dir = Files.createTempDirectory("ssekit-sentinel");
         Path conf = dir.resolve("sentinel.conf");
-        Files.writeString(conf, String.join("\n",
-                "port " + port,
-                "bind 127.0.0.1",
-                "dir " + dir,
-                "sentinel monitor " + PRIMARY + " 127.0.0.1 " + primaryPort + " 2",
-                "sentinel down-after-milliseconds " + PRIMARY + " 1000",
-                "sentinel failover-timeout " + PRIMARY + " 10000",
-                "sentinel parallel-syncs " + PRIMARY + " 1",
-                ""));
+        Files.writeString(
+                conf,
+                String.join(
+                        "\n",
+                        "port " + port,
+                        "bind 127.0.0.1",
+                        "dir " + dir,
+                        "sentinel monitor " + PRIMARY + " 127.0.0.1 " + primaryPort + " 2",
+                        "sentinel down-after-milliseconds " + PRIMARY + " 1000",
+                        "sentinel failover-timeout " + PRIMARY + " 10000",
+                        "sentinel parallel-syncs " + PRIMARY + " 1",
+                        ""));
         Process p = new ProcessBuilder(List.of(RedisBinary.executable().toString(), conf.toString(), "--sentinel"))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("sentinel.log").toFile())

@@ -46,8 +46,7 @@ class RedisUnreachableTest {
                             assertThat(relay.holds("1700000000000-0")).isFalse();
                         } else {
                             try {
-                                relay.publish(new RelayMessage(RelayMessage.Scope.ALL, null,
-                                        SseEvent.of("x"), null));
+                                relay.publish(new RelayMessage(RelayMessage.Scope.ALL, null, SseEvent.of("x"), null));
                                 throw new AssertionError("a Redis that never answers took an event");
                             } catch (RelayUnavailableException expected) {
                                 // what a publisher is told

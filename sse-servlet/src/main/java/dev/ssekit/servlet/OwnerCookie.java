@@ -25,6 +25,7 @@ final class OwnerCookie {
     private static final int TOKEN_BYTES = 16;
     /** A token as {@link #create} makes them: 128 bits, base64url without padding. */
     private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{22}");
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private OwnerCookie() {}
@@ -40,7 +41,9 @@ final class OwnerCookie {
             return null;
         }
         for (Cookie c : cookies) {
-            if (NAME.equals(c.getName()) && c.getValue() != null && TOKEN.matcher(c.getValue()).matches()) {
+            if (NAME.equals(c.getName())
+                    && c.getValue() != null
+                    && TOKEN.matcher(c.getValue()).matches()) {
                 return c.getValue();
             }
         }
@@ -71,7 +74,9 @@ final class OwnerCookie {
         // One header string rather than a Cookie object: the response keeps its headers for the
         // stream's whole life, and a Cookie with its attribute map costs several times as much.
         String path = request.getContextPath();
-        response.addHeader("Set-Cookie", NAME + "=" + token + "; Path=" + (path == null || path.isEmpty() ? "/" : path)
-                + "; HttpOnly; SameSite=Lax" + (request.isSecure() ? "; Secure" : ""));
+        response.addHeader(
+                "Set-Cookie",
+                NAME + "=" + token + "; Path=" + (path == null || path.isEmpty() ? "/" : path)
+                        + "; HttpOnly; SameSite=Lax" + (request.isSecure() ? "; Secure" : ""));
     }
 }

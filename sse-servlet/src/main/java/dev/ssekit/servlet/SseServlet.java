@@ -139,8 +139,13 @@ public final class SseServlet extends HttpServlet {
             PresenceEndpoint presence) {
 
         Endpoints(SseRegistry registry, ServletSettings settings, boolean ownsRegistry) {
-            this(registry, settings, ownsRegistry, new ConnectionEndpoint(registry, settings),
-                    new PublishEndpoint(registry, settings), new SubscriptionsEndpoint(registry, settings),
+            this(
+                    registry,
+                    settings,
+                    ownsRegistry,
+                    new ConnectionEndpoint(registry, settings),
+                    new PublishEndpoint(registry, settings),
+                    new SubscriptionsEndpoint(registry, settings),
                     new PresenceEndpoint(registry, settings));
         }
     }
@@ -245,8 +250,11 @@ public final class SseServlet extends HttpServlet {
             SseRegistry r = owns ? parameters.registry() : (SseRegistry) shared;
             if (!owns) {
                 for (String ignored : parameters.registryParametersSet()) {
-                    LOG.log(System.Logger.Level.WARNING, "init parameter {0} is ignored: the registry"
-                            + " comes from the servlet context attribute " + REGISTRY_ATTRIBUTE, ignored);
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "init parameter {0} is ignored: the registry" + " comes from the servlet context attribute "
+                                    + REGISTRY_ATTRIBUTE,
+                            ignored);
                 }
             }
             try {
@@ -306,7 +314,9 @@ public final class SseServlet extends HttpServlet {
                 getServletContext().removeAttribute(REGISTRY_ATTRIBUTE);
             }
             if (!e.registry().shutdown(s.finalEvent(), s.shutdownGrace())) {
-                LOG.log(System.Logger.Level.DEBUG, "some connections did not finish within {0}; closed them",
+                LOG.log(
+                        System.Logger.Level.DEBUG,
+                        "some connections did not finish within {0}; closed them",
                         s.shutdownGrace());
             }
         } else {
@@ -352,8 +362,12 @@ public final class SseServlet extends HttpServlet {
             }
         } catch (HttpError error) {
             if (!response.isCommitted()) {
-                Json.discardBody(request, response,
-                        e == null ? ServletSettings.DEFAULT_MAX_BODY_BYTES : e.settings().maxBodyBytes());
+                Json.discardBody(
+                        request,
+                        response,
+                        e == null
+                                ? ServletSettings.DEFAULT_MAX_BODY_BYTES
+                                : e.settings().maxBodyBytes());
                 Json.writeError(response, error);
             }
         }
@@ -471,8 +485,9 @@ public final class SseServlet extends HttpServlet {
          */
         public Builder finalEvent(SseEvent finalEvent) {
             if (finalEvent != null && finalEvent.id() != null) {
-                throw new IllegalArgumentException("finalEvent: id must be null, a final event is never recorded; was \""
-                        + finalEvent.id() + "\"");
+                throw new IllegalArgumentException(
+                        "finalEvent: id must be null, a final event is never recorded; was \"" + finalEvent.id()
+                                + "\"");
             }
             this.finalEvent = finalEvent;
             return this;
@@ -493,8 +508,17 @@ public final class SseServlet extends HttpServlet {
         }
 
         ServletSettings settings() {
-            return new ServletSettings(authorizer, ownerResolver, maxConnections, maxConnectionsPerOwner,
-                    maxBodyBytes, retry, maxConnectionAge, shutdownGrace, finalEvent, shutdownRegistryOnDestroy,
+            return new ServletSettings(
+                    authorizer,
+                    ownerResolver,
+                    maxConnections,
+                    maxConnectionsPerOwner,
+                    maxBodyBytes,
+                    retry,
+                    maxConnectionAge,
+                    shutdownGrace,
+                    finalEvent,
+                    shutdownRegistryOnDestroy,
                     OwnerCookie::addTo);
         }
 

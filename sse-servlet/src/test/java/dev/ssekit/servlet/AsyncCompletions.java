@@ -59,30 +59,32 @@ final class AsyncCompletions implements Filter {
             return;
         }
         Counts counts = byClient.computeIfAbsent(client, c -> new Counts());
-        chain.doFilter(new HttpServletRequestWrapper(http) {
-            @Override
-            public AsyncContext startAsync(ServletRequest req, ServletResponse res) {
-                AsyncContext context = super.startAsync(req, res);
-                context.addListener(new AsyncListener() {
+        chain.doFilter(
+                new HttpServletRequestWrapper(http) {
                     @Override
-                    public void onComplete(AsyncEvent event) {
-                        counts.completed.incrementAndGet();
+                    public AsyncContext startAsync(ServletRequest req, ServletResponse res) {
+                        AsyncContext context = super.startAsync(req, res);
+                        context.addListener(new AsyncListener() {
+                            @Override
+                            public void onComplete(AsyncEvent event) {
+                                counts.completed.incrementAndGet();
+                            }
+
+                            @Override
+                            public void onTimeout(AsyncEvent event) {}
+
+                            @Override
+                            public void onError(AsyncEvent event) {
+                                counts.errors.incrementAndGet();
+                            }
+
+                            @Override
+                            public void onStartAsync(AsyncEvent event) {}
+                        });
+                        return new CountingContext(context, counts);
                     }
-
-                    @Override
-                    public void onTimeout(AsyncEvent event) {}
-
-                    @Override
-                    public void onError(AsyncEvent event) {
-                        counts.errors.incrementAndGet();
-                    }
-
-                    @Override
-                    public void onStartAsync(AsyncEvent event) {}
-                });
-                return new CountingContext(context, counts);
-            }
-        }, response);
+                },
+                response);
     }
 
     /** The container's context, with complete() counted. */

@@ -10,12 +10,14 @@ import dev.ssekit.CloseReason;
 import dev.ssekit.PublishResult;
 import dev.ssekit.SseConnection;
 import dev.ssekit.SseEvent;
-import dev.ssekit.SseRegistry.OverflowPolicy;
 import dev.ssekit.SseRegistry;
+import dev.ssekit.SseRegistry.OverflowPolicy;
 import dev.ssekit.servlet.RecordingClient.Event;
 import dev.ssekit.testing.Await;
+import jakarta.servlet.ServletContext;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.StandardSocketOptions;
@@ -42,8 +44,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -66,7 +73,8 @@ abstract class FaultSuite {
     ServerFixture server;
     SseRegistry registry;
     URI root;
-    final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final HttpClient client =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     /**
@@ -76,6 +84,7 @@ abstract class FaultSuite {
      * errors are only counted.
      */
     final List<String> logged = new CopyOnWriteArrayList<>();
+
     final List<Throwable> uncaught = new CopyOnWriteArrayList<>();
     private final Handler capture = new Handler() {
         @Override
@@ -100,8 +109,15 @@ abstract class FaultSuite {
     };
     private Thread.UncaughtExceptionHandler previousHandler;
 
-    private static final List<String> SERVER_LOGGERS = List.of("org.eclipse.jetty", "org.apache.catalina",
-            "org.apache.coyote", "org.apache.tomcat", "org.apache.juli", "io.undertow", "org.xnio", "org.jboss",
+    private static final List<String> SERVER_LOGGERS = List.of(
+            "org.eclipse.jetty",
+            "org.apache.catalina",
+            "org.apache.coyote",
+            "org.apache.tomcat",
+            "org.apache.juli",
+            "io.undertow",
+            "org.xnio",
+            "org.jboss",
             "dev.ssekit");
 
     private static boolean isServerSide(String logger) {
@@ -136,21 +152,23 @@ abstract class FaultSuite {
     }
 
     SseRegistry.Builder registryBuilder() {
-        return SseRegistry.builder().heartbeat(Duration.ofMillis(200)).writeTimeout(Duration.ofSeconds(5))
+        return SseRegistry.builder()
+                .heartbeat(Duration.ofMillis(200))
+                .writeTimeout(Duration.ofSeconds(5))
                 .scheduler(SseServletSuite.SWEEPER);
     }
 
-    void start(SseRegistry r, java.util.function.UnaryOperator<SseServlet.Builder> servlet) throws Exception {
+    void start(SseRegistry r, UnaryOperator<SseServlet.Builder> servlet) throws Exception {
         start(r, servlet, 0);
     }
 
-    void start(SseRegistry r, java.util.function.UnaryOperator<SseServlet.Builder> servlet, int port) throws Exception {
-        start(r, servlet, port, context -> { });
+    void start(SseRegistry r, UnaryOperator<SseServlet.Builder> servlet, int port) throws Exception {
+        start(r, servlet, port, context -> {});
     }
 
     /** Starts with {@code more} (a filter, say) added to the context after the servlet. */
-    void start(SseRegistry r, java.util.function.UnaryOperator<SseServlet.Builder> servlet, int port,
-            java.util.function.Consumer<jakarta.servlet.ServletContext> more) throws Exception {
+    void start(SseRegistry r, UnaryOperator<SseServlet.Builder> servlet, int port, Consumer<ServletContext> more)
+            throws Exception {
         registry = r;
         server = newServer(port);
         SseServlet s = servlet.apply(SseServlet.builder(r)).build();
@@ -166,7 +184,8 @@ abstract class FaultSuite {
     }
 
     RecordingClient recording(String query, String owner) throws Exception {
-        RecordingClient stream = closeLater(RecordingClient.open(client, root.resolve("/sse" + query), "X-Client", owner));
+        RecordingClient stream =
+                closeLater(RecordingClient.open(client, root.resolve("/sse" + query), "X-Client", owner));
         assertThat(stream.response().statusCode()).isEqualTo(200);
         stream.awaitEvent("connected");
         return stream;
@@ -196,8 +215,13 @@ abstract class FaultSuite {
     @Test
     void readerThatStopsReadingIsDroppedByThePolicyWhileOthersKeepUp() throws Exception {
         int capacity = 64;
-        start(registryBuilder().queueCapacity(capacity).overflow(OverflowPolicy.DISCONNECT)
-                .writeTimeout(Duration.ofSeconds(60)).build(), b -> b.ownerResolver(BY_HEADER));
+        start(
+                registryBuilder()
+                        .queueCapacity(capacity)
+                        .overflow(OverflowPolicy.DISCONNECT)
+                        .writeTimeout(Duration.ofSeconds(60))
+                        .build(),
+                b -> b.ownerResolver(BY_HEADER));
         List<RecordingClient> readers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             readers.add(recording("?rooms=feed", "reader-" + i));
@@ -228,10 +252,22 @@ abstract class FaultSuite {
             published += 16;
             slowestBatchNanos = Math.max(slowestBatchNanos, System.nanoTime() - start);
         }
-        report("stalled-reader " + server, "published", published, "maxQueuedOfStalled", maxQueued,
-                "slowestBatchMs", TimeUnit.NANOSECONDS.toMillis(slowestBatchNanos), "reason", reason.get());
-        assertThat(reason.get()).as("the stalled reader was dropped by the overflow policy").isEqualTo(CloseReason.SLOW_CONSUMER);
-        assertThat(maxQueued).as("the stalled reader's queue stayed within its bound").isLessThanOrEqualTo(capacity);
+        report(
+                "stalled-reader " + server,
+                "published",
+                published,
+                "maxQueuedOfStalled",
+                maxQueued,
+                "slowestBatchMs",
+                TimeUnit.NANOSECONDS.toMillis(slowestBatchNanos),
+                "reason",
+                reason.get());
+        assertThat(reason.get())
+                .as("the stalled reader was dropped by the overflow policy")
+                .isEqualTo(CloseReason.SLOW_CONSUMER);
+        assertThat(maxQueued)
+                .as("the stalled reader's queue stayed within its bound")
+                .isLessThanOrEqualTo(capacity);
         assertThat(registry.stats().connections()).isEqualTo(3);
         assertThat(registry.stats().slowConsumersDisconnected()).isEqualTo(1);
     }
@@ -241,8 +277,14 @@ abstract class FaultSuite {
     @Test
     void halfOpenConnectionIsClosedByTheWriteDeadline() throws Exception {
         Duration writeTimeout = Duration.ofSeconds(1);
-        start(registryBuilder().writeTimeout(writeTimeout).queueCapacity(100_000).queueBytes(512L * 1024 * 1024)
-                .overflow(OverflowPolicy.DROP_OLDEST).build(), b -> b.ownerResolver(BY_HEADER));
+        start(
+                registryBuilder()
+                        .writeTimeout(writeTimeout)
+                        .queueCapacity(100_000)
+                        .queueBytes(512L * 1024 * 1024)
+                        .overflow(OverflowPolicy.DROP_OLDEST)
+                        .build(),
+                b -> b.ownerResolver(BY_HEADER));
         RecordingClient healthy = recording("?rooms=feed", "healthy");
         FreezingProxy proxy = closeLater(new FreezingProxy(root));
         RawStream silent = closeLater(RawStream.open(proxy.uri(), "/sse?rooms=feed", 8 * 1024, "X-Client: silent"));
@@ -268,7 +310,9 @@ abstract class FaultSuite {
         assertThat(closed).as("closed by the write deadline").isEqualTo(CloseReason.STALLED);
         // Socket buffers fill first (a few MB at most at ~6 MB/s), then the deadline runs.
         assertThat(tookMillis).isLessThan(writeTimeout.toMillis() + 10_000);
-        await("the half-open connection left the registry", () -> registry.connection(silent.id()).isEmpty());
+        await(
+                "the half-open connection left the registry",
+                () -> registry.connection(silent.id()).isEmpty());
         registry.publish("feed", SseEvent.of("after", "."));
         Event e;
         do {
@@ -295,19 +339,31 @@ abstract class FaultSuite {
 
         long resetAt = System.nanoTime();
         CloseReason closed = reason.poll(Await.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        report("reset " + server, "reason", closed, "noticedAfterMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - resetAt),
-                "containerLogRecords", logged.size());
+        report(
+                "reset " + server,
+                "reason",
+                closed,
+                "noticedAfterMs",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - resetAt),
+                "containerLogRecords",
+                logged.size());
         // How a reset shows differs: a failed write, or the container's onError (client gone).
         assertThat(closed).isIn(CloseReason.CLIENT_GONE, CloseReason.WRITE_FAILED);
-        await("the reset stream left the registry", () -> registry.connection(victimId).isEmpty());
+        await(
+                "the reset stream left the registry",
+                () -> registry.connection(victimId).isEmpty());
         Event e = other.awaitEvent("big");
         assertThat(e.data()).isEqualTo(big);
         registry.publish("big", SseEvent.of("after", "still here"));
         assertThat(other.awaitEvent("after").data()).isEqualTo("still here");
         assertThat(registry.stats().connections()).isEqualTo(1);
 
-        assertThat(uncaught).as("exceptions that escaped to an uncaught handler").isEmpty();
-        assertThat(logged).as("warnings, errors and stack traces in the container's log").isEmpty();
+        assertThat(uncaught)
+                .as("exceptions that escaped to an uncaught handler")
+                .isEmpty();
+        assertThat(logged)
+                .as("warnings, errors and stack traces in the container's log")
+                .isEmpty();
     }
 
     // ---- clients going away ----------------------------------------------------------------------
@@ -348,7 +404,7 @@ abstract class FaultSuite {
             for (Future<?> w : workers) {
                 try {
                     w.get(Math.max(0, waitUntil - System.nanoTime()), TimeUnit.NANOSECONDS);
-                } catch (java.util.concurrent.TimeoutException e) {
+                } catch (TimeoutException e) {
                     throw new AssertionError("a client did not finish; threads:\n" + threadDump(), e);
                 }
             }
@@ -357,20 +413,40 @@ abstract class FaultSuite {
         }
         assertThat(failures).as("streams that failed to open").isEmpty();
         // The server finds out by a failed write (a heartbeat at the latest) or from the container.
-        await("every stream to close", Duration.ofSeconds(20), () -> registry.stats().connections() == 0);
-        await("the container to report each stream complete", Duration.ofSeconds(20),
+        await(
+                "every stream to close",
+                Duration.ofSeconds(20),
+                () -> registry.stats().connections() == 0);
+        await(
+                "the container to report each stream complete",
+                Duration.ofSeconds(20),
                 () -> completions.byClient.size() == total
                         && completions.byClient.values().stream().allMatch(c -> c.completed.get() >= 1));
-        report("gone " + server, "streams", total, "containerLogRecords", logged.size(), "first", logged.isEmpty() ? "-" : logged.get(0));
+        report(
+                "gone " + server,
+                "streams",
+                total,
+                "containerLogRecords",
+                logged.size(),
+                "first",
+                logged.isEmpty() ? "-" : logged.get(0));
 
         assertThat(completions.byClient).hasSize(total);
         completions.byClient.forEach((client, counts) -> {
-            assertThat(counts.completeCalls.get()).as("%s: AsyncContext.complete() calls (%s)", client, counts).isLessThanOrEqualTo(1);
-            assertThat(counts.completed.get()).as("%s: onComplete reports (%s)", client, counts).isEqualTo(1);
+            assertThat(counts.completeCalls.get())
+                    .as("%s: AsyncContext.complete() calls (%s)", client, counts)
+                    .isLessThanOrEqualTo(1);
+            assertThat(counts.completed.get())
+                    .as("%s: onComplete reports (%s)", client, counts)
+                    .isEqualTo(1);
         });
         assertThat(registry.stats().connections()).isZero();
-        assertThat(uncaught).as("exceptions that escaped to an uncaught handler").isEmpty();
-        assertThat(logged).as("warnings, errors and stack traces in the container's log").isEmpty();
+        assertThat(uncaught)
+                .as("exceptions that escaped to an uncaught handler")
+                .isEmpty();
+        assertThat(logged)
+                .as("warnings, errors and stack traces in the container's log")
+                .isEmpty();
     }
 
     // ---- churn -----------------------------------------------------------------------------------
@@ -392,33 +468,56 @@ abstract class FaultSuite {
         long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         awaitIdle();
         int threadsPeak = ManagementFactory.getThreadMXBean().getThreadCount();
-        await("the thread count to return to its baseline of " + threadsBefore, Duration.ofSeconds(20),
+        await(
+                "the thread count to return to its baseline of " + threadsBefore,
+                Duration.ofSeconds(20),
                 () -> ManagementFactory.getThreadMXBean().getThreadCount() <= threadsBefore + 2);
         // A container may keep closed connections reachable for a while (Undertow, from its idle
         // timer, until that fires): what counts is what stays.
         long heapAfter = settledHeap();
         for (long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
                 heapAfter - heapBefore >= 8L * 1024 * 1024 && System.nanoTime() < until; ) {
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
             heapAfter = settledHeap();
         }
         int threadsAfter = ManagementFactory.getThreadMXBean().getThreadCount();
-        report("churn " + server, "cycles", cycles, "tookMs", tookMillis, "heapBeforeKiB", heapBefore / 1024,
-                "heapAfterKiB", heapAfter / 1024, "threadsBefore", threadsBefore, "threadsPeak", threadsPeak, "threadsAfter", threadsAfter);
+        report(
+                "churn " + server,
+                "cycles",
+                cycles,
+                "tookMs",
+                tookMillis,
+                "heapBeforeKiB",
+                heapBefore / 1024,
+                "heapAfterKiB",
+                heapAfter / 1024,
+                "threadsBefore",
+                threadsBefore,
+                "threadsPeak",
+                threadsPeak,
+                "threadsAfter",
+                threadsAfter);
 
         assertThat(cycles).isEqualTo(10_000);
         if (server instanceof TomcatFixture tomcat) {
-            assertThat(tomcat.waitingProcessors()).as("async requests Tomcat still tracks").isZero();
+            assertThat(tomcat.waitingProcessors())
+                    .as("async requests Tomcat still tracks")
+                    .isZero();
         }
         assertThat(registry.stats().connections()).isZero();
         assertThat(registry.rooms()).isEmpty();
         assertThat(registry.stats().connections()).isZero();
         assertThat(threadsAfter).as("threads").isLessThanOrEqualTo(threadsBefore + 4);
-        assertThat(heapAfter - heapBefore).as("heap growth after a full GC, bytes").isLessThan(8L * 1024 * 1024);
+        assertThat(heapAfter - heapBefore)
+                .as("heap growth after a full GC, bytes")
+                .isLessThan(8L * 1024 * 1024);
     }
 
     private void awaitIdle() {
-        await("every churned connection to close", Duration.ofSeconds(20), () -> registry.stats().connections() == 0);
+        await(
+                "every churned connection to close",
+                Duration.ofSeconds(20),
+                () -> registry.stats().connections() == 0);
         await("every room to empty", () -> registry.rooms().isEmpty());
     }
 
@@ -435,7 +534,8 @@ abstract class FaultSuite {
                     int done = 0;
                     for (int i; (i = next.getAndIncrement()) < total && System.nanoTime() < deadline; done++) {
                         String phase = "connect";
-                        try (RawStream s = RawStream.open(root, "/sse?rooms=r" + (i % 16) + ",all", 0, "X-Client: c" + i)) {
+                        try (RawStream s =
+                                RawStream.open(root, "/sse?rooms=r" + (i % 16) + ",all", 0, "X-Client: c" + i)) {
                             if (s.status != 200) {
                                 refusals.add(s.head);
                                 continue;
@@ -462,25 +562,35 @@ abstract class FaultSuite {
             for (Future<Integer> f : results) {
                 try {
                     done += f.get(Math.max(0, waitUntil - System.nanoTime()), TimeUnit.NANOSECONDS);
-                } catch (java.util.concurrent.TimeoutException e) {
+                } catch (TimeoutException e) {
                     throw new AssertionError("a churn worker did not finish; threads:\n" + threadDump(), e);
                 }
             }
-            report("churn refusals " + server, "count", refusals.size(), "first", refusals.isEmpty() ? "-" : refusals.get(0));
-            assertThat(refusals).as(() -> "connections refused or unanswered during the churn (" + refusals.size() + ")"
-                    + (refusals.stream().anyMatch(r -> r.contains("within")) ? "; threads:\n" + threadDump() : ""))
+            report(
+                    "churn refusals " + server,
+                    "count",
+                    refusals.size(),
+                    "first",
+                    refusals.isEmpty() ? "-" : refusals.get(0));
+            assertThat(refusals)
+                    .as(() -> "connections refused or unanswered during the churn (" + refusals.size() + ")"
+                            + (refusals.stream().anyMatch(r -> r.contains("within"))
+                                    ? "; threads:\n" + threadDump()
+                                    : ""))
                     .isEmpty();
             return done;
         } finally {
             pool.shutdownNow();
             // The workers' own threads must be gone before the test counts threads.
-            assertThat(pool.awaitTermination(Await.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).as("churn workers ended").isTrue();
+            assertThat(pool.awaitTermination(Await.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+                    .as("churn workers ended")
+                    .isTrue();
         }
     }
 
     private static String threadDump() {
         StringBuilder dump = new StringBuilder();
-        for (java.lang.management.ThreadInfo t : ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
+        for (ThreadInfo t : ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
             dump.append('"').append(t.getThreadName()).append("\" ").append(t.getThreadState());
             if (t.getLockName() != null) {
                 dump.append(" on ").append(t.getLockName()).append(" owned by ").append(t.getLockOwnerName());
@@ -497,7 +607,9 @@ abstract class FaultSuite {
         long used = Long.MAX_VALUE;
         for (int i = 0; i < 4; i++) {
             System.gc();
-            used = Math.min(used, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+            used = Math.min(
+                    used,
+                    ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
         }
         return used;
     }
@@ -517,17 +629,19 @@ abstract class FaultSuite {
         BlockingQueue<MessageEvent> received = new LinkedBlockingQueue<>();
         EventSource es = closeLater(ThirdPartyClient.eventSource(uri));
         es.start();
-        Thread reader = new Thread(() -> {
-            try {
-                for (StreamEvent e : es.anyEvents()) {
-                    if (e instanceof MessageEvent m) {
-                        received.add(m);
+        Thread reader = new Thread(
+                () -> {
+                    try {
+                        for (StreamEvent e : es.anyEvents()) {
+                            if (e instanceof MessageEvent m) {
+                                received.add(m);
+                            }
+                        }
+                    } catch (RuntimeException e) {
+                        // closed
                     }
-                }
-            } catch (RuntimeException e) {
-                // closed
-            }
-        }, "event-source-reader");
+                },
+                "event-source-reader");
         reader.setDaemon(true);
         reader.start();
 
@@ -543,7 +657,9 @@ abstract class FaultSuite {
         MessageEvent connected = next(received);
         assertThat(connected.getEventName()).isEqualTo("connected");
         MessageEvent reset = next(received);
-        assertThat(reset.getEventName()).as("the explicit signal that history was lost").isEqualTo(SseRegistry.RESET_EVENT);
+        assertThat(reset.getEventName())
+                .as("the explicit signal that history was lost")
+                .isEqualTo(SseRegistry.RESET_EVENT);
         assertThat(reset.getData()).contains("unknown");
         registry.publish("news", SseEvent.of("n", "2"));
         assertThat(next(received).getData()).isEqualTo("2");
@@ -561,8 +677,7 @@ abstract class FaultSuite {
     void gracefulShutdownOfAThousandStreamsDeliversTheFinalEventAndRefusesNewcomers() throws Exception {
         int n = 1_000;
         Duration grace = Duration.ofSeconds(10);
-        start(registryBuilder().heartbeat(Duration.ofSeconds(30)).build(),
-                b -> b.ownerResolver(BY_HEADER));
+        start(registryBuilder().heartbeat(Duration.ofSeconds(30)).build(), b -> b.ownerResolver(BY_HEADER));
         try (Selector selector = Selector.open()) {
             Map<SocketChannel, StringBuilder> seen = new ConcurrentHashMap<>();
             List<SocketChannel> channels = new ArrayList<>();
@@ -573,26 +688,41 @@ abstract class FaultSuite {
                     ch.setOption(StandardSocketOptions.SO_LINGER, 0); // never leave TIME_WAITs behind
                     ch.configureBlocking(false);
                     ch.connect(new InetSocketAddress(root.getHost(), root.getPort()));
-                    ch.register(selector, SelectionKey.OP_CONNECT, "GET /sse?rooms=all HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                            + "X-Client: s" + i + "\r\n\r\n");
+                    ch.register(
+                            selector,
+                            SelectionKey.OP_CONNECT,
+                            "GET /sse?rooms=all HTTP/1.1\r\nHost: 127.0.0.1\r\n" + "X-Client: s" + i + "\r\n\r\n");
                     seen.put(ch, new StringBuilder());
                 }
                 int upTo = batch + 100;
-                pump(selector, seen, Duration.ofSeconds(20),
-                        () -> channels.subList(0, upTo).stream().allMatch(c -> seen.get(c).indexOf("event: connected") >= 0));
+                pump(
+                        selector,
+                        seen,
+                        Duration.ofSeconds(20),
+                        () -> channels.subList(0, upTo).stream()
+                                .allMatch(c -> seen.get(c).indexOf("event: connected") >= 0));
             }
             assertThat(registry.stats().connections()).isEqualTo(n);
 
             AtomicReference<Boolean> drained = new AtomicReference<>();
             long start = System.nanoTime();
-            Thread drainer = new Thread(() -> drained.set(registry.shutdown(SseEvent.of("bye", "drain"), grace)), "drainer");
+            Thread drainer =
+                    new Thread(() -> drained.set(registry.shutdown(SseEvent.of("bye", "drain"), grace)), "drainer");
             drainer.start();
             await("the drain to begin", registry::isClosed);
-            HttpResponse<String> refused = client.send(HttpRequest.newBuilder(root.resolve("/sse"))
-                    .header("X-Client", "newcomer").timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> refused = client.send(
+                    HttpRequest.newBuilder(root.resolve("/sse"))
+                            .header("X-Client", "newcomer")
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             // Completed: the chunked body's last chunk, or the connection closed.
-            pump(selector, seen, grace.plusSeconds(5), () -> channels.stream()
-                    .allMatch(c -> !c.isOpen() || seen.get(c).toString().endsWith("\r\n0\r\n\r\n")));
+            pump(
+                    selector,
+                    seen,
+                    grace.plusSeconds(5),
+                    () -> channels.stream()
+                            .allMatch(c -> !c.isOpen() || seen.get(c).toString().endsWith("\r\n0\r\n\r\n")));
             long drainMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             drainer.join(grace.plusSeconds(5).toMillis());
             report("drain " + server, "streams", n, "drainMs", drainMillis, "withinGrace", drained.get());
@@ -600,17 +730,22 @@ abstract class FaultSuite {
             assertThat(refused.statusCode()).isEqualTo(503);
             assertThat(refused.body()).contains("\"error\"");
             assertThat(refused.headers().firstValue("retry-after")).isPresent();
-            assertThat(drained.get()).as("every stream finished within the grace period").isTrue();
+            assertThat(drained.get())
+                    .as("every stream finished within the grace period")
+                    .isTrue();
             for (SocketChannel c : channels) {
-                assertThat(seen.get(c).toString()).as("stream received the final event").contains("event: bye\ndata: drain\n\n");
+                assertThat(seen.get(c).toString())
+                        .as("stream received the final event")
+                        .contains("event: bye\ndata: drain\n\n");
             }
             assertThat(drainMillis).isLessThan(grace.toMillis());
         }
     }
 
     /** Drives the channels until {@code done}; a channel that reaches end of stream is closed. */
-    private static void pump(Selector selector, Map<SocketChannel, StringBuilder> seen, Duration limit,
-            java.util.function.BooleanSupplier done) throws IOException {
+    private static void pump(
+            Selector selector, Map<SocketChannel, StringBuilder> seen, Duration limit, BooleanSupplier done)
+            throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(16 * 1024);
         long deadline = System.nanoTime() + limit.toNanos();
         while (!done.getAsBoolean()) {
@@ -635,7 +770,8 @@ abstract class FaultSuite {
                     if (r < 0) {
                         ch.close();
                     } else {
-                        seen.get(ch).append(new String(buffer.array(), 0, buffer.position(), StandardCharsets.ISO_8859_1));
+                        seen.get(ch)
+                                .append(new String(buffer.array(), 0, buffer.position(), StandardCharsets.ISO_8859_1));
                     }
                 }
             }

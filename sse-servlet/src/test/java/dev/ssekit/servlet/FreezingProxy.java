@@ -65,23 +65,25 @@ final class FreezingProxy implements AutoCloseable {
     }
 
     private void pump(Socket from, Socket to) {
-        Thread t = new Thread(() -> {
-            byte[] buffer = new byte[1024];
-            try {
-                InputStream in = from.getInputStream();
-                OutputStream out = to.getOutputStream();
-                for (int n; frozen.getCount() > 0 && (n = in.read(buffer)) != -1; ) {
-                    if (frozen.getCount() > 0) {
-                        out.write(buffer, 0, n);
+        Thread t = new Thread(
+                () -> {
+                    byte[] buffer = new byte[1024];
+                    try {
+                        InputStream in = from.getInputStream();
+                        OutputStream out = to.getOutputStream();
+                        for (int n; frozen.getCount() > 0 && (n = in.read(buffer)) != -1; ) {
+                            if (frozen.getCount() > 0) {
+                                out.write(buffer, 0, n);
+                            }
+                        }
+                        if (frozen.getCount() > 0) {
+                            to.shutdownOutput();
+                        }
+                    } catch (IOException e) {
+                        // a side closed: the test closes everything at the end
                     }
-                }
-                if (frozen.getCount() > 0) {
-                    to.shutdownOutput();
-                }
-            } catch (IOException e) {
-                // a side closed: the test closes everything at the end
-            }
-        }, "freezing-proxy-pump");
+                },
+                "freezing-proxy-pump");
         t.setDaemon(true);
         t.start();
     }

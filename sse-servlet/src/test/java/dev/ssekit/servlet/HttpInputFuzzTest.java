@@ -18,6 +18,7 @@ import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.LocalConnector;
@@ -43,8 +44,9 @@ class HttpInputFuzzTest {
      * client's last event id; {@code 0} is the position before everything), one type line at most,
      * one data line.
      */
-    private static final Pattern EVENT = Pattern.compile(
-            "(retry: [0-9]+\n)?(id: ([0-9a-z]+-[0-9]+|0)\n)?(event: [^\r\n]+\n)?data: [^\r\n]*\n");
+    private static final Pattern EVENT =
+            Pattern.compile("(retry: [0-9]+\n)?(id: ([0-9a-z]+-[0-9]+|0)\n)?(event: [^\r\n]+\n)?data: [^\r\n]*\n");
+
     private static final Pattern HEARTBEAT = Pattern.compile(":[^\r\n]*\n");
 
     private static Server server;
@@ -55,8 +57,12 @@ class HttpInputFuzzTest {
 
     @BeforeAll
     static void start() throws Exception {
-        registry = SseRegistry.builder().history(50).heartbeat(Duration.ofSeconds(30))
-                .maxRoomsPerConnection(8).maxEventTypesPerConnection(8).build();
+        registry = SseRegistry.builder()
+                .history(50)
+                .heartbeat(Duration.ofSeconds(30))
+                .maxRoomsPerConnection(8)
+                .maxEventTypesPerConnection(8)
+                .build();
         SseServlet servlet = SseServlet.builder(registry)
                 .authorizer(SseAuthorizer.allowAll())
                 .ownerResolver(request -> "fuzz")
@@ -71,7 +77,8 @@ class HttpInputFuzzTest {
         context.addServletContainerInitializer((classes, ctx) -> SseServlet.register(ctx, "/sse", servlet));
         server.setHandler(context);
         server.start();
-        watched = Connections.open(registry, observer, ConnectOptions.builder("fuzz").rooms("fz").build());
+        watched = Connections.open(
+                registry, observer, ConnectOptions.builder("fuzz").rooms("fz").build());
         registry.publish("fz", SseEvent.of("h", "{\"seed\":1}"));
     }
 
@@ -90,7 +97,8 @@ class HttpInputFuzzTest {
             if (mode == 1) {
                 query.append("room=").append(in.consumeBoolean() ? "fz" : encode(in.consumeString(160)));
             } else if (mode == 2) {
-                query.append("connectionId=").append(in.consumeBoolean() ? watched.id().toString() : encode(in.consumeString(40)));
+                query.append("connectionId=")
+                        .append(in.consumeBoolean() ? watched.id().toString() : encode(in.consumeString(40)));
             }
             if (in.consumeBoolean()) {
                 query.append(query.isEmpty() ? "" : "&").append("event=").append(encode(in.consumeString(160)));
@@ -108,11 +116,13 @@ class HttpInputFuzzTest {
         };
         byte[] body = subscriptions && in.consumeBoolean()
                 ? ("{\"connectionId\":\"" + watched.id() + "\",\"join\":[" + jsonString(in.consumeString(140))
-                        + "],\"events\":[" + jsonString(in.consumeString(140)) + "]" + in.consumeRemainingAsString() + "}")
+                                + "],\"events\":[" + jsonString(in.consumeString(140)) + "]"
+                                + in.consumeRemainingAsString() + "}")
                         .getBytes(StandardCharsets.UTF_8)
                 : in.consumeRemainingAsBytes();
         String head = "POST /sse" + (subscriptions ? "/subscriptions" : "") + (query.isEmpty() ? "" : "?" + query)
-                + " HTTP/1.0\r\nHost: local\r\nContent-Type: " + contentType + "\r\nContent-Length: " + body.length + "\r\n\r\n";
+                + " HTTP/1.0\r\nHost: local\r\nContent-Type: " + contentType + "\r\nContent-Length: " + body.length
+                + "\r\n\r\n";
         String response = exchange(head, body);
         assertNoServerError(head, response);
         assertOnlyServerShapedFrames(observer.drain());
@@ -126,7 +136,8 @@ class HttpInputFuzzTest {
         String query = in.consumeString(300);
         String head = "GET /sse?rooms=" + encode(rooms) + "&events=" + encode(events)
                 + (query.isEmpty() ? "" : "&lastEventId=" + encode(query))
-                + " HTTP/1.0\r\nHost: local\r\n" + (header.isBlank() ? "" : "Last-Event-ID: " + header + "\r\n") + "\r\n";
+                + " HTTP/1.0\r\nHost: local\r\n" + (header.isBlank() ? "" : "Last-Event-ID: " + header + "\r\n")
+                + "\r\n";
         String response = streamExchange(head);
         assertNoServerError(head, response);
         if (response.startsWith("HTTP/1.1 200")) {
@@ -140,7 +151,7 @@ class HttpInputFuzzTest {
         ByteArrayOutputStream request = new ByteArrayOutputStream();
         request.writeBytes(head.getBytes(StandardCharsets.UTF_8));
         request.writeBytes(body);
-        ByteBuffer answer = connector.getResponse(ByteBuffer.wrap(request.toByteArray()), 10, java.util.concurrent.TimeUnit.SECONDS);
+        ByteBuffer answer = connector.getResponse(ByteBuffer.wrap(request.toByteArray()), 10, TimeUnit.SECONDS);
         assertThat(answer).as("an answer to %s", head).isNotNull();
         return BufferUtil.toString(answer, StandardCharsets.UTF_8);
     }
@@ -158,15 +169,18 @@ class HttpInputFuzzTest {
      */
     private static String streamExchange(String head) throws Exception {
         LocalConnector.LocalEndPoint endPoint = connector.executeRequest(head);
-        Await.await("an answer or an opened stream for " + head, () -> !endPoint.isOpen()
-                || endPoint.isOutputShutdown() || openedStream() != null);
+        Await.await(
+                "an answer or an opened stream for " + head,
+                () -> !endPoint.isOpen() || endPoint.isOutputShutdown() || openedStream() != null);
         SseConnection stream = openedStream();
         if (stream != null) {
             // Visible only once open() queued its frames; empty only once the stream was armed and drained.
-            Await.await("the stream's opening frames written for " + head, () -> stream.queuedFrames() == 0 || !stream.isOpen());
+            Await.await(
+                    "the stream's opening frames written for " + head,
+                    () -> stream.queuedFrames() == 0 || !stream.isOpen());
             stream.close();
         }
-        ByteBuffer answer = endPoint.waitForResponse(false, 10, java.util.concurrent.TimeUnit.SECONDS);
+        ByteBuffer answer = endPoint.waitForResponse(false, 10, TimeUnit.SECONDS);
         assertThat(answer).as("an answer to %s", head).isNotNull();
         Await.await("the stream closed for " + head, () -> registry.stats().connections() == 1);
         return BufferUtil.toString(answer, StandardCharsets.UTF_8);
@@ -201,7 +215,8 @@ class HttpInputFuzzTest {
         for (String frame : stream.substring(0, stream.length() - 2).split("\n\n", -1)) {
             String f = frame + "\n";
             assertThat(EVENT.matcher(f).matches() || HEARTBEAT.matcher(f).matches())
-                    .as("a frame only the server could have shaped: %s", f).isTrue();
+                    .as("a frame only the server could have shaped: %s", f)
+                    .isTrue();
         }
     }
 
@@ -273,5 +288,4 @@ class HttpInputFuzzTest {
             }
         }
     }
-
 }

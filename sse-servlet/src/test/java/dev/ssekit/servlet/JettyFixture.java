@@ -40,7 +40,8 @@ final class JettyFixture implements ServerFixture {
         server = new Server(threads);
         HttpConfiguration config = new HttpConfiguration();
         ServerConnector connector = h2c
-                ? new ServerConnector(server, new HttpConnectionFactory(config), new HTTP2CServerConnectionFactory(config))
+                ? new ServerConnector(
+                        server, new HttpConnectionFactory(config), new HTTP2CServerConnectionFactory(config))
                 : new ServerConnector(server, new HttpConnectionFactory(config));
         connector.setHost("127.0.0.1");
         connector.setPort(port);

@@ -27,9 +27,12 @@ import org.junit.jupiter.api.Test;
 class JettyShutdownTest {
 
     private final JettyFixture fixture = new JettyFixture(false);
-    private final SseRegistry registry = SseServletSuite.registry(SseRegistry.builder().history(10));
-    private final HttpClient client = HttpClient.newBuilder().cookieHandler(new CookieManager())
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final SseRegistry registry =
+            SseServletSuite.registry(SseRegistry.builder().history(10));
+    private final HttpClient client = HttpClient.newBuilder()
+            .cookieHandler(new CookieManager())
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     @AfterEach
     void tearDown() throws Exception {
@@ -59,7 +62,9 @@ class JettyShutdownTest {
 
             fixture.stop();
 
-            assertThat(c.awaitEvent().text()).matches("retry: [0-9]+\n\n").satisfies(f -> SseServletSuite.assertJitteredRetry(f, 3_000));
+            assertThat(c.awaitEvent().text())
+                    .matches("retry: [0-9]+\n\n")
+                    .satisfies(f -> SseServletSuite.assertJitteredRetry(f, 3_000));
             c.awaitEnd();
             assertThat(registry.isClosed()).isTrue();
         }
@@ -84,22 +89,25 @@ class JettyShutdownTest {
     void aConnectionCheckedWhileTheServletShutsDownIsRefusedNotLeftOpen() throws Exception {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        SseServlet servlet = SseServlet.builder(registry).authorizer(new SseAuthorizer() {
-            @Override
-            public ConnectDecision connect(HttpServletRequest request, String owner) {
-                entered.countDown();
-                try {
-                    release.await(Await.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return ConnectDecision.ALLOW;
-            }
-        }).build(); // the registry is shared: the servlet closes what it opened and leaves it open
+        SseServlet servlet = SseServlet.builder(registry)
+                .authorizer(new SseAuthorizer() {
+                    @Override
+                    public ConnectDecision connect(HttpServletRequest request, String owner) {
+                        entered.countDown();
+                        try {
+                            release.await(Await.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        return ConnectDecision.ALLOW;
+                    }
+                })
+                .build(); // the registry is shared: the servlet closes what it opened and leaves it open
         URI root = fixture.start(context -> SseServlet.register(context, "/sse", servlet));
         CompletableFuture<HttpResponse<String>> late = client.sendAsync(
                 HttpRequest.newBuilder(root.resolve("/sse")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(entered.await(Await.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(entered.await(Await.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+                .isTrue();
 
         servlet.shutdown(); // what destroy() does; the request above has passed the stopping check
         release.countDown();

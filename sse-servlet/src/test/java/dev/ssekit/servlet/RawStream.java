@@ -50,8 +50,14 @@ final class RawStream implements AutoCloseable {
                 socket.setReceiveBufferSize(receiveBuffer);
             }
             socket.connect(new InetSocketAddress(root.getHost(), root.getPort()), remainingMillis(deadline));
-            StringBuilder request = new StringBuilder("GET ").append(pathAndQuery).append(" HTTP/1.1\r\n")
-                    .append("Host: ").append(root.getHost()).append(':').append(root.getPort()).append("\r\n")
+            StringBuilder request = new StringBuilder("GET ")
+                    .append(pathAndQuery)
+                    .append(" HTTP/1.1\r\n")
+                    .append("Host: ")
+                    .append(root.getHost())
+                    .append(':')
+                    .append(root.getPort())
+                    .append("\r\n")
                     .append("Accept: text/event-stream\r\n");
             for (String h : headers) {
                 request.append(h).append("\r\n");
@@ -113,7 +119,8 @@ final class RawStream implements AutoCloseable {
     String header(String name) {
         for (String line : head.split("\r\n")) {
             int colon = line.indexOf(':');
-            if (colon > 0 && line.substring(0, colon).trim().toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT))) {
+            if (colon > 0
+                    && line.substring(0, colon).trim().toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT))) {
                 return line.substring(colon + 1).trim();
             }
         }
@@ -146,8 +153,8 @@ final class RawStream implements AutoCloseable {
                 n = -2;
             }
             if (n == -2) {
-                throw new IOException("no \"" + text + "\" within " + Await.TIMEOUT + ": "
-                        + seen.toString(StandardCharsets.UTF_8));
+                throw new IOException(
+                        "no \"" + text + "\" within " + Await.TIMEOUT + ": " + seen.toString(StandardCharsets.UTF_8));
             }
             if (n < 0) {
                 throw new IOException("stream ended before \"" + text + "\": " + seen.toString(StandardCharsets.UTF_8));

@@ -62,14 +62,16 @@ final class RecordingClient implements AutoCloseable {
     }
 
     /** Opens a stream at {@code uri}; returns once the response headers have arrived. */
-    static RecordingClient open(HttpClient client, URI uri, String... headers) throws IOException, InterruptedException {
+    static RecordingClient open(HttpClient client, URI uri, String... headers)
+            throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .header("Accept", "text/event-stream")
                 .timeout(Duration.ofSeconds(10));
         if (headers.length > 0) {
             request.headers(headers);
         }
-        HttpResponse<InputStream> response = client.send(request.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response =
+                client.send(request.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
         return new RecordingClient(response);
     }
 

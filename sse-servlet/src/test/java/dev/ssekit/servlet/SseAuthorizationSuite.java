@@ -2,7 +2,6 @@ package dev.ssekit.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ssekit.PublishResult;
 import dev.ssekit.SseConnection;
@@ -48,7 +47,8 @@ abstract class SseAuthorizationSuite {
         @Override
         public ConnectDecision connect(HttpServletRequest request, String owner) {
             String who = request.getParameter("who");
-            return "banned".equals(who) ? ConnectDecision.DENY
+            return "banned".equals(who)
+                    ? ConnectDecision.DENY
                     : "done".equals(who) ? ConnectDecision.STOP : ConnectDecision.ALLOW;
         }
 
@@ -107,8 +107,11 @@ abstract class SseAuthorizationSuite {
     }
 
     HttpClient newClient() {
-        return HttpClient.newBuilder().version(server.version()).cookieHandler(new CookieManager())
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        return HttpClient.newBuilder()
+                .version(server.version())
+                .cookieHandler(new CookieManager())
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
     }
 
     RecordingClient connect(HttpClient client, String query, String... headers) throws Exception {
@@ -124,18 +127,29 @@ abstract class SseAuthorizationSuite {
     }
 
     HttpResponse<String> get(HttpClient client, String pathAndQuery) throws Exception {
-        return client.send(HttpRequest.newBuilder(root.resolve(pathAndQuery)).timeout(Await.TIMEOUT).GET().build(),
+        return client.send(
+                HttpRequest.newBuilder(root.resolve(pathAndQuery))
+                        .timeout(Await.TIMEOUT)
+                        .GET()
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> post(HttpClient client, String pathAndQuery, String body) throws Exception {
         if (client.version() == HttpClient.Version.HTTP_2) {
             // Upgrade to h2c with a request that has no body; see SseServletSuite.post.
-            client.send(HttpRequest.newBuilder(root.resolve("/sse")).method("OPTIONS", HttpRequest.BodyPublishers.noBody())
-                    .build(), HttpResponse.BodyHandlers.discarding());
+            client.send(
+                    HttpRequest.newBuilder(root.resolve("/sse"))
+                            .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                            .build(),
+                    HttpResponse.BodyHandlers.discarding());
         }
-        return client.send(HttpRequest.newBuilder(root.resolve(pathAndQuery)).timeout(Await.TIMEOUT)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        return client.send(
+                HttpRequest.newBuilder(root.resolve(pathAndQuery))
+                        .timeout(Await.TIMEOUT)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -174,13 +188,17 @@ abstract class SseAuthorizationSuite {
         RecordingClient changed = connect(client, "?events=end");
 
         assertThat(get(client, "/sse?rooms=public,secret.r").statusCode()).isEqualTo(403);
-        assertThat(get(client, "/sse?rooms=secret.r&events=secret.x").statusCode()).isEqualTo(403);
+        assertThat(get(client, "/sse?rooms=secret.r&events=secret.x").statusCode())
+                .isEqualTo(403);
         assertThat(change(client, id(cleared), "\"events\":[]").statusCode()).isEqualTo(200);
-        assertThat(change(client, id(changed), "\"join\":[\"public\",\"secret.r\"],\"events\":[]").statusCode())
+        assertThat(change(client, id(changed), "\"join\":[\"public\",\"secret.r\"],\"events\":[]")
+                        .statusCode())
                 .isEqualTo(403);
         assertThat(change(client, id(changed), "\"join\":[\"public\"],\"events\":[\"secret.x\",\"x\",\"end\"]")
-                .statusCode()).isEqualTo(200);
-        assertThat(change(client, id(changed), "\"join\":[\"secret.r\"]").statusCode()).isEqualTo(403);
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(change(client, id(changed), "\"join\":[\"secret.r\"]").statusCode())
+                .isEqualTo(403);
         assertThat(change(client, id(changed), "\"events\":[]").statusCode()).isEqualTo(200);
         assertThat(registry.members("secret.r")).isEmpty();
 
@@ -205,8 +223,12 @@ abstract class SseAuthorizationSuite {
         RecordingClient fromZeroListed = connect(client, "?rooms=public&events=secret.x,x,end", "Last-Event-ID", "0");
         RecordingClient fromMid = connect(client, "?rooms=public", "Last-Event-ID", first.id());
         RecordingClient fromMidByQuery = connect(client, "?rooms=public&lastEventId=" + first.id());
-        HttpResponse<String> refused = client.send(HttpRequest.newBuilder(root.resolve("/sse?rooms=public,secret.r"))
-                .header("Last-Event-ID", "0").GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> refused = client.send(
+                HttpRequest.newBuilder(root.resolve("/sse?rooms=public,secret.r"))
+                        .header("Last-Event-ID", "0")
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(refused.statusCode()).isEqualTo(403);
         registry.publish(SseEvent.of("end", "."));
 
@@ -237,18 +259,23 @@ abstract class SseAuthorizationSuite {
         String ninth = IntStream.range(0, 9).mapToObj(i -> "r" + i).collect(Collectors.joining(","));
         String eighth = IntStream.range(0, 8).mapToObj(i -> "r" + i).collect(Collectors.joining(","));
 
-        SseServletSuite.assertError(get(client, "/sse?rooms=" + many), 400, "rooms: a connection may join at most 8, was 800");
+        SseServletSuite.assertError(
+                get(client, "/sse?rooms=" + many), 400, "rooms: a connection may join at most 8, was 800");
         SseServletSuite.assertError(get(client, "/sse?rooms=" + ninth), 400, "at most 8, was 9");
-        SseServletSuite.assertError(get(client, "/sse?rooms=r0,secret.r"), 403,
-                "not allowed to join room \"secret.r\"");
+        SseServletSuite.assertError(
+                get(client, "/sse?rooms=r0,secret.r"), 403, "not allowed to join room \"secret.r\"");
         assertThat(authorizer.joins.get()).as("joins asked").isEqualTo(2);
 
         RecordingClient atLimit = connect(client, "?rooms=" + eighth + "," + eighth);
-        assertThat(authorizer.joins.get()).as("joins asked: once per distinct room").isEqualTo(2 + 8);
+        assertThat(authorizer.joins.get())
+                .as("joins asked: once per distinct room")
+                .isEqualTo(2 + 8);
         UUID id = id(atLimit);
-        String joinMany = IntStream.range(0, 1_000).mapToObj(i -> "\"j" + i + "\"").collect(Collectors.joining(","));
+        String joinMany =
+                IntStream.range(0, 1_000).mapToObj(i -> "\"j" + i + "\"").collect(Collectors.joining(","));
         SseServletSuite.assertError(change(client, id, "\"join\":[" + joinMany + "]"), 400, "at most 8, was 1000");
-        SseServletSuite.assertError(change(client, id, "\"join\":[\"a\"],\"leave\":[\"\"]"), 400, "room must not be empty");
+        SseServletSuite.assertError(
+                change(client, id, "\"join\":[\"a\"],\"leave\":[\"\"]"), 400, "room must not be empty");
         assertThat(authorizer.joins.get()).as("joins asked").isEqualTo(10);
         // The limit holds on the result: a ninth room is refused by the registry, all or nothing.
         SseServletSuite.assertError(change(client, id, "\"join\":[\"a\"],\"events\":[\"y\"]"), 400, "at most 8, was 9");
@@ -267,8 +294,12 @@ abstract class SseAuthorizationSuite {
         RecordingClient b = connect(member, "?rooms=public");
         assertThat(sessions.created.get()).as("sessions created").isZero();
         String owner = registry.connection(id(a)).orElseThrow().owner();
-        String cookie = ((CookieManager) member.cookieHandler().orElseThrow()).getCookieStore().getCookies().stream()
-                .filter(k -> k.getName().equals("ssekit-owner")).findFirst().orElseThrow().getValue();
+        String cookie = ((CookieManager) member.cookieHandler().orElseThrow())
+                .getCookieStore().getCookies().stream()
+                        .filter(k -> k.getName().equals("ssekit-owner"))
+                        .findFirst()
+                        .orElseThrow()
+                        .getValue();
         assertThat(owner).matches("client:[A-Za-z0-9_-]{22}");
         assertThat(registry.connection(id(b)).orElseThrow().owner()).isEqualTo(owner);
         assertThat(owner).doesNotContain(cookie);
@@ -282,19 +313,26 @@ abstract class SseAuthorizationSuite {
         statuses.add(get(stranger, "/sse?rooms=secret.r").statusCode());
         statuses.add(get(stranger, "/sse?who=banned").statusCode());
         statuses.add(get(stranger, "/sse?who=done").statusCode());
-        statuses.add(post(stranger, "/sse/subscriptions", SseServletSuite.subscription(UUID.randomUUID(), "")).statusCode());
+        statuses.add(post(stranger, "/sse/subscriptions", SseServletSuite.subscription(UUID.randomUUID(), ""))
+                .statusCode());
         statuses.add(change(stranger, id(b), "\"join\":[\"x\"]").statusCode());
-        statuses.add(post(stranger, "/sse/subscriptions", "{\"connectionId\":1}").statusCode());
+        statuses.add(
+                post(stranger, "/sse/subscriptions", "{\"connectionId\":1}").statusCode());
         statuses.add(post(stranger, "/sse", "{}").statusCode());
         statuses.add(get(stranger, "/sse/nope").statusCode());
 
         assertThat(statuses).containsExactly(503, 400, 403, 403, 204, 404, 403, 400, 403, 404);
         assertThat(sessions.created.get()).as("sessions created").isZero();
-        assertThat(((CookieManager) stranger.cookieHandler().orElseThrow()).getCookieStore().getCookies()).isEmpty();
+        assertThat(((CookieManager) stranger.cookieHandler().orElseThrow())
+                        .getCookieStore()
+                        .getCookies())
+                .isEmpty();
 
         RecordingClient c = connect(stranger, "");
         assertThat(sessions.created.get()).as("sessions created").isZero();
-        assertThat(registry.connection(id(c)).orElseThrow().owner()).matches("client:[A-Za-z0-9_-]{22}").isNotEqualTo(owner);
+        assertThat(registry.connection(id(c)).orElseThrow().owner())
+                .matches("client:[A-Za-z0-9_-]{22}")
+                .isNotEqualTo(owner);
     }
 
     @Test
@@ -305,8 +343,12 @@ abstract class SseAuthorizationSuite {
         RecordingClient b = connect(member, "?rooms=public");
         assertThat(sessions.created.get()).isEqualTo(1);
         String owner = registry.connection(id(a)).orElseThrow().owner();
-        String cookie = ((CookieManager) member.cookieHandler().orElseThrow()).getCookieStore().getCookies().stream()
-                .filter(k -> k.getName().equalsIgnoreCase("JSESSIONID")).findFirst().orElseThrow().getValue();
+        String cookie = ((CookieManager) member.cookieHandler().orElseThrow())
+                .getCookieStore().getCookies().stream()
+                        .filter(k -> k.getName().equalsIgnoreCase("JSESSIONID"))
+                        .findFirst()
+                        .orElseThrow()
+                        .getValue();
         assertThat(owner).matches("session:[A-Za-z0-9_-]{22}");
         assertThat(registry.connection(id(b)).orElseThrow().owner()).isEqualTo(owner);
         assertThat(owner).doesNotContain(cookie.split("\\.")[0]);
@@ -320,15 +362,20 @@ abstract class SseAuthorizationSuite {
         statuses.add(get(stranger, "/sse?rooms=secret.r").statusCode());
         statuses.add(get(stranger, "/sse?who=banned").statusCode());
         statuses.add(get(stranger, "/sse?who=done").statusCode());
-        statuses.add(post(stranger, "/sse/subscriptions", SseServletSuite.subscription(UUID.randomUUID(), "")).statusCode());
+        statuses.add(post(stranger, "/sse/subscriptions", SseServletSuite.subscription(UUID.randomUUID(), ""))
+                .statusCode());
         statuses.add(change(stranger, id(b), "\"join\":[\"x\"]").statusCode());
-        statuses.add(post(stranger, "/sse/subscriptions", "{\"connectionId\":1}").statusCode());
+        statuses.add(
+                post(stranger, "/sse/subscriptions", "{\"connectionId\":1}").statusCode());
         statuses.add(post(stranger, "/sse", "{}").statusCode());
         statuses.add(get(stranger, "/sse/nope").statusCode());
 
         assertThat(statuses).containsExactly(503, 400, 403, 403, 204, 404, 403, 400, 403, 404);
         assertThat(sessions.created.get()).as("sessions created").isEqualTo(1);
-        assertThat(((CookieManager) stranger.cookieHandler().orElseThrow()).getCookieStore().getCookies()).isEmpty();
+        assertThat(((CookieManager) stranger.cookieHandler().orElseThrow())
+                        .getCookieStore()
+                        .getCookies())
+                .isEmpty();
 
         connect(stranger, "");
         assertThat(sessions.created.get()).as("sessions created").isEqualTo(2);

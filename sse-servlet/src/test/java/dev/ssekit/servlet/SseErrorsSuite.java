@@ -7,12 +7,11 @@ import dev.ssekit.PublishResult;
 import dev.ssekit.SseConnection;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseRegistry;
+import dev.ssekit.servlet.RecordingClient.Event;
 import dev.ssekit.spi.ConnectOptions;
 import dev.ssekit.spi.Connections;
-import dev.ssekit.servlet.RecordingClient.Event;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.ByteArrayInputStream;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -44,14 +43,23 @@ abstract class SseErrorsSuite extends SseServletSuite {
         assertError(get("/sse?events=" + q("a\u0001")), 400, "event type must not contain control characters");
         assertError(get("/sse", "Last-Event-ID", "x".repeat(300)), 400, "Last-Event-ID must be at most 256");
         assertError(post("/sse/subscriptions", "application/json", "[]"), 400, "JSON object");
-        assertError(post("/sse/subscriptions", "application/json", "{\"connectionId\":\"nope\"}"), 400,
+        assertError(
+                post("/sse/subscriptions", "application/json", "{\"connectionId\":\"nope\"}"),
+                400,
                 "connectionId must be a connection id");
-        assertError(post("/sse/subscriptions", "application/json", "{\"join\":[]}"), 400, "connectionId must be a string");
-        assertError(post("/sse/subscriptions", "application/json", subscription(id, "\"bogus\":1")), 400,
+        assertError(
+                post("/sse/subscriptions", "application/json", "{\"join\":[]}"), 400, "connectionId must be a string");
+        assertError(
+                post("/sse/subscriptions", "application/json", subscription(id, "\"bogus\":1")),
+                400,
                 "unknown field \"bogus\"");
-        assertError(post("/sse/subscriptions", "application/json", subscription(id, "\"join\":[1]")), 400,
+        assertError(
+                post("/sse/subscriptions", "application/json", subscription(id, "\"join\":[1]")),
+                400,
                 "join must be an array of strings");
-        assertError(post("/sse/subscriptions", "application/json", subscription(id, "\"join\":[\"\"]")), 400,
+        assertError(
+                post("/sse/subscriptions", "application/json", subscription(id, "\"join\":[\"\"]")),
+                400,
                 "room must not be empty");
         assertThat(registry.stats().connections()).isEqualTo(1);
     }
@@ -74,7 +82,9 @@ abstract class SseErrorsSuite extends SseServletSuite {
 
         assertError(get("/sse?who=banned"), 403, "not allowed to connect");
         assertError(get("/sse?rooms=ok,secret.room"), 403, "not allowed to join room \"secret.room\"");
-        assertError(post("/sse/subscriptions", "application/json", subscription(id, "\"join\":[\"secret.r\"]")), 403,
+        assertError(
+                post("/sse/subscriptions", "application/json", subscription(id, "\"join\":[\"secret.r\"]")),
+                403,
                 "not allowed to join room");
         assertError(post("/sse", "application/json", "{}"), 403, "not allowed to publish");
         assertThat(registry.stats().connections()).isEqualTo(1);
@@ -101,7 +111,9 @@ abstract class SseErrorsSuite extends SseServletSuite {
     void unknownConnectionsAndPathsAnswer404() throws Exception {
         start(new SseServlet(registry));
 
-        assertError(post("/sse/subscriptions", "application/json", subscription(UUID.randomUUID(), "")), 404,
+        assertError(
+                post("/sse/subscriptions", "application/json", subscription(UUID.randomUUID(), "")),
+                404,
                 "no open connection");
         assertError(get("/sse/nope"), 404, "no such endpoint");
     }
@@ -111,26 +123,39 @@ abstract class SseErrorsSuite extends SseServletSuite {
         start(new SseServlet(registry));
 
         HttpResponse<String> getSubscriptions = get("/sse/subscriptions"); // first: see post()
-        HttpResponse<String> put = client.send(HttpRequest.newBuilder(sse)
-                .method("PUT", HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> put = client.send(
+                HttpRequest.newBuilder(sse)
+                        .method("PUT", HttpRequest.BodyPublishers.ofString("{}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
 
         assertError(put, 405, "method PUT is not allowed");
         assertThat(put.headers().firstValue("allow")).hasValue("GET, POST, OPTIONS");
         assertError(getSubscriptions, 405, "method GET is not allowed");
         assertThat(getSubscriptions.headers().firstValue("allow")).hasValue("POST, OPTIONS");
-        HttpResponse<String> options = client.send(HttpRequest.newBuilder(sse)
-                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> options = client.send(
+                HttpRequest.newBuilder(sse)
+                        .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(options.statusCode()).isEqualTo(204);
         assertThat(options.headers().firstValue("allow")).hasValue("GET, POST, OPTIONS");
     }
 
     @Test
     void bodiesOverTheLimitAnswer413WhetherDeclaredOrChunked() throws Exception {
-        start(SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).maxBodyBytes(1_024).build());
+        start(SseServlet.builder(registry)
+                .authorizer(SseAuthorizer.allowAll())
+                .maxBodyBytes(1_024)
+                .build());
         byte[] big = ("\"" + "x".repeat(2_000) + "\"").getBytes(StandardCharsets.UTF_8);
 
-        HttpResponse<String> declared = post(client, "/sse", "application/json", HttpRequest.BodyPublishers.ofByteArray(big));
-        HttpResponse<String> chunked = post(client, "/sse", "application/json",
+        HttpResponse<String> declared =
+                post(client, "/sse", "application/json", HttpRequest.BodyPublishers.ofByteArray(big));
+        HttpResponse<String> chunked = post(
+                client,
+                "/sse",
+                "application/json",
                 HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big)));
         HttpResponse<String> fits = post("/sse", "application/json", "\"" + "x".repeat(1_000) + "\"");
 
@@ -147,7 +172,8 @@ abstract class SseErrorsSuite extends SseServletSuite {
         assertError(post(client, "/sse", null, HttpRequest.BodyPublishers.ofString("{}")), 415, "Content-Type");
         assertError(post("/sse", "application/json;charset=ISO-8859-1", "{}"), 415, "JSON must be UTF-8");
         assertError(post("/sse/subscriptions", "application/x-www-form-urlencoded", "a=b"), 415, "Content-Type");
-        assertThat(post("/sse", "application/vnd.example+json", "{}").statusCode()).isEqualTo(200);
+        assertThat(post("/sse", "application/vnd.example+json", "{}").statusCode())
+                .isEqualTo(200);
     }
 
     @Test
@@ -169,7 +195,11 @@ abstract class SseErrorsSuite extends SseServletSuite {
         assertError(third, 429, "too many connections for this client");
         assertThat(third.headers().firstValue("retry-after")).isPresent();
         assertError(full, 503, "too many connections");
-        assertThat(full.headers().firstValue("retry-after").map(Integer::parseInt).orElseThrow()).isBetween(5, 14);
+        assertThat(full.headers()
+                        .firstValue("retry-after")
+                        .map(Integer::parseInt)
+                        .orElseThrow())
+                .isBetween(5, 14);
         assertError(anonymous, 403, "no owner");
 
         a1.close();
@@ -184,8 +214,10 @@ abstract class SseErrorsSuite extends SseServletSuite {
         RecordingClient stream = connect("");
 
         assertError(post("/sse", "application/json; charset=:", "1"), 415, "JSON must be UTF-8");
-        assertError(post("/sse/subscriptions", "application/json; charset=:", subscription(id(stream), "")),
-                415, "JSON must be UTF-8");
+        assertError(
+                post("/sse/subscriptions", "application/json; charset=:", subscription(id(stream), "")),
+                415,
+                "JSON must be UTF-8");
     }
 
     @Test
@@ -197,10 +229,18 @@ abstract class SseErrorsSuite extends SseServletSuite {
         byte[] invalidUtf8 = {'"', (byte) 0xC3, '"'};
 
         for (byte[] body : List.of(truncatedUtf32, invalidUtf8)) {
-            assertError(post(client, "/sse", "application/json", HttpRequest.BodyPublishers.ofByteArray(body)),
-                    400, "body is not valid");
-            assertError(post(client, "/sse/subscriptions", "application/json", HttpRequest.BodyPublishers.ofByteArray(body)),
-                    400, "body is not valid");
+            assertError(
+                    post(client, "/sse", "application/json", HttpRequest.BodyPublishers.ofByteArray(body)),
+                    400,
+                    "body is not valid");
+            assertError(
+                    post(
+                            client,
+                            "/sse/subscriptions",
+                            "application/json",
+                            HttpRequest.BodyPublishers.ofByteArray(body)),
+                    400,
+                    "body is not valid");
         }
         assertThat(registry.connection(id(stream))).isPresent();
     }
@@ -231,18 +271,24 @@ abstract class SseErrorsSuite extends SseServletSuite {
 
     @Test
     void bodyAtTheLimitIsAcceptedAndOneByteMoreAnswers413() throws Exception {
-        start(SseServlet.builder(registry).authorizer(SseAuthorizer.allowAll()).maxBodyBytes(100).build());
+        start(SseServlet.builder(registry)
+                .authorizer(SseAuthorizer.allowAll())
+                .maxBodyBytes(100)
+                .build());
         String atLimit = "\"" + "x".repeat(98) + "\"";
         assertThat(atLimit.getBytes(StandardCharsets.UTF_8)).hasSize(100);
 
         assertThat(post("/sse", "application/json", atLimit).statusCode()).isEqualTo(200);
-        assertError(post("/sse", "application/json", "\"" + "x".repeat(99) + "\""), 413, "body must be at most 100 bytes");
+        assertError(
+                post("/sse", "application/json", "\"" + "x".repeat(99) + "\""), 413, "body must be at most 100 bytes");
         RecordingClient stream = connect("");
         String join = subscription(id(stream), "\"join\":[\"" + "r".repeat(100 - 70) + "\"]");
         String padded = join.substring(0, join.length() - 1) + " ".repeat(100 - join.length()) + "}";
         assertThat(padded.getBytes(StandardCharsets.UTF_8)).hasSize(100);
-        assertThat(post("/sse/subscriptions", "application/json", padded).statusCode()).isEqualTo(200);
-        assertError(post("/sse/subscriptions", "application/json", padded + " "), 413, "body must be at most 100 bytes");
+        assertThat(post("/sse/subscriptions", "application/json", padded).statusCode())
+                .isEqualTo(200);
+        assertError(
+                post("/sse/subscriptions", "application/json", padded + " "), 413, "body must be at most 100 bytes");
     }
 
     @Test
@@ -254,9 +300,12 @@ abstract class SseErrorsSuite extends SseServletSuite {
         assertError(get("/sse?rooms=a,b,c,d,e"), 400, "rooms: a connection may join at most 4");
         RecordingClient stream = connect("?rooms=a,b,c");
         assertThat(post("/sse/subscriptions", "application/json", subscription(id(stream), "\"join\":[\"d\"]"))
-                .statusCode()).isEqualTo(200);
-        assertError(post("/sse/subscriptions", "application/json", subscription(id(stream), "\"join\":[\"e\"]")),
-                400, "rooms: a connection may join at most 4");
+                        .statusCode())
+                .isEqualTo(200);
+        assertError(
+                post("/sse/subscriptions", "application/json", subscription(id(stream), "\"join\":[\"e\"]")),
+                400,
+                "rooms: a connection may join at most 4");
         assertThat(registry.connection(id(stream)).orElseThrow().rooms()).containsExactlyInAnyOrder("a", "b", "c", "d");
     }
 
@@ -267,8 +316,13 @@ abstract class SseErrorsSuite extends SseServletSuite {
 
         RecordingClient stream = connect("?events=x,y,z");
         assertError(get("/sse?events=w,x,y,z"), 400, "event types: a connection may choose at most 3");
-        assertError(post("/sse/subscriptions", "application/json", subscription(id(stream), "\"events\":[\"w\",\"x\",\"y\",\"z\"]")),
-                400, "event types: a connection may choose at most 3");
+        assertError(
+                post(
+                        "/sse/subscriptions",
+                        "application/json",
+                        subscription(id(stream), "\"events\":[\"w\",\"x\",\"y\",\"z\"]")),
+                400,
+                "event types: a connection may choose at most 3");
         assertThat(registry.connection(id(stream)).orElseThrow().eventTypes()).containsExactlyInAnyOrder("x", "y", "z");
     }
 
@@ -280,7 +334,9 @@ abstract class SseErrorsSuite extends SseServletSuite {
         RecordingClient stream = connect("?rooms=" + longest + "&events=" + longest);
         assertError(get("/sse?rooms=" + longest + "n"), 400, "at most 128 characters");
         assertError(get("/sse?events=" + longest + "n"), 400, "at most 128 characters");
-        assertThat(post("/sse?room=" + longest + "&event=" + longest, "application/json", "1").statusCode()).isEqualTo(200);
+        assertThat(post("/sse?room=" + longest + "&event=" + longest, "application/json", "1")
+                        .statusCode())
+                .isEqualTo(200);
         assertThat(stream.awaitEvent(longest).data()).isEqualTo("1");
         assertError(post("/sse?room=" + longest + "n", "application/json", "1"), 400, "at most 128 characters");
         assertError(post("/sse?event=" + longest + "n", "application/json", "1"), 400, "at most 128 characters");
@@ -313,7 +369,8 @@ abstract class SseErrorsSuite extends SseServletSuite {
         Set<UUID> ids = new java.util.HashSet<>();
         int[] ones = new int[128];
         for (int i = 0; i < n; i++) {
-            SseConnection c = Connections.open(registry, new NullTransport(), ConnectOptions.builder("o").build());
+            SseConnection c = Connections.open(
+                    registry, new NullTransport(), ConnectOptions.builder("o").build());
             UUID id = c.id();
             c.close();
             assertThat(id.version()).isEqualTo(4);
@@ -332,7 +389,9 @@ abstract class SseErrorsSuite extends SseServletSuite {
             if (ones[bit] == 0 || ones[bit] == n) {
                 fixed++;
             } else {
-                assertThat(ones[bit]).as("bit %d set in %d of %d ids", bit, ones[bit], n).isBetween(n * 40 / 100, n * 60 / 100);
+                assertThat(ones[bit])
+                        .as("bit %d set in %d of %d ids", bit, ones[bit], n)
+                        .isBetween(n * 40 / 100, n * 60 / 100);
             }
         }
         assertThat(fixed).isEqualTo(6);
@@ -346,11 +405,19 @@ abstract class SseErrorsSuite extends SseServletSuite {
         HttpClient intruder = newClient();
 
         for (String change : List.of("\"join\":[\"x\"]", "\"leave\":[\"mine\"]", "\"events\":[\"b\"]", "")) {
-            assertError(post(intruder, "/sse/subscriptions", "application/json",
-                    HttpRequest.BodyPublishers.ofString(subscription(id, change))), 403, "only the owner");
+            assertError(
+                    post(
+                            intruder,
+                            "/sse/subscriptions",
+                            "application/json",
+                            HttpRequest.BodyPublishers.ofString(subscription(id, change))),
+                    403,
+                    "only the owner");
         }
-        assertError(post(intruder, "/sse?connectionId=" + id, "application/json", HttpRequest.BodyPublishers.ofString("1")),
-                403, "not allowed to publish");
+        assertError(
+                post(intruder, "/sse?connectionId=" + id, "application/json", HttpRequest.BodyPublishers.ofString("1")),
+                403,
+                "not allowed to publish");
         SseConnection c = registry.connection(id).orElseThrow();
         assertThat(c.rooms()).containsExactly("mine");
         assertThat(c.eventTypes()).containsExactly("a");

@@ -91,7 +91,8 @@ abstract class SseLifecycleSuite extends SseServletSuite {
 
     @Test
     void servletWithoutAsyncSupportAnswers500() throws Exception {
-        root = server.start(context -> context.addServlet("plain", new SseServlet(registry)).addMapping("/sse"));
+        root = server.start(
+                context -> context.addServlet("plain", new SseServlet(registry)).addMapping("/sse"));
 
         assertError(get("/sse"), 500, "asyncSupported=true");
         assertThat(registry.stats().connections()).isZero();
@@ -102,8 +103,8 @@ abstract class SseLifecycleSuite extends SseServletSuite {
         SseServlet servlet = new SseServlet();
         try {
             // Containers that initialize servlets as the context starts fail here ...
-            root = server.start(context -> SseServlet.register(context, "/sse", servlet)
-                    .setInitParameter("maxBodyBytes", "lots"));
+            root = server.start(
+                    context -> SseServlet.register(context, "/sse", servlet).setInitParameter("maxBodyBytes", "lots"));
             // ... the others at the first request.
             assertThat(get("/sse").statusCode()).isGreaterThanOrEqualTo(500);
         } catch (Exception e) {
@@ -111,7 +112,9 @@ abstract class SseLifecycleSuite extends SseServletSuite {
         }
 
         assertThat(servlet.registry()).isNull();
-        await("the registry built for the failed servlet to stop", () -> threadsNamed("ssekit").isEmpty());
+        await(
+                "the registry built for the failed servlet to stop",
+                () -> threadsNamed("ssekit").isEmpty());
     }
 
     @Test
@@ -141,8 +144,10 @@ abstract class SseLifecycleSuite extends SseServletSuite {
             }
             await("no ssekit thread", () -> threadsNamed("ssekit").isEmpty());
         }
-        await("every container thread to end", () -> Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> !before.contains(t))
-                .noneMatch(SseServletSuite::isContainerThread));
+        await(
+                "every container thread to end",
+                () -> Thread.getAllStackTraces().keySet().stream()
+                        .filter(t -> !before.contains(t))
+                        .noneMatch(SseServletSuite::isContainerThread));
     }
 }

@@ -64,7 +64,8 @@ abstract class SsePresenceSuite {
         SseServlet servlet = SseServlet.builder(registry)
                 .authorizer(authorizer)
                 .ownerResolver(request -> request.getHeader("X-User") != null
-                        ? request.getHeader("X-User") : OwnerResolver.principalOrSession().owner(request))
+                        ? request.getHeader("X-User")
+                        : OwnerResolver.principalOrSession().owner(request))
                 .build();
         root = server.start(context -> SseServlet.register(context, "/sse", servlet));
     }
@@ -78,7 +79,8 @@ abstract class SsePresenceSuite {
     }
 
     private HttpResponse<String> get(String pathAndQuery, String... headers) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(root.resolve(pathAndQuery)).timeout(Await.TIMEOUT);
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(root.resolve(pathAndQuery)).timeout(Await.TIMEOUT);
         if (headers.length > 0) {
             request.headers(headers);
         }
@@ -86,7 +88,9 @@ abstract class SsePresenceSuite {
     }
 
     private static JsonNode json(HttpResponse<String> response) throws IOException {
-        assertThat(response.headers().firstValue("content-type")).get().asString()
+        assertThat(response.headers().firstValue("content-type"))
+                .get()
+                .asString()
                 .isEqualToIgnoringCase("application/json;charset=UTF-8");
         return JSON.readTree(response.body());
     }
@@ -107,8 +111,11 @@ abstract class SsePresenceSuite {
 
     @Test
     void presenceCountsEachOwnerOnceAndListsTheApplicationsDescriptions() throws Exception {
-        start(registry().describeOwners(owner -> owner.substring(0, 1).toUpperCase(Locale.ROOT) + owner.substring(1))
-                .build(), SseAuthorizer.defaults());
+        start(
+                registry()
+                        .describeOwners(owner -> owner.substring(0, 1).toUpperCase(Locale.ROOT) + owner.substring(1))
+                        .build(),
+                SseAuthorizer.defaults());
         connect("?rooms=chat", "alice");
         connect("?rooms=chat", "alice");
         connect("?rooms=chat,news", "bob");
@@ -116,7 +123,8 @@ abstract class SsePresenceSuite {
         HttpResponse<String> answer = get("/sse/presence?room=chat", "X-User", "carol");
 
         assertThat(answer.statusCode()).isEqualTo(200);
-        assertThat(json(answer)).isEqualTo(JSON.readTree("{\"room\":\"chat\",\"count\":2,\"members\":[\"Alice\",\"Bob\"]}"));
+        assertThat(json(answer))
+                .isEqualTo(JSON.readTree("{\"room\":\"chat\",\"count\":2,\"members\":[\"Alice\",\"Bob\"]}"));
         assertThat(json(get("/sse/presence?room=empty", "X-User", "carol")))
                 .isEqualTo(JSON.readTree("{\"room\":\"empty\",\"count\":0}"));
     }
@@ -143,10 +151,16 @@ abstract class SsePresenceSuite {
         start(registry().build(), authorizer);
         connect("?rooms=secret.plans", "insider");
 
-        assertError(get("/sse/presence?room=secret.plans", "X-User", "outsider"), 403,
+        assertError(
+                get("/sse/presence?room=secret.plans", "X-User", "outsider"),
+                403,
                 "not allowed to join room \"secret.plans\"");
-        assertThat(json(get("/sse/presence?room=secret.plans", "X-User", "insider")).get("count").asInt()).isEqualTo(1);
-        assertThat(get("/sse/presence?room=open", "X-User", "outsider").statusCode()).isEqualTo(200);
+        assertThat(json(get("/sse/presence?room=secret.plans", "X-User", "insider"))
+                        .get("count")
+                        .asInt())
+                .isEqualTo(1);
+        assertThat(get("/sse/presence?room=open", "X-User", "outsider").statusCode())
+                .isEqualTo(200);
     }
 
     @Test
@@ -158,8 +172,11 @@ abstract class SsePresenceSuite {
         assertError(get("/sse/presence?room="), 400, "room must not be empty");
         assertError(get("/sse/presence?room=" + "r".repeat(129)), 400, "room must be at most 128 characters");
         assertError(get("/sse/presence?room=a%0Ab"), 400, "room must not contain control characters");
-        HttpResponse<String> post = client.send(HttpRequest.newBuilder(root.resolve("/sse/presence"))
-                .POST(HttpRequest.BodyPublishers.ofString("{}")).header("Content-Type", "application/json").build(),
+        HttpResponse<String> post = client.send(
+                HttpRequest.newBuilder(root.resolve("/sse/presence"))
+                        .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                        .header("Content-Type", "application/json")
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertError(post, 405, "method POST is not allowed");
         assertThat(post.headers().firstValue("allow")).hasValue("GET, OPTIONS");
@@ -169,10 +186,16 @@ abstract class SsePresenceSuite {
 
     @Test
     void membersHearOwnersArriveAndLeaveAsPresenceEvents() throws Exception {
-        start(registry().presenceEvents(Pattern.compile("chat")).presenceEventDelay(Duration.ofMillis(50))
-                .describeOwners(owner -> owner.toUpperCase(Locale.ROOT)).build(), SseAuthorizer.defaults());
+        start(
+                registry()
+                        .presenceEvents(Pattern.compile("chat"))
+                        .presenceEventDelay(Duration.ofMillis(50))
+                        .describeOwners(owner -> owner.toUpperCase(Locale.ROOT))
+                        .build(),
+                SseAuthorizer.defaults());
         RecordingClient alice = connect("?rooms=chat", "alice");
-        assertThat(alice.awaitEvent("presence").data()).isEqualTo("{\"room\":\"chat\",\"count\":1,\"members\":[\"ALICE\"]}");
+        assertThat(alice.awaitEvent("presence").data())
+                .isEqualTo("{\"room\":\"chat\",\"count\":1,\"members\":[\"ALICE\"]}");
 
         RecordingClient bob = connect("?rooms=chat", "bob");
 
@@ -184,6 +207,7 @@ abstract class SsePresenceSuite {
 
         bob.close();
         streams.remove(bob);
-        assertThat(alice.awaitEvent("presence").data()).isEqualTo("{\"room\":\"chat\",\"count\":1,\"members\":[\"ALICE\"]}");
+        assertThat(alice.awaitEvent("presence").data())
+                .isEqualTo("{\"room\":\"chat\",\"count\":1,\"members\":[\"ALICE\"]}");
     }
 }

@@ -21,8 +21,8 @@ abstract class SsePublishSuite extends SseServletSuite {
         RecordingClient member = connect("?rooms=r");
         RecordingClient other = connect("");
 
-        HttpResponse<String> broadcast = post("/sse", "application/json",
-                "{ \"a\" : [1, 2.50, 1e3, {\"b\": \"x\\ny\"}],\n  \"s\": \"é🎉\" }\n");
+        HttpResponse<String> broadcast =
+                post("/sse", "application/json", "{ \"a\" : [1, 2.50, 1e3, {\"b\": \"x\\ny\"}],\n  \"s\": \"é🎉\" }\n");
         HttpResponse<String> toRoom = post("/sse?room=r&event=chat", "application/json; charset=utf-8", "\"hi\"");
 
         assertThat(broadcast.statusCode()).isEqualTo(200);
@@ -45,7 +45,8 @@ abstract class SsePublishSuite extends SseServletSuite {
         RecordingClient target = connect("");
         RecordingClient bystander = connect("");
 
-        HttpResponse<String> response = post("/sse?connectionId=" + id(target) + "&event=dm", "application/json", "{\"x\":1}");
+        HttpResponse<String> response =
+                post("/sse?connectionId=" + id(target) + "&event=dm", "application/json", "{\"x\":1}");
         registry.publish(SseEvent.of("end", "."));
 
         assertThat(response.statusCode()).isEqualTo(200);
@@ -65,7 +66,10 @@ abstract class SsePublishSuite extends SseServletSuite {
         for (String type : List.of(SseRegistry.CONNECTED_EVENT, SseRegistry.RESET_EVENT)) {
             assertError(post("/sse?event=" + type, "application/json", "{\"connectionId\":\"x\"}"), 400, "type");
             assertError(post("/sse?room=r&event=" + type, "application/json", "{}"), 400, "reserved");
-            assertError(post("/sse?connectionId=" + id(member) + "&event=" + type, "application/json", "{}"), 400, "reserved");
+            assertError(
+                    post("/sse?connectionId=" + id(member) + "&event=" + type, "application/json", "{}"),
+                    400,
+                    "reserved");
         }
         registry.publish(SseEvent.of("end", "."));
 

@@ -20,7 +20,8 @@ class SseServletBuilderTest {
 
     @Test
     void aFinalEventWithAnIdIsRefusedWhenTheServletIsBuiltNotWhenItStops() {
-        SseEvent withId = SseEvent.builder().id("7").retry(Duration.ofSeconds(3)).build();
+        SseEvent withId =
+                SseEvent.builder().id("7").retry(Duration.ofSeconds(3)).build();
 
         assertThatThrownBy(() -> SseServlet.builder(registry).finalEvent(withId))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ssekit.SseRegistry;
-import dev.ssekit.spi.Scheduler;
 import dev.ssekit.servlet.RecordingClient.Event;
+import dev.ssekit.spi.Scheduler;
 import dev.ssekit.testing.Await;
 import java.io.IOException;
 import java.net.CookieManager;
@@ -18,6 +18,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -60,7 +62,7 @@ abstract class SseServletSuite {
     URI root;
     URI sse;
     final List<RecordingClient> streams = new ArrayList<>();
-    private final Set<HttpClient> upgraded = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private final Set<HttpClient> upgraded = Collections.newSetFromMap(new IdentityHashMap<>());
 
     abstract ServerFixture newServer();
 
@@ -96,7 +98,10 @@ abstract class SseServletSuite {
     // ---- fixtures --------------------------------------------------------------------------------
 
     static SseRegistry registry(SseRegistry.Builder builder) {
-        return builder.heartbeat(Duration.ofMillis(200)).writeTimeout(Duration.ofSeconds(5)).scheduler(SWEEPER).build();
+        return builder.heartbeat(Duration.ofMillis(200))
+                .writeTimeout(Duration.ofSeconds(5))
+                .scheduler(SWEEPER)
+                .build();
     }
 
     HttpClient newClient() {
@@ -123,11 +128,15 @@ abstract class SseServletSuite {
     }
 
     static UUID id(RecordingClient stream) {
-        return UUID.fromString(stream.response().headers().firstValue(SseServlet.CONNECTION_ID_HEADER).orElseThrow());
+        return UUID.fromString(stream.response()
+                .headers()
+                .firstValue(SseServlet.CONNECTION_ID_HEADER)
+                .orElseThrow());
     }
 
     HttpResponse<String> get(String pathAndQuery, String... headers) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(root.resolve(pathAndQuery)).timeout(Await.TIMEOUT);
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(root.resolve(pathAndQuery)).timeout(Await.TIMEOUT);
         if (headers.length > 0) {
             request.headers(headers);
         }
@@ -138,15 +147,19 @@ abstract class SseServletSuite {
         return post(client, pathAndQuery, contentType, HttpRequest.BodyPublishers.ofString(body));
     }
 
-    HttpResponse<String> post(HttpClient with, String pathAndQuery, String contentType,
-            HttpRequest.BodyPublisher body) throws Exception {
+    HttpResponse<String> post(HttpClient with, String pathAndQuery, String contentType, HttpRequest.BodyPublisher body)
+            throws Exception {
         if (with.version() == HttpClient.Version.HTTP_2 && upgraded.add(with)) {
             // The JDK client upgrades a connection to h2c with its first request; an upgrade request
             // that carries a body is not reliably upgraded, so upgrade with one that has none.
-            with.send(HttpRequest.newBuilder(sse).method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(),
+            with.send(
+                    HttpRequest.newBuilder(sse)
+                            .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                            .build(),
                     HttpResponse.BodyHandlers.discarding());
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder(root.resolve(pathAndQuery)).timeout(Await.TIMEOUT);
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(root.resolve(pathAndQuery)).timeout(Await.TIMEOUT);
         if (contentType != null) {
             request.header("Content-Type", contentType);
         }
@@ -155,7 +168,9 @@ abstract class SseServletSuite {
 
     static JsonNode json(HttpResponse<String> response) throws IOException {
         // Containers normalize the charset's case, which is case-insensitive.
-        assertThat(response.headers().firstValue("content-type")).get().asString()
+        assertThat(response.headers().firstValue("content-type"))
+                .get()
+                .asString()
                 .isEqualToIgnoringCase("application/json;charset=UTF-8");
         return JSON.readTree(response.body());
     }
@@ -190,7 +205,12 @@ abstract class SseServletSuite {
     /** Threads a container or SSEKit starts; not the JDK's or the test clients'. */
     static boolean isContainerThread(Thread t) {
         String name = t.getName();
-        return t.isAlive() && (name.startsWith("qtp") || name.startsWith("Scheduler-") || name.startsWith("http-")
-                || name.startsWith("Catalina") || name.startsWith("container-") || name.startsWith("ssekit"));
+        return t.isAlive()
+                && (name.startsWith("qtp")
+                        || name.startsWith("Scheduler-")
+                        || name.startsWith("http-")
+                        || name.startsWith("Catalina")
+                        || name.startsWith("container-")
+                        || name.startsWith("ssekit"));
     }
 }

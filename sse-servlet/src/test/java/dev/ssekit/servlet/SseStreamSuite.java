@@ -9,8 +9,8 @@ import dev.ssekit.SseConnection;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseRegistry;
 import dev.ssekit.SseRegistry.OverflowPolicy;
-import dev.ssekit.spi.SseFrame;
 import dev.ssekit.servlet.RecordingClient.Event;
+import dev.ssekit.spi.SseFrame;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -96,7 +96,8 @@ abstract class SseStreamSuite extends SseServletSuite {
 
             Event received = stream.awaitEvent("payload");
             assertThat(received.id()).isEqualTo(result.id());
-            assertThat(received.raw()).isEqualTo(SseFrame.encode(event.withId(result.id())).toByteArray());
+            assertThat(received.raw())
+                    .isEqualTo(SseFrame.encode(event.withId(result.id())).toByteArray());
             assertThat(received.data()).isEqualTo(payload.replace("\r\n", "\n").replace('\r', '\n'));
         }
     }
@@ -177,7 +178,9 @@ abstract class SseStreamSuite extends SseServletSuite {
 
         stream.close();
 
-        await("the registry to forget the cancelled stream", () -> registry.stats().connections() == 0);
+        await(
+                "the registry to forget the cancelled stream",
+                () -> registry.stats().connections() == 0);
         assertThat(registry.rooms()).isEmpty();
     }
 
@@ -192,8 +195,11 @@ abstract class SseStreamSuite extends SseServletSuite {
             start(new SseServlet(bounded));
             RecordingClient reader = connect("");
             try (Socket stalled = rawStream(2_048)) {
-                UUID stalledId = bounded.connections().stream().map(SseConnection::id)
-                        .filter(id -> !id.equals(id(reader))).findFirst().orElseThrow();
+                UUID stalledId = bounded.connections().stream()
+                        .map(SseConnection::id)
+                        .filter(id -> !id.equals(id(reader)))
+                        .findFirst()
+                        .orElseThrow();
                 SseConnection slow = bounded.connection(stalledId).orElseThrow();
                 String payload = "x".repeat(16 * 1024);
                 int maxQueued = 0;
@@ -206,7 +212,9 @@ abstract class SseStreamSuite extends SseServletSuite {
                     sent++;
                 }
 
-                assertThat(slow.isOpen()).as("stalled stream closed after %d events", sent).isFalse();
+                assertThat(slow.isOpen())
+                        .as("stalled stream closed after %d events", sent)
+                        .isFalse();
                 assertThat(slow.closeReason()).isEqualTo(CloseReason.SLOW_CONSUMER);
                 assertThat(maxQueued).isLessThanOrEqualTo(capacity);
                 // The drain thread closes and counts it; the count may trail isOpen() by an instant.
@@ -248,7 +256,9 @@ abstract class SseStreamSuite extends SseServletSuite {
 
                 assertThat(c.closeReason()).isEqualTo(CloseReason.STALLED);
                 assertThat(maxQueued[0]).isLessThanOrEqualTo(capacity);
-                await("the stalled stream to leave the registry", () -> bounded.stats().connections() == 0);
+                await(
+                        "the stalled stream to leave the registry",
+                        () -> bounded.stats().connections() == 0);
             }
         } finally {
             bounded.close();
@@ -270,11 +280,15 @@ abstract class SseStreamSuite extends SseServletSuite {
         ScheduledExecutorService publisher = Executors.newSingleThreadScheduledExecutor();
         int[] published = {0};
         try {
-            publisher.scheduleAtFixedRate(() -> {
-                if (published[0] < 3_000) {
-                    registry.publish(SseEvent.of("n", Integer.toString(published[0]++)));
-                }
-            }, 0, 1, java.util.concurrent.TimeUnit.MILLISECONDS);
+            publisher.scheduleAtFixedRate(
+                    () -> {
+                        if (published[0] < 3_000) {
+                            registry.publish(SseEvent.of("n", Integer.toString(published[0]++)));
+                        }
+                    },
+                    0,
+                    1,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
             for (int i = 0; i < 20; i++) {
                 try (Socket aborted = rawStream(0)) {
                     aborted.setSoLinger(true, 0); // reset while events are being written to it
@@ -286,7 +300,8 @@ abstract class SseStreamSuite extends SseServletSuite {
             }
         } finally {
             publisher.shutdown();
-            assertThat(publisher.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(publisher.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS))
+                    .isTrue();
         }
         registry.publish(SseEvent.of("end", Integer.toString(published[0])));
 
@@ -298,7 +313,9 @@ abstract class SseStreamSuite extends SseServletSuite {
             }
             assertThat(e.data()).isEqualTo(Integer.toString(i));
         }
-        await("the aborted streams to leave the registry", () -> registry.stats().connections() == 1);
+        await(
+                "the aborted streams to leave the registry",
+                () -> registry.stats().connections() == 1);
     }
 
     /**
@@ -312,8 +329,10 @@ abstract class SseStreamSuite extends SseServletSuite {
         }
         socket.connect(new InetSocketAddress(root.getHost(), root.getPort()), 5_000);
         socket.setSoTimeout(10_000);
-        socket.getOutputStream().write(("GET /sse?rooms=r HTTP/1.1\r\nHost: " + root.getAuthority()
-                + "\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream()
+                .write(("GET /sse?rooms=r HTTP/1.1\r\nHost: " + root.getAuthority()
+                                + "\r\nAccept: text/event-stream\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
         InputStream in = socket.getInputStream();
         ByteArrayOutputStream seen = new ByteArrayOutputStream();
         while (!seen.toString(StandardCharsets.UTF_8).contains("event: connected")) {
@@ -355,23 +374,28 @@ abstract class SseStreamSuite extends SseServletSuite {
 
     @Test
     void eventSourceReconnectsAfterMaxAgeAndResumesWithoutGapOrDuplicate() throws Exception {
-        start(SseServlet.builder(registry).maxConnectionAge(Duration.ofMillis(300)).build());
+        start(SseServlet.builder(registry)
+                .maxConnectionAge(Duration.ofMillis(300))
+                .build());
 
         List<Integer> received = ThirdPartyClient.receiveWhilePublishing(sse, registry, 3, HISTORY);
 
         assertThat(received).isNotEmpty();
-        assertThat(received).containsExactlyElementsOf(
-                IntStream.range(0, received.size()).boxed().collect(Collectors.toList()));
+        assertThat(received)
+                .containsExactlyElementsOf(
+                        IntStream.range(0, received.size()).boxed().collect(Collectors.toList()));
     }
 
     @Test
     void eventSourceThatDropsBeforeItsFirstRoomEventGetsEverythingPublishedMeanwhile() throws Exception {
         start(new SseServlet(registry));
 
-        List<String> received = ThirdPartyClient.receiveAcrossADrop(sse.resolve("/sse?rooms=news"), registry, "news", 50);
+        List<String> received =
+                ThirdPartyClient.receiveAcrossADrop(sse.resolve("/sse?rooms=news"), registry, "news", 50);
 
-        assertThat(received).containsExactlyElementsOf(
-                IntStream.range(0, 50).mapToObj(Integer::toString).collect(Collectors.toList()));
+        assertThat(received)
+                .containsExactlyElementsOf(
+                        IntStream.range(0, 50).mapToObj(Integer::toString).collect(Collectors.toList()));
     }
 
     @Test
@@ -381,7 +405,9 @@ abstract class SseStreamSuite extends SseServletSuite {
 
         List<String> received = ThirdPartyClient.receive(sse, registry, payloads);
 
-        assertThat(received).containsExactlyElementsOf(payloads.stream()
-                .map(p -> p.replace("\r\n", "\n").replace('\r', '\n')).collect(Collectors.toList()));
+        assertThat(received)
+                .containsExactlyElementsOf(payloads.stream()
+                        .map(p -> p.replace("\r\n", "\n").replace('\r', '\n'))
+                        .collect(Collectors.toList()));
     }
 }

@@ -23,7 +23,9 @@ abstract class SseSubscriptionsSuite extends SseServletSuite {
         RecordingClient stream = connect("");
         UUID id = id(stream);
 
-        HttpResponse<String> changed = post("/sse/subscriptions", "application/json",
+        HttpResponse<String> changed = post(
+                "/sse/subscriptions",
+                "application/json",
                 subscription(id, "\"join\":[\"r1\",\"r2\"],\"events\":[\"x\",\"end\"]"));
         registry.publish("r1", SseEvent.of("x", "1"));
         registry.publish("r1", SseEvent.of("y", "filtered out"));
@@ -38,8 +40,8 @@ abstract class SseSubscriptionsSuite extends SseServletSuite {
         assertThat(stream.awaitEvent("x").data()).isEqualTo("1");
         stream.awaitEvent("end");
 
-        HttpResponse<String> left = post("/sse/subscriptions", "application/json",
-                subscription(id, "\"leave\":[\"r2\"],\"events\":[]"));
+        HttpResponse<String> left =
+                post("/sse/subscriptions", "application/json", subscription(id, "\"leave\":[\"r2\"],\"events\":[]"));
         assertThat(left.statusCode()).isEqualTo(200);
         assertThat(json(left).path("rooms")).extracting(JsonNode::asText).containsExactly("r1");
         assertThat(json(left).path("events")).isEmpty();
@@ -53,7 +55,10 @@ abstract class SseSubscriptionsSuite extends SseServletSuite {
         UUID id = id(stream);
         HttpClient stranger = newClient();
 
-        HttpResponse<String> response = post(stranger, "/sse/subscriptions", "application/json",
+        HttpResponse<String> response = post(
+                stranger,
+                "/sse/subscriptions",
+                "application/json",
                 HttpRequest.BodyPublishers.ofString(subscription(id, "\"join\":[\"r1\"]")));
 
         assertError(response, 403, "only the owner");
@@ -68,7 +73,9 @@ abstract class SseSubscriptionsSuite extends SseServletSuite {
             RecordingClient stream = connect("?rooms=a&events=x");
             UUID id = id(stream);
 
-            HttpResponse<String> response = post("/sse/subscriptions", "application/json",
+            HttpResponse<String> response = post(
+                    "/sse/subscriptions",
+                    "application/json",
                     subscription(id, "\"leave\":[\"a\"],\"join\":[\"b\",\"c\",\"d\"],\"events\":[\"y\"]"));
 
             assertError(response, 400, "at most 2");

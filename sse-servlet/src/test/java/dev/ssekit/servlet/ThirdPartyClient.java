@@ -9,6 +9,7 @@ import com.launchdarkly.eventsource.MessageEvent;
 import com.launchdarkly.eventsource.RetryDelayStrategy;
 import com.launchdarkly.eventsource.StreamEvent;
 import com.launchdarkly.logging.LDLogger;
+import dev.ssekit.SseConnection;
 import dev.ssekit.SseEvent;
 import dev.ssekit.SseRegistry;
 import java.net.URI;
@@ -29,7 +30,9 @@ final class ThirdPartyClient {
     static EventSource eventSource(URI uri) {
         return new EventSource.Builder(ConnectStrategy.http(uri).readTimeout(10, TimeUnit.SECONDS))
                 .retryDelay(20, TimeUnit.MILLISECONDS)
-                .retryDelayStrategy(RetryDelayStrategy.defaultStrategy().backoffMultiplier(1f).jitterMultiplier(0f))
+                .retryDelayStrategy(RetryDelayStrategy.defaultStrategy()
+                        .backoffMultiplier(1f)
+                        .jitterMultiplier(0f))
                 .errorStrategy(ErrorStrategy.alwaysContinue())
                 .logger(LDLogger.none())
                 .build();
@@ -52,7 +55,9 @@ final class ThirdPartyClient {
         try (EventSource es = eventSource(uri)) {
             es.start();
             for (StreamEvent e : es.anyEvents()) {
-                assertThat(System.nanoTime() - start).as("time to receive everything").isLessThan(DEADLINE_NANOS);
+                assertThat(System.nanoTime() - start)
+                        .as("time to receive everything")
+                        .isLessThan(DEADLINE_NANOS);
                 if (!(e instanceof MessageEvent m)) {
                     continue;
                 }
@@ -60,14 +65,20 @@ final class ThirdPartyClient {
                     case "connected" -> {
                         connected++;
                         if (connected == 1) {
-                            publisher.scheduleAtFixedRate(() -> {
-                                if (next.get() < maxEvents) {
-                                    registry.publish(SseEvent.of("n", Integer.toString(next.getAndIncrement())));
-                                }
-                            }, 0, 2, TimeUnit.MILLISECONDS);
+                            publisher.scheduleAtFixedRate(
+                                    () -> {
+                                        if (next.get() < maxEvents) {
+                                            registry.publish(
+                                                    SseEvent.of("n", Integer.toString(next.getAndIncrement())));
+                                        }
+                                    },
+                                    0,
+                                    2,
+                                    TimeUnit.MILLISECONDS);
                         } else if (connected == connections) {
                             publisher.shutdown();
-                            assertThat(publisher.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+                            assertThat(publisher.awaitTermination(10, TimeUnit.SECONDS))
+                                    .isTrue();
                             registry.publish(SseEvent.of("end", Integer.toString(next.get())));
                         }
                     }
@@ -99,7 +110,9 @@ final class ThirdPartyClient {
         try (EventSource es = eventSource(uri)) {
             es.start();
             for (StreamEvent e : es.anyEvents()) {
-                assertThat(System.nanoTime() - start).as("time to receive everything").isLessThan(DEADLINE_NANOS);
+                assertThat(System.nanoTime() - start)
+                        .as("time to receive everything")
+                        .isLessThan(DEADLINE_NANOS);
                 if (!(e instanceof MessageEvent m)) {
                     continue;
                 }
@@ -107,7 +120,7 @@ final class ThirdPartyClient {
                     case "connected" -> {
                         connected++;
                         if (connected == 1) {
-                            registry.connections().forEach(dev.ssekit.SseConnection::close);
+                            registry.connections().forEach(SseConnection::close);
                             for (int i = 0; i < count; i++) {
                                 registry.publish(room, SseEvent.of("n", Integer.toString(i)));
                             }
@@ -133,7 +146,9 @@ final class ThirdPartyClient {
         try (EventSource es = eventSource(uri)) {
             es.start();
             for (StreamEvent e : es.anyEvents()) {
-                assertThat(System.nanoTime() - start).as("time to receive everything").isLessThan(DEADLINE_NANOS);
+                assertThat(System.nanoTime() - start)
+                        .as("time to receive everything")
+                        .isLessThan(DEADLINE_NANOS);
                 if (!(e instanceof MessageEvent m)) {
                     continue;
                 }

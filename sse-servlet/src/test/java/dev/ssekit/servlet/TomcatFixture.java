@@ -99,13 +99,15 @@ final class TomcatFixture implements ServerFixture {
     @Override
     public boolean poolAtRest() {
         // Tomcat's own executor keeps minSpareThreads as its core; threads above that leave once idle.
-        var executor = (org.apache.tomcat.util.threads.ThreadPoolExecutor) tomcat.getConnector().getProtocolHandler().getExecutor();
+        var executor = (org.apache.tomcat.util.threads.ThreadPoolExecutor)
+                tomcat.getConnector().getProtocolHandler().getExecutor();
         return executor.getPoolSize() <= executor.getCorePoolSize();
     }
 
     /** Returns the async requests Tomcat still tracks as waiting: each holds a processor and its buffers. */
     int waitingProcessors() {
-        return ((org.apache.coyote.AbstractProtocol<?>) tomcat.getConnector().getProtocolHandler()).getWaitingProcessorCount();
+        return ((org.apache.coyote.AbstractProtocol<?>) tomcat.getConnector().getProtocolHandler())
+                .getWaitingProcessorCount();
     }
 
     @Override

@@ -16,9 +16,12 @@ import org.junit.jupiter.api.Test;
 class TomcatShutdownTest {
 
     private final TomcatFixture fixture = new TomcatFixture();
-    private final SseRegistry registry = SseServletSuite.registry(SseRegistry.builder().history(10));
-    private final HttpClient client = HttpClient.newBuilder().cookieHandler(new CookieManager())
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final SseRegistry registry =
+            SseServletSuite.registry(SseRegistry.builder().history(10));
+    private final HttpClient client = HttpClient.newBuilder()
+            .cookieHandler(new CookieManager())
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private boolean stopped; // Tomcat cannot be stopped twice
 
     @AfterEach

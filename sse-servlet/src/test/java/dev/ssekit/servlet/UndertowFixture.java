@@ -56,7 +56,8 @@ final class UndertowFixture implements ServerFixture {
                 .setHandler(manager.start())
                 .build();
         server.start();
-        InetSocketAddress address = (InetSocketAddress) server.getListenerInfo().get(0).getAddress();
+        InetSocketAddress address =
+                (InetSocketAddress) server.getListenerInfo().get(0).getAddress();
         return URI.create("http://127.0.0.1:" + address.getPort());
     }
 

@@ -1,5 +1,6 @@
 package dev.ssekit.spring;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ssekit.SseRegistry;
 import dev.ssekit.redis.RedisPresence;
 import dev.ssekit.redis.RedisRelay;
@@ -55,15 +56,22 @@ public class SseKitAutoConfiguration {
     /** The registry, built from the {@code ssekit.*} properties. */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    public SseRegistry sseRegistry(SseKitProperties properties, ObjectProvider<DataSerializer> serializers,
-            ObjectProvider<EventRelay> relays, ObjectProvider<PresenceShare> presenceShares,
+    public SseRegistry sseRegistry(
+            SseKitProperties properties,
+            ObjectProvider<DataSerializer> serializers,
+            ObjectProvider<EventRelay> relays,
+            ObjectProvider<PresenceShare> presenceShares,
             ListableBeanFactory beans) {
         SseRegistry.Builder b = SseRegistry.builder();
         set("ssekit.heartbeat", () -> b.heartbeat(properties.getHeartbeat()));
         set("ssekit.history", () -> b.history(properties.getHistory()));
         set("ssekit.queue-capacity", () -> b.queueCapacity(properties.getQueueCapacity()));
-        set("ssekit.queue-bytes", () -> b.queueBytes(properties.getQueueBytes() == null
-                ? -1 : properties.getQueueBytes().toBytes()));
+        set(
+                "ssekit.queue-bytes",
+                () -> b.queueBytes(
+                        properties.getQueueBytes() == null
+                                ? -1
+                                : properties.getQueueBytes().toBytes()));
         set("ssekit.overflow", () -> b.overflow(properties.getOverflow()));
         b.serializer(serializers.getIfAvailable(() -> applicationJson(beans)));
         EventRelay relay = relays.getIfAvailable();
@@ -77,8 +85,11 @@ public class SseKitAutoConfiguration {
     /** The servlet, mapped at {@code ssekit.path} and {@code ssekit.path/*}, asynchronous. */
     @Bean(name = SERVLET_REGISTRATION_BEAN)
     @ConditionalOnMissingBean(name = SERVLET_REGISTRATION_BEAN)
-    public ServletRegistrationBean<SseServlet> sseServletRegistration(SseKitProperties properties, SseRegistry registry,
-            ObjectProvider<SseAuthorizer> authorizers, ObjectProvider<OwnerResolver> ownerResolvers) {
+    public ServletRegistrationBean<SseServlet> sseServletRegistration(
+            SseKitProperties properties,
+            SseRegistry registry,
+            ObjectProvider<SseAuthorizer> authorizers,
+            ObjectProvider<OwnerResolver> ownerResolvers) {
         SseServlet.Builder b = SseServlet.builder(registry);
         set("ssekit.max-connections", () -> b.maxConnections(properties.getMaxConnections()));
         set("ssekit.max-connections-per-owner", () -> b.maxConnectionsPerOwner(properties.getMaxConnectionsPerOwner()));
@@ -87,8 +98,7 @@ public class SseKitAutoConfiguration {
         authorizers.ifAvailable(b::authorizer);
         b.ownerResolver(ownerResolvers.getIfAvailable(SseKitAutoConfiguration::defaultOwnerResolver));
         String path = path(properties.getPath());
-        ServletRegistrationBean<SseServlet> registration =
-                new ServletRegistrationBean<>(b.build(), path, path + "/*");
+        ServletRegistrationBean<SseServlet> registration = new ServletRegistrationBean<>(b.build(), path, path + "/*");
         registration.setName("ssekit");
         registration.setAsyncSupported(true);
         registration.setLoadOnStartup(1);
@@ -134,7 +144,10 @@ public class SseKitAutoConfiguration {
         // The registry starts and closes the share it is given.
         @Bean(destroyMethod = "")
         @ConditionalOnMissingBean
-        @ConditionalOnProperty(prefix = "ssekit.redis.presence", name = "enabled", havingValue = "true",
+        @ConditionalOnProperty(
+                prefix = "ssekit.redis.presence",
+                name = "enabled",
+                havingValue = "true",
                 matchIfMissing = true)
         PresenceShare sseRedisPresence(SseKitProperties properties) {
             SseKitProperties.Redis redis = properties.getRedis();
@@ -147,8 +160,13 @@ public class SseKitAutoConfiguration {
     }
 
     static String path(String path) {
-        if (path == null || !path.startsWith("/") || path.length() < 2 || path.endsWith("/")
-                || path.contains("*") || path.contains("?") || path.contains("#")) {
+        if (path == null
+                || !path.startsWith("/")
+                || path.length() < 2
+                || path.endsWith("/")
+                || path.contains("*")
+                || path.contains("?")
+                || path.contains("#")) {
             throw new IllegalArgumentException(
                     "ssekit.path: must start with / and name a path, not end with / or hold *, ? or #: " + path);
         }
@@ -174,8 +192,7 @@ public class SseKitAutoConfiguration {
             }
         }
         if (ClassUtils.isPresent(JACKSON_2_MAPPER, loader)) {
-            com.fasterxml.jackson.databind.ObjectMapper mapper =
-                    beans.getBeanProvider(com.fasterxml.jackson.databind.ObjectMapper.class).getIfUnique();
+            ObjectMapper mapper = beans.getBeanProvider(ObjectMapper.class).getIfUnique();
             if (mapper != null) {
                 return DataSerializer.jackson(mapper);
             }

@@ -63,30 +63,82 @@ public final class SseKitMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry meters) {
-        gauge(meters, "ssekit.connections.active", "Connections open now", r -> r.stats().connections());
-        gauge(meters, "ssekit.rooms", "Rooms that have members now", r -> r.stats().rooms());
+        gauge(
+                meters,
+                "ssekit.connections.active",
+                "Connections open now",
+                r -> r.stats().connections());
+        gauge(
+                meters,
+                "ssekit.rooms",
+                "Rooms that have members now",
+                r -> r.stats().rooms());
         if (registry.stats().relay() != null) { // a registry has its relay, or none, for good
-            gauge(meters, "ssekit.relay.up", "1 while the relay carries events between servers, 0 while it is down",
+            gauge(
+                    meters,
+                    "ssekit.relay.up",
+                    "1 while the relay carries events between servers, 0 while it is down",
                     r -> r.stats().relay().up() ? 1 : 0);
-            TimeGauge.builder("ssekit.relay.lag", registry, TimeUnit.MILLISECONDS, r -> r.stats().relay().lagMillis())
+            TimeGauge.builder(
+                            "ssekit.relay.lag",
+                            registry,
+                            TimeUnit.MILLISECONDS,
+                            r -> r.stats().relay().lagMillis())
                     .description("How long the oldest relayed event not yet delivered on this server has waited")
-                    .tags(tags).register(meters);
+                    .tags(tags)
+                    .register(meters);
         }
-        counter(meters, "ssekit.connections.opened", "Connections opened", Tags.empty(), r -> r.stats().connectionsOpened());
+        counter(
+                meters,
+                "ssekit.connections.opened",
+                "Connections opened",
+                Tags.empty(),
+                r -> r.stats().connectionsOpened());
         for (CloseReason reason : CloseReason.values()) {
-            counter(meters, "ssekit.connections.closed", "Connections closed, by reason",
+            counter(
+                    meters,
+                    "ssekit.connections.closed",
+                    "Connections closed, by reason",
                     Tags.of("reason", reason.name().toLowerCase(Locale.ROOT)),
                     r -> r.stats().connectionsClosed().get(reason));
         }
-        counter(meters, "ssekit.events.published", "Events published", Tags.empty(), r -> r.stats().eventsPublished());
-        counter(meters, "ssekit.frames.queued", "Frames queued to connections, heartbeats included",
-                Tags.empty(), r -> r.stats().framesQueued());
-        counter(meters, "ssekit.frames.written", "Frames written to connections", Tags.empty(), r -> r.stats().framesWritten());
-        counter(meters, "ssekit.frames.dropped", "Frames dropped from full queues", Tags.empty(), r -> r.stats().framesDropped());
-        counter(meters, "ssekit.heartbeats", "Heartbeats queued", Tags.empty(), r -> r.stats().heartbeats());
+        counter(
+                meters,
+                "ssekit.events.published",
+                "Events published",
+                Tags.empty(),
+                r -> r.stats().eventsPublished());
+        counter(
+                meters,
+                "ssekit.frames.queued",
+                "Frames queued to connections, heartbeats included",
+                Tags.empty(),
+                r -> r.stats().framesQueued());
+        counter(
+                meters,
+                "ssekit.frames.written",
+                "Frames written to connections",
+                Tags.empty(),
+                r -> r.stats().framesWritten());
+        counter(
+                meters,
+                "ssekit.frames.dropped",
+                "Frames dropped from full queues",
+                Tags.empty(),
+                r -> r.stats().framesDropped());
+        counter(
+                meters,
+                "ssekit.heartbeats",
+                "Heartbeats queued",
+                Tags.empty(),
+                r -> r.stats().heartbeats());
         for (ResetReason reason : ResetReason.values()) {
-            counter(meters, "ssekit.replay.resets", "Resuming connections told to reset, by reason",
-                    Tags.of("reason", reason.wireName()), r -> r.stats().replayResets().get(reason));
+            counter(
+                    meters,
+                    "ssekit.replay.resets",
+                    "Resuming connections told to reset, by reason",
+                    Tags.of("reason", reason.wireName()),
+                    r -> r.stats().replayResets().get(reason));
         }
     }
 
@@ -94,8 +146,12 @@ public final class SseKitMetrics implements MeterBinder {
         Gauge.builder(name, registry, value).description(description).tags(tags).register(meters);
     }
 
-    private void counter(MeterRegistry meters, String name, String description, Tags extra,
-            ToDoubleFunction<SseRegistry> value) {
-        FunctionCounter.builder(name, registry, value).description(description).tags(tags).tags(extra).register(meters);
+    private void counter(
+            MeterRegistry meters, String name, String description, Tags extra, ToDoubleFunction<SseRegistry> value) {
+        FunctionCounter.builder(name, registry, value)
+                .description(description)
+                .tags(tags)
+                .tags(extra)
+                .register(meters);
     }
 }

@@ -61,7 +61,8 @@ public final class SseKitShutdown implements SmartLifecycle {
         }
         // The registry sends it to every connection, whatever event types it chose, each with its
         // own retry between this one and twice it.
-        registry.shutdown(SseEvent.builder().type(FINAL_EVENT).data("{}").retry(retry).build(), grace);
+        registry.shutdown(
+                SseEvent.builder().type(FINAL_EVENT).data("{}").retry(retry).build(), grace);
     }
 
     @Override

@@ -40,7 +40,8 @@ public final class EventParser {
      * @param comments the text after the colon of every comment line, in order; the spec ignores
      *     comments, they are kept so that a test can check what a server wrote (heartbeats)
      */
-    public record Parse(List<SseTestEvent> events, String lastEventId, Optional<Duration> retry, List<String> comments) {
+    public record Parse(
+            List<SseTestEvent> events, String lastEventId, Optional<Duration> retry, List<String> comments) {
         public Parse {
             events = List.copyOf(events);
             comments = List.copyOf(comments);
@@ -65,7 +66,7 @@ public final class EventParser {
      * {@code dispatch} on the feeding thread.
      */
     public EventParser(String lastEventId, Consumer<SseTestEvent> dispatch) {
-        this(lastEventId, dispatch, comment -> { });
+        this(lastEventId, dispatch, comment -> {});
     }
 
     /** As {@link #EventParser(String, Consumer)}, and hands the text after the colon of each comment line to {@code comments}. */
@@ -167,7 +168,7 @@ public final class EventParser {
                     }
                 }
             }
-            default -> { } // "Otherwise: the field is ignored."
+            default -> {} // "Otherwise: the field is ignored."
         }
     }
 
@@ -197,7 +198,8 @@ public final class EventParser {
         lastEventId = idBuffer;
         if (data != null) {
             String text = data.substring(0, data.length() - 1);
-            dispatch.accept(new SseTestEvent(type == null || type.isEmpty() ? "message" : type, text, ownId, lastEventId));
+            dispatch.accept(
+                    new SseTestEvent(type == null || type.isEmpty() ? "message" : type, text, ownId, lastEventId));
         }
         type = null;
         data = null;

@@ -47,7 +47,8 @@ public final class EventStream implements AutoCloseable {
     /** Opens {@code uri} with {@code client}, sending {@code headers}; fails unless it answers 200. */
     public static EventStream open(HttpClient client, URI uri, Map<String, String> headers)
             throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET();
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET();
         headers.forEach(request::header);
         HttpResponse<Stream<String>> response = client.send(request.build(), HttpResponse.BodyHandlers.ofLines());
         if (response.statusCode() != 200) {

@@ -1,7 +1,6 @@
 package dev.ssekit.testing;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -85,8 +84,10 @@ public final class SseTestClient implements AutoCloseable {
 
     /** Connects with {@code http}, for a test that needs its own client (TLS, a proxy, HTTP/2). */
     public static SseTestClient connect(HttpClient http, URI uri, Map<String, String> headers) {
-        SseTestClient client = new SseTestClient(Objects.requireNonNull(http, "http"),
-                Objects.requireNonNull(uri, "uri"), Objects.requireNonNull(headers, "headers"));
+        SseTestClient client = new SseTestClient(
+                Objects.requireNonNull(http, "http"),
+                Objects.requireNonNull(uri, "uri"),
+                Objects.requireNonNull(headers, "headers"));
         client.open();
         return client;
     }

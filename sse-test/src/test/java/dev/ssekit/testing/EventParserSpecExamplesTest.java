@@ -24,7 +24,9 @@ class EventParserSpecExamplesTest {
     private static Result parse(byte[] stream) {
         EventParser.Parse p = EventParser.parse(stream);
         return new Result(
-                p.events().stream().map(e -> new Message(e.type(), e.data(), e.lastEventId())).toList(),
+                p.events().stream()
+                        .map(e -> new Message(e.type(), e.data(), e.lastEventId()))
+                        .toList(),
                 p.retry().map(Duration::toMillis).orElse(null),
                 p.comments());
     }
@@ -71,10 +73,11 @@ class EventParserSpecExamplesTest {
 
                 """));
 
-        assertThat(r.messages()).containsExactly(
-                new Message("message", "first event", "1"),
-                new Message("message", "second event", ""),
-                new Message("message", " third event", ""));
+        assertThat(r.messages())
+                .containsExactly(
+                        new Message("message", "first event", "1"),
+                        new Message("message", "second event", ""),
+                        new Message("message", " third event", ""));
         assertThat(r.comments()).containsExactly(" test stream");
     }
 
@@ -89,9 +92,7 @@ class EventParserSpecExamplesTest {
 
                 data:"""));
 
-        assertThat(r.messages()).containsExactly(
-                new Message("message", "", ""),
-                new Message("message", "\n", ""));
+        assertThat(r.messages()).containsExactly(new Message("message", "", ""), new Message("message", "\n", ""));
     }
 
     @Test
@@ -119,7 +120,8 @@ class EventParserSpecExamplesTest {
     void retryIsTakenOnlyWhenAllAsciiDigits() {
         assertThat(parse("retry: 1500\n\n").reconnectionTime()).isEqualTo(1500L);
         assertThat(parse("retry: 1500\n\nretry: 1.5\n\nretry: -1\n\nretry: 2s\n\nretry:\n\n")
-                .reconnectionTime()).isEqualTo(1500L);
+                        .reconnectionTime())
+                .isEqualTo(1500L);
         assertThat(parse("retry: \u0661\u0662\n\n").reconnectionTime()).isNull(); // Arabic-Indic digits
     }
 
@@ -139,9 +141,12 @@ class EventParserSpecExamplesTest {
 
     @Test
     void crFollowedByLfAcrossLinesIsOneTerminatorButLfThenCrIsTwo() {
-        assertThat(parse("data: a\r\n\r\n").messages()).extracting(Message::data).containsExactly("a");
+        assertThat(parse("data: a\r\n\r\n").messages())
+                .extracting(Message::data)
+                .containsExactly("a");
         // LF then CR: the CR ends an empty line, which dispatches "a" before "b" starts.
-        assertThat(parse("data: a\n\rdata: b\n\n").messages()).extracting(Message::data)
+        assertThat(parse("data: a\n\rdata: b\n\n").messages())
+                .extracting(Message::data)
                 .containsExactly("a", "b");
     }
 

@@ -2,6 +2,7 @@ package dev.ssekit.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -21,9 +22,9 @@ class EventParserTest {
     void dispatchesOnABlankLineWithTypeDataAndTheCarriedLastEventId() {
         feed("\uFEFFid: 1", "event: greeting", "data: a", "data:b", "", ": a comment", "data: c", "");
 
-        assertThat(events).containsExactly(
-                new SseTestEvent("greeting", "a\nb", "1", "1"),
-                new SseTestEvent("message", "c", null, "1"));
+        assertThat(events)
+                .containsExactly(
+                        new SseTestEvent("greeting", "a\nb", "1", "1"), new SseTestEvent("message", "c", null, "1"));
     }
 
     @Test
@@ -38,7 +39,7 @@ class EventParserTest {
         feed("event: nothing", "", "retry: 1500", "retry: 12x", "data:", "");
 
         assertThat(events).containsExactly(new SseTestEvent("message", "", null, ""));
-        assertThat(parser.retry()).contains(java.time.Duration.ofMillis(1500));
+        assertThat(parser.retry()).contains(Duration.ofMillis(1500));
     }
 
     @Test

@@ -30,7 +30,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
 public class EncoderBenchmark {
 
     /** The event's shape: {@code small}, {@code multiline} or {@code 64KiB}. */
@@ -52,14 +54,26 @@ public class EncoderBenchmark {
     static SseEvent event(String shape) {
         return switch (shape) {
             // A typical live update: an id, a type and a short JSON object.
-            case "small" -> SseEvent.builder().id("1700000000-42").type("tick")
-                    .data("{\"symbol\":\"EURUSD\",\"bid\":1.0842,\"ask\":1.0843}").build();
+            case "small" ->
+                SseEvent.builder()
+                        .id("1700000000-42")
+                        .type("tick")
+                        .data("{\"symbol\":\"EURUSD\",\"bid\":1.0842,\"ask\":1.0843}")
+                        .build();
             // Pretty-printed JSON: every line becomes a data: line.
-            case "multiline" -> SseEvent.builder().id("1700000000-43").type("order")
-                    .data("{\n  \"id\": 981,\n  \"status\": \"filled\",\n  \"qty\": 250,\n"
-                            + "  \"price\": 101.25,\n  \"venue\": \"XLON\"\n}").build();
-            case "64KiB" -> SseEvent.builder().id("1700000000-44").type("snapshot")
-                    .data("{\"blob\":\"" + "x".repeat(64 * 1024 - 11) + "\"}").build();
+            case "multiline" ->
+                SseEvent.builder()
+                        .id("1700000000-43")
+                        .type("order")
+                        .data("{\n  \"id\": 981,\n  \"status\": \"filled\",\n  \"qty\": 250,\n"
+                                + "  \"price\": 101.25,\n  \"venue\": \"XLON\"\n}")
+                        .build();
+            case "64KiB" ->
+                SseEvent.builder()
+                        .id("1700000000-44")
+                        .type("snapshot")
+                        .data("{\"blob\":\"" + "x".repeat(64 * 1024 - 11) + "\"}")
+                        .build();
             default -> throw new IllegalArgumentException("shape: unknown \"" + shape + "\"");
         };
     }

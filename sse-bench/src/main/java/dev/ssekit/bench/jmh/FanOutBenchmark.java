@@ -41,7 +41,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
 public class FanOutBenchmark {
 
     /** Connections every publish reaches. */
@@ -57,7 +59,11 @@ public class FanOutBenchmark {
     /** Opens the connections; heartbeats and write deadlines are off, so nothing else runs. */
     @Setup(Level.Trial)
     public void setUp() {
-        registry = SseRegistry.builder().heartbeat(null).writeTimeout(null).drainExecutor(Runnable::run).build();
+        registry = SseRegistry.builder()
+                .heartbeat(null)
+                .writeTimeout(null)
+                .drainExecutor(Runnable::run)
+                .build();
         transports = new CountingTransport[CONNECTIONS];
         for (int i = 0; i < CONNECTIONS; i++) {
             transports[i] = new CountingTransport();
@@ -77,7 +83,8 @@ public class FanOutBenchmark {
         long first = transports[0].frames;
         for (CountingTransport t : transports) {
             if (t.frames != first || t.frames == 0) {
-                throw new IllegalStateException("connections received different frame counts: " + first + " and " + t.frames);
+                throw new IllegalStateException(
+                        "connections received different frame counts: " + first + " and " + t.frames);
             }
         }
         if (registry.stats().connections() != CONNECTIONS) {

@@ -175,7 +175,10 @@ public final class BenchServer implements AutoCloseable {
             case SSEKIT -> {
                 SseRegistry.Builder rb = SseRegistry.builder();
                 if (redisUri != null) {
-                    rb.relay(RedisRelay.builder().uri(redisUri).keyPrefix("ssekit-bench:").build());
+                    rb.relay(RedisRelay.builder()
+                            .uri(redisUri)
+                            .keyPrefix("ssekit-bench:")
+                            .build());
                 }
                 registry = rb.build();
                 SseServlet.Builder builder = SseServlet.builder(registry)
@@ -258,15 +261,19 @@ public final class BenchServer implements AutoCloseable {
             i++;
         }
         BenchServer running = start(impl, host, port, owner, redis);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                running.close();
-            } catch (IllegalStateException e) {
-                System.err.println("stopping: " + e.getCause());
-            }
-        }, "bench-server-stop"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            try {
+                                running.close();
+                            } catch (IllegalStateException e) {
+                                System.err.println("stopping: " + e.getCause());
+                            }
+                        },
+                        "bench-server-stop"));
         System.out.println("BenchServer impl=" + impl.label() + (redis == null ? "" : " relay=redis")
-                + (impl == Impl.SSEKIT ? " owner=" + owner.name().toLowerCase(Locale.ROOT) : "") + " listening on http://" + host + ":" + running.port()
+                + (impl == Impl.SSEKIT ? " owner=" + owner.name().toLowerCase(Locale.ROOT) : "")
+                + " listening on http://" + host + ":" + running.port()
                 + "/sse pid=" + ProcessHandle.current().pid() + " java=" + Runtime.version()
                 + " cpus=" + Runtime.getRuntime().availableProcessors());
         running.server.join();

@@ -74,8 +74,8 @@ public final class NaiveSseServlet extends HttpServlet {
                 // nothing to do
             }
         });
-        byte[] connected = ("event: connected\ndata: {\"connectionId\":\"" + id + "\"}\n\n")
-                .getBytes(StandardCharsets.UTF_8);
+        byte[] connected =
+                ("event: connected\ndata: {\"connectionId\":\"" + id + "\"}\n\n").getBytes(StandardCharsets.UTF_8);
         lock.lock();
         try {
             ServletOutputStream out = response.getOutputStream();

@@ -2,6 +2,7 @@ package dev.ssekit.bench.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,10 +38,12 @@ class NaiveSseServletTest {
     }
 
     private static HttpResponse<String> post(String body) throws Exception {
-        return client.send(HttpRequest.newBuilder(sse())
+        return client.send(
+                HttpRequest.newBuilder(sse())
                         .header("Content-Type", "application/json")
                         .timeout(Duration.ofSeconds(10))
-                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -52,22 +55,24 @@ class NaiveSseServletTest {
 
     @Test
     void streamStartsWithConnectedThenCarriesEachPublishedBody() throws Exception {
-        HttpResponse<Stream<String>> stream = client.send(HttpRequest.newBuilder(sse()).GET().build(),
-                HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<Stream<String>> stream =
+                client.send(HttpRequest.newBuilder(sse()).GET().build(), HttpResponse.BodyHandlers.ofLines());
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try {
-                stream.body().forEach(lines::add);
-            } catch (java.io.UncheckedIOException closedByTheTest) {
-                // the stream is closed at the end of the test
-            }
-        }, "test-reader");
+        Thread reader = new Thread(
+                () -> {
+                    try {
+                        stream.body().forEach(lines::add);
+                    } catch (UncheckedIOException closedByTheTest) {
+                        // the stream is closed at the end of the test
+                    }
+                },
+                "test-reader");
         reader.setDaemon(true);
         reader.start();
         try {
             assertThat(stream.statusCode()).isEqualTo(200);
-            assertThat(stream.headers().firstValue("Content-Type")).hasValueSatisfying(
-                    v -> assertThat(v).startsWith("text/event-stream"));
+            assertThat(stream.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
             assertThat(stream.headers().firstValue("X-Bench-Impl")).hasValue("naive");
             String id = stream.headers().firstValue("X-SSE-Connection-Id").orElseThrow();
             assertThat(poll(lines)).isEqualTo("event: connected");
@@ -96,8 +101,8 @@ class NaiveSseServletTest {
 
     @Test
     void frameTurnsEveryLineOfTheBodyIntoADataLine() {
-        String frame = new String(NaiveSseServlet.frame("a\r\nb\rc\n".getBytes(StandardCharsets.UTF_8)),
-                StandardCharsets.UTF_8);
+        String frame = new String(
+                NaiveSseServlet.frame("a\r\nb\rc\n".getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
         assertThat(frame).isEqualTo("data: a\ndata: b\ndata: c\ndata: \n\n");
     }
 }

@@ -74,7 +74,8 @@ abstract class WarDeploymentSuite {
     }
 
     private HttpResponse<String> post(String path, String json) throws Exception {
-        return client.send(HttpRequest.newBuilder(base.resolve(path))
+        return client.send(
+                HttpRequest.newBuilder(base.resolve(path))
                         .timeout(TIMEOUT)
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(json))
@@ -84,11 +85,15 @@ abstract class WarDeploymentSuite {
 
     @Test
     void pageIsServedFromTheExampleJarUnderTheContextPath() throws Exception {
-        HttpResponse<String> page = client.send(HttpRequest.newBuilder(base).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> page =
+                client.send(HttpRequest.newBuilder(base).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.body()).contains("<title>SSEKit example</title>");
-        assertThat(client.send(HttpRequest.newBuilder(base.resolve("app.js")).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
+        assertThat(client.send(
+                                HttpRequest.newBuilder(base.resolve("app.js")).build(),
+                                HttpResponse.BodyHandlers.discarding())
+                        .statusCode())
+                .isEqualTo(200);
     }
 
     @Test

@@ -76,7 +76,7 @@ public final class ConnectionEndpoint {
         SseAuthorizer authorizer = settings.authorizer();
         SseAuthorizer.ConnectDecision decision = authorizer.connect(request, owner);
         switch (decision == null ? SseAuthorizer.ConnectDecision.DENY : decision) { // fail closed
-            case ALLOW -> { }
+            case ALLOW -> {}
             case DENY -> throw new HttpError(403, "not allowed to connect");
             case STOP -> {
                 response.setStatus(HttpServletResponse.SC_NO_CONTENT);
@@ -106,8 +106,14 @@ public final class ConnectionEndpoint {
         }
     }
 
-    private void openAs(String owner, List<String> rooms, List<String> events, String lastEventId,
-            HttpServletRequest request, HttpServletResponse response) throws IOException, HttpError {
+    private void openAs(
+            String owner,
+            List<String> rooms,
+            List<String> events,
+            String lastEventId,
+            HttpServletRequest request,
+            HttpServletResponse response)
+            throws IOException, HttpError {
         ConnectOptions options = ConnectOptions.builder(owner)
                 .rooms(rooms)
                 .eventTypes(events)

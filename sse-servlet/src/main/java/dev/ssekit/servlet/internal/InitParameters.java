@@ -40,7 +40,9 @@ public final class InitParameters {
 
     /** Returns the registry parameters that are set, which a registry from elsewhere ignores. */
     public List<String> registryParametersSet() {
-        return REGISTRY_PARAMETERS.stream().filter(name -> parameters.apply(name) != null).toList();
+        return REGISTRY_PARAMETERS.stream()
+                .filter(name -> parameters.apply(name) != null)
+                .toList();
     }
 
     /**

@@ -37,8 +37,8 @@ public final class Json {
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
             .build();
-    private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectMapper MAPPER =
+            new ObjectMapper(FACTORY).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private Json() {}
 
@@ -62,8 +62,8 @@ public final class Json {
         }
         String[] parts = contentType.split(";");
         String media = parts[0].trim().toLowerCase(Locale.ROOT);
-        boolean json = media.equals("application/json")
-                || (media.startsWith("application/") && media.endsWith("+json"));
+        boolean json =
+                media.equals("application/json") || (media.startsWith("application/") && media.endsWith("+json"));
         if (!json) {
             throw new HttpError(415, "Content-Type must be application/json");
         }
@@ -201,7 +201,8 @@ public final class Json {
      */
     private static String utf8(byte[] body) throws HttpError {
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(body))

@@ -43,13 +43,13 @@ public final class PublishEndpoint {
         String connectionText = RequestParameters.single(request, "connectionId");
         UUID to = connectionText == null ? null : RequestParameters.connectionId("connectionId", connectionText);
         if (room != null && to != null) {
-            throw new HttpError(400,
-                    "room and connectionId cannot be combined: an event goes to a room or to one connection");
+            throw new HttpError(
+                    400, "room and connectionId cannot be combined: an event goes to a room or to one connection");
         }
         try {
             // The subscription rules: a published type is one a client can choose.
-            Connections.checkSubscriptions(registry, room == null ? List.of() : List.of(room),
-                    type == null ? List.of() : List.of(type));
+            Connections.checkSubscriptions(
+                    registry, room == null ? List.of() : List.of(room), type == null ? List.of() : List.of(type));
         } catch (IllegalArgumentException e) {
             throw new HttpError(400, e.getMessage());
         }
@@ -59,8 +59,11 @@ public final class PublishEndpoint {
         }
         PublishResult result;
         try {
-            SseEvent event = SseEvent.builder().type(type).data(data)
-                    .idempotencyKey(idempotencyKey(request)).build();
+            SseEvent event = SseEvent.builder()
+                    .type(type)
+                    .data(data)
+                    .idempotencyKey(idempotencyKey(request))
+                    .build();
             if (to != null) {
                 // With a relay the connection may be open on another server; only it can tell.
                 if (!relayed && registry.connection(to).isEmpty()) {

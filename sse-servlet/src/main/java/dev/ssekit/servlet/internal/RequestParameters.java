@@ -18,8 +18,8 @@ public final class RequestParameters {
     /** Longest query parameter value read; names within are bounded again by the registry. */
     public static final int MAX_PARAMETER_CHARS = 4096;
 
-    private static final Pattern UUID_TEXT = Pattern.compile(
-            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final Pattern UUID_TEXT =
+            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
     private RequestParameters() {}
 
@@ -73,8 +73,8 @@ public final class RequestParameters {
         }
         // Ids this server hands out are at most this long; anything longer did not come from it.
         if (id.length() > SseEvent.MAX_ID_LENGTH) {
-            throw new HttpError(400, source + " must be at most " + SseEvent.MAX_ID_LENGTH
-                    + " characters, was " + id.length());
+            throw new HttpError(
+                    400, source + " must be at most " + SseEvent.MAX_ID_LENGTH + " characters, was " + id.length());
         }
         return id;
     }

@@ -45,6 +45,7 @@ public final class ServletTransport implements SseTransport, WriteListener, Asyn
     private IoThread ioThread;
     /** With an I/O thread: the response's buffer size, and the bytes written into it since its last flush. */
     private int bufferSize;
+
     private int buffered;
     /** With an I/O thread: a write was handed to it, and nothing is written until it has run. */
     private boolean handedOff;

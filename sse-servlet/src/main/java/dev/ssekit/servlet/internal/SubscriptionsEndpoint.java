@@ -48,7 +48,9 @@ public final class SubscriptionsEndpoint {
         for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
             String field = it.next();
             if (!FIELDS.contains(field)) {
-                throw new HttpError(400, "unknown field \"" + Json.shorten(field) + "\"; expected connectionId, join, leave, events");
+                throw new HttpError(
+                        400,
+                        "unknown field \"" + Json.shorten(field) + "\"; expected connectionId, join, leave, events");
             }
         }
         JsonNode idNode = body.get("connectionId");

@@ -14,11 +14,14 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.core.env.Environment;
 
 /** The meters through /actuator/prometheus and the health through /actuator/health, as an operator reads them. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "ssekit.path=/events",
-        "ssekit.retry=2500ms",
-        "ssekit.history=5",
-        "spring.jackson.property-naming-strategy=SNAKE_CASE"}) // as StarterTest: the same application
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "ssekit.path=/events",
+            "ssekit.retry=2500ms",
+            "ssekit.history=5",
+            "spring.jackson.property-naming-strategy=SNAKE_CASE"
+        }) // as StarterTest: the same application
 class ObservabilityTest {
 
     @Autowired
@@ -30,9 +33,15 @@ class ObservabilityTest {
     @Test
     void prometheusShowsTheMetersMoveAsConnectionsOpenAndClose() throws Exception {
         String before = scrape();
-        assertThat(before).contains("ssekit_connections_active", "ssekit_rooms", "ssekit_events_published_total",
-                "ssekit_frames_written_total", "ssekit_frames_dropped_total",
-                "ssekit_replay_resets_total{reason=\"unknown\"}", "ssekit_replay_resets_total{reason=\"expired\"}");
+        assertThat(before)
+                .contains(
+                        "ssekit_connections_active",
+                        "ssekit_rooms",
+                        "ssekit_events_published_total",
+                        "ssekit_frames_written_total",
+                        "ssekit_frames_dropped_total",
+                        "ssekit_replay_resets_total{reason=\"unknown\"}",
+                        "ssekit_replay_resets_total{reason=\"expired\"}");
         double opened = value(before, "ssekit_connections_opened_total");
         double closedByApp = value(before, "ssekit_connections_closed_total{reason=\"closed_by_app\"}");
         double published = value(before, "ssekit_events_published_total");
@@ -48,9 +57,13 @@ class ObservabilityTest {
             assertThat(value(open, "ssekit_rooms")).isGreaterThanOrEqualTo(1);
             assertThat(value(open, "ssekit_events_published_total")).isEqualTo(published + 1);
 
-            registry.connection(UUID.fromString(stream.connectionId())).orElseThrow().close();
-            await("the connection to leave the registry", () -> registry.connection(
-                    UUID.fromString(stream.connectionId())).isEmpty());
+            registry.connection(UUID.fromString(stream.connectionId()))
+                    .orElseThrow()
+                    .close();
+            await(
+                    "the connection to leave the registry",
+                    () -> registry.connection(UUID.fromString(stream.connectionId()))
+                            .isEmpty());
         }
         assertThat(value(scrape(), "ssekit_connections_closed_total{reason=\"closed_by_app\"}"))
                 .isEqualTo(closedByApp + 1);
@@ -72,7 +85,8 @@ class ObservabilityTest {
 
     /** The value of the sample named exactly {@code sample} (name and labels as Prometheus prints them). */
     private static double value(String scrape, String sample) {
-        Matcher m = Pattern.compile("^" + Pattern.quote(sample) + " (\\S+)$", Pattern.MULTILINE).matcher(scrape);
+        Matcher m = Pattern.compile("^" + Pattern.quote(sample) + " (\\S+)$", Pattern.MULTILINE)
+                .matcher(scrape);
         assertThat(m.find()).as("%s in%n%s", sample, scrape).isTrue();
         return Double.parseDouble(m.group(1));
     }

@@ -16,8 +16,10 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
 
 /** The application's own OwnerResolver bean decides the owner, even for a user Spring Security knows. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        classes = {TestApplication.class, OwnerResolverBeanTest.TeamOwners.class}, properties = "ssekit.path=/events")
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        classes = {TestApplication.class, OwnerResolverBeanTest.TeamOwners.class},
+        properties = "ssekit.path=/events")
 class OwnerResolverBeanTest {
 
     @Autowired

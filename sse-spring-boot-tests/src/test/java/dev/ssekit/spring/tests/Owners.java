@@ -15,12 +15,15 @@ final class Owners {
     /** The header that authenticates as {@code user}, one of the test application's users. */
     static Map<String, String> as(String user) {
         String credentials = user + ":" + user + "-password";
-        return Map.of("Authorization",
+        return Map.of(
+                "Authorization",
                 "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** The owner the registry gave the connection {@code stream} is reading. */
     static String ownerOf(SseRegistry registry, EventStream stream) {
-        return registry.connection(UUID.fromString(stream.connectionId())).orElseThrow().owner();
+        return registry.connection(UUID.fromString(stream.connectionId()))
+                .orElseThrow()
+                .owner();
     }
 }

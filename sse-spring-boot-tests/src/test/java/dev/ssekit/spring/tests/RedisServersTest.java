@@ -56,7 +56,8 @@ class RedisServersTest {
 
             assertThat(stream.next("headline").data()).isEqualTo("from b");
         }
-        String metrics = Clients.get(Clients.uri(a.getEnvironment(), "/actuator/prometheus")).body();
+        String metrics = Clients.get(Clients.uri(a.getEnvironment(), "/actuator/prometheus"))
+                .body();
         assertThat(metrics).contains("ssekit_relay_up 1.0", "ssekit_relay_lag_seconds ");
     }
 

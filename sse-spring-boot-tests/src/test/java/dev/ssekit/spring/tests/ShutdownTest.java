@@ -40,8 +40,9 @@ class ShutdownTest {
             assertThat(took).isLessThan(Duration.ofSeconds(5));
             for (SseTestClient s : streams) {
                 s.awaitEvent(SseKitShutdown.FINAL_EVENT, Duration.ofSeconds(10));
-                assertThat(s.retry()).hasValueSatisfying(retry ->
-                        assertThat(retry).isBetween(Duration.ofSeconds(4), Duration.ofSeconds(8)));
+                assertThat(s.retry())
+                        .hasValueSatisfying(
+                                retry -> assertThat(retry).isBetween(Duration.ofSeconds(4), Duration.ofSeconds(8)));
             }
             assertThat(registry.isClosed()).isTrue();
         } finally {

@@ -15,8 +15,9 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.core.env.Environment;
 
 /** Without an OwnerResolver bean, a connection belongs to Spring Security's user, else to its session. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "ssekit.path=/events", "ssekit.max-connections-per-owner=1"})
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"ssekit.path=/events", "ssekit.max-connections-per-owner=1"})
 class SpringSecurityOwnerTest {
 
     @Autowired
@@ -33,9 +34,12 @@ class SpringSecurityOwnerTest {
             assertThat(ownerOf(registry, bob)).isEqualTo("bob");
 
             // alice again, from a client with no cookie: the same owner, over its limit of one.
-            HttpResponse<String> again = Clients.HTTP.send(HttpRequest.newBuilder(Clients.uri(env, "/events"))
-                    .header("Authorization", as("alice").get("Authorization"))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> again = Clients.HTTP.send(
+                    HttpRequest.newBuilder(Clients.uri(env, "/events"))
+                            .header("Authorization", as("alice").get("Authorization"))
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(again.statusCode()).as(again.body()).isEqualTo(429);
         }
     }

@@ -14,11 +14,14 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.core.env.Environment;
 
 /** The test kit's client against a running server, as a user's test would use it. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "ssekit.path=/events",
-        "ssekit.retry=2500ms",
-        "ssekit.history=5",
-        "spring.jackson.property-naming-strategy=SNAKE_CASE"}) // as StarterTest: the same application
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "ssekit.path=/events",
+            "ssekit.retry=2500ms",
+            "ssekit.history=5",
+            "spring.jackson.property-naming-strategy=SNAKE_CASE"
+        }) // as StarterTest: the same application
 class SseTestClientTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
@@ -31,8 +34,8 @@ class SseTestClientTest {
 
     @Test
     void awaitsEventsAndResumesAfterADropAsABrowserWould() {
-        try (SseTestClient client = SseTestClient.connect(Clients.uri(env, "/events?rooms=kit"),
-                Map.of("X-Test", "kit"))) {
+        try (SseTestClient client =
+                SseTestClient.connect(Clients.uri(env, "/events?rooms=kit"), Map.of("X-Test", "kit"))) {
             SseTestEvent connected = client.awaitEvent(SseRegistry.CONNECTED_EVENT, WAIT);
             assertThat(connected.data()).contains(client.connectionId().orElseThrow());
             assertThat(client.retry()).contains(Duration.ofMillis(2500));

@@ -15,7 +15,9 @@ import dev.ssekit.spring.SseKitAutoConfiguration;
 import dev.ssekit.spring.SseKitHealthIndicator;
 import dev.ssekit.spring.SseKitMetrics;
 import dev.ssekit.spring.SseKitObservabilityAutoConfiguration;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -26,14 +28,22 @@ import org.springframework.boot.web.servlet.ServletRegistrationBean;
 /** What the auto-configuration makes of properties and of the application's own beans, without a server. */
 class StarterConfigurationTest {
 
-    private final WebApplicationContextRunner runner = new WebApplicationContextRunner().withConfiguration(
-            AutoConfigurations.of(SseKitAutoConfiguration.class, SseKitObservabilityAutoConfiguration.class));
+    private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
+            .withConfiguration(
+                    AutoConfigurations.of(SseKitAutoConfiguration.class, SseKitObservabilityAutoConfiguration.class));
 
     @Test
     void badValuesFailStartupNamingTheProperty() {
-        for (String bad : new String[] {"ssekit.history=-1", "ssekit.queue-capacity=0", "ssekit.queue-bytes=0B",
-                "ssekit.max-connections=0", "ssekit.max-connections-per-owner=0", "ssekit.retry=-1s",
-                "ssekit.path=sse", "ssekit.shutdown.grace=-1s"}) {
+        for (String bad : new String[] {
+            "ssekit.history=-1",
+            "ssekit.queue-capacity=0",
+            "ssekit.queue-bytes=0B",
+            "ssekit.max-connections=0",
+            "ssekit.max-connections-per-owner=0",
+            "ssekit.retry=-1s",
+            "ssekit.path=sse",
+            "ssekit.shutdown.grace=-1s"
+        }) {
             String property = bad.substring(0, bad.indexOf('='));
             runner.withPropertyValues(bad).run(context -> {
                 assertThat(context).as(bad).hasFailed();
@@ -49,8 +59,8 @@ class StarterConfigurationTest {
     @Test
     void servesAtThePathAndUnderIt() {
         runner.withPropertyValues("ssekit.path=/live/updates").run(context -> {
-            ServletRegistrationBean<?> registration = context.getBean(
-                    SseKitAutoConfiguration.SERVLET_REGISTRATION_BEAN, ServletRegistrationBean.class);
+            ServletRegistrationBean<?> registration =
+                    context.getBean(SseKitAutoConfiguration.SERVLET_REGISTRATION_BEAN, ServletRegistrationBean.class);
             assertThat(registration.getServlet()).isInstanceOf(SseServlet.class);
             assertThat(registration.getUrlMappings()).containsExactly("/live/updates", "/live/updates/*");
             assertThat(registration.isAsyncSupported()).isTrue();
@@ -60,19 +70,21 @@ class StarterConfigurationTest {
     @Test
     void disabledLeavesSseKitOut() {
         runner.withPropertyValues("ssekit.enabled=false")
-                .run(context -> assertThat(context).doesNotHaveBean(SseRegistry.class).doesNotHaveBean(SseKitMetrics.class));
+                .run(context ->
+                        assertThat(context).doesNotHaveBean(SseRegistry.class).doesNotHaveBean(SseKitMetrics.class));
     }
 
     @Test
     void theApplicationsRegistryAndSerializerReplaceTheDefaults() {
         SseRegistry own = SseRegistry.builder().build();
         try {
-            runner.withBean(SseRegistry.class, () -> own).run(context ->
-                    assertThat(context.getBean(SseRegistry.class)).isSameAs(own));
+            runner.withBean(SseRegistry.class, () -> own)
+                    .run(context ->
+                            assertThat(context.getBean(SseRegistry.class)).isSameAs(own));
         } finally {
             own.close();
         }
-        var serialized = new java.util.concurrent.LinkedBlockingQueue<Object>();
+        var serialized = new LinkedBlockingQueue<Object>();
         runner.withPropertyValues("ssekit.history=1")
                 .withBean(DataSerializer.class, () -> data -> {
                     serialized.add(data);
@@ -107,7 +119,7 @@ class StarterConfigurationTest {
                     assertThat(health.getStatus()).isEqualTo(Status.DOWN);
                     assertThat((String) health.getDetails().get("reason")).contains("Redis at 127.0.0.1:1");
 
-                    var meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+                    var meters = new SimpleMeterRegistry();
                     context.getBean(SseKitMetrics.class).bindTo(meters);
                     assertThat(meters.get("ssekit.relay.up").gauge().value()).isZero();
                 });
@@ -115,8 +127,8 @@ class StarterConfigurationTest {
 
     @Test
     void aRedisUriSharesPresenceUnlessTurnedOff() {
-        WebApplicationContextRunner redis = runner.withPropertyValues("ssekit.redis.uri=redis://127.0.0.1:1",
-                "ssekit.redis.key-prefix=starter-test:");
+        WebApplicationContextRunner redis = runner.withPropertyValues(
+                "ssekit.redis.uri=redis://127.0.0.1:1", "ssekit.redis.key-prefix=starter-test:");
         redis.run(context -> assertThat(context).hasSingleBean(RedisPresence.class));
         redis.withPropertyValues("ssekit.redis.presence.enabled=false")
                 .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(PresenceShare.class));
@@ -130,7 +142,7 @@ class StarterConfigurationTest {
     void theRelaysLagIsAGaugeInSeconds() {
         LaggingRelay relay = new LaggingRelay();
         runner.withBean(EventRelay.class, () -> relay).run(context -> {
-            var meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+            var meters = new SimpleMeterRegistry();
             context.getBean(SseKitMetrics.class).bindTo(meters);
             var lag = meters.get("ssekit.relay.lag").timeGauge();
             assertThat(lag.value(TimeUnit.SECONDS)).isZero();

@@ -20,11 +20,14 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.core.env.Environment;
 
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "ssekit.path=/events",
-        "ssekit.retry=2500ms",
-        "ssekit.history=5",
-        "spring.jackson.property-naming-strategy=SNAKE_CASE"})
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "ssekit.path=/events",
+            "ssekit.retry=2500ms",
+            "ssekit.history=5",
+            "spring.jackson.property-naming-strategy=SNAKE_CASE"
+        })
 class StarterTest {
 
     @Autowired
@@ -38,8 +41,7 @@ class StarterTest {
 
     @Test
     void runsOnTheContainerTheApplicationChose() {
-        assertThat(context.getWebServer().getClass().getSimpleName())
-                .containsIgnoringCase(Clients.expectedContainer());
+        assertThat(context.getWebServer().getClass().getSimpleName()).containsIgnoringCase(Clients.expectedContainer());
     }
 
     @Test
@@ -58,7 +60,9 @@ class StarterTest {
     void propertiesTakeEffect() throws Exception {
         // ssekit.retry: the first field on the stream.
         HttpResponse<InputStream> raw = Clients.HTTP.send(
-                HttpRequest.newBuilder(Clients.uri(env, "/events")).timeout(Duration.ofSeconds(10)).build(),
+                HttpRequest.newBuilder(Clients.uri(env, "/events"))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(raw.body(), StandardCharsets.UTF_8))) {
             assertThat(raw.statusCode()).isEqualTo(200);
@@ -68,8 +72,8 @@ class StarterTest {
         // ssekit.history: a client resuming after the first of two events gets the second.
         String first = registry.publish(SseEvent.of("tick", "1")).id();
         registry.publish(SseEvent.of("tick", "2"));
-        try (EventStream stream = EventStream.open(Clients.HTTP, Clients.uri(env, "/events"),
-                Map.of("Last-Event-ID", first))) {
+        try (EventStream stream =
+                EventStream.open(Clients.HTTP, Clients.uri(env, "/events"), Map.of("Last-Event-ID", first))) {
             assertThat(stream.next("tick").data()).isEqualTo("2");
         }
 
@@ -82,8 +86,8 @@ class StarterTest {
         HttpResponse<String> refused = Clients.get(Clients.uri(env, "/events?rooms=admin.audit"));
 
         assertThat(refused.statusCode()).isEqualTo(403);
-        assertThat(refused.headers().firstValue("Content-Type")).hasValueSatisfying(
-                type -> assertThat(type).startsWith("application/json"));
+        assertThat(refused.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
         assertThat(refused.body()).startsWith("{\"error\":").contains("admin.audit");
     }
 
@@ -91,7 +95,8 @@ class StarterTest {
     void aStreamCarriesItsConnectionId() throws Exception {
         try (EventStream stream = EventStream.open(Clients.HTTP, Clients.uri(env, "/events"))) {
             assertThat(stream.next().data()).contains(stream.connectionId());
-            assertThat(stream.response().headers().firstValue(SseServlet.CONNECTION_ID_HEADER)).isPresent();
+            assertThat(stream.response().headers().firstValue(SseServlet.CONNECTION_ID_HEADER))
+                    .isPresent();
         }
     }
 }

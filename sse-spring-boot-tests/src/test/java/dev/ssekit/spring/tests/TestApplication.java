@@ -41,8 +41,14 @@ public class TestApplication {
     @Bean
     UserDetailsService users() {
         return new InMemoryUserDetailsManager(
-                User.withUsername("alice").password("{noop}alice-password").roles("USER").build(),
-                User.withUsername("bob").password("{noop}bob-password").roles("USER").build());
+                User.withUsername("alice")
+                        .password("{noop}alice-password")
+                        .roles("USER")
+                        .build(),
+                User.withUsername("bob")
+                        .password("{noop}bob-password")
+                        .roles("USER")
+                        .build());
     }
 
     /** Data an application publishes; the application's Jackson configuration names its fields. */
