@@ -15,6 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * An in-memory {@link SseTransport} that records every frame the registry writes, can be switched
@@ -42,7 +43,7 @@ final class RecordingTransport implements SseTransport {
     private final AtomicInteger flushes = new AtomicInteger();
     private volatile TransportListener listener;
     private volatile IOException writeFailure;
-    private volatile java.util.function.Consumer<SseFrame> onWrite = frame -> {};
+    private volatile Consumer<SseFrame> onWrite = frame -> {};
     private volatile boolean lastAnswerWasReady; // confined to the registry's calls, which are serial
 
     /** Returns a transport that is ready from the start. */
@@ -207,7 +208,7 @@ final class RecordingTransport implements SseTransport {
      * Runs {@code action} inside every later {@link #write}, before the frame is recorded, on the
      * registry's draining thread: a way to make things happen while a drain is under way.
      */
-    void onWrite(java.util.function.Consumer<SseFrame> action) {
+    void onWrite(Consumer<SseFrame> action) {
         this.onWrite = action;
     }
 

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -141,7 +142,7 @@ class SseRegistryPresenceTest {
     /** Records every hook call as text, and the threads they came on. */
     private static final class Recorder implements Presence.Listener {
         final List<String> calls = new CopyOnWriteArrayList<>();
-        final Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final Set<String> threads = ConcurrentHashMap.newKeySet();
 
         @Override
         public void occupied(String room) {

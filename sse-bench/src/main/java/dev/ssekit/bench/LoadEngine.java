@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +24,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.HdrHistogram.Histogram;
 
@@ -225,7 +227,7 @@ final class LoadEngine implements AutoCloseable {
     }
 
     /** Runs {@code action} on the engine's thread and waits for it. */
-    void run(java.util.function.Consumer<LoadEngine> action) {
+    void run(Consumer<LoadEngine> action) {
         call(e -> {
             action.accept(e);
             return null;
@@ -667,7 +669,7 @@ final class LoadEngine implements AutoCloseable {
             h.onSelected(key);
         } catch (IOException e) {
             h.onFailure(e);
-        } catch (java.nio.channels.CancelledKeyException e) {
+        } catch (CancelledKeyException e) {
             // closed while being handled
         }
     }

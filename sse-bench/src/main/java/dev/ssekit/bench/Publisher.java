@@ -1,6 +1,7 @@
 package dev.ssekit.bench;
 
 import java.io.IOException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -33,7 +34,7 @@ final class Publisher implements LoadEngine.Handler, HttpResponseDecoder.Listene
         channel = SocketChannel.open();
         try {
             channel.configureBlocking(false);
-            channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             connected = channel.connect(engine.server());
             key = channel.register(engine.selector(), connected ? SelectionKey.OP_READ : SelectionKey.OP_CONNECT, this);
         } catch (IOException e) {

@@ -2,6 +2,7 @@ package dev.ssekit.bench;
 
 import java.io.IOException;
 import java.net.ProtocolException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -63,7 +64,7 @@ final class SseClient implements LoadEngine.Handler, HttpResponseDecoder.Listene
         channel = SocketChannel.open();
         try {
             channel.configureBlocking(false);
-            channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             boolean done = channel.connect(engine.nextStreamServer());
             key = channel.register(engine.selector(), done ? SelectionKey.OP_WRITE : SelectionKey.OP_CONNECT, this);
         } catch (IOException e) {

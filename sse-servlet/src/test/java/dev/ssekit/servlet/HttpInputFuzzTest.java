@@ -14,11 +14,14 @@ import dev.ssekit.spi.SseTransport;
 import dev.ssekit.spi.TransportListener;
 import dev.ssekit.testing.Await;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.LocalConnector;
@@ -249,7 +252,7 @@ class HttpInputFuzzTest {
     /** A transport that records what the registry writes to it, always ready. */
     static final class Recorder implements SseTransport {
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+        private final ReentrantLock lock = new ReentrantLock();
 
         @Override
         public void start(TransportListener listener) {}
@@ -264,8 +267,8 @@ class HttpInputFuzzTest {
             lock.lock();
             try {
                 frame.writeTo(bytes);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             } finally {
                 lock.unlock();
             }

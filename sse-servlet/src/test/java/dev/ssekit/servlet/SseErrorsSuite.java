@@ -10,6 +10,9 @@ import dev.ssekit.SseRegistry;
 import dev.ssekit.servlet.RecordingClient.Event;
 import dev.ssekit.spi.ConnectOptions;
 import dev.ssekit.spi.Connections;
+import dev.ssekit.spi.SseFrame;
+import dev.ssekit.spi.SseTransport;
+import dev.ssekit.spi.TransportListener;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpClient;
@@ -17,6 +20,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -366,7 +370,7 @@ abstract class SseErrorsSuite extends SseServletSuite {
         start(new SseServlet(registry));
         connect("");
         int n = 2_000;
-        Set<UUID> ids = new java.util.HashSet<>();
+        Set<UUID> ids = new HashSet<>();
         int[] ones = new int[128];
         for (int i = 0; i < n; i++) {
             SseConnection c = Connections.open(
@@ -452,9 +456,9 @@ abstract class SseErrorsSuite extends SseServletSuite {
     }
 
     /** A transport that accepts nothing; for connections that only need an id. */
-    static final class NullTransport implements dev.ssekit.spi.SseTransport {
+    static final class NullTransport implements SseTransport {
         @Override
-        public void start(dev.ssekit.spi.TransportListener listener) {}
+        public void start(TransportListener listener) {}
 
         @Override
         public boolean isReady() {
@@ -462,7 +466,7 @@ abstract class SseErrorsSuite extends SseServletSuite {
         }
 
         @Override
-        public void write(dev.ssekit.spi.SseFrame frame) {}
+        public void write(SseFrame frame) {}
 
         @Override
         public void flush() {}

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -288,7 +289,7 @@ abstract class SseStreamSuite extends SseServletSuite {
                     },
                     0,
                     1,
-                    java.util.concurrent.TimeUnit.MILLISECONDS);
+                    TimeUnit.MILLISECONDS);
             for (int i = 0; i < 20; i++) {
                 try (Socket aborted = rawStream(0)) {
                     aborted.setSoLinger(true, 0); // reset while events are being written to it
@@ -300,8 +301,7 @@ abstract class SseStreamSuite extends SseServletSuite {
             }
         } finally {
             publisher.shutdown();
-            assertThat(publisher.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS))
-                    .isTrue();
+            assertThat(publisher.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
         }
         registry.publish(SseEvent.of("end", Integer.toString(published[0])));
 

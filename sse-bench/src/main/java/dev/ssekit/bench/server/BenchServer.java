@@ -7,6 +7,7 @@ import dev.ssekit.servlet.SseServlet;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServletResponse;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Locale;
@@ -142,7 +143,7 @@ public final class BenchServer implements AutoCloseable {
         if (redisUri != null && impl != Impl.SSEKIT) {
             throw new IllegalArgumentException("redis: only the ssekit implementation can share events through Redis");
         }
-        if (!java.net.InetAddress.getByName(host).isLoopbackAddress()) {
+        if (!InetAddress.getByName(host).isLoopbackAddress()) {
             throw new IllegalArgumentException("host must be a loopback address: " + host);
         }
         QueuedThreadPool threads = new QueuedThreadPool();
