@@ -294,39 +294,14 @@ abstract class SseAuthorizationSuite {
         RecordingClient b = connect(member, "?rooms=public");
         assertThat(sessions.created.get()).as("sessions created").isZero();
         String owner = registry.connection(id(a)).orElseThrow().owner();
-        String cookie = ((CookieManager) member.cookieHandler().orElseThrow())
-                .getCookieStore().getCookies().stream()
-                        .filter(k -> k.getName().equals("ssekit-owner"))
-                        .findFirst()
-                        .orElseThrow()
-                        .getValue();
+        String cookie = cookie(member, "ssekit-owner");
         assertThat(owner).matches("client:[A-Za-z0-9_-]{22}");
         assertThat(registry.connection(id(b)).orElseThrow().owner()).isEqualTo(owner);
         assertThat(owner).doesNotContain(cookie);
 
         HttpClient stranger = newClient();
-        List<Integer> statuses = new ArrayList<>();
-        statuses.add(get(stranger, "/sse").statusCode()); // two connections in total: 503
-        a.close();
-        Await.await("the first connection to close", () -> registry.stats().connections() == 1);
-        statuses.add(get(stranger, "/sse?rooms=a,,b").statusCode());
-        statuses.add(get(stranger, "/sse?rooms=secret.r").statusCode());
-        statuses.add(get(stranger, "/sse?who=banned").statusCode());
-        statuses.add(get(stranger, "/sse?who=done").statusCode());
-        statuses.add(post(stranger, "/sse/subscriptions", SseServletSuite.subscription(UUID.randomUUID(), ""))
-                .statusCode());
-        statuses.add(change(stranger, id(b), "\"join\":[\"x\"]").statusCode());
-        statuses.add(
-                post(stranger, "/sse/subscriptions", "{\"connectionId\":1}").statusCode());
-        statuses.add(post(stranger, "/sse", "{}").statusCode());
-        statuses.add(get(stranger, "/sse/nope").statusCode());
-
-        assertThat(statuses).containsExactly(503, 400, 403, 403, 204, 404, 403, 400, 403, 404);
+        assertEveryRefusalLeavesNothing(stranger, a, id(b));
         assertThat(sessions.created.get()).as("sessions created").isZero();
-        assertThat(((CookieManager) stranger.cookieHandler().orElseThrow())
-                        .getCookieStore()
-                        .getCookies())
-                .isEmpty();
 
         RecordingClient c = connect(stranger, "");
         assertThat(sessions.created.get()).as("sessions created").isZero();
@@ -343,17 +318,25 @@ abstract class SseAuthorizationSuite {
         RecordingClient b = connect(member, "?rooms=public");
         assertThat(sessions.created.get()).isEqualTo(1);
         String owner = registry.connection(id(a)).orElseThrow().owner();
-        String cookie = ((CookieManager) member.cookieHandler().orElseThrow())
-                .getCookieStore().getCookies().stream()
-                        .filter(k -> k.getName().equalsIgnoreCase("JSESSIONID"))
-                        .findFirst()
-                        .orElseThrow()
-                        .getValue();
+        String cookie = cookie(member, "JSESSIONID");
         assertThat(owner).matches("session:[A-Za-z0-9_-]{22}");
         assertThat(registry.connection(id(b)).orElseThrow().owner()).isEqualTo(owner);
         assertThat(owner).doesNotContain(cookie.split("\\.")[0]);
 
         HttpClient stranger = newClient();
+        assertEveryRefusalLeavesNothing(stranger, a, id(b));
+        assertThat(sessions.created.get()).as("sessions created").isEqualTo(1);
+
+        connect(stranger, "");
+        assertThat(sessions.created.get()).as("sessions created").isEqualTo(2);
+    }
+
+    /**
+     * Has {@code stranger} make every kind of refused request, the limit of two connections first
+     * (then closes {@code a} to make room), and checks each answer; it must get no cookie from any.
+     */
+    private void assertEveryRefusalLeavesNothing(HttpClient stranger, RecordingClient a, UUID othersConnection)
+            throws Exception {
         List<Integer> statuses = new ArrayList<>();
         statuses.add(get(stranger, "/sse").statusCode()); // two connections in total: 503
         a.close();
@@ -364,20 +347,27 @@ abstract class SseAuthorizationSuite {
         statuses.add(get(stranger, "/sse?who=done").statusCode());
         statuses.add(post(stranger, "/sse/subscriptions", SseServletSuite.subscription(UUID.randomUUID(), ""))
                 .statusCode());
-        statuses.add(change(stranger, id(b), "\"join\":[\"x\"]").statusCode());
+        statuses.add(change(stranger, othersConnection, "\"join\":[\"x\"]").statusCode());
         statuses.add(
                 post(stranger, "/sse/subscriptions", "{\"connectionId\":1}").statusCode());
         statuses.add(post(stranger, "/sse", "{}").statusCode());
         statuses.add(get(stranger, "/sse/nope").statusCode());
 
         assertThat(statuses).containsExactly(503, 400, 403, 403, 204, 404, 403, 400, 403, 404);
-        assertThat(sessions.created.get()).as("sessions created").isEqualTo(1);
         assertThat(((CookieManager) stranger.cookieHandler().orElseThrow())
                         .getCookieStore()
                         .getCookies())
+                .as("cookies a refused client was given")
                 .isEmpty();
+    }
 
-        connect(stranger, "");
-        assertThat(sessions.created.get()).as("sessions created").isEqualTo(2);
+    /** The value of the cookie {@code name} (case-insensitive, as containers spell JSESSIONID variously) that {@code client} holds. */
+    private static String cookie(HttpClient client, String name) {
+        return ((CookieManager) client.cookieHandler().orElseThrow())
+                .getCookieStore().getCookies().stream()
+                        .filter(k -> k.getName().equalsIgnoreCase(name))
+                        .findFirst()
+                        .orElseThrow()
+                        .getValue();
     }
 }
