@@ -93,7 +93,7 @@ public class FanOutBenchmark {
         registry.close();
     }
 
-    /** Broadcasts one event to every connection. */
+    /** Publishes one event to every connection. */
     @Benchmark
     @OperationsPerInvocation(CONNECTIONS)
     public PublishResult publish() {
