@@ -133,7 +133,8 @@ public enum Workload {
                                 .withOpenTimeout(Duration.ofSeconds(120));
             // warmup: publishing before the storm, for the publishers' latency without it;
             // duration: how long the storm may take until every stream caught up; one publisher, so
-            // that the server's order of the events is that of their sequence numbers.
+            // that the server's order of the events is that of their sequence numbers; every stream may
+            // wait for its connected event at once, or the bound, not the server, would pace the storm.
             case RECONNECT_STORM ->
                 smoke
                         ? p.withConnections(50)
@@ -143,13 +144,15 @@ public enum Workload {
                                 .withWarmup(Duration.ofMillis(500))
                                 .withDuration(Duration.ofSeconds(10))
                                 .withSpread(Duration.ofMillis(500))
+                                .withConnectConcurrency(50)
                         : p.withConnections(5_000)
                                 .withPublishers(1)
                                 .withHistory(10_000)
                                 .withRate(20)
                                 .withWarmup(Duration.ofSeconds(3))
                                 .withDuration(Duration.ofSeconds(60))
-                                .withSpread(Duration.ofSeconds(1));
+                                .withSpread(Duration.ofSeconds(1))
+                                .withConnectConcurrency(5_000);
         };
     }
 }
