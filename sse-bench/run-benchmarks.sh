@@ -4,6 +4,10 @@
 #
 # usage: sse-bench/run-benchmarks.sh [workload ...]        (from the repository root)
 #
+# Workloads: fanout saturate idle-memory slow-consumers churn (the default), soak and
+# reconnect-storm (only when named). reconnect-storm runs against ssekit only, whatever IMPLS says,
+# its server started with --history 10000: the naive baseline keeps no history to resume from.
+#
 # Environment (all optional):
 #   IMPLS="naive ssekit"     servers to measure, baseline first; "ssekit-address" is the library
 #                            with streams owned by the client's address (no HTTP session per
@@ -75,7 +79,16 @@ runs_of() {
       echo "churn --connections 500 --churn-rate 100 --lifetime 1s $d" ;;
     soak) # not in the default list: 10 minutes (DURATION=60s for the CI size)
       echo "soak $d" ;;
+    reconnect-storm) # not in the default list; ssekit only (see server_args_of)
+      echo "reconnect-storm --connections 5000 --history 10000" ;;
     *) echo "unknown workload: $1" >&2; exit 2 ;;
+  esac
+}
+
+# More BenchServer arguments a workload needs: the storm resumes from the server's history.
+server_args_of() {
+  case "$1" in
+    reconnect-storm) if [ -n "${SMOKE:-}" ]; then echo "--history 500"; else echo "--history 10000"; fi ;;
   esac
 }
 
@@ -89,13 +102,13 @@ stop_server() {
 }
 trap stop_server EXIT
 
-start_server() { # impl log
+start_server() { # impl log [more server arguments]
   : > "$2" # empty it first: a previous run's "listening on" must not be taken for this server's
   local impl_args="--impl $1"
   if [ "$1" = ssekit-address ]; then impl_args="--impl ssekit --owner address"; fi
   # shellcheck disable=SC2086
   taskset -c "$SERVER_CPU" java $SERVER_JVM -cp "$JAR" dev.ssekit.bench.server.BenchServer \
-      $impl_args --port "$PORT" ${SERVER_ARGS:-} > "$2" 2>&1 &
+      $impl_args --port "$PORT" ${SERVER_ARGS:-} ${3:-} > "$2" 2>&1 &
   SERVER_PID=$!
   if await_line "$2" "listening on" "$SERVER_PID"; then
     return 0
@@ -109,10 +122,11 @@ for workload in "${WORKLOADS[@]}"; do
   while read -r args; do
     impls=$IMPLS
     if [ "$workload" = idle-memory ]; then impls=$IDLE_IMPLS; fi
+    if [ "$workload" = reconnect-storm ]; then impls=ssekit; fi # the baseline has no history
     for impl in $impls; do
       name="$(echo "$args" | tr ' ' '_')-$impl"
       echo "== $impl: $args"
-      if ! start_server "$impl" "$OUT/logs/server-$name.log"; then
+      if ! start_server "$impl" "$OUT/logs/server-$name.log" "$(server_args_of "$workload")"; then
         continue
       fi
       # shellcheck disable=SC2086

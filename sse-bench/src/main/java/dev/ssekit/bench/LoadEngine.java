@@ -18,6 +18,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -45,6 +46,7 @@ final class LoadEngine implements AutoCloseable {
 
     static final byte[] CONNECTED = "connected".getBytes(StandardCharsets.US_ASCII);
     static final byte[] MESSAGE = "message".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] RESET = "reset".getBytes(StandardCharsets.US_ASCII);
     static final byte[] SEQ_KEY = "\"seq\":".getBytes(StandardCharsets.US_ASCII);
     static final byte[] TIME_KEY = "\"t\":".getBytes(StandardCharsets.US_ASCII);
 
@@ -75,6 +77,7 @@ final class LoadEngine implements AutoCloseable {
     private final long baseNanos;
     private final long baseMicros;
     private final byte[] getRequest;
+    private final String host;
     private final String postHead;
     private final int connectConcurrency;
 
@@ -147,6 +150,33 @@ final class LoadEngine implements AutoCloseable {
     private long lost;
     private long strays;
 
+    // ---- reconnect storm
+    private final ArrayDeque<SseClient> pendingRecorders = new ArrayDeque<>();
+    private final List<SseClient> recorders = new ArrayList<>();
+    private final ArrayDeque<SseClient> pendingResumes = new ArrayDeque<>();
+    private final List<SseClient> resumed = new ArrayList<>();
+    private long publishLimit = Long.MAX_VALUE;
+    private int recordersStopped;
+    private int recordersEnded;
+    private long stormStartNanos;
+    private long stormIntervalNanos;
+    private long nextResumeNanos;
+    private long firstRequestNanos;
+    private long lastRequestNanos;
+    private long stormEndNanos;
+    private int stormClients;
+    private int resumesSent;
+    private int resumesServed;
+    private int resumesCaughtUp;
+    private int resumesEnded;
+    private long resets;
+    private long outOfOrder;
+    private final Histogram firstReplayMicros = new Histogram(MAX_MICROS, 3);
+    private final Histogram caughtUpMicros = new Histogram(MAX_MICROS, 3);
+    private final Histogram answerBeforeStormMicros = new Histogram(MAX_MICROS, 3);
+    private final Histogram answerDuringStormMicros = new Histogram(MAX_MICROS, 3);
+    private boolean stormArmed;
+
     // ---- churn
     private boolean churning;
     private long churnIntervalNanos;
@@ -167,6 +197,7 @@ final class LoadEngine implements AutoCloseable {
         this.connectConcurrency = connectConcurrency;
         this.selector = Selector.open();
         String host = server.getAddress().getHostAddress() + ":" + server.getPort();
+        this.host = host;
         this.getRequest = ("GET /sse HTTP/1.1\r\nHost: " + host
                         + "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
@@ -312,6 +343,17 @@ final class LoadEngine implements AutoCloseable {
                 c.leaveAtNanos = now + lifetimeNanos;
                 churners.add(c);
             }
+            case RECORD -> {
+                connectedInitial++;
+                openEndNanos = now;
+                c.receiving = true;
+                receivers++;
+            }
+            case RESUME -> {
+                c.fromSeq = c.stopSeq + 1; // owed everything after its id: the replay, then what is live
+                c.receiving = true;
+                receivers++;
+            }
         }
         if ((stopping || c.leaving) && c.kind != SseClient.Kind.STALLED) {
             c.leaving = false;
@@ -320,11 +362,17 @@ final class LoadEngine implements AutoCloseable {
     }
 
     void onDelivery(SseClient c, long seq, long publishMicros) {
+        if (c.closed) {
+            return; // the rest of a read after a recording stream stopped
+        }
         if (seq >= nextSeq || seq > Integer.MAX_VALUE - 1) {
             strays++;
             return;
         }
         int s = (int) seq;
+        if (c.kind == SseClient.Kind.RESUME) {
+            onResumedDelivery(c, seq);
+        }
         if (c.received.get(s)) {
             duplicates++;
             return;
@@ -346,6 +394,75 @@ final class LoadEngine implements AutoCloseable {
                 finish(c);
             }
         }
+        if (c.kind == SseClient.Kind.RECORD && seq == c.stopSeq) {
+            stopRecording(c);
+        }
+    }
+
+    /** A recording stream read its stop event: it keeps the event's id and disconnects. */
+    private void stopRecording(SseClient c) {
+        c.stopId = c.lastEventId();
+        recordersStopped++;
+        if (c.receiving) {
+            c.receiving = false;
+            receivers--;
+        }
+        // It was counted as a recipient of what was published after its stop event; it will not read it.
+        for (long q = Math.max(c.stopSeq + 1, c.fromSeq); q < nextSeq && q < recipients.length; q++) {
+            recipients[(int) q]--;
+            checkDone((int) q);
+        }
+        c.finalized = true;
+        c.close();
+        live.remove(c);
+    }
+
+    /** Times a resumed stream's first replayed event and its catching up, and checks the order. */
+    private void onResumedDelivery(SseClient c, long seq) {
+        if (!c.firstReceived) {
+            c.firstReceived = true;
+            resumesServed++;
+            firstReplayMicros.recordValue(
+                    Math.max(0, Math.min(MAX_MICROS, (receiveNanos - c.requestSentNanos) / 1_000)));
+        }
+        if (seq < c.maxSeq && !c.received.get((int) seq)) {
+            outOfOrder++;
+        }
+        c.maxSeq = Math.max(c.maxSeq, seq);
+        if (!c.caughtUp && seq >= c.catchUpSeq) {
+            c.caughtUp = true;
+            resumesCaughtUp++;
+            caughtUpMicros.recordValue(Math.max(0, Math.min(MAX_MICROS, (receiveNanos - c.requestSentNanos) / 1_000)));
+            checkStormOver(receiveNanos);
+        }
+    }
+
+    /** The storm is over once every resumed stream caught up with what was published before it asked, or ended. */
+    private void checkStormOver(long now) {
+        if (stormEndNanos == 0 && stormClients > 0 && resumesCaughtUp + resumesEnded >= stormClients) {
+            stormEndNanos = now;
+        }
+    }
+
+    /** A stream's request was written in full. */
+    void onRequestSent(SseClient c) {
+        if (c.kind != SseClient.Kind.RESUME) {
+            return;
+        }
+        c.catchUpSeq = Math.max(c.stopSeq + 1, nextSeq - 1);
+        resumesSent++;
+        if (firstRequestNanos == 0) {
+            firstRequestNanos = c.requestSentNanos;
+        }
+        lastRequestNanos = c.requestSentNanos;
+    }
+
+    /** The server told a resuming stream that its id is unknown or expired. */
+    void onReset(SseClient c) {
+        resets++;
+        if (firstError == null) {
+            firstError = "a stream resuming after event " + c.stopSeq + " received a reset event";
+        }
     }
 
     /** A stream ended: the server closed it, it failed, or it never opened. */
@@ -359,10 +476,16 @@ final class LoadEngine implements AutoCloseable {
         boolean wasConnected = c.connected;
         c.close();
         live.remove(c);
+        if (c.kind == SseClient.Kind.RECORD) {
+            recordersEnded++;
+        } else if (c.kind == SseClient.Kind.RESUME && !c.caughtUp) {
+            resumesEnded++;
+            checkStormOver(System.nanoTime());
+        }
         if (!wasConnected) {
             opening--;
             connectFailures++;
-            if (c.kind != SseClient.Kind.CHURN) {
+            if (c.kind != SseClient.Kind.CHURN && c.kind != SseClient.Kind.RESUME) {
                 failedInitial++;
             }
             c.finalized = true;
@@ -386,8 +509,17 @@ final class LoadEngine implements AutoCloseable {
         }
         acked.set((int) seq);
         ackedCount++;
+        long answered = System.nanoTime();
         if (measuring && seq >= measureFromSeq) {
-            answerMicros.recordValue(Math.max(0, Math.min(MAX_MICROS, (System.nanoTime() - p.sentNanos) / 1_000)));
+            answerMicros.recordValue(Math.max(0, Math.min(MAX_MICROS, (answered - p.sentNanos) / 1_000)));
+        }
+        if (stormArmed) {
+            long micros = Math.max(0, Math.min(MAX_MICROS, (answered - p.sentNanos) / 1_000));
+            if (stormStartNanos == 0) {
+                answerBeforeStormMicros.recordValue(micros);
+            } else if (stormEndNanos == 0) {
+                answerDuringStormMicros.recordValue(micros);
+            }
         }
         if (window > 0) {
             checkDone((int) seq);
@@ -413,6 +545,75 @@ final class LoadEngine implements AutoCloseable {
         requested += steadyCount + stalledCount;
         if (openStartNanos < 0) {
             openStartNanos = System.nanoTime();
+        }
+    }
+
+    /**
+     * Opens {@code count} recording streams: stream {@code i} reads up to event
+     * {@code first + i * (last - first + 1) / count}, keeps its id and disconnects.
+     */
+    void openRecorders(int count, long first, long last) {
+        for (int i = 0; i < count; i++) {
+            SseClient c = new SseClient(this, SseClient.Kind.RECORD);
+            c.stopSeq = first + (long) i * (last - first + 1) / count;
+            pendingRecorders.add(c);
+        }
+        requested += count;
+        if (openStartNanos < 0) {
+            openStartNanos = System.nanoTime();
+        }
+    }
+
+    /**
+     * Publishes {@code count} events, as fast as the end-to-end window of {@code windowSize} allows,
+     * through {@code publisherCount} connections; they are not measured.
+     */
+    void publishCount(int publisherCount, int windowSize, int bytes, long count) {
+        Duration forever = Duration.ofDays(1);
+        startPublishing(publisherCount, 0, windowSize, bytes, forever, forever);
+        publishLimit = count;
+    }
+
+    /** Closes the publishing connections, so that the next {@link #startPublishing} starts afresh. */
+    void closePublishers() {
+        for (Publisher p : publishers) {
+            p.close();
+        }
+        publishers.clear();
+    }
+
+    /**
+     * Answers from now on are timed as before the storm, until {@link #startStorm} begins it; then
+     * as during it, until every resumed stream caught up or ended.
+     */
+    void armStorm() {
+        stormArmed = true;
+    }
+
+    /**
+     * Reconnects every recording stream that kept an id, in a shuffled order, spread evenly over
+     * {@code spread}, each with its id as {@code Last-Event-ID}, at most
+     * {@code connectConcurrency} waiting for their {@code connected} event at once.
+     */
+    void startStorm(Duration spread, long seed) {
+        List<SseClient> order = new ArrayList<>();
+        for (SseClient r : recorders) {
+            if (r.stopId != null) {
+                SseClient c = new SseClient(this, SseClient.Kind.RESUME);
+                c.stopSeq = r.stopSeq;
+                c.stopId = r.stopId;
+                order.add(c);
+            }
+        }
+        Collections.shuffle(order, new Random(seed));
+        pendingResumes.addAll(order);
+        stormClients = order.size();
+        long now = System.nanoTime();
+        stormStartNanos = now;
+        nextResumeNanos = now;
+        stormIntervalNanos = order.isEmpty() ? 0 : spread.toNanos() / order.size();
+        if (order.isEmpty()) {
+            stormEndNanos = now;
         }
     }
 
@@ -443,6 +644,9 @@ final class LoadEngine implements AutoCloseable {
         this.warmupNanos = warmup.toNanos();
         this.nextDueNanos = now;
         this.publishEndNanos = now + warmup.toNanos() + duration.toNanos();
+        this.publishLimit = Long.MAX_VALUE;
+        this.measuring = false;
+        this.measureEndNanos = 0;
         this.publishing = true;
         if (warmupNanos == 0) {
             beginMeasuring(now);
@@ -487,6 +691,9 @@ final class LoadEngine implements AutoCloseable {
             leave(c, deadline);
         }
         churners.clear();
+        for (SseClient c : resumed) {
+            leave(c, deadline);
+        }
     }
 
     /** Closes everything: what a leaving stream still misses is lost. */
@@ -501,6 +708,14 @@ final class LoadEngine implements AutoCloseable {
                 finish(c);
             }
         }
+        for (SseClient c : resumed) {
+            if (!c.finalized && c.connected) {
+                leave(c, 0);
+                finish(c);
+            }
+        }
+        pendingResumes.clear();
+        pendingRecorders.clear();
         for (SseClient c : new ArrayList<>(live)) {
             c.close();
         }
@@ -537,7 +752,11 @@ final class LoadEngine implements AutoCloseable {
                 sent,
                 ackedCount,
                 deliveries,
-                churning);
+                churning,
+                recordersStopped,
+                recordersEnded,
+                pendingResumes.size(),
+                stormEndNanos > 0);
     }
 
     /** The counters the controlling thread waits on. Immutable. */
@@ -552,7 +771,11 @@ final class LoadEngine implements AutoCloseable {
             long sent,
             long acked,
             long deliveries,
-            boolean churning) {
+            boolean churning,
+            int recordersStopped,
+            int recordersEnded,
+            int resumesWaiting,
+            boolean stormOver) {
 
         /** Whether every requested initial stream is open or has failed. */
         boolean allOpened() {
@@ -596,8 +819,61 @@ final class LoadEngine implements AutoCloseable {
                 churnOpened,
                 churnCycles,
                 churnStartNanos > 0 ? (churnEnd - churnStartNanos) / 1e9 : 0,
-                firstError);
+                firstError,
+                stormStartNanos == 0 ? null : stormFigures());
     }
+
+    private StormFigures stormFigures() {
+        return new StormFigures(
+                recorders.size(),
+                recordersStopped,
+                stormClients,
+                resumesSent,
+                resumesServed,
+                resumesCaughtUp,
+                resets,
+                outOfOrder,
+                lastRequestNanos > 0 ? (lastRequestNanos - firstRequestNanos) / 1e6 : -1,
+                stormEndNanos > 0 ? (stormEndNanos - stormStartNanos) / 1e6 : -1,
+                firstReplayMicros.copy(),
+                caughtUpMicros.copy(),
+                answerBeforeStormMicros.copy(),
+                answerDuringStormMicros.copy());
+    }
+
+    /**
+     * What a reconnect storm measured. Immutable once returned (the histograms are copies).
+     *
+     * @param recorders streams opened to record a position
+     * @param recorded those that read their stop event and kept its id
+     * @param clients streams reconnected in the storm
+     * @param requestsSent their requests written in full
+     * @param served those that received their first replayed event
+     * @param caughtUp those that received everything published before they asked
+     * @param resets {@code reset} events received: ids the server did not know or had forgotten
+     * @param outOfOrder events received after a later one on the same stream
+     * @param spreadMillis from the first request written to the last
+     * @param stormMillis from the storm's start until every stream caught up or ended; -1 if not
+     * @param firstReplayMicros from writing the request to reading the first replayed event
+     * @param caughtUpMicros from writing the request to reading the last event published before it
+     * @param answerBeforeMicros publish answers before the storm
+     * @param answerDuringMicros publish answers during the storm
+     */
+    record StormFigures(
+            int recorders,
+            int recorded,
+            int clients,
+            int requestsSent,
+            int served,
+            int caughtUp,
+            long resets,
+            long outOfOrder,
+            double spreadMillis,
+            double stormMillis,
+            Histogram firstReplayMicros,
+            Histogram caughtUpMicros,
+            Histogram answerBeforeMicros,
+            Histogram answerDuringMicros) {}
 
     /** The figures of a run. Immutable once returned (the histograms are copies). */
     record Figures(
@@ -628,7 +904,8 @@ final class LoadEngine implements AutoCloseable {
             long churnOpened,
             long churnCycles,
             double churnSeconds,
-            String firstError) {}
+            String firstError,
+            StormFigures storm) {}
 
     // ---- the loop ---------------------------------------------------------------------------------
 
@@ -643,6 +920,7 @@ final class LoadEngine implements AutoCloseable {
                 openMore();
                 publishDue();
                 churnDue();
+                resumeDue();
                 housekeeping();
                 long wait = nextWakeNanos() - System.nanoTime();
                 if (wait <= 0) {
@@ -688,6 +966,9 @@ final class LoadEngine implements AutoCloseable {
                 next = Math.min(next, nextDueNanos);
             }
         }
+        if (!pendingResumes.isEmpty() && opening < connectConcurrency) {
+            next = Math.min(next, nextResumeNanos);
+        }
         if (churning) {
             next = Math.min(next, Math.min(churnEndNanos, opening < connectConcurrency ? nextChurnNanos : next));
             SseClient first = churners.peek();
@@ -699,6 +980,11 @@ final class LoadEngine implements AutoCloseable {
     }
 
     private void openMore() {
+        while (opening < connectConcurrency && !pendingRecorders.isEmpty()) {
+            SseClient c = pendingRecorders.poll();
+            recorders.add(c);
+            openStream(c);
+        }
         while (opening < connectConcurrency && (pendingSteady > 0 || pendingStalled > 0)) {
             SseClient.Kind kind = pendingSteady > 0 ? SseClient.Kind.STEADY : SseClient.Kind.STALLED;
             if (kind == SseClient.Kind.STEADY) {
@@ -712,11 +998,28 @@ final class LoadEngine implements AutoCloseable {
         }
     }
 
+    /** Reconnects the storm's streams that are due, as many as may be opening at once. */
+    private void resumeDue() {
+        while (!pendingResumes.isEmpty() && nowNanos >= nextResumeNanos && opening < connectConcurrency) {
+            SseClient c = pendingResumes.poll();
+            nextResumeNanos += stormIntervalNanos;
+            resumed.add(c);
+            openStream(c);
+        }
+    }
+
     private void openStream(SseClient c) {
         opening++;
         live.add(c);
+        byte[] request = getRequest;
+        if (c.kind == SseClient.Kind.RESUME) {
+            request = ("GET /sse HTTP/1.1\r\nHost: " + host
+                            + "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\nLast-Event-ID: " + c.stopId
+                            + "\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8);
+        }
         try {
-            c.open(ByteBuffer.wrap(getRequest), System.nanoTime());
+            c.open(ByteBuffer.wrap(request), System.nanoTime());
         } catch (IOException e) {
             onStreamEnded(c, e);
         }
@@ -774,6 +1077,9 @@ final class LoadEngine implements AutoCloseable {
                     maxPublishLagNanos = Math.max(maxPublishLagNanos, now - nextDueNanos);
                     nextDueNanos += intervalNanos;
                 } else if (sent - doneCount >= window) {
+                    return;
+                }
+                if (nextSeq >= publishLimit) {
                     return;
                 }
                 publish(p, now);

@@ -41,6 +41,11 @@ public final class LoadGenerator {
               idle-memory     N idle streams: memory per stream         (10,000 streams, held 5 s)
               slow-consumers  normal streams beside stalled ones        (100 + 5 stalled, 8 KiB at 50/s, 30 s)
               churn           steady streams while others come and go   (500 steady, 100 new/s living 1 s, 20 s)
+              soak            a long run with churn                     (2,000 steady, 50 events/s, 10 new/s, 10 min)
+              reconnect-storm streams reconnect at once with Last-Event-ID (5,000 streams, 10,000-event history,
+                              20 events/s, reconnecting within 1 s); needs a server with a history at
+                              least that long: the library's (BenchServer --impl ssekit --history 10000),
+                              not the naive baseline, which has none
 
             options (defaults depend on the workload; durations as 500ms, 20s or 2m):
               --host H               server address, loopback only       (127.0.0.1)
@@ -55,8 +60,10 @@ public final class LoadGenerator {
               --window K             events in flight end to end when rate is 0
               --publishers P         keep-alive POST connections, one request in flight each
               --event-bytes B        size of each event's JSON data
-              --warmup D             publish this long before measuring
-              --duration D           measure this long
+              --warmup D             publish this long before measuring (reconnect-storm:
+                                     before the storm)
+              --duration D           measure this long (reconnect-storm: the longest the
+                                     storm may take)
               --churn-rate C         short-lived streams opened per second (churn)
               --lifetime D           how long each short-lived stream stays (churn)
               --hold D               how long idle streams stay before measuring memory (idle-memory)
@@ -64,6 +71,8 @@ public final class LoadGenerator {
               --open-timeout D       how long opening every stream may take
               --connect-concurrency N  streams being opened at once
               --sample-every D       sample the server's heap this often while publishing
+              --history H            events published before the storm (reconnect-storm)
+              --spread D             the storm's reconnections are spread over this (reconnect-storm)
               --out DIR              where to write the JSON result   (bench-results)
               --smoke                small sizes, for tests
             """;
@@ -72,7 +81,8 @@ public final class LoadGenerator {
 
     /**
      * Runs the command line; exits with 2 on a usage error, and with 1 when a stream failed to open
-     * or, except in slow-consumers, an event was lost or duplicated.
+     * or, except in slow-consumers, an event was lost or duplicated, or, in a reconnect storm, a
+     * stream was not served its replay, or received a reset or an event out of order.
      */
     public static void main(String[] args) throws IOException {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
@@ -122,6 +132,19 @@ public final class LoadGenerator {
             return 1;
         }
         boolean clean = result.lost() == 0 && result.duplicated() == 0;
+        RunResult.Storm storm = result.storm();
+        if (params.workload() == Workload.RECONNECT_STORM
+                && (storm == null
+                        || storm.served() < params.connections()
+                        || storm.resets() > 0
+                        || storm.outOfOrder() > 0)) {
+            System.err.println(
+                    storm == null
+                            ? "the storm did not start"
+                            : storm.served() + " of " + params.connections() + " reconnected streams served, "
+                                    + storm.resets() + " resets, " + storm.outOfOrder() + " events out of order");
+            return 1;
+        }
         return clean || params.workload() == Workload.SLOW_CONSUMERS ? 0 : 1;
     }
 
@@ -151,6 +174,8 @@ public final class LoadGenerator {
                 case "open-timeout" -> p.withOpenTimeout(duration("open-timeout", v));
                 case "connect-concurrency" -> p.withConnectConcurrency(integer("connect-concurrency", v));
                 case "sample-every" -> p.withSampleEvery(duration("sample-every", v));
+                case "history" -> p.withHistory(integer("history", v));
+                case "spread" -> p.withSpread(duration("spread", v));
                 case "out", "smoke", "stream-ports" -> p;
                 default -> throw new IllegalArgumentException("unknown option: --" + e.getKey());
             };

@@ -68,6 +68,34 @@ final class Report {
                     "deliveries expected / received / lost / duplicated",
                     r.expected() + " / " + r.received() + " / " + r.lost() + " / " + r.duplicated()));
         }
+        RunResult.Storm st = r.storm();
+        if (st != null) {
+            rows.add(row(
+                    "storm: history, streams recorded",
+                    st.history() + " events, " + st.recorded() + " of " + st.clients() + " streams read up to their"
+                            + " stop event (" + num(st.recordSeconds()) + " s)"));
+            rows.add(row(
+                    "storm: reconnected / served / caught up",
+                    st.reconnected() + " / " + st.served() + " / " + st.caughtUp() + " (requests spread over "
+                            + millis(st.spreadMillis()) + " ms; storm over in " + millis(st.stormMillis()) + " ms)"));
+            rows.add(row(
+                    "storm: first replayed event p50 / p99 / max",
+                    millis(st.firstReplayP50Millis()) + " / " + millis(st.firstReplayP99Millis()) + " / "
+                            + millis(st.firstReplayMaxMillis()) + " ms"));
+            rows.add(row(
+                    "storm: caught up p50 / p99 / max",
+                    millis(st.caughtUpP50Millis()) + " / " + millis(st.caughtUpP99Millis()) + " / "
+                            + millis(st.caughtUpMaxMillis()) + " ms"));
+            rows.add(row(
+                    "storm: publish answered p50 / p99, before",
+                    millis(st.publishBeforeP50Millis()) + " / " + millis(st.publishBeforeP99Millis()) + " ms ("
+                            + st.publishesBefore() + " publishes)"));
+            rows.add(row(
+                    "storm: publish answered p50 / p99 / max, during",
+                    millis(st.publishDuringP50Millis()) + " / " + millis(st.publishDuringP99Millis()) + " / "
+                            + millis(st.publishDuringMaxMillis()) + " ms (" + st.publishesDuring() + " publishes)"));
+            rows.add(row("storm: resets / out of order", st.resets() + " / " + st.outOfOrder()));
+        }
         if (r.churnCycles() != null) {
             rows.add(row(
                     "churn cycles",
@@ -363,6 +391,47 @@ final class Report {
                     num(r.publishErrors() + r.connectFailures() + r.streamsEndedByServer()),
                     samples(r.heapSamples()),
                     threads(r.heapSamples())
+                });
+        section(
+                out,
+                latest,
+                Workload.RECONNECT_STORM,
+                "reconnect-storm: every stream reconnecting at once with Last-Event-ID",
+                new String[] {
+                    "Streams",
+                    "History",
+                    "Server",
+                    "Served",
+                    "First replayed p50",
+                    "p99",
+                    "Caught up p99",
+                    "Publish p50 / p99 before",
+                    "during",
+                    "Lost",
+                    "Dup",
+                    "Resets"
+                },
+                (r, b) -> {
+                    RunResult.Storm st = r.storm();
+                    if (st == null) {
+                        return new String[] {
+                            num(r.connections()), "–", r.impl(), "–", "–", "–", "–", "–", "–", "–", "–", "–"
+                        };
+                    }
+                    return new String[] {
+                        num(st.reconnected()),
+                        num(st.history()),
+                        r.impl(),
+                        num(st.served()),
+                        millis(st.firstReplayP50Millis()),
+                        millis(st.firstReplayP99Millis()),
+                        millis(st.caughtUpP99Millis()),
+                        millis(st.publishBeforeP50Millis()) + " / " + millis(st.publishBeforeP99Millis()),
+                        millis(st.publishDuringP50Millis()) + " / " + millis(st.publishDuringP99Millis()),
+                        num(r.lost()),
+                        num(r.duplicated()),
+                        num(st.resets())
+                    };
                 });
         return out.toString();
     }
@@ -686,6 +755,10 @@ final class Report {
 
     private static String num(Double v) {
         return v == null ? "–" : num(v.doubleValue());
+    }
+
+    private static String millis(Double ms) {
+        return ms == null ? "–" : millis(ms.doubleValue());
     }
 
     static String millis(double ms) {

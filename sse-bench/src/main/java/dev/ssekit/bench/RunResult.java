@@ -55,6 +55,8 @@ import java.util.List;
  * @param loadgenCpuPercent the load generator's CPU use while publishing, 100 being one core
  * @param java the load generator's Java runtime
  * @param firstError the first error seen, or {@code null}
+ * @param storm what a reconnect storm measured, or {@code null} for the other workloads (and in
+ *     results written before it existed)
  */
 public record RunResult(
         String workload,
@@ -103,12 +105,70 @@ public record RunResult(
         Double serverCpuPercent,
         double loadgenCpuPercent,
         String java,
-        String firstError) {
+        String firstError,
+        Storm storm) {
 
     /** Copies the list of samples. */
     public RunResult {
         heapSamples = heapSamples == null ? List.of() : List.copyOf(heapSamples);
     }
+
+    /**
+     * What a reconnect storm measured. Immutable. Times are from writing a stream's request; a
+     * percentile of nothing is {@code null}.
+     *
+     * @param history events published first, so that the server's history was full
+     * @param clients streams opened to read up to their stop events
+     * @param recorded those that read their stop event and kept its id
+     * @param reconnected streams reconnected in the storm with that id as {@code Last-Event-ID}
+     * @param served reconnected streams that received their first replayed event
+     * @param caughtUp reconnected streams that received every event published before they asked
+     * @param resets {@code reset} events received: ids the server did not know or had forgotten
+     * @param outOfOrder events received after a later one on the same stream
+     * @param recordSeconds the first phase: opening the streams, publishing the history and every
+     *     stream reading up to its stop event
+     * @param spreadMillis from the first reconnection request written to the last
+     * @param stormMillis from the storm's start until every stream caught up or ended; -1 if it
+     *     did not end in time
+     * @param firstReplayP50Millis median time to the first replayed event
+     * @param firstReplayP99Millis 99th percentile of that time
+     * @param firstReplayMaxMillis longest such time
+     * @param caughtUpP50Millis median time to the last event published before the request
+     * @param caughtUpP99Millis 99th percentile of that time
+     * @param caughtUpMaxMillis longest such time
+     * @param publishesBefore publishes answered before the storm, at the same rate
+     * @param publishBeforeP50Millis their median answer time
+     * @param publishBeforeP99Millis their 99th percentile answer time
+     * @param publishesDuring publishes answered during the storm
+     * @param publishDuringP50Millis their median answer time
+     * @param publishDuringP99Millis their 99th percentile answer time
+     * @param publishDuringMaxMillis their longest answer time
+     */
+    public record Storm(
+            int history,
+            int clients,
+            int recorded,
+            int reconnected,
+            int served,
+            int caughtUp,
+            long resets,
+            long outOfOrder,
+            double recordSeconds,
+            double spreadMillis,
+            double stormMillis,
+            Double firstReplayP50Millis,
+            Double firstReplayP99Millis,
+            Double firstReplayMaxMillis,
+            Double caughtUpP50Millis,
+            Double caughtUpP99Millis,
+            Double caughtUpMaxMillis,
+            long publishesBefore,
+            Double publishBeforeP50Millis,
+            Double publishBeforeP99Millis,
+            long publishesDuring,
+            Double publishDuringP50Millis,
+            Double publishDuringP99Millis,
+            Double publishDuringMaxMillis) {}
 
     /**
      * One sample of the server's memory while publishing. Immutable.

@@ -23,7 +23,14 @@ final class SseClient implements LoadEngine.Handler, HttpResponseDecoder.Listene
         /** Reads its {@code connected} event, then never reads again. */
         STALLED,
         /** Reads for a while, waits for what it is owed, and disconnects. */
-        CHURN
+        CHURN,
+        /**
+         * Reads up to its stop event, keeps that event's id and disconnects: the first half of a
+         * reconnect storm.
+         */
+        RECORD,
+        /** Reconnects with the id a {@link #RECORD} stream kept as its {@code Last-Event-ID}. */
+        RESUME
     }
 
     final Kind kind;
@@ -52,6 +59,20 @@ final class SseClient implements LoadEngine.Handler, HttpResponseDecoder.Listene
     long expected;
     long leaveDeadlineNanos;
     long leaveAtNanos;
+
+    // ---- reconnect storm
+    /** The sequence number at which a {@link Kind#RECORD} stream stops, or a resumed stream resumes after. */
+    long stopSeq = -1;
+    /** The id of the stop event, as the server sent it; {@code null} until it arrived. */
+    String stopId;
+    /** When the request was written in full, or 0. */
+    long requestSentNanos;
+    /** The newest event published when the request was written: the end of what is replayed. */
+    long catchUpSeq = -1;
+
+    boolean firstReceived;
+    boolean caughtUp;
+    long maxSeq = -1;
 
     SseClient(LoadEngine engine, Kind kind) {
         this.engine = engine;
@@ -90,6 +111,8 @@ final class SseClient implements LoadEngine.Handler, HttpResponseDecoder.Listene
             channel.write(request);
             if (!request.hasRemaining()) {
                 request = null;
+                requestSentNanos = System.nanoTime();
+                engine.onRequestSent(this);
                 key.interestOps(SelectionKey.OP_READ);
             }
             return;
@@ -146,6 +169,10 @@ final class SseClient implements LoadEngine.Handler, HttpResponseDecoder.Listene
 
     @Override
     public void onEvent(SseParser event) {
+        if (event.isType(LoadEngine.RESET)) {
+            engine.onReset(this);
+            return;
+        }
         if (event.isType(LoadEngine.CONNECTED)) {
             if (!connected) {
                 engine.onConnected(this);
@@ -160,6 +187,11 @@ final class SseClient implements LoadEngine.Handler, HttpResponseDecoder.Listene
         if (seq >= 0 && micros >= 0) {
             engine.onDelivery(this, seq, micros);
         }
+    }
+
+    /** Returns the last event id read on this stream, or the empty string. */
+    String lastEventId() {
+        return parser.lastEventId();
     }
 
     @Override

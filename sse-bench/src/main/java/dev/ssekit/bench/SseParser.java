@@ -10,7 +10,8 @@ import java.util.Arrays;
  *
  * <p>Confined to one thread. Lines end with CRLF, LF or CR, split anywhere between feeds; one byte
  * order mark at the start of the stream is skipped. Only the {@code event} and {@code data} fields
- * are kept; comments, {@code id} and {@code retry} are skipped, as the load generator needs no more.
+ * are kept, and the last event id ({@code id}, kept across events as a browser keeps it, ignored when it
+ * holds a NUL); comments and {@code retry} are skipped, as the load generator needs no more.
  * A blank line dispatches the event when it has data, as browsers do.
  *
  * <p>Why not the test kit's spec parser ({@code dev.ssekit.testing.EventParser})? Speed: the load
@@ -31,6 +32,7 @@ final class SseParser {
 
     private static final byte[] DATA = "data".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EVENT = "event".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ID = "id".getBytes(StandardCharsets.US_ASCII);
     private static final int MAX_EVENT = 4 * 1024 * 1024;
     private static final byte[] BYTE_ORDER_MARK = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
 
@@ -44,6 +46,8 @@ final class SseParser {
     private byte[] data = new byte[0];
     private int dataLength;
     private boolean hasData;
+    private byte[] lastId = new byte[32];
+    private int lastIdLength;
 
     SseParser(Listener listener) {
         this.listener = listener;
@@ -95,6 +99,14 @@ final class SseParser {
     /** Returns the length of the event's data, lines joined by LF. */
     int dataLength() {
         return dataLength;
+    }
+
+    /**
+     * Returns the last event id: that of the {@code id} field last read, kept across events, or the
+     * empty string before any.
+     */
+    String lastEventId() {
+        return new String(lastId, 0, lastIdLength, StandardCharsets.UTF_8);
     }
 
     private void append(byte[] bytes, int offset, int length) throws ProtocolException {
@@ -161,6 +173,16 @@ final class SseParser {
             type = ensure(type, n);
             System.arraycopy(bytes, value, type, 0, n);
             typeLength = n;
+        } else if (Arrays.equals(bytes, offset, offset + nameLength, ID, 0, ID.length)) {
+            int n = end - value;
+            for (int i = value; i < end; i++) {
+                if (bytes[i] == 0) {
+                    return; // an id holding NUL is ignored, as the specification says
+                }
+            }
+            lastId = ensure(lastId, n);
+            System.arraycopy(bytes, value, lastId, 0, n);
+            lastIdLength = n;
         }
     }
 

@@ -24,7 +24,15 @@ public enum Workload {
      * server's heap and threads sampled throughout. Steady streams must lose nothing; the samples
      * must stay flat.
      */
-    SOAK("soak", "long run with churn: losses, heap and threads over time");
+    SOAK("soak", "long run with churn: losses, heap and threads over time"),
+    /**
+     * N streams read up to different events of a full history and disconnect, then all reconnect
+     * within a second with {@code Last-Event-ID} while publishers keep publishing: is every stream
+     * served its replay and the live events after it, exactly once and in order, how soon does the
+     * replay start, and how long do publishers wait meanwhile? Needs a server with a history (the
+     * library's; the baseline has none).
+     */
+    RECONNECT_STORM("reconnect-storm", "N streams reconnecting at once with Last-Event-ID against a full history");
 
     private final String command;
     private final String summary;
@@ -123,6 +131,28 @@ public enum Workload {
                                 .withWarmup(Duration.ofSeconds(5))
                                 .withSampleEvery(Duration.ofSeconds(30))
                                 .withOpenTimeout(Duration.ofSeconds(120));
+            // warmup: publishing before the storm, for the publishers' latency without it;
+            // duration: how long the storm may take until every stream caught up; one publisher, so
+            // that the server's order of the events is that of their sequence numbers; every stream may
+            // wait for its connected event at once, or the bound, not the server, would pace the storm.
+            case RECONNECT_STORM ->
+                smoke
+                        ? p.withConnections(50)
+                                .withPublishers(1)
+                                .withHistory(500)
+                                .withRate(20)
+                                .withWarmup(Duration.ofMillis(500))
+                                .withDuration(Duration.ofSeconds(10))
+                                .withSpread(Duration.ofMillis(500))
+                                .withConnectConcurrency(50)
+                        : p.withConnections(5_000)
+                                .withPublishers(1)
+                                .withHistory(10_000)
+                                .withRate(20)
+                                .withWarmup(Duration.ofSeconds(3))
+                                .withDuration(Duration.ofSeconds(60))
+                                .withSpread(Duration.ofSeconds(1))
+                                .withConnectConcurrency(5_000);
         };
     }
 }

@@ -29,6 +29,9 @@ import java.util.Objects;
  * @param pid the server's process id, for heap and RSS; null for none
  * @param label names the server implementation in the report; null to use the server's
  *     {@code X-Bench-Impl} header
+ * @param history events published before a reconnect storm, which the server's history must hold
+ *     (reconnect-storm)
+ * @param spread the time over which the storm's streams reconnect, evenly (reconnect-storm)
  * @param smoke whether these are the small sizes for tests
  */
 public record WorkloadParams(
@@ -52,6 +55,8 @@ public record WorkloadParams(
         Duration sampleEvery,
         Long pid,
         String label,
+        int history,
+        Duration spread,
         boolean smoke) {
 
     /**
@@ -82,6 +87,10 @@ public record WorkloadParams(
         Objects.requireNonNull(hold, "hold");
         Objects.requireNonNull(drain, "drain");
         Objects.requireNonNull(openTimeout, "openTimeout");
+        if (history < 0) {
+            throw new IllegalArgumentException("history must not be negative: " + history);
+        }
+        Objects.requireNonNull(spread, "spread");
     }
 
     private static void positive(String name, int value) {
@@ -112,6 +121,8 @@ public record WorkloadParams(
                 null,
                 null,
                 null,
+                0,
+                Duration.ofSeconds(1),
                 smoke);
     }
 
@@ -138,6 +149,8 @@ public record WorkloadParams(
                 sampleEvery,
                 pid,
                 label,
+                history,
+                spread,
                 smoke);
     }
 
@@ -164,6 +177,8 @@ public record WorkloadParams(
                 sampleEvery,
                 pid,
                 label,
+                history,
+                spread,
                 smoke);
     }
 
@@ -190,6 +205,8 @@ public record WorkloadParams(
                 sampleEvery,
                 pid,
                 label,
+                history,
+                spread,
                 smoke);
     }
 
@@ -216,6 +233,8 @@ public record WorkloadParams(
                 sampleEvery,
                 pid,
                 label,
+                history,
+                spread,
                 smoke);
     }
 
@@ -242,6 +261,8 @@ public record WorkloadParams(
                 sampleEvery,
                 pid,
                 label,
+                history,
+                spread,
                 smoke);
     }
 
@@ -268,6 +289,8 @@ public record WorkloadParams(
                 sampleEvery,
                 pid,
                 label,
+                history,
+                spread,
                 smoke);
     }
 
@@ -294,6 +317,8 @@ public record WorkloadParams(
                 sampleEvery,
                 pid,
                 label,
+                history,
+                spread,
                 smoke);
     }
 
@@ -320,6 +345,8 @@ public record WorkloadParams(
                 sampleEvery,
                 pid,
                 label,
+                history,
+                spread,
                 smoke);
     }
 
@@ -346,6 +373,8 @@ public record WorkloadParams(
                 sampleEvery,
                 pid,
                 label,
+                history,
+                spread,
                 smoke);
     }
 
@@ -372,6 +401,8 @@ public record WorkloadParams(
                 sampleEvery,
                 pid,
                 label,
+                history,
+                spread,
                 smoke);
     }
 
@@ -398,6 +429,8 @@ public record WorkloadParams(
                 sampleEvery,
                 pid,
                 label,
+                history,
+                spread,
                 smoke);
     }
 
@@ -424,6 +457,8 @@ public record WorkloadParams(
                 sampleEvery,
                 pid,
                 label,
+                history,
+                spread,
                 smoke);
     }
 
@@ -450,6 +485,8 @@ public record WorkloadParams(
                 sampleEvery,
                 pid,
                 label,
+                history,
+                spread,
                 smoke);
     }
 
@@ -476,6 +513,8 @@ public record WorkloadParams(
                 sampleEvery,
                 pid,
                 label,
+                history,
+                spread,
                 smoke);
     }
 
@@ -502,6 +541,8 @@ public record WorkloadParams(
                 sampleEvery,
                 pid,
                 label,
+                history,
+                spread,
                 smoke);
     }
 
@@ -528,6 +569,8 @@ public record WorkloadParams(
                 sampleEvery,
                 pid,
                 label,
+                history,
+                spread,
                 smoke);
     }
 
@@ -554,6 +597,8 @@ public record WorkloadParams(
                 sampleEvery,
                 pid,
                 label,
+                history,
+                spread,
                 smoke);
     }
 
@@ -580,6 +625,64 @@ public record WorkloadParams(
                 sampleEvery,
                 pid,
                 label,
+                history,
+                spread,
+                smoke);
+    }
+
+    /** Returns a copy that publishes {@code history} events before a reconnect storm. */
+    public WorkloadParams withHistory(int history) {
+        return new WorkloadParams(
+                workload,
+                host,
+                port,
+                connections,
+                stalled,
+                rate,
+                window,
+                publishers,
+                eventBytes,
+                warmup,
+                duration,
+                churnRate,
+                lifetime,
+                hold,
+                drain,
+                openTimeout,
+                connectConcurrency,
+                sampleEvery,
+                pid,
+                label,
+                history,
+                spread,
+                smoke);
+    }
+
+    /** Returns a copy whose reconnect storm spreads its reconnections over {@code spread}. */
+    public WorkloadParams withSpread(Duration spread) {
+        return new WorkloadParams(
+                workload,
+                host,
+                port,
+                connections,
+                stalled,
+                rate,
+                window,
+                publishers,
+                eventBytes,
+                warmup,
+                duration,
+                churnRate,
+                lifetime,
+                hold,
+                drain,
+                openTimeout,
+                connectConcurrency,
+                sampleEvery,
+                pid,
+                label,
+                history,
+                spread,
                 smoke);
     }
 
@@ -606,6 +709,8 @@ public record WorkloadParams(
                 sampleEvery,
                 pid,
                 label,
+                history,
+                spread,
                 smoke);
     }
 }

@@ -18,7 +18,8 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Stateless and thread-safe; each call runs its own {@link LoadEngine}. Every phase has a
  * deadline, so a run ends within roughly {@code openTimeout + warmup + duration + 2 × drain}
- * plus the time the {@code jcmd} probes take, whatever the server does.
+ * plus the time the {@code jcmd} probes take, whatever the server does (the reconnect storm
+ * within {@code 2 × openTimeout + warmup + spread + 2 × duration + 2 × drain} and 2 s).
  */
 public final class WorkloadRunner {
 
@@ -59,6 +60,12 @@ public final class WorkloadRunner {
         Instant startedAt = Instant.now();
         Long pid = params.pid();
         Workload w = params.workload();
+        if (w == Workload.RECONNECT_STORM) {
+            if (!streamPorts.isEmpty()) {
+                throw new IllegalArgumentException("stream-ports: the reconnect storm runs against one server");
+            }
+            return runStorm(params, server, startedAt);
+        }
 
         Long heapBefore = null;
         Long rssBefore = null;
@@ -148,7 +155,155 @@ public final class WorkloadRunner {
                 samples,
                 wallEnd - wallStart,
                 cpuEnd - cpuStart,
-                pid == null || serverCpuStart < 0 || serverCpuEnd < 0 ? -1 : serverCpuEnd - serverCpuStart);
+                pid == null || serverCpuStart < 0 || serverCpuEnd < 0 ? -1 : serverCpuEnd - serverCpuStart,
+                null);
+    }
+
+    /**
+     * The reconnect storm. First, {@code connections} streams open; {@code history} events are
+     * published as fast as the end-to-end window allows; stream {@code i} reads up to event
+     * {@code history / 10 + i × (history − history / 10) / connections}, keeps its id and
+     * disconnects (the first tenth is a margin: what is published later pushes the oldest events
+     * out of the server's history). Then publishers publish at {@code rate} for {@code warmup},
+     * and every stream reconnects with its id as {@code Last-Event-ID}, spread evenly over
+     * {@code spread}, while they go on; the storm lasts until every stream received what was
+     * published before it asked, at most {@code duration}; publishing goes on for one more second,
+     * then every stream waits up to {@code drain} for what it is owed and leaves.
+     */
+    private static RunResult runStorm(WorkloadParams params, InetSocketAddress server, Instant startedAt)
+            throws IOException {
+        int n = params.connections();
+        int history = params.history();
+        if ((long) history * 9 / 10 < n) {
+            throw new IllegalArgumentException("history must be at least connections × 10 / 9, so that every stream"
+                    + " stops at an event of its own: " + history + " for " + n + " connections");
+        }
+        if (params.publishers() != 1) {
+            // Two publishes in flight at once may be ordered either way by the server, and a stream's
+            // position (an id) would no longer tell which sequence numbers come after it.
+            throw new IllegalArgumentException(
+                    "publishers must be 1 in a reconnect storm, so that the server orders the events as they"
+                            + " are numbered: " + params.publishers());
+        }
+        Long pid = params.pid();
+        long wallStart;
+        long wallEnd;
+        long cpuStart;
+        long cpuEnd;
+        long serverCpuStart;
+        long serverCpuEnd;
+        double recordSeconds;
+        LoadEngine.Figures f;
+        try (LoadEngine engine = LoadEngine.start(server, params.connectConcurrency())) {
+            long first = history / 10;
+            engine.run(e -> e.openRecorders(n, first, history - 1));
+            if (!await(engine, LoadEngine.Progress::allOpened, params.openTimeout())) {
+                LOG.log(System.Logger.Level.WARNING, "not every stream opened within {0}", params.openTimeout());
+            }
+            long recordStart = System.nanoTime();
+            engine.run(e -> e.publishCount(params.publishers(), params.window(), params.eventBytes(), history));
+            Duration recordTimeout = params.openTimeout().plus(params.duration());
+            if (!await(
+                    engine,
+                    p -> p.acked() >= history && p.recordersStopped() + p.recordersEnded() >= n,
+                    recordTimeout)) {
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "the history was not published and read up to every stop event within {0}",
+                        recordTimeout);
+            }
+            engine.run(LoadEngine::stopPublishing);
+            engine.run(LoadEngine::closePublishers);
+            recordSeconds = (System.nanoTime() - recordStart) / 1e9;
+
+            wallStart = System.nanoTime();
+            cpuStart = cpu(ProcessHandle.current().pid());
+            serverCpuStart = pid == null ? -1 : cpu(pid);
+            engine.run(LoadEngine::armStorm);
+            engine.run(e -> e.startPublishing(
+                    params.publishers(),
+                    params.rate(),
+                    params.window(),
+                    params.eventBytes(),
+                    params.warmup(),
+                    params.spread().plus(params.duration()).plus(params.drain())));
+            pace(params.warmup()); // the publishers' latency before the storm: a schedule, not a synchronization
+            engine.run(e -> e.startStorm(params.spread(), 1L));
+            if (!await(engine, LoadEngine.Progress::stormOver, params.spread().plus(params.duration()))) {
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "not every stream caught up within {0}",
+                        params.spread().plus(params.duration()));
+            }
+            pace(Duration.ofSeconds(1)); // live events after the replay
+            engine.run(LoadEngine::stopPublishing);
+            await(engine, p -> p.postsInFlight() == 0, params.drain());
+            engine.run(e -> e.leaveAll(params.drain()));
+            await(engine, p -> p.leaving() == 0, params.drain().plusSeconds(1));
+            wallEnd = System.nanoTime();
+            cpuEnd = cpu(ProcessHandle.current().pid());
+            serverCpuEnd = pid == null ? -1 : cpu(pid);
+            engine.run(LoadEngine::closeAll);
+            f = engine.call(LoadEngine::figures);
+        }
+        LoadEngine.StormFigures s = f.storm();
+        RunResult.Storm storm = s == null
+                ? null
+                : new RunResult.Storm(
+                        history,
+                        s.recorders(),
+                        s.recorded(),
+                        s.clients(),
+                        s.served(),
+                        s.caughtUp(),
+                        s.resets(),
+                        s.outOfOrder(),
+                        recordSeconds,
+                        s.spreadMillis(),
+                        s.stormMillis(),
+                        percentile(s.firstReplayMicros(), 50),
+                        percentile(s.firstReplayMicros(), 99),
+                        percentile(s.firstReplayMicros(), 100),
+                        percentile(s.caughtUpMicros(), 50),
+                        percentile(s.caughtUpMicros(), 99),
+                        percentile(s.caughtUpMicros(), 100),
+                        s.answerBeforeMicros().getTotalCount(),
+                        percentile(s.answerBeforeMicros(), 50),
+                        percentile(s.answerBeforeMicros(), 99),
+                        s.answerDuringMicros().getTotalCount(),
+                        percentile(s.answerDuringMicros(), 50),
+                        percentile(s.answerDuringMicros(), 99),
+                        percentile(s.answerDuringMicros(), 100));
+        return result(
+                params,
+                startedAt,
+                f,
+                null,
+                null,
+                null,
+                null,
+                List.of(),
+                wallEnd - wallStart,
+                cpuEnd - cpuStart,
+                pid == null || serverCpuStart < 0 || serverCpuEnd < 0 ? -1 : serverCpuEnd - serverCpuStart,
+                storm);
+    }
+
+    /** Returns a percentile of {@code micros} in milliseconds (100 for the highest), or null if it is empty. */
+    private static Double percentile(Histogram micros, double percentile) {
+        if (micros.getTotalCount() == 0) {
+            return null;
+        }
+        return (percentile >= 100 ? micros.getMaxValue() : micros.getValueAtPercentile(percentile)) / 1000.0;
+    }
+
+    /** Waits until {@code time} has passed: pacing a schedule. */
+    private static void pace(Duration time) {
+        long until = System.nanoTime() + time.toNanos();
+        long left;
+        while ((left = until - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(left);
+        }
     }
 
     private static RunResult result(
@@ -162,7 +317,8 @@ public final class WorkloadRunner {
             List<RunResult.HeapSample> samples,
             long wallNanos,
             long cpuNanos,
-            long serverCpuNanos) {
+            long serverCpuNanos,
+            RunResult.Storm storm) {
         Histogram lat = f.latencyMicros();
         boolean any = lat.getTotalCount() > 0;
         boolean answered = f.answerMicros().getTotalCount() > 0;
@@ -180,7 +336,11 @@ public final class WorkloadRunner {
                 p.rate(),
                 p.window(),
                 p.eventBytes(),
-                w == Workload.IDLE_MEMORY ? 0 : p.duration().toMillis() / 1000.0,
+                w == Workload.IDLE_MEMORY
+                        ? 0
+                        : w == Workload.RECONNECT_STORM
+                                ? measured
+                                : p.duration().toMillis() / 1000.0,
                 churns(w) ? p.churnRate() : 0,
                 open,
                 f.openMillis(),
@@ -217,7 +377,8 @@ public final class WorkloadRunner {
                 serverCpuNanos >= 0 && wallNanos > 0 ? 100.0 * serverCpuNanos / wallNanos : null,
                 wallNanos > 0 ? 100.0 * cpuNanos / wallNanos : 0,
                 System.getProperty("java.vm.name") + " " + Runtime.version(),
-                f.firstError());
+                f.firstError(),
+                storm);
     }
 
     private static boolean churns(Workload w) {

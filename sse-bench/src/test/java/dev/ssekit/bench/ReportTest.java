@@ -75,6 +75,7 @@ class ReportTest {
                 90.0,
                 60.0,
                 "OpenJDK 64-Bit Server VM 17",
+                null,
                 null);
     }
 

@@ -65,4 +65,19 @@ class SseParserTest {
                 .isEqualTo(-1);
         assertThat(SseParser.longAfter(data, 5, LoadEngine.SEQ_KEY)).isEqualTo(-1);
     }
+
+    @Test
+    void theLastEventIdIsKeptAcrossEventsAndAnIdWithNulIsIgnored() throws Exception {
+        List<String> ids = new ArrayList<>();
+        SseParser parser = new SseParser(e -> ids.add(e.lastEventId()));
+        byte[] bytes = ("data: a\n\nid: 1-5\ndata: b\n\ndata: c\n\nid: 9\0x\ndata: d\n\nid\ndata: e\n\n")
+                .getBytes(StandardCharsets.UTF_8);
+        for (int split = 0; split <= bytes.length; split++) {
+            ids.clear();
+            parser = new SseParser(e -> ids.add(e.lastEventId()));
+            parser.feed(bytes, 0, split);
+            parser.feed(bytes, split, bytes.length - split);
+            assertThat(ids).as("split at %d", split).containsExactly("", "1-5", "1-5", "1-5", "");
+        }
+    }
 }

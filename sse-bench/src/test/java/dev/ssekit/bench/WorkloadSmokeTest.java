@@ -47,7 +47,9 @@ class WorkloadSmokeTest {
 
     static Stream<Arguments> runs() {
         return implementations().stream()
-                .flatMap(impl -> Stream.of(Workload.values()).map(w -> Arguments.of(impl, w)));
+                .flatMap(impl -> Stream.of(Workload.values())
+                        .filter(w -> w != Workload.RECONNECT_STORM) // needs a history: ReconnectStormTest
+                        .map(w -> Arguments.of(impl, w)));
     }
 
     @ParameterizedTest(name = "{1} on {0}")

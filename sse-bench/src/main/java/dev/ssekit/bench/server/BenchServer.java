@@ -140,6 +140,27 @@ public final class BenchServer implements AutoCloseable {
      * @throws Exception if Jetty fails to start
      */
     public static BenchServer start(Impl impl, String host, int port, Owner owner, String redisUri) throws Exception {
+        return start(impl, host, port, owner, redisUri, 0);
+    }
+
+    /**
+     * Starts a server as {@link #start(Impl, String, int, Owner, String)} does; with
+     * {@code history} above 0, the library's registry records that many events for replay
+     * ({@link SseRegistry.Builder#history(int)}), so that streams resume with {@code Last-Event-ID},
+     * as the reconnect storm needs.
+     *
+     * @throws IllegalArgumentException if {@code host} is not a loopback address, a Redis URI or a
+     *     history is given for the baseline, or {@code history} is negative
+     * @throws Exception if Jetty fails to start
+     */
+    public static BenchServer start(Impl impl, String host, int port, Owner owner, String redisUri, int history)
+            throws Exception {
+        if (history < 0) {
+            throw new IllegalArgumentException("history must not be negative: " + history);
+        }
+        if (history > 0 && impl != Impl.SSEKIT) {
+            throw new IllegalArgumentException("history: only the ssekit implementation keeps a history");
+        }
         if (redisUri != null && impl != Impl.SSEKIT) {
             throw new IllegalArgumentException("redis: only the ssekit implementation can share events through Redis");
         }
@@ -174,7 +195,7 @@ public final class BenchServer implements AutoCloseable {
                 context.addServlet(holder, "/sse");
             }
             case SSEKIT -> {
-                SseRegistry.Builder rb = SseRegistry.builder();
+                SseRegistry.Builder rb = SseRegistry.builder().history(history);
                 if (redisUri != null) {
                     rb.relay(RedisRelay.builder()
                             .uri(redisUri)
@@ -237,7 +258,8 @@ public final class BenchServer implements AutoCloseable {
     /**
      * Starts a server from the command line: {@code --impl naive|ssekit}, {@code --port P} (8080),
      * {@code --host H} (127.0.0.1), {@code --owner session|address} (session), {@code --redis URI}
-     * (none: one server on its own). It runs until the process is stopped.
+     * (none: one server on its own), {@code --history N} (0: none; the library only). It runs until
+     * the process is stopped.
      */
     public static void main(String[] args) throws Exception {
         Impl impl = Impl.NAIVE;
@@ -245,6 +267,7 @@ public final class BenchServer implements AutoCloseable {
         int port = 8080;
         Owner owner = Owner.SESSION;
         String redis = null;
+        int history = 0;
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
@@ -253,15 +276,16 @@ public final class BenchServer implements AutoCloseable {
                 case "--host" -> host = value;
                 case "--owner" -> owner = Owner.of(value);
                 case "--redis" -> redis = value;
+                case "--history" -> history = Integer.parseInt(value);
                 default -> {
                     System.err.println("usage: BenchServer --impl naive|ssekit [--port 8080] [--host 127.0.0.1]"
-                            + " [--owner session|address] [--redis redis://127.0.0.1:6379]");
+                            + " [--owner session|address] [--redis redis://127.0.0.1:6379] [--history N]");
                     System.exit(2);
                 }
             }
             i++;
         }
-        BenchServer running = start(impl, host, port, owner, redis);
+        BenchServer running = start(impl, host, port, owner, redis, history);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
@@ -274,6 +298,7 @@ public final class BenchServer implements AutoCloseable {
                         "bench-server-stop"));
         System.out.println("BenchServer impl=" + impl.label() + (redis == null ? "" : " relay=redis")
                 + (impl == Impl.SSEKIT ? " owner=" + owner.name().toLowerCase(Locale.ROOT) : "")
+                + (history > 0 ? " history=" + history : "")
                 + " listening on http://" + host + ":" + running.port()
                 + "/sse pid=" + ProcessHandle.current().pid() + " java=" + Runtime.version()
                 + " cpus=" + Runtime.getRuntime().availableProcessors());
