@@ -12,6 +12,9 @@
 #   IMPLS="naive ssekit"     servers to measure, baseline first; "ssekit-address" is the library
 #                            with streams owned by the client's address (no HTTP session per
 #                            stream), which idle-memory also measures unless IMPLS is set
+#   CONTAINER=jetty          servlet container of the bench server: jetty, tomcat or undertow; on
+#                            tomcat and undertow the results are labelled impl@container (e.g.
+#                            ssekit@tomcat), so they sit beside the Jetty figures, never replace them
 #   PORT=8081                port the bench server listens on (127.0.0.1 only)
 #   OUT=sse-bench/results    where results, logs and the report go
 #   DURATION=                overrides every workload's measured duration (e.g. 10s for a quick look)
@@ -27,6 +30,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 IDLE_IMPLS=${IMPLS:-"naive ssekit ssekit-address"}
 IMPLS=${IMPLS:-"naive ssekit"}
+CONTAINER=${CONTAINER:-jetty}
+case "$CONTAINER" in
+  jetty) AT= ;;
+  tomcat|undertow) AT="@$CONTAINER" ;;
+  *) echo "CONTAINER must be jetty, tomcat or undertow: $CONTAINER" >&2; exit 2 ;;
+esac
 PORT=${PORT:-8081}
 OUT=${OUT:-sse-bench/results}
 SERVER_JVM=${SERVER_JVM:-"-Xms256m -Xmx1g"}
@@ -50,7 +59,7 @@ mkdir -p "$OUT/logs"
   lscpu | head -n 20
   echo "kernel: $(uname -sr)"
   java -version 2>&1
-  echo "server JVM options: $SERVER_JVM (taskset -c $SERVER_CPU) ${SERVER_ARGS:-}"
+  echo "server JVM options: $SERVER_JVM (taskset -c $SERVER_CPU) --container $CONTAINER ${SERVER_ARGS:-}"
   echo "load generator JVM options: $LOADGEN_JVM (taskset -c $LOADGEN_CPU)"
   echo "open files limit: $(ulimit -n)"
 } > "$OUT/machine.txt"
@@ -108,7 +117,7 @@ start_server() { # impl log [more server arguments]
   if [ "$1" = ssekit-address ]; then impl_args="--impl ssekit --owner address"; fi
   # shellcheck disable=SC2086
   taskset -c "$SERVER_CPU" java $SERVER_JVM -cp "$JAR" dev.ssekit.bench.server.BenchServer \
-      $impl_args --port "$PORT" ${SERVER_ARGS:-} ${3:-} > "$2" 2>&1 &
+      $impl_args --container "$CONTAINER" --port "$PORT" ${SERVER_ARGS:-} ${3:-} > "$2" 2>&1 &
   SERVER_PID=$!
   if await_line "$2" "listening on" "$SERVER_PID"; then
     return 0
@@ -124,14 +133,14 @@ for workload in "${WORKLOADS[@]}"; do
     if [ "$workload" = idle-memory ]; then impls=$IDLE_IMPLS; fi
     if [ "$workload" = reconnect-storm ]; then impls=ssekit; fi # the baseline has no history
     for impl in $impls; do
-      name="$(echo "$args" | tr ' ' '_')-$impl"
-      echo "== $impl: $args"
+      name="$(echo "$args" | tr ' ' '_')-$impl$AT"
+      echo "== $impl$AT: $args"
       if ! start_server "$impl" "$OUT/logs/server-$name.log" "$(server_args_of "$workload")"; then
         continue
       fi
       # shellcheck disable=SC2086
       taskset -c "$LOADGEN_CPU" java $LOADGEN_JVM -cp "$JAR" dev.ssekit.bench.LoadGenerator $args \
-          --label "$impl" --port "$PORT" --pid "$SERVER_PID" --out "$OUT" | tee "$OUT/logs/loadgen-$name.log" || true
+          --label "$impl$AT" --port "$PORT" --pid "$SERVER_PID" --out "$OUT" | tee "$OUT/logs/loadgen-$name.log" || true
       stop_server
     done
   done < <(runs_of "$workload")

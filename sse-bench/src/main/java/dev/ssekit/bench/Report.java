@@ -28,6 +28,20 @@ final class Report {
     static final String END = "<!-- bench-report:end -->";
     static final String BASELINE = "naive";
 
+    /**
+     * Returns the container a result's server label names after an {@code @} ({@code ssekit@tomcat}),
+     * or the empty string for the main figures' Jetty.
+     */
+    static String container(String impl) {
+        int at = impl.indexOf('@');
+        return at < 0 ? "" : impl.substring(at + 1);
+    }
+
+    /** Whether {@code impl} is the baseline, on any container. */
+    static boolean isBaseline(String impl) {
+        return impl.equals(BASELINE) || impl.startsWith(BASELINE + "@");
+    }
+
     private Report() {}
 
     // ---- one run ----------------------------------------------------------------------------------
@@ -191,7 +205,8 @@ final class Report {
                 .sorted(Comparator.comparing(RunResult::workload)
                         .thenComparingInt(RunResult::connections)
                         .thenComparingInt(RunResult::stalled)
-                        .thenComparing(r -> r.impl().equals(BASELINE) ? 1 : 0))
+                        .thenComparing(r -> container(r.impl()))
+                        .thenComparing(r -> isBaseline(r.impl()) ? 1 : 0))
                 .collect(Collectors.toList());
     }
 
@@ -202,7 +217,7 @@ final class Report {
 
     private static RunResult baseline(List<RunResult> latest, RunResult r) {
         for (RunResult o : latest) {
-            if (o.impl().equals(BASELINE) && key(o).equals(key(r))) {
+            if (isBaseline(o.impl()) && container(o.impl()).equals(container(r.impl())) && key(o).equals(key(r))) {
                 return o;
             }
         }
@@ -632,7 +647,7 @@ final class Report {
         List<String> impls = fanout.stream()
                 .map(RunResult::impl)
                 .distinct()
-                .sorted(Comparator.comparing((String i) -> i.equals(BASELINE) ? 1 : 0)
+                .sorted(Comparator.comparing((String i) -> isBaseline(i) ? 1 : 0)
                         .thenComparing(i -> i))
                 .collect(Collectors.toList());
         String[] percentiles = {"p50", "p90", "p99"};

@@ -6,6 +6,7 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
@@ -122,6 +123,25 @@ class ReportTest {
                 .satisfies(l -> assertThat(l).contains("| 1.25 |").contains("0.0s: 20.0, 5.0s: 24.0 MiB"));
         assertThat(md).contains("| 500 | 100 | ssekit | 95 |");
         assertThat(md).doesNotContain("999");
+    }
+
+    @Test
+    void resultsOnAnotherContainerStayApartAndAreComparedWithThatContainersBaseline() {
+        List<RunResult> all = new ArrayList<>(results());
+        // later than the Jetty runs of the same configuration, which must still be shown
+        all.add(result("fanout", "naive@tomcat", 5000, 0, 200, 90_000, null, "2026-01-02T10:00:00Z"));
+        all.add(result("fanout", "ssekit@tomcat", 5000, 0, 50, 100_000, null, "2026-01-02T10:01:00Z"));
+
+        String md = Report.tables(all, "chart.svg");
+
+        List<String> rows = md.lines().filter(l -> l.startsWith("| 5,000 |")).toList();
+        assertThat(rows).hasSize(4);
+        assertThat(rows.get(0)).startsWith("| 5,000 | ssekit |").endsWith("| 0.05 |"); // 20 / 400, Jetty's
+        assertThat(rows.get(1)).startsWith("| 5,000 | naive |");
+        assertThat(rows.get(2)).startsWith("| 5,000 | ssekit@tomcat |").endsWith("| 0.25 |"); // 50 / 200, Tomcat's
+        assertThat(rows.get(3)).startsWith("| 5,000 | naive@tomcat |").endsWith("| – |");
+        assertThat(Report.container("ssekit@undertow")).isEqualTo("undertow");
+        assertThat(Report.container("ssekit")).isEmpty();
     }
 
     @Test

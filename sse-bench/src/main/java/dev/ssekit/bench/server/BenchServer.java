@@ -6,25 +6,28 @@ import dev.ssekit.servlet.SseAuthorizer;
 import dev.ssekit.servlet.SseServlet;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletContainerInitializer;
+import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.http.HttpServletResponse;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Locale;
-import org.eclipse.jetty.ee10.servlet.FilterHolder;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import java.util.concurrent.CountDownLatch;
 
 /**
- * An embedded Jetty 12 that serves {@code /sse} through either SSEKit or the naive baseline, so
- * that both are measured on the same container, started the same way.
+ * An embedded servlet container (Jetty 12 unless told otherwise, or Tomcat 10.1, or Undertow 2.3)
+ * that serves {@code /sse} through either SSEKit or the naive baseline, so that both are measured on
+ * the same container, started the same way.
  *
  * <pre>
  * taskset -c 0 java -cp sse-bench/target/sse-bench.jar dev.ssekit.bench.server.BenchServer --impl naive --port 8081
+ * taskset -c 0 java -cp sse-bench/target/sse-bench.jar dev.ssekit.bench.server.BenchServer --impl ssekit --container tomcat
  * </pre>
+ *
+ * <p>The servlets and the header filter are added through the Servlet API, the same on every
+ * container; each container runs with settings alike (see {@link EmbeddedContainer}).
  *
  * <p>With {@code --impl ssekit} the library's {@link SseServlet} serves {@code /sse}, registered
  * through {@link SseServlet#register} as an application would; see {@link #start(Impl, String, int,
@@ -37,7 +40,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public final class BenchServer implements AutoCloseable {
 
-    /** How long a connection may stay silent before Jetty closes it. */
+    /** How long a connection may stay silent before the container closes it. */
     static final Duration IDLE_TIMEOUT = Duration.ofMinutes(10);
 
     /** Streams the library's servlet accepts: above every workload, so that no run meets the limit. */
@@ -90,14 +93,48 @@ public final class BenchServer implements AutoCloseable {
         }
     }
 
-    private final Server server;
-    private final ServerConnector connector;
+    /** The servlet container the server runs on. */
+    public enum Container {
+        /** Jetty 12 (EE 10), the container of the main figures. */
+        JETTY,
+        /** Tomcat 10.1, NIO connector. */
+        TOMCAT,
+        /** Undertow 2.3. */
+        UNDERTOW;
+
+        /** Returns the name used on the command line and in reports. */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** Returns the container named {@code label}. */
+        public static Container of(String label) {
+            for (Container c : values()) {
+                if (c.label().equals(label)) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException("container must be jetty, tomcat or undertow: " + label);
+        }
+
+        EmbeddedContainer create() {
+            return switch (this) {
+                case JETTY -> new JettyContainer();
+                case TOMCAT -> new TomcatContainer();
+                case UNDERTOW -> new UndertowContainer();
+            };
+        }
+    }
+
+    private final EmbeddedContainer server;
+    private final int port;
     private final Impl impl;
     private final SseRegistry registry;
+    private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private BenchServer(Server server, ServerConnector connector, Impl impl, SseRegistry registry) {
+    private BenchServer(EmbeddedContainer server, int port, Impl impl, SseRegistry registry) {
         this.server = server;
-        this.connector = connector;
+        this.port = port;
         this.impl = impl;
         this.registry = registry;
     }
@@ -140,7 +177,7 @@ public final class BenchServer implements AutoCloseable {
      * @throws Exception if Jetty fails to start
      */
     public static BenchServer start(Impl impl, String host, int port, Owner owner, String redisUri) throws Exception {
-        return start(impl, host, port, owner, redisUri, 0);
+        return start(impl, Container.JETTY, host, port, owner, redisUri, 0);
     }
 
     /**
@@ -149,11 +186,35 @@ public final class BenchServer implements AutoCloseable {
      * ({@link SseRegistry.Builder#history(int)}), so that streams resume with {@code Last-Event-ID},
      * as the reconnect storm needs.
      *
-     * @throws IllegalArgumentException if {@code host} is not a loopback address, a Redis URI or a
-     *     history is given for the baseline, or {@code history} is negative
+     * @throws IllegalArgumentException as {@link #start(Impl, Container, String, int, Owner, String, int)}
      * @throws Exception if Jetty fails to start
      */
     public static BenchServer start(Impl impl, String host, int port, Owner owner, String redisUri, int history)
+            throws Exception {
+        return start(impl, Container.JETTY, host, port, owner, redisUri, history);
+    }
+
+    /**
+     * Starts a server as {@link #start(Impl, String, int, Owner, String)} does, on {@code container}.
+     *
+     * @throws IllegalArgumentException as {@link #start(Impl, Container, String, int, Owner, String, int)}
+     * @throws Exception if the container fails to start
+     */
+    public static BenchServer start(Impl impl, Container container, String host, int port, Owner owner, String redisUri)
+            throws Exception {
+        return start(impl, container, host, port, owner, redisUri, 0);
+    }
+
+    /**
+     * Starts a server on {@code container}; with {@code history} above 0, the library's registry
+     * records that many events for replay.
+     *
+     * @throws IllegalArgumentException if {@code host} is not a loopback address, a Redis URI or a
+     *     history is given for the baseline, or {@code history} is negative
+     * @throws Exception if the container fails to start
+     */
+    public static BenchServer start(
+            Impl impl, Container container, String host, int port, Owner owner, String redisUri, int history)
             throws Exception {
         if (history < 0) {
             throw new IllegalArgumentException("history must not be negative: " + history);
@@ -167,33 +228,20 @@ public final class BenchServer implements AutoCloseable {
         if (!InetAddress.getByName(host).isLoopbackAddress()) {
             throw new IllegalArgumentException("host must be a loopback address: " + host);
         }
-        QueuedThreadPool threads = new QueuedThreadPool();
-        threads.setName("bench-server");
-        Server server = new Server(threads);
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost(host);
-        connector.setPort(port);
-        connector.setAcceptQueueSize(4_096); // opening thousands of streams must not overflow the backlog
-        connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
-        server.addConnector(connector);
-
-        // Sessions are available as in a usual web application; the baseline never creates one.
-        ServletContextHandler context = new ServletContextHandler(ServletContextHandler.SESSIONS);
-        context.setContextPath("/");
         String label = impl.label() + (redisUri == null ? "" : "-redis");
-        SseRegistry registry = null;
-        FilterHolder header = new FilterHolder((Filter) (request, response, chain) -> {
+        Filter header = (request, response, chain) -> {
             ((HttpServletResponse) response).setHeader("X-Bench-Impl", label);
             chain.doFilter(request, response);
-        });
-        header.setAsyncSupported(true);
-        context.addFilter(header, "/*", EnumSet.of(DispatcherType.REQUEST));
+        };
+        SseRegistry registry = null;
+        ServletContainerInitializer servlets;
         switch (impl) {
-            case NAIVE -> {
-                ServletHolder holder = new ServletHolder("naive-sse", new NaiveSseServlet());
-                holder.setAsyncSupported(true);
-                context.addServlet(holder, "/sse");
-            }
+            case NAIVE ->
+                servlets = (classes, context) -> {
+                    ServletRegistration.Dynamic naive = context.addServlet("naive-sse", new NaiveSseServlet());
+                    naive.setAsyncSupported(true);
+                    naive.addMapping("/sse");
+                };
             case SSEKIT -> {
                 SseRegistry.Builder rb = SseRegistry.builder().history(history);
                 if (redisUri != null) {
@@ -211,25 +259,36 @@ public final class BenchServer implements AutoCloseable {
                     builder.ownerResolver(request -> request.getRemoteAddr()).maxConnectionsPerOwner(MAX_STREAMS);
                 }
                 SseServlet servlet = builder.build();
-                context.addServletContainerInitializer(
-                        (classes, servletContext) -> SseServlet.register(servletContext, "/sse", servlet));
+                servlets = (classes, context) -> SseServlet.register(context, "/sse", servlet);
             }
+            default -> throw new IllegalArgumentException("impl: " + impl);
         }
-        server.setHandler(context);
+        EmbeddedContainer server = container.create();
+        int bound;
         try {
-            server.start();
+            bound = server.start(host, port, (classes, context) -> {
+                FilterRegistration.Dynamic filter = context.addFilter("bench-impl", header);
+                filter.setAsyncSupported(true);
+                filter.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+                servlets.onStartup(classes, context);
+            });
         } catch (Exception e) {
+            try {
+                server.stop();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
             if (registry != null) {
                 registry.close();
             }
             throw e;
         }
-        return new BenchServer(server, connector, impl, registry);
+        return new BenchServer(server, bound, impl, registry);
     }
 
     /** Returns the port the server listens on. */
     public int port() {
-        return connector.getLocalPort();
+        return port;
     }
 
     /** Returns the implementation serving {@code /sse}. */
@@ -240,7 +299,7 @@ public final class BenchServer implements AutoCloseable {
     /**
      * Stops the server; streams still open are closed.
      *
-     * @throws IllegalStateException if Jetty fails to stop
+     * @throws IllegalStateException if the container fails to stop
      */
     @Override
     public void close() {
@@ -252,17 +311,20 @@ public final class BenchServer implements AutoCloseable {
             if (registry != null) {
                 registry.close();
             }
+            stopped.countDown();
         }
     }
 
     /**
-     * Starts a server from the command line: {@code --impl naive|ssekit}, {@code --port P} (8080),
+     * Starts a server from the command line: {@code --impl naive|ssekit}, {@code --container
+     * jetty|tomcat|undertow} (jetty), {@code --port P} (8080),
      * {@code --host H} (127.0.0.1), {@code --owner session|address} (session), {@code --redis URI}
      * (none: one server on its own), {@code --history N} (0: none; the library only). It runs until
      * the process is stopped.
      */
     public static void main(String[] args) throws Exception {
         Impl impl = Impl.NAIVE;
+        Container container = Container.JETTY;
         String host = "127.0.0.1";
         int port = 8080;
         Owner owner = Owner.SESSION;
@@ -272,20 +334,22 @@ public final class BenchServer implements AutoCloseable {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
                 case "--impl" -> impl = Impl.of(value);
+                case "--container" -> container = Container.of(value);
                 case "--port" -> port = Integer.parseInt(value);
                 case "--host" -> host = value;
                 case "--owner" -> owner = Owner.of(value);
                 case "--redis" -> redis = value;
                 case "--history" -> history = Integer.parseInt(value);
                 default -> {
-                    System.err.println("usage: BenchServer --impl naive|ssekit [--port 8080] [--host 127.0.0.1]"
+                    System.err.println("usage: BenchServer --impl naive|ssekit [--container jetty|tomcat|undertow]"
+                            + " [--port 8080] [--host 127.0.0.1]"
                             + " [--owner session|address] [--redis redis://127.0.0.1:6379] [--history N]");
                     System.exit(2);
                 }
             }
             i++;
         }
-        BenchServer running = start(impl, host, port, owner, redis, history);
+        BenchServer running = start(impl, container, host, port, owner, redis, history);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
@@ -296,12 +360,13 @@ public final class BenchServer implements AutoCloseable {
                             }
                         },
                         "bench-server-stop"));
-        System.out.println("BenchServer impl=" + impl.label() + (redis == null ? "" : " relay=redis")
+        System.out.println("BenchServer impl=" + impl.label() + " container=" + container.label()
+                + (redis == null ? "" : " relay=redis")
                 + (impl == Impl.SSEKIT ? " owner=" + owner.name().toLowerCase(Locale.ROOT) : "")
                 + (history > 0 ? " history=" + history : "")
                 + " listening on http://" + host + ":" + running.port()
                 + "/sse pid=" + ProcessHandle.current().pid() + " java=" + Runtime.version()
                 + " cpus=" + Runtime.getRuntime().availableProcessors());
-        running.server.join();
+        running.stopped.await();
     }
 }
