@@ -125,10 +125,7 @@ public final class WorkloadRunner {
                     }
                     LockSupport.parkNanos(POLL_NANOS);
                 }
-                engine.run(LoadEngine::stopPublishing);
-                await(engine, p -> p.postsInFlight() == 0, params.drain());
-                engine.run(e -> e.leaveAll(params.drain()));
-                await(engine, p -> p.leaving() == 0, params.drain().plusSeconds(1));
+                stopAndLeave(engine, params);
             }
             wallEnd = System.nanoTime();
             cpuEnd = cpu(ProcessHandle.current().pid());
@@ -236,10 +233,7 @@ public final class WorkloadRunner {
                         params.spread().plus(params.duration()));
             }
             pace(Duration.ofSeconds(1)); // live events after the replay
-            engine.run(LoadEngine::stopPublishing);
-            await(engine, p -> p.postsInFlight() == 0, params.drain());
-            engine.run(e -> e.leaveAll(params.drain()));
-            await(engine, p -> p.leaving() == 0, params.drain().plusSeconds(1));
+            stopAndLeave(engine, params);
             wallEnd = System.nanoTime();
             cpuEnd = cpu(ProcessHandle.current().pid());
             serverCpuEnd = pid == null ? -1 : cpu(pid);
@@ -386,6 +380,14 @@ public final class WorkloadRunner {
     }
 
     /** Polls the engine until {@code condition} holds or {@code timeout} passes; returns whether it held. */
+    /** Stops publishing, waits for the posts in flight, then has every stream leave, each within the drain time. */
+    private static void stopAndLeave(LoadEngine engine, WorkloadParams params) {
+        engine.run(LoadEngine::stopPublishing);
+        await(engine, p -> p.postsInFlight() == 0, params.drain());
+        engine.run(e -> e.leaveAll(params.drain()));
+        await(engine, p -> p.leaving() == 0, params.drain().plusSeconds(1));
+    }
+
     private static boolean await(LoadEngine engine, Predicate<LoadEngine.Progress> condition, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {

@@ -72,6 +72,34 @@ class ExampleHttpContractTest {
     }
 
     @Test
+    void aNameIsRefusedBeforeTheVisitorHasAnOwnerAndListedInTheRoomAfter() throws Exception {
+        HttpResponse<String> early = postName(client, "ann");
+        assertThat(early.statusCode()).isEqualTo(400);
+        assertThat(json(early).get("error").asText()).startsWith("owner:");
+
+        try (EventStream s = stream("?rooms=contract-names")) { // its response sets the owner cookie
+            connectionId(s.next());
+            assertThat(postName(client, "ann").statusCode()).isEqualTo(204);
+            HttpResponse<String> who = client.send(
+                    HttpRequest.newBuilder(base.resolve("sse/presence?room=contract-names"))
+                            .timeout(EventStream.TIMEOUT)
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(who.statusCode()).isEqualTo(200);
+            assertThat(json(who).get("members").toString()).contains("\"ann\"");
+        }
+    }
+
+    private HttpResponse<String> postName(HttpClient with, String name) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(base.resolve("name"))
+                .timeout(EventStream.TIMEOUT)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("name=" + name))
+                .build();
+        return with.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void streamStartsWithConnectedEventCarryingTheConnectionId() throws Exception {
         try (EventStream s = stream("")) {
             assertThat(s.response().headers().firstValue("Content-Type"))
