@@ -3,6 +3,7 @@ package dev.ssekit.servlet;
 import jakarta.servlet.ServletContext;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
@@ -17,6 +18,7 @@ final class JettyFixture implements ServerFixture {
 
     private final boolean h2c;
     private final int port;
+    private final Map<String, String> contextParameters;
     private Server server;
     private QueuedThreadPool threads;
     private ServletContextHandler context;
@@ -27,8 +29,14 @@ final class JettyFixture implements ServerFixture {
 
     /** A server on a fixed port, for tests that restart a server where clients expect it. */
     JettyFixture(boolean h2c, int port) {
+        this(h2c, port, Map.of());
+    }
+
+    /** A server whose servlet context has these init parameters. */
+    JettyFixture(boolean h2c, int port, Map<String, String> contextParameters) {
         this.h2c = h2c;
         this.port = port;
+        this.contextParameters = Map.copyOf(contextParameters);
     }
 
     @Override
@@ -48,6 +56,7 @@ final class JettyFixture implements ServerFixture {
         server.addConnector(connector);
         context = new ServletContextHandler(ServletContextHandler.SESSIONS);
         context.setContextPath("/");
+        contextParameters.forEach(context::setInitParameter);
         context.addServletContainerInitializer((classes, servletContext) -> setup.accept(servletContext));
         server.setHandler(context);
         server.setStopTimeout(0);

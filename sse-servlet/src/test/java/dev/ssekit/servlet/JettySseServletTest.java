@@ -1,6 +1,6 @@
 package dev.ssekit.servlet;
 
-/** The servlet suites on Jetty 12 (ee10), HTTP/1.1. */
+/** The servlet suites on Jetty 12 (ee10), HTTP/1.1, streams written through Jetty's core writes. */
 class JettySseServletTest extends SseServletSuites {
 
     @Override
