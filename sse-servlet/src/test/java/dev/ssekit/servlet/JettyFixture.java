@@ -4,6 +4,7 @@ import jakarta.servlet.ServletContext;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
@@ -22,6 +23,7 @@ final class JettyFixture implements ServerFixture {
     private Server server;
     private QueuedThreadPool threads;
     private ServletContextHandler context;
+    private ServerConnector connector;
 
     JettyFixture(boolean h2c) {
         this(h2c, 0);
@@ -47,7 +49,7 @@ final class JettyFixture implements ServerFixture {
         threads.setMaxEvictCount(64);
         server = new Server(threads);
         HttpConfiguration config = new HttpConfiguration();
-        ServerConnector connector = h2c
+        connector = h2c
                 ? new ServerConnector(
                         server, new HttpConnectionFactory(config), new HTTP2CServerConnectionFactory(config))
                 : new ServerConnector(server, new HttpConnectionFactory(config));
@@ -80,6 +82,11 @@ final class JettyFixture implements ServerFixture {
     public boolean poolAtRest() {
         // Threads above the minimum leave once idle; the acceptors and selectors are never idle.
         return threads.getThreads() <= threads.getMinThreads() || threads.getIdleThreads() == 0;
+    }
+
+    @Override
+    public OptionalLong openConnections() {
+        return OptionalLong.of(connector.getConnectedEndPoints().size());
     }
 
     /** The server, once started: for tests of what Jetty itself does on stop. */

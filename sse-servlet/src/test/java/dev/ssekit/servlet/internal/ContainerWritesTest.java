@@ -12,20 +12,16 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.catalina.Context;
 import org.apache.catalina.Wrapper;
 import org.apache.catalina.startup.Tomcat;
@@ -104,84 +100,6 @@ class ContainerWritesTest {
         try {
             assertStream(((ServerConnector) server.getConnectors()[0]).getLocalPort());
             assertThat(servlet.containerWrites.get(10, TimeUnit.SECONDS)).isFalse();
-        } finally {
-            server.stop();
-        }
-    }
-
-    /**
-     * Writes large frames until the client, which reads nothing, fills every buffer on the way, then
-     * closes the stream, as the registry does to a stalled or slow client.
-     */
-    private static final class StallThenCloseServlet extends HttpServlet {
-        final CompletableFuture<Void> closedWhileStalled = new CompletableFuture<>();
-
-        @Override
-        protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-            ServletTransport transport = new ServletTransport(request, response);
-            SseFrame big = SseFrame.encode(SseEvent.of("big", "x".repeat(64 * 1024)));
-            transport.start(new TransportListener() {
-                @Override
-                public synchronized void onWritable() {
-                    try {
-                        for (int i = 0; i < 10_000 && transport.isReady(); i++) {
-                            transport.write(big);
-                            if (transport.isReady()) {
-                                transport.flush();
-                            }
-                        }
-                        if (!transport.isReady() && !closedWhileStalled.isDone()) {
-                            transport.close(); // a write is stuck in flight
-                            closedWhileStalled.complete(null);
-                        }
-                    } catch (IOException e) {
-                        closedWhileStalled.completeExceptionally(e);
-                    }
-                }
-
-                @Override
-                public void onClosed(Throwable cause) {}
-            });
-            response.setContentType("text/event-stream");
-            transport.arm(0);
-        }
-    }
-
-    @Test
-    void jettyEndsAStreamClosedDuringAStalledWriteAtOnce() throws Exception {
-        closesAStalledStream(Map.of());
-    }
-
-    @Test
-    void jettyEndsAStreamClosedDuringAStalledWriteAtOnceThroughTheServletStreamToo() throws Exception {
-        closesAStalledStream(Map.of(ContainerWrites.OUTPUT_PARAMETER, "servlet"));
-    }
-
-    /**
-     * A client that reads nothing: once the stream is closed with a write stuck, the server lets the
-     * connection go at once, not when its idle timeout (an hour here) would fail the write.
-     */
-    private static void closesAStalledStream(Map<String, String> parameters) throws Exception {
-        StallThenCloseServlet servlet = new StallThenCloseServlet();
-        Server server = jetty(servlet, parameters);
-        ServerConnector connector = (ServerConnector) server.getConnectors()[0];
-        connector.setIdleTimeout(3_600_000);
-        server.start();
-        try (Socket client = new Socket()) {
-            client.setReceiveBufferSize(4096);
-            client.connect(new InetSocketAddress("127.0.0.1", connector.getLocalPort()), 10_000);
-            client.getOutputStream()
-                    .write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            client.getOutputStream().flush();
-            servlet.closedWhileStalled.get(20, TimeUnit.SECONDS);
-
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!connector.getConnectedEndPoints().isEmpty() && System.nanoTime() < deadline) {
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-            }
-            assertThat(connector.getConnectedEndPoints())
-                    .as("connections left open")
-                    .isEmpty();
         } finally {
             server.stop();
         }
